@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultDbPath } from '../../core/store/db.js';
+import { Recorder } from '../../core/record/recorder.js';
+import { StompProxy, formatAddress } from '../../core/proxy/proxy.js';
+import { isLoopback, noPositionals, parse, parseEndpoint, UsageError } from '../args.js';
+
+export const DEFAULT_LISTEN_PORT = 61623;
+
+export const PROXY_HELP = `Usage: stompscope proxy --upstream HOST:PORT [--listen HOST:PORT] [options]
+
+Runs a transparent recording proxy: point your STOMP client at the listen address
+instead of the broker. Every byte is forwarded unchanged; every frame is recorded.
+
+  --upstream HOST:PORT   the broker to forward to (port defaults to 61613)
+  --listen HOST:PORT     where clients connect (default 127.0.0.1:${DEFAULT_LISTEN_PORT});
+                         PORT alone listens on 127.0.0.1; 0 picks a free port
+  --allow-remote         allow a listen address other than loopback
+  --db FILE              database to record into (default: ${defaultDbPath()})
+  --name NAME            session name (default: "proxy to <upstream>")
+  --quiet                no line per frame
+  --upstream-tls         connect to the broker with TLS
+  --ca FILE              trust this CA (PEM) for --upstream-tls
+  --insecure             accept any broker certificate (testing only)
+  --tls-cert FILE        accept TLS from clients with this certificate (PEM) ...
+  --tls-key FILE         ... and this key (PEM)
+
+Ctrl-C (SIGINT) or SIGTERM stops the proxy, flushes the recording and prints a summary.`;
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export async function proxyCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    listen: { type: 'string' }, upstream: { type: 'string' }, db: { type: 'string' }, name: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' }, 'allow-remote': { type: 'boolean' }, 'upstream-tls': { type: 'boolean' },
+    ca: { type: 'string' }, insecure: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(PROXY_HELP + '\n');
+    return 0;
+  }
+  noPositionals(positionals);
+  if (!values.upstream) throw new UsageError('--upstream HOST:PORT is required (the broker to forward to)');
+  const upstream = parseEndpoint(values.upstream, '--upstream', '127.0.0.1', 61613);
+  const listen = parseEndpoint(values.listen ?? String(DEFAULT_LISTEN_PORT), '--listen', '127.0.0.1');
+  if (!isLoopback(listen.host) && !values['allow-remote']) {
+    throw new UsageError(`--listen ${listen.host}: not a loopback address; add --allow-remote to accept connections from other machines`);
+  }
+  if ((values.ca || values.insecure) && !values['upstream-tls']) throw new UsageError('--ca and --insecure need --upstream-tls');
+  if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
+  const upstreamTls = values['upstream-tls'] ? { ca: values.ca ? readPem(values.ca, '--ca') : undefined, insecure: !!values.insecure } : null;
+  const serverTls = values['tls-cert'] ? { cert: readPem(values['tls-cert'], '--tls-cert'), key: readPem(values['tls-key']!, '--tls-key') } : null;
+  const dbPath = path.resolve(values.db ?? defaultDbPath());
+  const upstreamText = formatAddress(upstream.host, upstream.port);
+  const err = (line: string) => process.stderr.write(`stompscope: ${line}\n`);
+
+  if (!isLoopback(listen.host)) err(`warning: listening on ${listen.host}: anyone who can reach this machine can use the proxy`);
+
+  const recorder = await Recorder.start({
+    dbPath, kind: 'proxy', name: values.name ?? `proxy to ${upstreamText}`,
+    meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls },
+    onLines: values.quiet ? undefined : (text) => process.stdout.write(text),
+    onWarning: (m) => err(`warning: ${m}`),
+  });
+  let proxy: StompProxy;
+  try {
+    proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls, onNotice: (m) => err(m) });
+  } catch (e) {
+    await recorder.end('complete');
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`--listen ${formatAddress(listen.host, listen.port)}: cannot listen (${code ?? (e as Error).message})`);
+  }
+  const a = proxy.address;
+  err(`proxy listening on ${formatAddress(a.host, a.port)}, upstream ${upstreamText}${upstreamTls ? ' (TLS)' : ''}, ` +
+    `recording session ${recorder.sessionId} to ${dbPath}`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await proxy.stop();
+  const s = await recorder.end('complete');
+  const shed = recorder.shedBytes ? `, ${recorder.shedBytes} bytes forwarded but not recorded` : '';
+  err(`session ${s.session}: ${s.connections} connections, ${s.frames} frames, ${s.heartbeats} heart-beats, ${s.issues} issues, ` +
+    `${s.bytes} bytes${shed} -> ${dbPath}`);
+  return 0;
+}

@@ -1,0 +1,116 @@
+// The read commands: sessions, connections, frames. They open the database read-only, so they can run while
+// a proxy is recording into it.
+import { openDb, defaultDbPath } from '../../core/store/db.js';
+import { StoreReader, type ConnectionInfo } from '../../core/store/reader.js';
+import { connectionJson, frameJson, isoMicros, sessionJson } from '../../core/views/frame-json.js';
+import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
+import { noPositionals, parse, parseId, UsageError } from '../args.js';
+import { LineOutput } from '../output.js';
+
+export const SESSIONS_HELP = `Usage: stompscope sessions [--db FILE] [--jsonl]
+
+Lists the recorded sessions (proxy runs and imported captures).
+
+  --db FILE   database to read (default: ${defaultDbPath()})
+  --jsonl     one JSON object per line: session, kind, name, started, ended,
+              state, connections, frames`;
+
+export const CONNECTIONS_HELP = `Usage: stompscope connections [--db FILE] [--session ID] [--jsonl]
+
+Lists TCP connections with their negotiated STOMP version and counts.
+
+  --db FILE      database to read (default: ${defaultDbPath()})
+  --session ID   only this session's connections
+  --jsonl        one JSON object per line: session, connection, client, broker,
+                 version, opened, closed, frames, heartbeats, issues`;
+
+export const FRAMES_HELP = `Usage: stompscope frames [--db FILE] [--session ID] [--connection ID] [--jsonl] [--body base64]
+
+Prints STOMP frames in capture order.
+
+  --db FILE         database to read (default: ${defaultDbPath()})
+  --session ID      only this session's frames
+  --connection ID   only this connection's frames
+  --jsonl           one JSON object per line: session, connection, seq, from, time,
+                    command, headers, bodyLength, bodySha256, body, issues
+  --body base64     with --jsonl, add bodyBase64 (the whole body, base64)`;
+
+function open(dbFlag: string | undefined): StoreReader {
+  return new StoreReader(openDb(dbFlag ?? defaultDbPath(), { readonly: true }));
+}
+
+export async function sessionsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { db: { type: 'string' }, jsonl: { type: 'boolean' } });
+  if (values.help) return help(SESSIONS_HELP);
+  noPositionals(positionals);
+  const reader = open(values.db);
+  const out = new LineOutput();
+  for (const s of reader.sessions()) {
+    if (values.jsonl) await out.line(JSON.stringify(sessionJson(s)));
+    else {
+      await out.line(`${String(s.id).padStart(4)}  ${s.kind.padEnd(6)}  ${isoMicros(s.started)}  ${s.state.padEnd(11)}  ` +
+        `${String(s.connections).padStart(5)} conn  ${String(s.frames).padStart(8)} frames  ${s.name}`);
+    }
+  }
+  await out.flush();
+  return 0;
+}
+
+export async function connectionsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { db: { type: 'string' }, session: { type: 'string' }, jsonl: { type: 'boolean' } });
+  if (values.help) return help(CONNECTIONS_HELP);
+  noPositionals(positionals);
+  const session = parseId(values.session, '--session');
+  const reader = open(values.db);
+  if (session !== null && !reader.hasSession(session)) throw new UsageError(`--session: no session ${session} in the database`);
+  const out = new LineOutput();
+  for (const c of reader.connections(session)) {
+    if (values.jsonl) await out.line(JSON.stringify(connectionJson(c)));
+    else {
+      await out.line(`${String(c.id).padStart(5)}  s${c.sessionId}  ${c.client} → ${c.broker}  ${c.transport}  STOMP ${c.version ?? '?'}  ` +
+        `frames ${c.frames.client}/${c.frames.broker}  heart-beats ${c.heartbeats.client}/${c.heartbeats.broker}  issues ${c.issues}` +
+        (c.closeReason ? `  (${c.closeReason})` : ''));
+    }
+  }
+  await out.flush();
+  return 0;
+}
+
+export async function framesCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    db: { type: 'string' }, session: { type: 'string' }, connection: { type: 'string' }, jsonl: { type: 'boolean' }, body: { type: 'string' },
+  });
+  if (values.help) return help(FRAMES_HELP);
+  noPositionals(positionals);
+  if (values.body !== undefined && values.body !== 'base64') throw new UsageError(`--body: expected 'base64', got '${values.body}'`);
+  const session = parseId(values.session, '--session');
+  const connection = parseId(values.connection, '--connection');
+  const reader = open(values.db);
+  if (session !== null && !reader.hasSession(session)) throw new UsageError(`--session: no session ${session} in the database`);
+  if (connection !== null && !reader.connection(connection)) throw new UsageError(`--connection: no connection ${connection} in the database`);
+  const conns = new Map<number, ConnectionInfo | null>();
+  const connOf = (id: number) => {
+    if (!conns.has(id)) conns.set(id, reader.connection(id));
+    return conns.get(id)!;
+  };
+  const out = new LineOutput();
+  for (const f of reader.frames({ session, connection })) {
+    if (out.closed) break;
+    if (values.jsonl) {
+      await out.line(JSON.stringify(frameJson(reader, f, connOf(f.connectionId), { base64: values.body === 'base64' })));
+    } else {
+      const { headers } = interpretHeaders(f.command, f.rawHeaders, connOf(f.connectionId)?.version ?? '1.0');
+      const info = f.destination ?? headerValue(headers, 'receipt-id') ?? headerValue(headers, 'receipt') ?? headerValue(headers, 'message') ?? '';
+      const arrow = f.from === 'client' ? 'c→b' : 'c←b';
+      const flag = f.issues.length ? `  [${f.issues.map((i) => i.code).join(', ')}]` : '';
+      await out.line(`${isoMicros(f.time)}  #${f.connectionId}  ${String(f.seq).padStart(5)}  ${arrow}  ${f.command.padEnd(11)}  ${info}  ${f.length} B${flag}`);
+    }
+  }
+  await out.flush();
+  return 0;
+}
+
+function help(text: string): number {
+  process.stdout.write(text + '\n');
+  return 0;
+}

@@ -1,0 +1,172 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Recorder } from '../record/recorder.js';
+import type { Direction } from '../../../shared/stomp/types.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface UpstreamTls {
+  /** PEM of the CA(s) to trust instead of the system's. */
+  ca?: string | Buffer;
+  /** Accept any certificate (test brokers with self-signed certificates). */
+  insecure?: boolean;
+  servername?: string;
+}
+
+export interface ProxyOptions {
+  listen: Endpoint;
+  upstream: Endpoint;
+  /** Where forwarded bytes are recorded; null forwards only. */
+  recorder: Recorder | null;
+  upstreamTls?: UpstreamTls | null;
+  /** Accept TLS from clients with this certificate and key (PEM). */
+  serverTls?: { cert: string | Buffer; key: string | Buffer } | null;
+  connectTimeoutMs?: number;
+  /** Told about connection-level trouble (unreachable upstream…) for the console. */
+  onNotice?: (message: string) => void;
+}
+
+/** "ip:port", with IPv6 in brackets and IPv4-mapped IPv6 shown as IPv4. */
+export function formatAddress(address: string | undefined, port: number | undefined): string {
+  let a = address ?? '?';
+  if (a.startsWith('::ffff:') && a.includes('.')) a = a.slice(7);
+  return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+}
+
+/**
+ * The transparent recording proxy. Every byte is written to the other side as soon as it is read, unchanged;
+ * the recorder gets a copy afterwards and never holds forwarding up. Backpressure is the sockets' own: a
+ * side that reads slowly pauses the side that writes to it, so the proxy never buffers without bound.
+ */
+export class StompProxy {
+  private readonly server: net.Server;
+  private readonly live = new Set<net.Socket>();
+  private stopping = false;
+  /** Connections accepted since start. */
+  accepted = 0;
+
+  private constructor(private readonly opts: ProxyOptions) {
+    const onSocket = (client: net.Socket) => this.accept(client);
+    this.server = opts.serverTls
+      ? tls.createServer({ cert: opts.serverTls.cert, key: opts.serverTls.key, allowHalfOpen: true }, onSocket)
+      : net.createServer({ allowHalfOpen: true }, onSocket);
+    // A client whose TLS handshake fails never reaches us as a connection; keep serving the others.
+    this.server.on('tlsClientError', (e: Error) => opts.onNotice?.(`TLS handshake with a client failed: ${e.message}`));
+  }
+
+  static start(opts: ProxyOptions): Promise<StompProxy> {
+    const p = new StompProxy(opts);
+    return new Promise((resolve, reject) => {
+      p.server.once('error', reject);
+      p.server.listen(opts.listen.port, opts.listen.host, () => {
+        p.server.off('error', reject);
+        p.server.on('error', (e) => opts.onNotice?.(`listener error: ${e.message}`));
+        resolve(p);
+      });
+    });
+  }
+
+  get address(): Endpoint {
+    const a = this.server.address() as net.AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  get connections(): number {
+    return this.live.size / 2;
+  }
+
+  /** Stops accepting, closes every proxied connection and waits until they are all closed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.live) s.destroy();
+    await closed;
+  }
+
+  private accept(client: net.Socket): void {
+    if (this.stopping) {
+      client.destroy();
+      return;
+    }
+    this.accepted++;
+    const { upstream, recorder } = this.opts;
+    const clientAddr = formatAddress(client.remoteAddress, client.remotePort);
+    const configured = formatAddress(upstream.host, upstream.port);
+    client.setNoDelay(true);
+    // Until the broker answers, the client is not read: nothing arrives that could not be forwarded.
+    client.pause();
+    client.on('error', () => {}); // handled by 'close' below; an unhandled 'error' would end the process
+
+    const upOpts = { host: upstream.host, port: upstream.port, allowHalfOpen: true };
+    const broker: net.Socket = this.opts.upstreamTls
+      ? tls.connect({
+        ...upOpts, ca: this.opts.upstreamTls.ca, rejectUnauthorized: !this.opts.upstreamTls.insecure,
+        servername: this.opts.upstreamTls.servername ?? (net.isIP(upstream.host) ? undefined : upstream.host),
+      })
+      : net.connect(upOpts);
+    const connectEvent = this.opts.upstreamTls ? 'secureConnect' : 'connect';
+    const timeout = setTimeout(() => broker.destroy(new Error(`no answer within ${this.opts.connectTimeoutMs ?? 10000} ms`)),
+      this.opts.connectTimeoutMs ?? 10_000);
+    this.live.add(client);
+    this.live.add(broker);
+
+    let key = 0;
+    broker.once(connectEvent, () => {
+      clearTimeout(timeout);
+      broker.setNoDelay(true);
+      const transport = this.opts.upstreamTls || this.opts.serverTls ? 'tls' : 'tcp';
+      key = recorder ? recorder.openConnection(clientAddr, formatAddress(broker.remoteAddress, broker.remotePort), transport) : 0;
+      this.pipe(client, broker, 'client', key);
+      this.pipe(broker, client, 'broker', key);
+      client.resume();
+    });
+
+    let reason: string | null = null;
+    let closedSides = 0;
+    const onClose = (side: Direction, sock: net.Socket, other: net.Socket) => (hadError: boolean) => {
+      this.live.delete(sock);
+      if (!reason) reason = this.stopping ? 'proxy stopped' : `${side} ${hadError ? 'reset' : 'closed'}`;
+      // A reset is mirrored as a reset; an orderly close was already mirrored by end() in pipe().
+      if (hadError && !other.destroyed) other.resetAndDestroy();
+      if (++closedSides === 2 && recorder && key) recorder.closeConnection(key, reason);
+    };
+    client.once('close', onClose('client', client, broker));
+    broker.once('close', onClose('broker', broker, client));
+    broker.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timeout);
+      if (key === 0 && !this.stopping) {
+        // Never connected: tell the client the way a refused connection would, and record why.
+        const message = `upstream ${configured} unreachable: ${e.code ?? e.message}`;
+        this.opts.onNotice?.(`${clientAddr}: ${message}`);
+        if (recorder) {
+          key = recorder.openConnection(clientAddr, configured, this.opts.upstreamTls ? 'tls' : 'tcp');
+          recorder.event(key, { code: 'upstream-unreachable', severity: 'error', message });
+        }
+        reason = 'upstream unreachable';
+        if (!client.destroyed) client.resetAndDestroy();
+      } else if (recorder && key) {
+        recorder.event(key, { code: 'connection-error', severity: 'warning', message: `broker side: ${e.code ?? e.message}`, dir: 'broker' });
+      }
+    });
+    client.on('error', (e: NodeJS.ErrnoException) => {
+      if (recorder && key) recorder.event(key, { code: 'connection-error', severity: 'warning', message: `client side: ${e.code ?? e.message}`, dir: 'client' });
+    });
+  }
+
+  /** Forwards src → dst at once; the recorder gets its copy after the write was issued. */
+  private pipe(src: net.Socket, dst: net.Socket, dir: Direction, key: number): void {
+    const recorder = this.opts.recorder;
+    src.on('data', (chunk: Buffer) => {
+      if (!dst.write(chunk)) src.pause();
+      if (recorder) recorder.data(key, dir, chunk);
+    });
+    dst.on('drain', () => src.resume());
+    // Half-close is mirrored: the peer that stopped sending lets the other side finish.
+    src.on('end', () => {
+      if (!dst.destroyed) dst.end();
+    });
+  }
+}

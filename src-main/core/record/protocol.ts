@@ -1,0 +1,42 @@
+// Messages between the forwarding thread and the recording worker. One ordered channel: control messages are
+// posted only after the pending data batch, so the worker sees everything in the order it happened.
+import type { ConnectionEvent } from './connection-recorder.js';
+import type { DecoderLimits } from '../../../shared/stomp/types.js';
+import type { SessionKind, SessionState } from '../store/writer.js';
+
+export interface WorkerConfig {
+  dbPath: string;
+  kind: SessionKind;
+  name: string;
+  meta: object;
+  started: number;
+  live: boolean;
+  limits?: Partial<DecoderLimits>;
+}
+
+/** Fields of one segment in a data batch's descriptor (a Float64Array of SEG_FIELDS numbers per segment). */
+export const SEG_FIELDS = 6;
+export const SEG = { key: 0, dir: 1, start: 2, length: 3, time: 4, gap: 5 } as const;
+
+export type ToWorker =
+  | { t: 'open'; key: number; client: string; broker: string; transport: string; time: number }
+  | { t: 'data'; buf: ArrayBuffer; segs: Float64Array; bytes: number }
+  | { t: 'event'; key: number; time: number; event: ConnectionEvent }
+  | { t: 'close'; key: number; time: number; reason: string | null }
+  | { t: 'end'; time: number; state: SessionState };
+
+export interface SessionSummary {
+  session: number;
+  connections: number;
+  frames: number;
+  heartbeats: number;
+  issues: number;
+  bytes: number;
+}
+
+export type FromWorker =
+  | { t: 'ready'; session: number }
+  | { t: 'ack'; bytes: number; lines: string | null }
+  | { t: 'warning'; message: string }
+  | { t: 'ended'; summary: SessionSummary }
+  | { t: 'fatal'; message: string };

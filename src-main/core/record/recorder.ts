@@ -1,0 +1,180 @@
+import { Worker } from 'node:worker_threads';
+import type { ConnectionEvent } from './connection-recorder.js';
+import { type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
+import type { SessionKind, SessionState } from '../store/writer.js';
+
+/** Microseconds since the Unix epoch, with sub-millisecond resolution. */
+export function nowMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+export interface RecorderOptions {
+  dbPath: string;
+  kind: SessionKind;
+  name: string;
+  meta?: object;
+  /** Receives the tshark-like lines, one per frame or issue; none are made without it. */
+  onLines?: (text: string) => void;
+  onWarning?: (message: string) => void;
+  limits?: Partial<DecoderLimits>;
+  /**
+   * Bytes handed to the worker and not yet recorded, above which new bytes are forwarded but not recorded
+   * (recorded as a gap instead): forwarding never waits for the recorder, and memory stays bounded.
+   */
+  maxInFlightBytes?: number;
+  /** How long data is batched before it is handed to the worker (ms). */
+  batchMs?: number;
+}
+
+const DIR_CODE = { client: 0, broker: 1 } as const;
+const BATCH_FLUSH_BYTES = 1 << 20;
+const SMALL_BATCH = 64 * 1024;
+
+function startWorker(config: WorkerConfig): Worker {
+  const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+  if (url.pathname.endsWith('.ts')) {
+    // Running from TypeScript sources (tests, `tsx`): the worker needs the same loader as this thread.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+    return new Worker(boot, { eval: true, workerData: config });
+  }
+  return new Worker(url, { workerData: config });
+}
+
+/**
+ * The forwarding thread's side of recording: it copies what it forwarded into a batch and hands batches to
+ * the recording worker. Nothing here waits on the worker.
+ */
+export class Recorder {
+  private nextKey = 1;
+  private buf = Buffer.allocUnsafeSlow(BATCH_FLUSH_BYTES * 2);
+  private used = 0;
+  private segs: number[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = 0;
+  private ended: Promise<SessionSummary> | null = null;
+  private resolveEnded!: (s: SessionSummary) => void;
+  private rejectEnded!: (e: Error) => void;
+  private readonly maxInFlight: number;
+  private readonly batchMs: number;
+  /** Bytes forwarded but not recorded because the worker was behind. */
+  shedBytes = 0;
+
+  private constructor(private readonly worker: Worker, readonly sessionId: number, readonly started: number, private readonly opts: RecorderOptions) {
+    this.maxInFlight = opts.maxInFlightBytes ?? 256 * 1024 * 1024;
+    this.batchMs = opts.batchMs ?? 5;
+  }
+
+  static start(opts: RecorderOptions): Promise<Recorder> {
+    const started = nowMicros();
+    const worker = startWorker({
+      dbPath: opts.dbPath, kind: opts.kind, name: opts.name, meta: opts.meta ?? {}, started, live: !!opts.onLines, limits: opts.limits,
+    });
+    return new Promise((resolve, reject) => {
+      let rec: Recorder | null = null;
+      worker.on('message', (m: FromWorker) => {
+        if (m.t === 'ready') {
+          rec = new Recorder(worker, m.session, started, opts);
+          resolve(rec);
+        } else if (m.t === 'fatal') {
+          reject(new Error(m.message));
+        } else rec?.onMessage(m);
+      });
+      worker.on('error', (e) => {
+        if (rec) rec.rejectEnded?.(e);
+        else reject(e);
+        opts.onWarning?.(`recorder stopped: ${e.message}`);
+      });
+      worker.on('exit', (code) => {
+        if (!rec) reject(new Error(`recorder exited (${code}) before it was ready`));
+      });
+    });
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.t === 'ack') {
+      this.inFlight -= m.bytes;
+      if (m.lines) this.opts.onLines?.(m.lines);
+    } else if (m.t === 'warning') this.opts.onWarning?.(m.message);
+    else if (m.t === 'ended') this.resolveEnded(m.summary);
+  }
+
+  openConnection(client: string, broker: string, transport = 'tcp'): number {
+    const key = this.nextKey++;
+    this.post({ t: 'open', key, client, broker, transport, time: nowMicros() });
+    return key;
+  }
+
+  /** Records bytes that were just forwarded. Copies them: the caller may reuse its buffer at once. */
+  data(key: number, dir: Direction, chunk: Uint8Array): void {
+    if (this.ended) return;
+    const time = nowMicros();
+    const len = chunk.length;
+    if (this.inFlight + this.used + len > this.maxInFlight) {
+      this.shedBytes += len;
+      this.segs.push(key, DIR_CODE[dir], 0, len, time, 1);
+    } else {
+      if (this.used + len > this.buf.length) {
+        this.flush();
+        if (len > this.buf.length) this.buf = Buffer.allocUnsafeSlow(len);
+      }
+      this.buf.set(chunk, this.used);
+      this.segs.push(key, DIR_CODE[dir], this.used, len, time, 0);
+      this.used += len;
+    }
+    if (this.used >= BATCH_FLUSH_BYTES) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.batchMs);
+  }
+
+  event(key: number, event: ConnectionEvent): void {
+    this.post({ t: 'event', key, time: nowMicros(), event });
+  }
+
+  closeConnection(key: number, reason: string | null): void {
+    this.post({ t: 'close', key, time: nowMicros(), reason });
+  }
+
+  /** Flushes everything, ends the session and closes the database. */
+  end(state: SessionState = 'complete'): Promise<SessionSummary> {
+    if (this.ended) return this.ended;
+    this.flush();
+    this.ended = new Promise<SessionSummary>((resolve, reject) => {
+      this.resolveEnded = resolve;
+      this.rejectEnded = reject;
+    });
+    this.worker.postMessage({ t: 'end', time: nowMicros(), state } satisfies ToWorker);
+    return this.ended;
+  }
+
+  private post(m: ToWorker): void {
+    if (this.ended) return;
+    this.flush();
+    this.worker.postMessage(m);
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.segs.length === 0) return;
+    const segs = Float64Array.from(this.segs);
+    const bytes = this.used;
+    let buf: ArrayBuffer;
+    if (bytes >= SMALL_BATCH) {
+      // Big batch: hand the whole buffer over without copying and start a new one.
+      buf = this.buf.buffer as ArrayBuffer;
+      this.buf = Buffer.allocUnsafeSlow(Math.max(BATCH_FLUSH_BYTES * 2, this.buf.length));
+    } else {
+      // Small batch (light traffic): copy it out and keep reusing the big buffer.
+      buf = new ArrayBuffer(bytes);
+      new Uint8Array(buf).set(this.buf.subarray(0, bytes));
+    }
+    this.inFlight += bytes;
+    this.worker.postMessage({ t: 'data', buf, segs, bytes } satisfies ToWorker, [buf, segs.buffer]);
+    this.used = 0;
+    this.segs = [];
+  }
+}
+

@@ -1,0 +1,77 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * The default database: one file per user, in the platform's data directory. `--db` or `STOMPSCOPE_DB`
+ * override it.
+ */
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (env.STOMPSCOPE_DB) return env.STOMPSCOPE_DB;
+  const home = os.homedir();
+  let dir: string;
+  if (platform === 'win32') dir = path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'StompScope');
+  else if (platform === 'darwin') dir = path.join(home, 'Library', 'Application Support', 'StompScope');
+  else dir = path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'stompscope');
+  return path.join(dir, 'stompscope.db');
+}
+
+export class StoreError extends Error {}
+
+/**
+ * Opens (and creates or migrates) a StompScope database. `readonly` opens never create or migrate; they fail
+ * with a clear message if the file is missing or is not ours.
+ * `nativeBinding` lets the Electron host load a better-sqlite3 build made for Electron's ABI while the CLI and
+ * tests keep the Node build (TOOLCHAIN.md).
+ */
+export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?: string } = {}): Db {
+  if (opts.readonly && !fs.existsSync(file)) throw new StoreError(`no database at ${file}`);
+  if (!opts.readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly, nativeBinding: opts.nativeBinding });
+  } catch (e) {
+    throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`);
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a crash loses at most the last transactions, never corrupts (sqlite.org/wal.html).
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    } else {
+      const v = db.pragma('user_version', { simple: true }) as number;
+      if (v === 0 && !hasTable(db, 'sessions')) throw new StoreError(`${file} is not a StompScope database`);
+      if (v > MIGRATIONS.length) throw new StoreError(`${file} was written by a newer StompScope (schema ${v})`);
+    }
+  } catch (e) {
+    db.close();
+    if (e instanceof StoreError) throw e;
+    throw new StoreError(`cannot use database ${file}: ${(e as Error).message}`);
+  }
+  return db;
+}
+
+function hasTable(db: Db, name: string): boolean {
+  return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name=?`).get(name);
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) throw new StoreError(`database schema ${current} is newer than this StompScope (${MIGRATIONS.length})`);
+  if (current === 0 && db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get() !== 0) {
+    throw new StoreError('the file is an SQLite database, but not a StompScope one');
+  }
+  for (let i = current; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}

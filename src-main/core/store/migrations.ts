@@ -1,0 +1,91 @@
+// Numbered, append-only schema migrations (DESIGN.md principle 6). `PRAGMA user_version` holds the number of
+// migrations applied. Never edit a migration that has shipped: add a new one.
+//
+// Layout, chosen by the store benchmark (see bench/proxy.ts): each direction's raw bytes are kept in large
+// chunks (`chunks`), like a capture file, and `frames` is an index into them by byte offset. Bodies are never
+// copied into frame rows, so a 64 KiB body costs one memcpy into a chunk, not a row of its own.
+// Times are integers: microseconds since the Unix epoch. Directions are 0 = client, 1 = broker.
+
+export const MIGRATIONS: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    started INTEGER NOT NULL,
+    ended INTEGER,
+    state TEXT NOT NULL DEFAULT 'recording',
+    meta TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE TABLE connections (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    client TEXT NOT NULL,
+    broker TEXT NOT NULL,
+    transport TEXT NOT NULL DEFAULT 'tcp',
+    version TEXT,
+    opened INTEGER NOT NULL,
+    closed INTEGER,
+    close_reason TEXT,
+    frames_client INTEGER NOT NULL DEFAULT 0,
+    frames_broker INTEGER NOT NULL DEFAULT 0,
+    heartbeats_client INTEGER NOT NULL DEFAULT 0,
+    heartbeats_broker INTEGER NOT NULL DEFAULT 0,
+    bytes_client INTEGER NOT NULL DEFAULT 0,
+    bytes_broker INTEGER NOT NULL DEFAULT 0,
+    issues INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX connections_session ON connections(session_id, id);
+  CREATE TABLE chunks (
+    connection_id INTEGER NOT NULL,
+    dir INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (connection_id, dir, offset)
+  ) WITHOUT ROWID;
+  CREATE TABLE frames (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL,
+    connection_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    dir INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    command TEXT NOT NULL,
+    destination TEXT,
+    headers TEXT NOT NULL,
+    crlf INTEGER NOT NULL DEFAULT 0,
+    body_offset INTEGER NOT NULL,
+    body_length INTEGER NOT NULL,
+    body_sha256 BLOB,
+    issues INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX frames_session ON frames(session_id, id);
+  CREATE INDEX frames_connection ON frames(connection_id, seq);
+  CREATE INDEX frames_command ON frames(session_id, command, id);
+  CREATE INDEX frames_destination ON frames(session_id, destination, id);
+  CREATE TABLE heartbeats (
+    connection_id INTEGER NOT NULL,
+    dir INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    offset INTEGER NOT NULL
+  );
+  CREATE INDEX heartbeats_connection ON heartbeats(connection_id, dir, time);
+  CREATE TABLE issues (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL,
+    connection_id INTEGER,
+    frame_id INTEGER,
+    dir INTEGER,
+    offset INTEGER,
+    time INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX issues_frame ON issues(frame_id);
+  CREATE INDEX issues_connection ON issues(connection_id, id);
+  CREATE INDEX issues_session ON issues(session_id, code);
+  `,
+];

@@ -1,0 +1,165 @@
+import type { Db } from './db.js';
+import { DIR_NAME } from './writer.js';
+import type { Direction, RawHeader, Severity, StompVersion } from '../../../shared/stomp/types.js';
+
+export interface SessionInfo {
+  id: number;
+  kind: string;
+  name: string;
+  started: number;
+  ended: number | null;
+  state: string;
+  meta: Record<string, unknown>;
+  connections: number;
+  frames: number;
+}
+
+export interface ConnectionInfo {
+  id: number;
+  sessionId: number;
+  client: string;
+  broker: string;
+  transport: string;
+  version: StompVersion | null;
+  opened: number;
+  closed: number | null;
+  closeReason: string | null;
+  frames: Record<Direction, number>;
+  heartbeats: Record<Direction, number>;
+  bytes: Record<Direction, number>;
+  issues: number;
+}
+
+export interface StoredIssue {
+  code: string;
+  severity: Severity;
+  message: string;
+}
+
+export interface StoredFrame {
+  id: number;
+  sessionId: number;
+  connectionId: number;
+  seq: number;
+  from: Direction;
+  time: number;
+  offset: number;
+  length: number;
+  command: string;
+  destination: string | null;
+  /** Raw (escaped) header pairs as on the wire. */
+  rawHeaders: RawHeader[];
+  crlf: boolean;
+  bodyOffset: number;
+  bodyLength: number;
+  bodySha256: Buffer | null;
+  issueCount: number;
+}
+
+interface FrameRowDb {
+  id: number; session_id: number; connection_id: number; seq: number; dir: number; time: number; offset: number; length: number;
+  command: string; destination: string | null; headers: string; crlf: number; body_offset: number; body_length: number;
+  body_sha256: Buffer | null; issues: number;
+}
+
+function toFrame(r: FrameRowDb): StoredFrame {
+  return {
+    id: r.id, sessionId: r.session_id, connectionId: r.connection_id, seq: r.seq, from: DIR_NAME[r.dir], time: r.time, offset: r.offset,
+    length: r.length, command: r.command, destination: r.destination, rawHeaders: JSON.parse(r.headers) as RawHeader[], crlf: !!r.crlf,
+    bodyOffset: r.body_offset, bodyLength: r.body_length, bodySha256: r.body_sha256, issueCount: r.issues,
+  };
+}
+
+/** Read-side queries over a StompScope database. Paging is by keyset (frame id), never OFFSET. */
+export class StoreReader {
+  private readonly s;
+
+  constructor(readonly db: Db) {
+    this.s = {
+      sessions: db.prepare(`SELECT s.*, (SELECT count(*) FROM connections c WHERE c.session_id = s.id) connections,
+        (SELECT count(*) FROM frames f WHERE f.session_id = s.id) frames FROM sessions s ORDER BY s.id`),
+      session: db.prepare(`SELECT id FROM sessions WHERE id = ?`),
+      connections: db.prepare(`SELECT * FROM connections WHERE (?1 IS NULL OR session_id = ?1) ORDER BY id`),
+      connection: db.prepare(`SELECT * FROM connections WHERE id = ?`),
+      framePage: db.prepare(`SELECT * FROM frames WHERE id > ?1 AND (?2 IS NULL OR session_id = ?2) AND (?3 IS NULL OR connection_id = ?3)
+        ORDER BY id LIMIT ?4`),
+      frameIssues: db.prepare(`SELECT frame_id, code, severity, message FROM issues WHERE frame_id BETWEEN ? AND ? ORDER BY id`),
+      chunkAt: db.prepare(`SELECT offset, data FROM chunks WHERE connection_id = ? AND dir = ? AND offset <= ? ORDER BY offset DESC LIMIT 1`),
+      chunksFrom: db.prepare(`SELECT offset, data FROM chunks WHERE connection_id = ? AND dir = ? AND offset > ? AND offset < ? ORDER BY offset`),
+    };
+  }
+
+  sessions(): SessionInfo[] {
+    return (this.s.sessions.all() as Array<Record<string, unknown>>).map((r) => ({
+      id: r.id as number, kind: r.kind as string, name: r.name as string, started: r.started as number, ended: r.ended as number | null,
+      state: r.state as string, meta: JSON.parse(r.meta as string), connections: r.connections as number, frames: r.frames as number,
+    }));
+  }
+
+  hasSession(id: number): boolean {
+    return !!this.s.session.get(id);
+  }
+
+  connections(sessionId: number | null = null): ConnectionInfo[] {
+    return (this.s.connections.all(sessionId) as Array<Record<string, unknown>>).map(toConnection);
+  }
+
+  connection(id: number): ConnectionInfo | null {
+    const r = this.s.connection.get(id) as Record<string, unknown> | undefined;
+    return r ? toConnection(r) : null;
+  }
+
+  /** Frames in capture order, in pages of `pageSize`, with the issues found on each. */
+  *frames(filter: { session?: number | null; connection?: number | null } = {}, pageSize = 1000): Generator<StoredFrame & { issues: StoredIssue[] }> {
+    let after = 0;
+    for (;;) {
+      const rows = this.s.framePage.all(after, filter.session ?? null, filter.connection ?? null, pageSize) as FrameRowDb[];
+      if (rows.length === 0) return;
+      const byFrame = new Map<number, StoredIssue[]>();
+      if (rows.some((r) => r.issues > 0)) {
+        for (const i of this.s.frameIssues.all(rows[0].id, rows[rows.length - 1].id) as Array<{ frame_id: number } & StoredIssue>) {
+          let list = byFrame.get(i.frame_id);
+          if (!list) byFrame.set(i.frame_id, (list = []));
+          list.push({ code: i.code, severity: i.severity, message: i.message });
+        }
+      }
+      for (const r of rows) yield { ...toFrame(r), issues: byFrame.get(r.id) ?? [] };
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  /**
+   * Bytes [offset, offset + length) of one direction of a connection, from the raw chunks. Returns null when
+   * some of those bytes were never recorded (a gap).
+   */
+  readBytes(connectionId: number, from: Direction, offset: number, length: number): Buffer | null {
+    const dir = from === 'client' ? 0 : 1;
+    if (length === 0) return Buffer.alloc(0);
+    const first = this.s.chunkAt.get(connectionId, dir, offset) as { offset: number; data: Buffer } | undefined;
+    if (!first) return null;
+    const end = offset + length;
+    const firstEnd = first.offset + first.data.length;
+    if (firstEnd <= offset) return null;
+    if (firstEnd >= end) return first.data.subarray(offset - first.offset, end - first.offset);
+    const parts = [first.data.subarray(offset - first.offset)];
+    let pos = firstEnd;
+    for (const c of this.s.chunksFrom.all(connectionId, dir, first.offset, end) as Array<{ offset: number; data: Buffer }>) {
+      if (c.offset !== pos) return null;
+      parts.push(c.data.subarray(0, Math.min(c.data.length, end - c.offset)));
+      pos = c.offset + c.data.length;
+    }
+    return pos >= end ? Buffer.concat(parts) : null;
+  }
+}
+
+function toConnection(r: Record<string, unknown>): ConnectionInfo {
+  return {
+    id: r.id as number, sessionId: r.session_id as number, client: r.client as string, broker: r.broker as string,
+    transport: r.transport as string, version: r.version as StompVersion | null, opened: r.opened as number, closed: r.closed as number | null,
+    closeReason: r.close_reason as string | null,
+    frames: { client: r.frames_client as number, broker: r.frames_broker as number },
+    heartbeats: { client: r.heartbeats_client as number, broker: r.heartbeats_broker as number },
+    bytes: { client: r.bytes_client as number, broker: r.bytes_broker as number },
+    issues: r.issues as number,
+  };
+}

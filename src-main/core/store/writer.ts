@@ -1,0 +1,130 @@
+import type { Db } from './db.js';
+import type { Direction, Severity } from '../../../shared/stomp/types.js';
+
+export type SessionKind = 'proxy' | 'import' | 'replay';
+export type SessionState = 'recording' | 'complete' | 'interrupted';
+
+export const DIR_CODE: Record<Direction, number> = { client: 0, broker: 1 };
+export const DIR_NAME: readonly Direction[] = ['client', 'broker'];
+
+export interface FrameRow {
+  sessionId: number;
+  connectionId: number;
+  seq: number;
+  dir: Direction;
+  time: number;
+  offset: number;
+  length: number;
+  command: string;
+  destination: string | null;
+  /** JSON of the raw (escaped) header pairs. */
+  headersJson: string;
+  crlf: boolean;
+  bodyOffset: number;
+  bodyLength: number;
+  bodySha256: Uint8Array | null;
+  issues: number;
+}
+
+export interface IssueRow {
+  sessionId: number;
+  connectionId: number | null;
+  frameId: number | null;
+  dir: Direction | null;
+  offset: number | null;
+  time: number;
+  code: string;
+  severity: Severity;
+  message: string;
+}
+
+export interface ConnectionCounters {
+  version: string | null;
+  framesClient: number;
+  framesBroker: number;
+  heartbeatsClient: number;
+  heartbeatsBroker: number;
+  bytesClient: number;
+  bytesBroker: number;
+  issues: number;
+}
+
+/**
+ * The single writer of a database (DESIGN.md principle 6): statements prepared once; the caller groups calls
+ * into `transaction(fn)` batches, which run synchronously and never on the proxy's forwarding thread.
+ */
+export class StoreWriter {
+  private readonly s;
+
+  constructor(readonly db: Db) {
+    this.s = {
+      session: db.prepare(`INSERT INTO sessions (kind, name, started, meta) VALUES (?, ?, ?, ?)`),
+      endSession: db.prepare(`UPDATE sessions SET ended = ?, state = ? WHERE id = ?`),
+      sessionMeta: db.prepare(`UPDATE sessions SET meta = ? WHERE id = ?`),
+      connection: db.prepare(`INSERT INTO connections (session_id, client, broker, transport, opened) VALUES (?, ?, ?, ?, ?)`),
+      counters: db.prepare(`UPDATE connections SET version = ?, frames_client = ?, frames_broker = ?, heartbeats_client = ?,
+        heartbeats_broker = ?, bytes_client = ?, bytes_broker = ?, issues = ? WHERE id = ?`),
+      closeConnection: db.prepare(`UPDATE connections SET closed = ?, close_reason = ? WHERE id = ?`),
+      chunk: db.prepare(`INSERT INTO chunks (connection_id, dir, offset, data) VALUES (?, ?, ?, ?)`),
+      frame: db.prepare(`INSERT INTO frames (session_id, connection_id, seq, dir, time, offset, length, command, destination,
+        headers, crlf, body_offset, body_length, body_sha256, issues) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      heartbeat: db.prepare(`INSERT INTO heartbeats (connection_id, dir, time, offset) VALUES (?, ?, ?, ?)`),
+      issue: db.prepare(`INSERT INTO issues (session_id, connection_id, frame_id, dir, offset, time, code, severity, message)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // A session left 'recording' by a process that died is marked so on the next open for writing.
+      interrupted: db.prepare(`UPDATE sessions SET state = 'interrupted' WHERE state = 'recording' AND id != ?`),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  createSession(kind: SessionKind, name: string, started: number, meta: object = {}): number {
+    return Number(this.s.session.run(kind, name, started, JSON.stringify(meta)).lastInsertRowid);
+  }
+
+  setSessionMeta(sessionId: number, meta: object): void {
+    this.s.sessionMeta.run(JSON.stringify(meta), sessionId);
+  }
+
+  endSession(sessionId: number, ended: number, state: SessionState): void {
+    this.s.endSession.run(ended, state, sessionId);
+  }
+
+  /** Marks sessions that some earlier process left 'recording' (it was killed) as 'interrupted'. */
+  markInterrupted(exceptSessionId: number): void {
+    this.s.interrupted.run(exceptSessionId);
+  }
+
+  createConnection(sessionId: number, client: string, broker: string, transport: string, opened: number): number {
+    return Number(this.s.connection.run(sessionId, client, broker, transport, opened).lastInsertRowid);
+  }
+
+  updateCounters(connectionId: number, c: ConnectionCounters): void {
+    this.s.counters.run(c.version, c.framesClient, c.framesBroker, c.heartbeatsClient, c.heartbeatsBroker, c.bytesClient,
+      c.bytesBroker, c.issues, connectionId);
+  }
+
+  closeConnection(connectionId: number, closed: number, reason: string | null): void {
+    this.s.closeConnection.run(closed, reason, connectionId);
+  }
+
+  appendChunk(connectionId: number, dir: Direction, offset: number, data: Uint8Array): void {
+    this.s.chunk.run(connectionId, DIR_CODE[dir], offset, data);
+  }
+
+  insertFrame(f: FrameRow): number {
+    return Number(this.s.frame.run(f.sessionId, f.connectionId, f.seq, DIR_CODE[f.dir], f.time, f.offset, f.length, f.command,
+      f.destination, f.headersJson, f.crlf ? 1 : 0, f.bodyOffset, f.bodyLength, f.bodySha256, f.issues).lastInsertRowid);
+  }
+
+  insertHeartbeat(connectionId: number, dir: Direction, time: number, offset: number): void {
+    this.s.heartbeat.run(connectionId, DIR_CODE[dir], time, offset);
+  }
+
+  insertIssue(i: IssueRow): void {
+    this.s.issue.run(i.sessionId, i.connectionId, i.frameId, i.dir === null ? null : DIR_CODE[i.dir], i.offset, i.time, i.code,
+      i.severity, i.message);
+  }
+}

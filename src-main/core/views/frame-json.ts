@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { interpretHeaders } from '../../../shared/stomp/escape.js';
+import type { ConnectionInfo, SessionInfo, StoreReader, StoredFrame, StoredIssue } from '../store/reader.js';
+
+// The JSON shapes of the CLI contract (`sessions|connections|frames --jsonl`). Scripts depend on these
+// exactly: add fields, never rename or remove them.
+
+/** ISO 8601 UTC with microseconds, from microseconds since the epoch. */
+export function isoMicros(us: number | null): string | null {
+  if (us === null || us === undefined) return null;
+  const ms = Math.floor(us / 1000);
+  const micros = String(Math.floor(us) % 1000).padStart(3, '0');
+  return new Date(ms).toISOString().replace(/Z$/, `${micros}Z`);
+}
+
+export function sessionJson(s: SessionInfo) {
+  return {
+    session: s.id, kind: s.kind, name: s.name, started: isoMicros(s.started), ended: isoMicros(s.ended), state: s.state,
+    connections: s.connections, frames: s.frames,
+  };
+}
+
+export function connectionJson(c: ConnectionInfo) {
+  return {
+    session: c.sessionId, connection: c.id, client: c.client, broker: c.broker, transport: c.transport, version: c.version,
+    opened: isoMicros(c.opened), closed: isoMicros(c.closed), closeReason: c.closeReason, frames: c.frames, heartbeats: c.heartbeats,
+    bytes: c.bytes, issues: c.issues,
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function textOf(body: Buffer): string | null {
+  try {
+    return utf8.decode(body);
+  } catch {
+    return null;
+  }
+}
+
+export interface FrameJsonOptions {
+  base64?: boolean;
+}
+
+/**
+ * One frame in the `frames --jsonl` shape. Header values are unescaped per the connection's negotiated
+ * version (1.0 — no escaping — when none was negotiated); CONNECT and CONNECTED never are.
+ */
+export function frameJson(reader: StoreReader, f: StoredFrame & { issues: StoredIssue[] }, conn: ConnectionInfo | null, opts: FrameJsonOptions = {}) {
+  const version = conn?.version ?? '1.0';
+  const { headers } = interpretHeaders(f.command, f.rawHeaders, version);
+  const body = reader.readBytes(f.connectionId, f.from, f.bodyOffset, f.bodyLength);
+  const sha = f.bodySha256 ?? (body ? createHash('sha256').update(body).digest() : null);
+  const out: Record<string, unknown> = {
+    session: f.sessionId, connection: f.connectionId, seq: f.seq, from: f.from, time: isoMicros(f.time), command: f.command, headers,
+    bodyLength: f.bodyLength, bodySha256: sha ? sha.toString('hex') : null, body: body ? textOf(body) : null,
+    issues: f.issues.map((i) => ({ code: i.code, severity: i.severity, message: i.message })),
+  };
+  if (opts.base64) out.bodyBase64 = body ? body.toString('base64') : null;
+  return out;
+}
