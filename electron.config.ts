@@ -1,0 +1,37 @@
+// electron-vite configuration. electron-vite only finds `electron.vite.config.*` by itself: every script
+// passes `--config electron.config.ts` (TOOLCHAIN.md). Entry points are explicit because our trees are
+// src-main/ and src-renderer/, not electron-vite's defaults.
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      externalizeDeps: true,
+      rollupOptions: { input: { index: here('src-main/electron/main.ts') } },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      externalizeDeps: true,
+      // A sandboxed preload must be CommonJS; with "type": "module" electron-vite would emit .mjs.
+      rollupOptions: {
+        input: { preload: here('src-main/electron/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: here('src-renderer'),
+    plugins: [svelte({ configFile: here('svelte.config.js') })],
+    build: {
+      outDir: here('out/renderer'),
+      rollupOptions: { input: { index: here('src-renderer/index.html') } },
+    },
+  },
+});
