@@ -160,13 +160,13 @@ export class ConnectionRecorder {
       return;
     }
     d.frames++;
-    this.version.observe(dir, e.command, e.headers);
-    const version = this.version.version ?? '1.2';
+    const negotiation = this.version.observe(dir, e);
     // The stored headers stay raw; the destination column is the interpreted (unescaped, first-wins) value so
-    // that the UI can filter and index on it.
-    const view = interpretHeaders(e.command, e.headers, version);
+    // that the UI can filter and index on it. Without a CONNECTED (capture picked up mid-stream) nothing is
+    // unescaped, as the frames view does.
+    const view = interpretHeaders(e.command, e.headers, this.version.version, e.offset);
     const destination = headerValue(view.headers, 'destination') ?? null;
-    const issues = [...e.issues, ...view.issues];
+    const issues = e.issues.length || view.issues.length || negotiation.length ? [...e.issues, ...negotiation, ...view.issues] : e.issues;
     const frameId = this.writer.insertFrame({
       sessionId: this.sessionId, connectionId: this.connectionId, seq: this.seq++, dir, time: e.time, offset: e.offset,
       length: e.length, command: e.command, destination, headersJson: JSON.stringify(e.headers), crlf: e.crlf,

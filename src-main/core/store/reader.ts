@@ -79,10 +79,10 @@ export class StoreReader {
       sessions: db.prepare(`SELECT s.*, (SELECT count(*) FROM connections c WHERE c.session_id = s.id) connections,
         (SELECT count(*) FROM frames f WHERE f.session_id = s.id) frames FROM sessions s ORDER BY s.id`),
       session: db.prepare(`SELECT id FROM sessions WHERE id = ?`),
-      connections: db.prepare(`SELECT * FROM connections WHERE (?1 IS NULL OR session_id = ?1) ORDER BY id`),
+      connections: db.prepare(`SELECT * FROM connections WHERE (@session IS NULL OR session_id = @session) ORDER BY id`),
       connection: db.prepare(`SELECT * FROM connections WHERE id = ?`),
-      framePage: db.prepare(`SELECT * FROM frames WHERE id > ?1 AND (?2 IS NULL OR session_id = ?2) AND (?3 IS NULL OR connection_id = ?3)
-        ORDER BY id LIMIT ?4`),
+      framePage: db.prepare(`SELECT * FROM frames WHERE id > @after AND (@session IS NULL OR session_id = @session)
+        AND (@connection IS NULL OR connection_id = @connection) ORDER BY id LIMIT @limit`),
       frameIssues: db.prepare(`SELECT frame_id, code, severity, message FROM issues WHERE frame_id BETWEEN ? AND ? ORDER BY id`),
       chunkAt: db.prepare(`SELECT offset, data FROM chunks WHERE connection_id = ? AND dir = ? AND offset <= ? ORDER BY offset DESC LIMIT 1`),
       chunksFrom: db.prepare(`SELECT offset, data FROM chunks WHERE connection_id = ? AND dir = ? AND offset > ? AND offset < ? ORDER BY offset`),
@@ -101,7 +101,7 @@ export class StoreReader {
   }
 
   connections(sessionId: number | null = null): ConnectionInfo[] {
-    return (this.s.connections.all(sessionId) as Array<Record<string, unknown>>).map(toConnection);
+    return (this.s.connections.all({ session: sessionId }) as Array<Record<string, unknown>>).map(toConnection);
   }
 
   connection(id: number): ConnectionInfo | null {
@@ -113,7 +113,7 @@ export class StoreReader {
   *frames(filter: { session?: number | null; connection?: number | null } = {}, pageSize = 1000): Generator<StoredFrame & { issues: StoredIssue[] }> {
     let after = 0;
     for (;;) {
-      const rows = this.s.framePage.all(after, filter.session ?? null, filter.connection ?? null, pageSize) as FrameRowDb[];
+      const rows = this.s.framePage.all({ after, session: filter.session ?? null, connection: filter.connection ?? null, limit: pageSize }) as FrameRowDb[];
       if (rows.length === 0) return;
       const byFrame = new Map<number, StoredIssue[]>();
       if (rows.some((r) => r.issues > 0)) {
