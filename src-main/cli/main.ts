@@ -24,10 +24,12 @@ ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`).joi
 
 function version(): string {
   const require = createRequire(import.meta.url);
-  for (const p of ['../../package.json', '../../../package.json']) {
+  // src-main/cli/main.ts in a checkout, out/node/src-main/cli/main.js when built: walk up to our package.json.
+  for (const p of ['../../package.json', '../../../../package.json']) {
     try {
-      return (require(p) as { version: string }).version;
-    } catch { /* built layout differs from the source layout */ }
+      const pkg = require(p) as { name: string; version: string };
+      if (pkg.name === 'stompscope') return pkg.version;
+    } catch { /* not at this level */ }
   }
   return 'unknown';
 }

@@ -1,0 +1,131 @@
+// Recording as a conversation: bytes in per direction through the real recorder worker and SQLite, then the
+// CLI's JSON views out.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Recorder } from '../../src-main/core/record/recorder.js';
+import { openDb } from '../../src-main/core/store/db.js';
+import { StoreReader } from '../../src-main/core/store/reader.js';
+import { StoreWriter } from '../../src-main/core/store/writer.js';
+import { connectionJson, frameJson, isoMicros, sessionJson } from '../../src-main/core/views/frame-json.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+function tmpDb(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-rec-'));
+  dirs.push(d);
+  return path.join(d, 'test.db');
+}
+
+const b = (s: string) => Buffer.from(s, 'utf8');
+
+function read(dbPath: string) {
+  const reader = new StoreReader(openDb(dbPath, { readonly: true }));
+  const conns = reader.connections();
+  const frames = [...reader.frames()].map((f) => frameJson(reader, f, reader.connection(f.connectionId), { base64: true }));
+  return { reader, sessions: reader.sessions().map(sessionJson), connections: conns.map(connectionJson), frames };
+}
+
+describe('recording a connection', () => {
+  it('records frames, heart-beats and unescaped headers per direction, whatever the chunking', async () => {
+    const db = tmpDb();
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'conversation' });
+    const key = rec.openConnection('127.0.0.1:50000', '127.0.0.1:61613');
+    const client = b('CONNECT\naccept-version:1.1,1.2\nhost:/\nheart-beat:1000,1000\n\n\0') ;
+    const broker = b('CONNECTED\nversion:1.2\nheart-beat:1000,1000\n\n\0\n');
+    const send = Buffer.concat([b('SEND\r\ndestination:/queue/a\\cb\r\nx:1\r\nx:2\r\ncontent-length:5\r\n\r\n'), Buffer.from([1, 0, 2, 0, 3]), b('\0\n\n')]);
+    rec.data(key, 'client', client);
+    rec.data(key, 'broker', broker);
+    // The SEND arrives one byte at a time.
+    for (const byte of send) rec.data(key, 'client', Buffer.from([byte]));
+    rec.data(key, 'broker', b('RECEIPT\nreceipt-id:77\n\n\0'));
+    rec.closeConnection(key, 'client closed');
+    const summary = await rec.end();
+    expect(summary).toMatchObject({ connections: 1, frames: 4, heartbeats: 3, issues: 0 });
+
+    const { sessions, connections, frames } = read(db);
+    expect(sessions).toEqual([expect.objectContaining({ session: summary.session, kind: 'proxy', name: 'conversation', connections: 1, frames: 4, state: 'complete' })]);
+    expect(connections[0]).toMatchObject({
+      client: '127.0.0.1:50000', broker: '127.0.0.1:61613', version: '1.2', frames: { client: 2, broker: 2 },
+      heartbeats: { client: 2, broker: 1 }, issues: 0, closeReason: 'client closed',
+    });
+    expect(frames.map((f) => [f.seq, f.from, f.command])).toEqual([[0, 'client', 'CONNECT'], [1, 'broker', 'CONNECTED'], [2, 'client', 'SEND'], [3, 'broker', 'RECEIPT']]);
+    const s = frames[2];
+    // Unescaped per 1.2, repeats kept in order, binary body hashed whole.
+    expect(s.headers).toEqual([['destination', '/queue/a:b'], ['x', '1'], ['x', '2'], ['content-length', '5']]);
+    expect(s.bodyLength).toBe(5);
+    expect(s.bodySha256).toBe(createHash('sha256').update(Buffer.from([1, 0, 2, 0, 3])).digest('hex'));
+    expect(s.bodyBase64).toBe(Buffer.from([1, 0, 2, 0, 3]).toString('base64'));
+    expect(s.body).toBe('\u0001\u0000\u0002\u0000\u0003');
+    expect(s.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(frames[0].headers).toEqual([['accept-version', '1.1,1.2'], ['host', '/'], ['heart-beat', '1000,1000']]);
+  });
+
+  it('keeps the raw bytes of each direction exactly, garbage included', async () => {
+    const db = tmpDb();
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'raw' });
+    const key = rec.openConnection('127.0.0.1:1', '127.0.0.1:2');
+    const bytes = Buffer.concat([b('SEND\ndestination:/q\n\nhi\0'), Buffer.from([0xff, 0xfe, 0, 10]), b('MESSAGE\ndestination:/q\\t\n\nx\0')]);
+    for (let i = 0; i < bytes.length; i += 3) rec.data(key, 'client', bytes.subarray(i, i + 3));
+    rec.closeConnection(key, null);
+    await rec.end();
+    const { reader, connections, frames } = read(db);
+    expect(reader.readBytes(connections[0].connection, 'client', 0, bytes.length)).toEqual(bytes);
+    // Malformed input is data: the garbage is recorded as an issue at its offset, and decoding resumes.
+    const issues = reader.db.prepare(`SELECT code, offset FROM issues WHERE connection_id = ?`).all(connections[0].connection);
+    expect(issues).toEqual([expect.objectContaining({ code: 'garbage', offset: 24 })]);
+    expect(connections[0].issues).toBe(1);
+    expect(frames.map((f) => f.command)).toEqual(['SEND', 'MESSAGE']);
+  });
+
+  it('sheds recording, not forwarding, when the recorder falls behind, and says so', async () => {
+    const db = tmpDb();
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'overload', maxInFlightBytes: 64 * 1024 });
+    const key = rec.openConnection('127.0.0.1:1', '127.0.0.1:2');
+    const frame = b(`SEND\ndestination:/q\n\n${'x'.repeat(1000)}\0`);
+    // Synchronously, with no chance for the worker to acknowledge: most of this must be shed.
+    for (let i = 0; i < 1000; i++) rec.data(key, 'client', frame);
+    rec.closeConnection(key, null);
+    const summary = await rec.end();
+    expect(rec.shedBytes).toBeGreaterThan(0);
+    const { frames, connections } = read(db);
+    expect(frames.length).toBeLessThan(1000);
+    expect(frames.length).toBeGreaterThan(0);
+    expect(connections[0].bytes.client).toBe(1000 * frame.length);
+    const db2 = openDb(db, { readonly: true });
+    const overload = db2.prepare(`SELECT count(*) FROM issues WHERE code = 'recording-overload'`).pluck().get() as number;
+    expect(overload).toBeGreaterThan(0);
+    expect(summary.issues).toBeGreaterThanOrEqual(overload);
+  });
+
+  it('marks a session left recording by a killed process as interrupted', async () => {
+    const db = tmpDb();
+    const w = new StoreWriter(openDb(db));
+    const orphan = w.createSession('proxy', 'killed', 1);
+    w.db.close();
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'next' });
+    await rec.end();
+    const { sessions } = read(db);
+    expect(sessions.find((s) => s.session === orphan)?.state).toBe('interrupted');
+    expect(sessions.find((s) => s.name === 'next')?.state).toBe('complete');
+  });
+
+  it('refuses a file that is not a StompScope database, clearly', async () => {
+    const file = tmpDb();
+    fs.writeFileSync(file, 'this is not sqlite');
+    await expect(Recorder.start({ dbPath: file, kind: 'proxy', name: 'x' })).rejects.toThrow(/database/);
+    expect(() => openDb(file, { readonly: true })).toThrow(/database/);
+  });
+});
+
+describe('time format', () => {
+  it('is ISO 8601 UTC with microseconds', () => {
+    expect(isoMicros(1_700_000_000_123_456)).toBe('2023-11-14T22:13:20.123456Z');
+    expect(isoMicros(5)).toBe('1970-01-01T00:00:00.000005Z');
+    expect(isoMicros(null)).toBeNull();
+  });
+});
