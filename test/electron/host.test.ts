@@ -1,6 +1,6 @@
 // The Electron host with `electron` mocked: no runtime can be downloaded on these machines, but the window
 // options, CSP, sender check and bridge surface are ours to get right.
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,10 @@ describe('Electron host', () => {
     process.env.STOMPSCOPE_DB = path.join(dbDir, 'test.db');
     electron.handlers.clear();
     electron.windows.length = 0;
+  });
+  afterEach(() => {
+    delete process.env.STOMPSCOPE_DB;
+    fs.rmSync(dbDir, { recursive: true, force: true });
   });
 
   it('opens one isolated, sandboxed window without Node, with a CommonJS preload', async () => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { StompDecoder } from '../../../shared/stomp/decoder.js';
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
 import { VersionTracker } from '../../../shared/stomp/version.js';
@@ -171,7 +170,8 @@ export class ConnectionRecorder {
       sessionId: this.sessionId, connectionId: this.connectionId, seq: this.seq++, dir, time: e.time, offset: e.offset,
       length: e.length, command: e.command, destination, headersJson: JSON.stringify(e.headers), crlf: e.crlf,
       bodyOffset: e.bodyOffset, bodyLength: e.bodyLength,
-      bodySha256: e.body ? createHash('sha256').update(e.body).digest() : null, issues: issues.length,
+      // Bodies kept whole in the chunks are hashed when read; only a body that is not kept needs its hash now.
+      bodySha256: null, issues: issues.length,
     });
     for (const i of issues) {
       this.issues++;

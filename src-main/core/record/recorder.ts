@@ -63,7 +63,7 @@ export class Recorder {
 
   private constructor(private readonly worker: Worker, readonly sessionId: number, readonly started: number, private readonly opts: RecorderOptions) {
     this.maxInFlight = opts.maxInFlightBytes ?? 256 * 1024 * 1024;
-    this.batchMs = opts.batchMs ?? 5;
+    this.batchMs = opts.batchMs ?? 100;
   }
 
   static start(opts: RecorderOptions): Promise<Recorder> {

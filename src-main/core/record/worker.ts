@@ -1,5 +1,7 @@
 // The recording worker: the one writer of the database while a proxy runs. It decodes and stores off the
 // forwarding thread, so forwarding never waits on decoding or SQLite (DESIGN.md principles 3 and 6).
+import fs from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../store/db.js';
 import { DIR_NAME, StoreWriter } from '../store/writer.js';
@@ -8,6 +10,14 @@ import { formatLiveLine } from './live-line.js';
 import { SEG, SEG_FIELDS, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 
 const port = parentPort!;
+
+// Recording yields to forwarding: on Linux a thread's nice value is its own, so lowering this thread's
+// priority leaves the forwarding thread first in line for a CPU (DESIGN.md principle 3). Elsewhere, or
+// where it is not allowed, recording simply runs at normal priority.
+try {
+  const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
+} catch { /* not Linux, or not permitted */ }
 const cfg = workerData as WorkerConfig;
 const send = (m: FromWorker) => port.postMessage(m);
 
