@@ -1,0 +1,259 @@
+// End to end: real clients (stomp.py, @stomp/stompjs) → the recording proxy, run through its CLI → a real
+// RabbitMQ (test/support/global-setup.ts). Then the recording is read back through the CLI's JSONL output and
+// checked against what really went over the wire.
+//
+// Byte identity: the proxy sits between two recording tees (test/support/tee.ts):
+//     client → tee A → proxy → tee B → RabbitMQ
+// so tee A holds exactly the bytes the client sent and received, tee B exactly the bytes the broker received
+// and sent; "forwarded unchanged" is A.c2s == B.c2s and B.s2c == A.s2c. Each client also hashes its own socket
+// traffic, which must equal tee A's (so the tee is not the thing being fooled).
+//
+// What "recorded" means is checked against an oracle independent of the product's decoder: the tee's bytes
+// split by test/support/stomp-wire.ts, headers unescaped per the negotiated version. The clients' own logs
+// must agree with that oracle too (so the test helpers are checked as well).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectionFrames, expectSameBytes, findConnectionByDestination, header, isoToMicros, pick } from '../support/checks.js';
+import { loggedFrames, loggedHeartbeats, runStomppy } from '../support/clients/stomppy.js';
+import { runStompjsScenario, type LogRecord, type ScenarioSummary } from '../support/clients/stompjs-scenario.js';
+import {
+  connectionId,
+  ISO_MICROS,
+  readJsonl,
+  startProxy,
+  type CliResult,
+  type ConnectionRow,
+  type FrameRow,
+  type RunningProxy,
+} from '../support/proxy-cli.js';
+import { expectFrame, negotiatedVersion, sha256 as sha, splitStream } from '../support/stomp-wire.js';
+import { startTee, type Tee, type TeeConnection } from '../support/tee.js';
+
+interface Scenario {
+  name: string;
+  client: 'stomp.py' | 'stompjs';
+  version: '1.1' | '1.2';
+  messages?: number;
+  slow?: number; // seconds per message before ACK
+  prefetch?: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'stomp.py 1.2', client: 'stomp.py', version: '1.2' },
+  { name: 'stomp.py 1.1', client: 'stomp.py', version: '1.1' },
+  { name: 'stompjs 1.2', client: 'stompjs', version: '1.2' },
+  { name: 'stompjs 1.1', client: 'stompjs', version: '1.1', messages: 1 },
+  { name: 'stomp.py 1.2 slow consumer (prefetch 1)', client: 'stomp.py', version: '1.2', messages: 2, slow: 0.4, prefetch: 1 },
+];
+
+interface Run {
+  scenario: Scenario;
+  records: LogRecord[];
+  summary: ScenarioSummary;
+  a: TeeConnection; // client side of the proxy
+  b: TeeConnection; // broker side of the proxy
+}
+
+const within = <T>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`timed out: ${what}`)), ms))]);
+
+describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy between real clients and RabbitMQ', () => {
+  const rabbit = inject('rabbitmq');
+  let dir = '';
+  let db = '';
+  let teeA: Tee | undefined;
+  let teeB: Tee | undefined;
+  let proxy: RunningProxy | undefined;
+  let proxyExit: CliResult | undefined;
+  const runs = new Map<string, Run>();
+  let frames: FrameRow[] = [];
+  let connections: ConnectionRow[] = [];
+  let sessions: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
+    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-it-'));
+    db = path.join(dir, 's.db');
+    teeB = await startTee(rabbit.host, rabbit.stompPort);
+    proxy = await startProxy({ upstream: `127.0.0.1:${teeB.port}`, db, name: 'it-test' });
+    teeA = await startTee(proxy.host, proxy.port);
+  });
+
+  afterAll(async () => {
+    if (proxy && !proxyExit) await proxy.stop(10_000);
+    await teeA?.close();
+    await teeB?.close();
+    if (dir && process.env.STOMPSCOPE_KEEP_TEST_DIR !== '1') rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const sc of SCENARIOS) {
+    it(`${sc.name}: the client's whole scenario succeeds through the proxy`, async () => {
+      const beforeA = teeA!.connections.length;
+      const beforeB = teeB!.connections.length;
+      let records: LogRecord[];
+      let summary: ScenarioSummary;
+      if (sc.client === 'stomp.py') {
+        const r = await runStomppy({ port: teeA!.port, version: sc.version, messages: sc.messages, slowS: sc.slow, prefetch: sc.prefetch });
+        expect(r.ok, `stomp.py failed: ${JSON.stringify(r.summary.errors)}\n${r.stderr}`).toBe(true);
+        ({ records, summary } = r);
+      } else {
+        const r = await runStompjsScenario({ port: teeA!.port, version: sc.version, messages: sc.messages, slowMs: (sc.slow ?? 0) * 1000, prefetch: sc.prefetch });
+        expect(r.ok, `stompjs failed: ${JSON.stringify(r.summary.errors)}`).toBe(true);
+        ({ records, summary } = r);
+      }
+      expect(summary.messages).toBe(summary.expectedMessages);
+      // One TCP connection per scenario on each side of the proxy; wait until both are fully closed.
+      expect(teeA!.connections.length).toBe(beforeA + 1);
+      await within(teeA!.connections[beforeA].closed, 10_000, 'client-side connection close');
+      expect(teeB!.connections.length, 'the proxy opened exactly one upstream connection').toBe(beforeB + 1);
+      await within(teeB!.connections[beforeB].closed, 10_000, 'broker-side connection close');
+      runs.set(sc.name, { scenario: sc, records, summary, a: teeA!.connections[beforeA], b: teeB!.connections[beforeB] });
+    });
+  }
+
+  it('forwards every byte unchanged, both ways (tee A vs tee B), and the clients saw the same bytes', () => {
+    expect(runs.size, 'all scenarios ran').toBe(SCENARIOS.length);
+    for (const { scenario, summary, a, b } of runs.values()) {
+      expectSameBytes(b.c2s(), a.c2s(), `${scenario.name}: client→broker`);
+      expectSameBytes(a.s2c(), b.s2c(), `${scenario.name}: broker→client`);
+      expect(a.c2s().length, `${scenario.name}: bytes the client wrote`).toBe(summary.bytesSent);
+      expect(a.s2c().length, `${scenario.name}: bytes the client read`).toBe(summary.bytesReceived);
+      expect(sha(a.c2s())).toBe(summary.sentSha256);
+      expect(sha(a.s2c())).toBe(summary.receivedSha256);
+    }
+  });
+
+  it('the clients’ logs agree with the wire (checks the test helpers themselves)', () => {
+    for (const { scenario, records, a } of runs.values()) {
+      const c = splitStream(a.c2s());
+      const s = splitStream(a.s2c());
+      const v = negotiatedVersion(s.frames);
+      expect(v).toBe(scenario.version);
+      expect(loggedFrames(records, 'sent'), `${scenario.name}: sent`).toEqual(c.frames.map((f) => expectFrame(f, v)));
+      expect(loggedFrames(records, 'received'), `${scenario.name}: received`).toEqual(s.frames.map((f) => expectFrame(f, v)));
+      expect(loggedHeartbeats(records, 'sent')).toBe(c.heartbeats);
+      expect(loggedHeartbeats(records, 'received')).toBe(s.heartbeats);
+    }
+  });
+
+  it('SIGINT flushes the recording and exits 0 with a summary', async () => {
+    expect(proxy).toBeDefined();
+    proxyExit = await proxy!.stop(30_000);
+    expect(proxyExit.signal, `proxy was killed\nstderr:\n${proxyExit.stderr}`).toBeNull();
+    expect(proxyExit.code, `proxy exit code\nstderr:\n${proxyExit.stderr}`).toBe(0);
+    const lines = (proxyExit.stderr + proxyExit.stdout).split('\n').filter((l) => l.trim());
+    expect(lines.length).toBeGreaterThan(1); // the listening line and at least the summary
+
+    frames = await readJsonl<FrameRow>(['frames', '--db', db]);
+    connections = await readJsonl<ConnectionRow>(['connections', '--db', db]);
+    sessions = await readJsonl(['sessions', '--db', db]);
+    expect(frames.length).toBeGreaterThan(0);
+  });
+
+  it('sessions: one session named it-test, and every frame belongs to it', () => {
+    const s = sessions.filter((x) => x.name === 'it-test');
+    expect(s, JSON.stringify(sessions)).toHaveLength(1);
+    const id = s[0].id ?? s[0].session;
+    expect(id).toBeDefined();
+    for (const f of frames) expect(f.session).toBe(id);
+  });
+
+  it('frames JSONL rows are well-formed', () => {
+    for (const f of frames) {
+      expect(Object.keys(f).sort()).toEqual(
+        expect.arrayContaining(['session', 'connection', 'seq', 'from', 'time', 'command', 'headers', 'bodyLength', 'bodySha256', 'body', 'issues']),
+      );
+      expect(['client', 'broker']).toContain(f.from);
+      expect(f.time).toMatch(ISO_MICROS);
+      expect(Number.isInteger(f.seq)).toBe(true);
+      expect(f.bodySha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(Array.isArray(f.headers) && f.headers.every((h) => Array.isArray(h) && h.length === 2)).toBe(true);
+      expect(Array.isArray(f.issues)).toBe(true);
+    }
+  });
+
+  it('the proxy printed one line per frame to stdout', () => {
+    const out = proxyExit!.stdout.split('\n').filter((l) => l.trim());
+    // Lines may also be printed for issues; none are expected here, so at least one per frame.
+    expect(out.length).toBeGreaterThanOrEqual(frames.length);
+  });
+
+  for (const sc of SCENARIOS) {
+    it(`${sc.name}: every frame recorded, with direction, command, headers, body hash, in order`, () => {
+      const run = runs.get(sc.name);
+      expect(run, 'scenario ran').toBeDefined();
+      const { a, summary } = run!;
+      const c = splitStream(a.c2s());
+      const s = splitStream(a.s2c());
+      const v = negotiatedVersion(s.frames);
+      const conn = findConnectionByDestination(frames, summary.queue!);
+      expect(conn, `a recorded connection that subscribed to ${summary.queue}`).toBeDefined();
+      const rows = connectionFrames(frames, conn!);
+
+      expect(rows.filter((f) => f.from === 'client').map(pick), 'client → broker frames').toEqual(c.frames.map((f) => expectFrame(f, v)));
+      expect(rows.filter((f) => f.from === 'broker').map(pick), 'broker → client frames').toEqual(s.frames.map((f) => expectFrame(f, v)));
+
+      // seq is one order over both directions; it must respect causality across them.
+      const seqs = rows.map((f) => f.seq);
+      expect(new Set(seqs).size, 'seq unique within the connection').toBe(seqs.length);
+      const seqOf = (pred: (f: FrameRow) => boolean) => rows.find(pred)?.seq;
+      const connectSeq = seqOf((f) => f.from === 'client' && (f.command === 'CONNECT' || f.command === 'STOMP'))!;
+      expect(seqOf((f) => f.command === 'CONNECTED')!).toBeGreaterThan(connectSeq);
+      for (const r of rows.filter((f) => f.from === 'broker' && f.command === 'RECEIPT')) {
+        const asked = seqOf((f) => f.from === 'client' && header(f, 'receipt') === header(r, 'receipt-id'));
+        expect(asked, `frame asking for receipt ${header(r, 'receipt-id')}`).toBeDefined();
+        expect(r.seq).toBeGreaterThan(asked!);
+      }
+      for (const ack of rows.filter((f) => f.from === 'client' && f.command === 'ACK')) {
+        const msg = rows.find((m) =>
+          m.command === 'MESSAGE' && (v === '1.2' ? header(m, 'ack') === header(ack, 'id') : header(m, 'message-id') === header(ack, 'message-id')),
+        );
+        expect(msg, `MESSAGE acknowledged by ACK seq ${ack.seq}`).toBeDefined();
+        expect(ack.seq).toBeGreaterThan(msg!.seq);
+      }
+
+      // Times: microsecond ISO, non-decreasing per direction.
+      for (const dir of ['client', 'broker'] as const) {
+        const t = rows.filter((f) => f.from === dir).map((f) => isoToMicros(f.time));
+        for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThanOrEqual(t[i - 1]);
+      }
+
+      // A clean exchange with a real broker has no errors on the wire.
+      const errors = rows.flatMap((f) => f.issues.filter((i) => i.severity === 'error').map((i) => `${f.command}#${f.seq}: ${i.code} ${i.message}`));
+      expect(errors).toEqual([]);
+      // The binary body (NULs, invalid UTF-8) is recorded with body null, the text ones as text.
+      const binary = rows.find((f) => f.from === 'client' && f.command === 'SEND' && header(f, 'content-type') === 'application/octet-stream');
+      expect(binary?.body).toBeNull();
+      expect(binary?.bodyLength).toBeGreaterThan(256);
+    });
+
+    it(`${sc.name}: heart-beats counted per direction in connections JSONL`, () => {
+      const run = runs.get(sc.name)!;
+      const c = splitStream(run.a.c2s());
+      const s = splitStream(run.a.s2c());
+      const conn = findConnectionByDestination(frames, run.summary.queue!);
+      const row = connections.find((x) => connectionId(x) === conn);
+      expect(row, `connection ${conn} in connections JSONL`).toBeDefined();
+      // Heart-beats = EOLs between frames (DESIGN.md). RabbitMQ also ends every frame with an EOL, which counts.
+      expect(row!.heartbeats).toEqual({ client: c.heartbeats, broker: s.heartbeats });
+      expect(c.heartbeats, 'the client sent heart-beats while lingering').toBeGreaterThan(0);
+      expect(s.heartbeats).toBeGreaterThan(0);
+    });
+  }
+
+  it('slow consumer with prefetch 1: the recorded order shows at most one unacknowledged MESSAGE at a time', () => {
+    const sc = SCENARIOS.find((x) => x.prefetch === 1)!;
+    const run = runs.get(sc.name)!;
+    const rows = connectionFrames(frames, findConnectionByDestination(frames, run.summary.queue!)!);
+    let unacked = 0;
+    let max = 0;
+    for (const f of rows) {
+      if (f.command === 'MESSAGE') max = Math.max(max, ++unacked);
+      if (f.command === 'ACK') unacked--;
+    }
+    expect(max).toBe(1);
+    expect(rows.filter((f) => f.command === 'MESSAGE').length).toBe(run.summary.expectedMessages);
+  });
+});
