@@ -30,7 +30,7 @@ function ours(file: string, data: Buffer): { secs: number; frames: number } {
   writer.transaction(() => rec.close(0, null));
   const secs = (performance.now() - t0) / 1000;
   const frames = rec.counters().framesClient;
-  writer.db.close();
+  writer.close();
   return { secs, frames };
 }
 

@@ -129,3 +129,29 @@ describe('time format', () => {
     expect(isoMicros(null)).toBeNull();
   });
 });
+
+describe('raw bytes beside the database', () => {
+  it('keeps each session in its own append-only file, and reads bodies across chunks', async () => {
+    const db = tmpDb();
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'raw file' });
+    const key = rec.openConnection('127.0.0.1:1', '127.0.0.1:2');
+    const body = Buffer.alloc(700_000, 0x62);
+    const frame = Buffer.concat([b(`SEND\ndestination:/q\ncontent-length:${body.length}\n\n`), body, b('\0')]);
+    // Broker bytes interleave with client bytes in the file: reads must follow the index, not the file order.
+    for (let i = 0; i < frame.length; i += 50_000) {
+      rec.data(key, 'client', frame.subarray(i, i + 50_000));
+      rec.data(key, 'broker', b('\n'));
+    }
+    rec.closeConnection(key, null);
+    const { session } = await rec.end();
+    const rawFile = `${db}-raw/session-${session}.raw`;
+    expect(fs.statSync(rawFile).size).toBe(frame.length + Math.ceil(frame.length / 50_000));
+    let { frames } = read(db);
+    expect(frames).toHaveLength(1);
+    expect(frames[0].bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+    // Without its raw file a session still lists its frames; bodies are then unknown, not wrong.
+    fs.rmSync(rawFile);
+    ({ frames } = read(db));
+    expect(frames[0]).toMatchObject({ command: 'SEND', bodyLength: body.length, body: null, bodySha256: null });
+  });
+});

@@ -117,7 +117,7 @@ port.on('message', (m: ToWorker) => {
   }
   if (m.t === 'end') {
     const s = summary();
-    writer.db.close();
+    writer.close();
     send({ t: 'ended', summary: s });
     port.close();
   }

@@ -1,9 +1,10 @@
 // Numbered, append-only schema migrations (DESIGN.md principle 6). `PRAGMA user_version` holds the number of
 // migrations applied. Never edit a migration that has shipped: add a new one.
 //
-// Layout, chosen by the store benchmark (see bench/proxy.ts): each direction's raw bytes are kept in large
-// chunks (`chunks`), like a capture file, and `frames` is an index into them by byte offset. Bodies are never
-// copied into frame rows, so a 64 KiB body costs one memcpy into a chunk, not a row of its own.
+// Layout, chosen by the store benchmark (bench/store.ts): each direction's raw bytes are kept in large chunks
+// in an append-only file per session beside the database (raw-files.ts); `chunks` says where each chunk of
+// a stream is in that file, and `frames` is an index into the streams by byte offset. Bodies are never
+// copied into rows, so a 64 KiB body costs one append, not a row of its own.
 // Times are integers: microseconds since the Unix epoch. Directions are 0 = client, 1 = broker.
 
 export const MIGRATIONS: readonly string[] = [
@@ -40,7 +41,8 @@ export const MIGRATIONS: readonly string[] = [
     connection_id INTEGER NOT NULL,
     dir INTEGER NOT NULL,
     offset INTEGER NOT NULL,
-    data BLOB NOT NULL,
+    length INTEGER NOT NULL,
+    file_offset INTEGER NOT NULL,
     PRIMARY KEY (connection_id, dir, offset)
   ) WITHOUT ROWID;
   CREATE TABLE frames (

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { RawFileReader } from './raw-files.js';
 import { DIR_NAME } from './writer.js';
 import type { Direction, RawHeader, Severity, StompVersion } from '../../../shared/stomp/types.js';
 
@@ -70,11 +71,20 @@ function toFrame(r: FrameRowDb): StoredFrame {
   };
 }
 
+interface Chunk {
+  offset: number;
+  length: number;
+  file_offset: number;
+}
+
 /** Read-side queries over a StompScope database. Paging is by keyset (frame id), never OFFSET. */
 export class StoreReader {
   private readonly s;
+  private readonly raw: RawFileReader;
+  private readonly sessionOfConnection = new Map<number, number>();
 
   constructor(readonly db: Db) {
+    this.raw = new RawFileReader(db.name);
     this.s = {
       sessions: db.prepare(`SELECT s.*, (SELECT count(*) FROM connections c WHERE c.session_id = s.id) connections,
         (SELECT count(*) FROM frames f WHERE f.session_id = s.id) frames FROM sessions s ORDER BY s.id`),
@@ -84,8 +94,11 @@ export class StoreReader {
       framePage: db.prepare(`SELECT * FROM frames WHERE id > @after AND (@session IS NULL OR session_id = @session)
         AND (@connection IS NULL OR connection_id = @connection) ORDER BY id LIMIT @limit`),
       frameIssues: db.prepare(`SELECT frame_id, code, severity, message FROM issues WHERE frame_id BETWEEN ? AND ? ORDER BY id`),
-      chunkAt: db.prepare(`SELECT offset, data FROM chunks WHERE connection_id = ? AND dir = ? AND offset <= ? ORDER BY offset DESC LIMIT 1`),
-      chunksFrom: db.prepare(`SELECT offset, data FROM chunks WHERE connection_id = ? AND dir = ? AND offset > ? AND offset < ? ORDER BY offset`),
+      chunkAt: db.prepare(`SELECT offset, length, file_offset FROM chunks WHERE connection_id = ? AND dir = ? AND offset <= ?
+        ORDER BY offset DESC LIMIT 1`),
+      chunksFrom: db.prepare(`SELECT offset, length, file_offset FROM chunks WHERE connection_id = ? AND dir = ? AND offset > ? AND offset < ?
+        ORDER BY offset`),
+      sessionOf: db.prepare(`SELECT session_id FROM connections WHERE id = ?`).pluck(),
     };
   }
 
@@ -129,26 +142,49 @@ export class StoreReader {
   }
 
   /**
-   * Bytes [offset, offset + length) of one direction of a connection, from the raw chunks. Returns null when
-   * some of those bytes were never recorded (a gap).
+   * Bytes [offset, offset + length) of one direction of a connection, from the session's raw file. Returns
+   * null when some of those bytes were never recorded (a gap) or the raw file is gone.
    */
   readBytes(connectionId: number, from: Direction, offset: number, length: number): Buffer | null {
     const dir = from === 'client' ? 0 : 1;
     if (length === 0) return Buffer.alloc(0);
-    const first = this.s.chunkAt.get(connectionId, dir, offset) as { offset: number; data: Buffer } | undefined;
+    let sessionId = this.sessionOfConnection.get(connectionId);
+    if (sessionId === undefined) {
+      sessionId = this.s.sessionOf.get(connectionId) as number | undefined;
+      if (sessionId === undefined) return null;
+      this.sessionOfConnection.set(connectionId, sessionId);
+    }
+    const first = this.s.chunkAt.get(connectionId, dir, offset) as Chunk | undefined;
     if (!first) return null;
     const end = offset + length;
-    const firstEnd = first.offset + first.data.length;
+    const firstEnd = first.offset + first.length;
     if (firstEnd <= offset) return null;
-    if (firstEnd >= end) return first.data.subarray(offset - first.offset, end - first.offset);
-    const parts = [first.data.subarray(offset - first.offset)];
+    // Contiguous stream bytes are contiguous in the file when their chunks are: one read in the common case.
+    const pieces: Array<[fileOffset: number, len: number]> = [[first.file_offset + (offset - first.offset), Math.min(firstEnd, end) - offset]];
     let pos = firstEnd;
-    for (const c of this.s.chunksFrom.all(connectionId, dir, first.offset, end) as Array<{ offset: number; data: Buffer }>) {
-      if (c.offset !== pos) return null;
-      parts.push(c.data.subarray(0, Math.min(c.data.length, end - c.offset)));
-      pos = c.offset + c.data.length;
+    if (pos < end) {
+      for (const c of this.s.chunksFrom.all(connectionId, dir, first.offset, end) as Chunk[]) {
+        if (c.offset !== pos) return null;
+        const len = Math.min(c.length, end - c.offset);
+        const last = pieces[pieces.length - 1];
+        if (last[0] + last[1] === c.file_offset) last[1] += len;
+        else pieces.push([c.file_offset, len]);
+        pos = c.offset + c.length;
+      }
+      if (pos < end) return null;
     }
-    return pos >= end ? Buffer.concat(parts) : null;
+    const parts: Buffer[] = [];
+    for (const [at, len] of pieces) {
+      const b = this.raw.read(sessionId, at, len);
+      if (!b) return null;
+      parts.push(b);
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  close(): void {
+    this.raw.close();
+    this.db.close();
   }
 }
 
