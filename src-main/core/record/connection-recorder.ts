@@ -1,7 +1,7 @@
 import { StompDecoder } from '../../../shared/stomp/decoder.js';
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
 import { VersionTracker } from '../../../shared/stomp/version.js';
-import type { DecodeEvent, DecoderLimits, Direction, Severity, StompVersion } from '../../../shared/stomp/types.js';
+import type { DecodeEvent, DecoderLimits, Direction, RawHeader, Severity, StompVersion } from '../../../shared/stomp/types.js';
 import type { ConnectionCounters, StoreWriter } from '../store/writer.js';
 
 /** What a feeder says happened to a connection besides bytes (resets, unreachable upstream, …). */
@@ -31,6 +31,11 @@ export interface RecorderOptions {
 }
 
 const CHUNK_BYTES = 256 * 1024;
+
+function hasBackslash(headers: readonly RawHeader[]): boolean {
+  for (let i = 0; i < headers.length; i++) if (headers[i][0].includes('\\') || headers[i][1].includes('\\')) return true;
+  return false;
+}
 
 class DirectionState {
   readonly decoder: StompDecoder;
@@ -163,9 +168,11 @@ export class ConnectionRecorder {
     // The stored headers stay raw; the destination column is the interpreted (unescaped, first-wins) value so
     // that the UI can filter and index on it. Without a CONNECTED (capture picked up mid-stream) nothing is
     // unescaped, as the frames view does.
-    const view = interpretHeaders(e.command, e.headers, this.version.version, e.offset);
-    const destination = headerValue(view.headers, 'destination') ?? null;
-    const issues = e.issues.length || view.issues.length || negotiation.length ? [...e.issues, ...negotiation, ...view.issues] : e.issues;
+    // Most frames have no backslash in any header: nothing to unescape, no escape to check.
+    const view = hasBackslash(e.headers) ? interpretHeaders(e.command, e.headers, this.version.version, e.offset) : null;
+    const headers = view ? view.headers : e.headers;
+    const destination = headerValue(headers, 'destination') ?? null;
+    const issues = e.issues.length || view?.issues.length || negotiation.length ? [...e.issues, ...negotiation, ...(view?.issues ?? [])] : e.issues;
     const frameId = this.writer.insertFrame({
       sessionId: this.sessionId, connectionId: this.connectionId, seq: this.seq++, dir, time: e.time, offset: e.offset,
       length: e.length, command: e.command, destination, headersJson: JSON.stringify(e.headers), crlf: e.crlf,
@@ -181,7 +188,7 @@ export class ConnectionRecorder {
       });
     }
     if (this.opts.onLine) {
-      const info = destination ?? headerValue(view.headers, 'receipt-id') ?? headerValue(view.headers, 'receipt') ?? headerValue(view.headers, 'message') ?? '';
+      const info = destination ?? headerValue(headers, 'receipt-id') ?? headerValue(headers, 'receipt') ?? headerValue(headers, 'message') ?? '';
       this.opts.onLine({ time: e.time, connectionId: this.connectionId, dir, command: e.command, info, size: e.length });
     }
   }
