@@ -12,6 +12,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   decoder: async () => (await import('./decoder.js')).benchDecoder(),
   store: async () => (await import('./store.js')).benchStore(),
   proxy: async () => (await import('./proxy.js')).benchProxy(),
+  import: async () => (await import('./import.js')).benchImport(),
 };
 
 const unknown = only.filter((g) => !groups[g]);

@@ -138,6 +138,75 @@ export const ISSUES = {
     explanation: 'The heart-beat header is not two comma-separated non-negative integers (milliseconds).',
     specRef: `${SPEC_12} §Heart-beating`,
   },
+  // --- capture import (src-main/core/capture) ---
+  'tcp-segments-missing': {
+    severity: 'warning',
+    title: 'TCP segments missing from the capture',
+    explanation:
+      'Sequence numbers jump over bytes the capture never had: the peer acknowledged them, the connection ended without them, or too much data waited behind the hole. The capture dropped packets (a busy capture host, a lossy mirror port, a capture filter). A tcp-gap issue gives the place and size in the stream.',
+    specRef: 'TCP reassembly (RFC 9293 §3.4 sequence numbers, §3.10.7.4 segment arrival)',
+  },
+  'snaplen-cut': {
+    severity: 'warning',
+    title: 'Packet cut by the snap length',
+    explanation:
+      'The capture kept only the first bytes of this packet (tcpdump -s, dumpcap -s); the rest of its TCP payload is missing. Capture again with -s 0 to keep whole packets.',
+    specRef: 'pcap / pcapng SnapLen (draft-ietf-opsawg-pcap §4, draft-ietf-opsawg-pcapng §4.2)',
+  },
+  'tcp-midstream': {
+    severity: 'note',
+    title: 'Connection picked up mid-stream',
+    explanation:
+      'The capture started after this connection was opened: its first bytes in this direction were the middle of a frame, and decoding started at the first frame boundary. The CONNECT/CONNECTED exchange may be missing, so headers are shown without unescaping.',
+    specRef: 'TCP reassembly',
+  },
+  'tcp-syn': {
+    severity: 'note',
+    title: 'Connection opened (SYN)',
+    explanation: 'The client sent the first segment of the TCP three-way handshake.',
+    specRef: 'RFC 9293 §3.5 (establishing a connection)',
+  },
+  'tcp-fin': {
+    severity: 'note',
+    title: 'Side closed (FIN)',
+    explanation: 'This side finished sending: an orderly close of its direction of the connection.',
+    specRef: 'RFC 9293 §3.6 (closing a connection)',
+  },
+  'tcp-rst': {
+    severity: 'note',
+    title: 'Connection reset (RST)',
+    explanation:
+      'This side aborted the connection. Brokers reset after an ERROR or when a client vanishes; clients when they are killed. Data in flight is lost.',
+    specRef: 'RFC 9293 §3.5.2 (reset generation)',
+  },
+  'direction-guessed': {
+    severity: 'note',
+    title: 'Client side guessed from the ports',
+    explanation:
+      'The handshake was not captured and no frame told which side is the client (CONNECT, SEND… come from clients; CONNECTED, MESSAGE… from brokers), so the side on the STOMP port, or else the lower port, is taken as the broker.',
+    specRef: 'capture import',
+  },
+  'unsupported-link-type': {
+    severity: 'warning',
+    title: 'Unsupported link type',
+    explanation:
+      'Packets of a link-layer type the importer does not decode were skipped. Supported: Ethernet (802.1Q/QinQ), Linux cooked SLL and SLL2, BSD loopback, raw IPv4/IPv6.',
+    specRef: 'tcpdump.org/linktypes.html',
+  },
+  'capture-truncated': {
+    severity: 'warning',
+    title: 'Capture file cut short',
+    explanation:
+      'The file ends in the middle of a record, usually because the capture was copied while still being written or the writer was killed. Everything before that point was imported; the session is marked incomplete.',
+    specRef: 'draft-ietf-opsawg-pcap §5, draft-ietf-opsawg-pcapng §3.1',
+  },
+  'capture-corrupt': {
+    severity: 'error',
+    title: 'Capture file corrupt',
+    explanation:
+      'A record or block of the file is inconsistent (impossible length, mismatched block length, unknown interface). Reading stopped there; everything before it was imported and the session is marked incomplete.',
+    specRef: 'draft-ietf-opsawg-pcap §5, draft-ietf-opsawg-pcapng §3.1',
+  },
 } as const satisfies Record<string, IssueInfo>;
 
 export type IssueCode = keyof typeof ISSUES;

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { StoreError } from '../core/store/db.js';
 import { UsageError } from './args.js';
+import { importCommand } from './commands/import.js';
 import { proxyCommand } from './commands/proxy.js';
 import { connectionsCommand, framesCommand, sessionsCommand } from './commands/read.js';
 
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   sessions: { run: sessionsCommand, summary: 'list recorded sessions' },
   connections: { run: connectionsCommand, summary: 'list connections with version, frame and heart-beat counts' },
   frames: { run: framesCommand, summary: 'print frames in capture order (--jsonl for scripts)' },
+  import: { run: importCommand, summary: 'import pcap / pcapng capture files as sessions (TCP reassembled)' },
 };
 
 const HELP = `Usage: stompscope <command> [options]

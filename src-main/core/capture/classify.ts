@@ -1,0 +1,95 @@
+// Which TCP flows carry STOMP, which side is the client, and where a stream picked up mid-way reaches its first
+// frame boundary. Pure functions over bytes.
+
+import type { Direction } from '../../../shared/stomp/types.js';
+
+/**
+ * Ports whose flows are STOMP without looking: 61613 (IANA "stomp"-less but universal default), 61614
+ * (STOMP over TLS at ActiveMQ and RabbitMQ; TLS is detected and reported, not decoded) and 61612 (Apollo,
+ * Artemis's alternative). Any other port, 8080 included (STOMP over plain TCP on an HTTP port, as some
+ * gateways do), is STOMP when its content says so; `--port N` adds to this list.
+ */
+export const DEFAULT_STOMP_PORTS: readonly number[] = [61613, 61614, 61612];
+
+const CLIENT_COMMANDS = ['CONNECT', 'STOMP', 'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'ACK', 'NACK', 'DISCONNECT'];
+const BROKER_COMMANDS = ['CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR'];
+const LONGEST_COMMAND = 11; // UNSUBSCRIBE
+
+const COMMAND_SENDER = new Map<string, Direction>([
+  ...CLIENT_COMMANDS.map((c) => [c, 'client'] as [string, Direction]),
+  ...BROKER_COMMANDS.map((c) => [c, 'broker'] as [string, Direction]),
+]);
+
+const LF = 10;
+const CR = 13;
+const NUL = 0;
+
+/** A STOMP command (client or broker) found at a candidate frame start. */
+export interface CommandAt {
+  /** Offset of the candidate frame start (heart-beat EOLs before the command included). */
+  at: number;
+  command: string;
+  sender: Direction;
+}
+
+/**
+ * Is there a known command line at `i` (after any heart-beat EOLs)? 'more' when the bytes run out first.
+ */
+function commandAt(b: Uint8Array, i: number): CommandAt | 'more' | null {
+  const start = i;
+  const n = b.length;
+  while (i < n && (b[i] === LF || (b[i] === CR && (i + 1 >= n || b[i + 1] === LF)))) i += b[i] === CR ? 2 : 1;
+  if (i >= n) return 'more';
+  let j = i;
+  while (j < n && j - i <= LONGEST_COMMAND && b[j] >= 0x41 && b[j] <= 0x5a) j++;
+  if (j >= n) return 'more';
+  if (j === i || j - i > LONGEST_COMMAND) return null;
+  let eol = j;
+  if (b[eol] === CR) {
+    if (eol + 1 >= n) return 'more';
+    eol++;
+  }
+  if (b[eol] !== LF) return null;
+  let command = '';
+  for (let k = i; k < j; k++) command += String.fromCharCode(b[k]);
+  const sender = COMMAND_SENDER.get(command);
+  return sender ? { at: start, command, sender } : null;
+}
+
+/** Does a stream that starts at its beginning open with a STOMP frame? ('more': not enough bytes yet). */
+export function startsWithFrame(b: Uint8Array): CommandAt | 'more' | null {
+  return commandAt(b, 0);
+}
+
+/**
+ * The first frame boundary in bytes taken from the middle of a stream: a known command line right after a
+ * frame's NUL (heart-beat EOLs may come between), or at `b[0]` when `atStart` (the very first captured byte
+ * of the direction may well be a frame start). Returns the boundary, 'more' when a candidate runs past the end
+ * of `b` (retry with more bytes from `retryFrom`), or null.
+ */
+export function findFrameBoundary(b: Uint8Array, atStart: boolean): CommandAt | { more: number } | null {
+  if (atStart) {
+    const c = commandAt(b, 0);
+    if (c === 'more') return { more: 0 };
+    if (c) return c;
+  }
+  let i = 0;
+  while ((i = b.indexOf(NUL, i)) >= 0) {
+    i++;
+    const c = commandAt(b, i);
+    if (c === 'more') return { more: i };
+    if (c) return c;
+  }
+  return null;
+}
+
+/** A TLS record header (ContentType handshake 22, version 3.x): RFC 8446 §5.1. */
+export function looksLikeTls(b: Uint8Array): boolean {
+  return b.length >= 3 && b[0] === 0x16 && b[1] === 0x03 && b[2] <= 0x04;
+}
+
+/** An HTTP request or response line: STOMP over WebSocket, which this importer does not unwrap. */
+export function looksLikeHttp(b: Uint8Array): boolean {
+  const s = String.fromCharCode(...b.subarray(0, 8));
+  return /^(GET|POST|PUT|HEAD|HTTP\/)/.test(s);
+}

@@ -1,0 +1,429 @@
+// TCP flows of a capture: one reassembler per direction, the decision whether a flow is STOMP and which side
+// is the client, mid-stream pick-up at the first frame boundary, and the connection's life (SYN, FIN, RST).
+// Store-agnostic: a STOMP flow is handed to a ConnectionHandle (the importer wraps a ConnectionRecorder).
+
+import type { Direction } from '../../../shared/stomp/types.js';
+import { findFrameBoundary, looksLikeHttp, looksLikeTls, startsWithFrame, type CommandAt } from './classify.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpPacket } from './dissect.js';
+import { TcpReassembler, type ReassemblyLimits, type StreamSink } from './reassembly.js';
+
+export interface ConnectionHandle {
+  data(dir: Direction, bytes: Uint8Array, time: number): void;
+  gap(dir: Direction, bytes: number, time: number, code: string, message: string): void;
+  event(dir: Direction | null, time: number, code: string, severity: 'error' | 'warning' | 'note', message: string): void;
+  close(time: number, reason: string): void;
+}
+
+export interface ConnectionInfo {
+  client: string;
+  broker: string;
+  opened: number;
+  /** How the client side was told: 'syn' | 'content' | 'port'. */
+  directionBy: 'syn' | 'content' | 'port';
+}
+
+export interface FlowTableOptions {
+  /** Ports whose flows are STOMP without looking at the content. */
+  ports: ReadonlySet<number>;
+  open(info: ConnectionInfo): ConnectionHandle;
+  /** Something worth telling about the import as a whole (once per kind is the caller's business). */
+  notice(kind: 'tls' | 'http', message: string): void;
+  limits?: Partial<ReassemblyLimits>;
+}
+
+type Side = 0 | 1;
+const DIR_OF_CLIENT_SIDE: Record<Side, [Direction, Direction]> = { 0: ['client', 'broker'], 1: ['broker', 'client'] };
+
+/** Most bytes per side looked at before a flow must be decided. */
+const CLASSIFY_BYTES = 64 * 1024;
+/** A mid-stream candidate may straddle pieces: keep at most this much of it (NUL, EOLs, command, EOL). */
+const MAX_CARRY = 1024;
+
+type Queued =
+  | { side: Side; kind: 'data'; bytes: Uint8Array; time: number }
+  | { side: Side; kind: 'gap'; n: number; cause: 'lost' | 'snaplen'; time: number }
+  | { side: Side; kind: 'fin'; time: number };
+
+/** After the decision: one side's bytes on their way to the connection, through mid-stream sync if needed. */
+class SideFeed {
+  syncing: boolean;
+  private atStart = true;
+  private carry: Uint8Array | null = null;
+  skipped = 0;
+
+  constructor(private readonly conn: ConnectionHandle, readonly dir: Direction, fromSyn: boolean) {
+    this.syncing = !fromSyn;
+  }
+
+  data(bytes: Uint8Array, time: number): void {
+    if (!this.syncing) {
+      this.conn.data(this.dir, bytes, time);
+      return;
+    }
+    let b = bytes;
+    if (this.carry) {
+      const c = new Uint8Array(this.carry.length + bytes.length);
+      c.set(this.carry);
+      c.set(bytes, this.carry.length);
+      this.skipped -= this.carry.length; // counted again below
+      b = c;
+      this.carry = null;
+    }
+    const r = findFrameBoundary(b, this.atStart);
+    this.atStart = false;
+    if (r === null) {
+      this.skipped += b.length;
+      return;
+    }
+    if ('more' in r) {
+      this.skipped += b.length;
+      if (b.length - r.more <= MAX_CARRY) {
+        // The carried bytes begin at a candidate frame start: look there first next time.
+        this.carry = b.slice(r.more);
+        this.atStart = true;
+      }
+      return;
+    }
+    this.skipped += r.at;
+    this.syncing = false;
+    this.conn.event(this.dir, time, 'tcp-midstream', 'note',
+      `the capture starts after this connection's handshake: picked up at the first frame boundary (${r.command}), ` +
+        `${this.skipped} bytes before it skipped`);
+    this.conn.data(this.dir, r.at ? b.subarray(r.at) : b, time);
+  }
+
+  gap(n: number, time: number, cause: 'lost' | 'snaplen'): void {
+    if (this.syncing) {
+      // Nothing recorded yet on this side: the bytes before the first frame boundary are skipped anyway.
+      this.carry = null;
+      this.atStart = false;
+      return;
+    }
+    if (cause === 'snaplen') {
+      this.conn.gap(this.dir, n, time, 'snaplen-cut', `${n} bytes of a packet were cut by the capture's snap length`);
+    } else {
+      this.conn.gap(this.dir, n, time, 'tcp-segments-missing', `${n} bytes of TCP segments are not in the capture`);
+    }
+  }
+
+  /** The side ended (FIN, RST or end of capture) before any frame boundary was found. */
+  end(time: number): void {
+    if (this.syncing && this.skipped > 0) {
+      this.conn.event(this.dir, time, 'tcp-midstream', 'note',
+        `the capture starts after this connection's handshake and no frame boundary followed: ${this.skipped} bytes skipped`);
+    }
+    this.syncing = false;
+  }
+}
+
+export class Flow {
+  state: 'undecided' | 'stomp' | 'ignored' | 'closed' = 'undecided';
+  readonly reasm: [TcpReassembler, TcpReassembler];
+  readonly endpoints: [string, string];
+  readonly ports: [number, number];
+  firstTime: number;
+  lastTime: number;
+  synFrom: Side | -1 = -1;
+  synAckFrom: Side | -1 = -1;
+  synTime = -1;
+  private queue: Queued[] = [];
+  private queuedBytes: [number, number] = [0, 0];
+  /** First bytes of each side, for classification. */
+  private head: [Uint8Array | null, Uint8Array | null] = [null, null];
+  private headClosed: [boolean, boolean] = [false, false];
+  private conn: ConnectionHandle | null = null;
+  private feeds: [SideFeed, SideFeed] | null = null;
+  private clientSide: Side = 0;
+  private finTime: [number, number] = [-1, -1];
+
+  constructor(readonly aKey: string, pkt: TcpPacket, time: number, private readonly t: FlowTable) {
+    this.endpoints = [pkt.endpoint('src'), pkt.endpoint('dst')];
+    this.ports = [pkt.srcPort, pkt.dstPort];
+    this.firstTime = time;
+    this.lastTime = time;
+    this.reasm = [new TcpReassembler(this.sink(0), t.limits), new TcpReassembler(this.sink(1), t.limits)];
+  }
+
+  get isStompPort(): boolean {
+    return this.t.ports.has(this.ports[0]) || this.t.ports.has(this.ports[1]);
+  }
+
+  private sink(side: Side): StreamSink {
+    return {
+      data: (bytes, time) => this.onData(side, bytes, time),
+      gap: (n, time, cause) => this.onGap(side, n, time, cause),
+      fin: (time) => this.onFin(side, time),
+    };
+  }
+
+  packet(side: Side, p: TcpPacket, time: number): void {
+    this.lastTime = time;
+    const f = p.flags;
+    let seq = p.seq;
+    if (f & TCP_SYN) {
+      if (f & TCP_ACK) {
+        if (this.synAckFrom < 0) this.synAckFrom = side;
+      } else if (this.synFrom < 0) {
+        this.synFrom = side;
+        this.synTime = time;
+      }
+      this.reasm[side].syn(seq);
+      seq = (seq + 1) >>> 0; // data on a SYN (TCP Fast Open) follows the SYN's sequence number
+    }
+    if (p.payloadLength || p.cutLength || f & TCP_FIN) this.reasm[side].segment(seq, p.payload, p.cutLength, (f & TCP_FIN) !== 0, time);
+    if (f & TCP_ACK) this.reasm[1 - side].ack(p.ack, time);
+    if (f & TCP_RST) this.reset(side, time);
+  }
+
+  // --- stream events from the reassemblers -----------------------------------------------------------------
+
+  private onData(side: Side, bytes: Uint8Array, time: number): void {
+    if (this.state === 'stomp') return this.feeds![side].data(bytes, time);
+    if (this.state !== 'undecided') return;
+    // Held until the flow is decided: copied, so that a held view does not pin a whole read buffer.
+    const copy = bytes.slice();
+    this.queue.push({ side, kind: 'data', bytes: copy, time });
+    this.queuedBytes[side] += copy.length;
+    if (!this.headClosed[side]) {
+      const h = this.head[side];
+      const room = CLASSIFY_BYTES - (h?.length ?? 0);
+      const add = copy.subarray(0, Math.max(0, room));
+      if (!h) this.head[side] = add.slice();
+      else {
+        const c = new Uint8Array(h.length + add.length);
+        c.set(h);
+        c.set(add, h.length);
+        this.head[side] = c;
+      }
+      if ((this.head[side]!.length) >= CLASSIFY_BYTES) this.headClosed[side] = true;
+    }
+    this.classify(false);
+  }
+
+  private onGap(side: Side, n: number, time: number, cause: 'lost' | 'snaplen'): void {
+    if (this.state === 'stomp') return this.feeds![side].gap(n, time, cause);
+    if (this.state !== 'undecided') return;
+    this.queue.push({ side, kind: 'gap', n, cause, time });
+    // What comes after a gap is not the stream's start: classification looks only at the bytes before it.
+    this.headClosed[side] = true;
+    this.classify(false);
+  }
+
+  private onFin(side: Side, time: number): void {
+    this.finTime[side] = time;
+    const both = this.finTime[0] >= 0 && this.finTime[1] >= 0;
+    if (this.state === 'undecided') {
+      this.queue.push({ side, kind: 'fin', time });
+      this.headClosed[side] = true;
+      this.classify(both);
+    } else if (this.state === 'stomp') {
+      this.finEvent(side, time);
+    }
+    if (both) this.close(time, 'FIN from both sides');
+  }
+
+  private finEvent(side: Side, time: number): void {
+    const dir = this.dirOf(side);
+    this.feeds![side].end(time);
+    this.conn!.event(dir, time, 'tcp-fin', 'note', `the ${dir} closed its side of the connection (FIN)`);
+  }
+
+  private dirOf(side: Side): Direction {
+    return DIR_OF_CLIENT_SIDE[this.clientSide][side];
+  }
+
+  /** RST from `side`: the connection is gone. Holes left are gaps; held data is delivered first. */
+  reset(side: Side, time: number): void {
+    if (this.state === 'closed' || this.state === 'ignored') return;
+    this.reasm[0].flush();
+    this.reasm[1].flush();
+    if (this.state === 'undecided') this.classify(true);
+    if (this.state !== 'stomp') return;
+    const dir = this.dirOf(side);
+    this.conn!.event(dir, time, 'tcp-rst', 'note', `the ${dir} reset the connection (RST)`);
+    this.close(time, `RST from ${dir}`);
+  }
+
+  /** The capture ended with this flow still open. */
+  end(time: number): void {
+    if (this.state === 'closed' || this.state === 'ignored') return;
+    this.reasm[0].flush();
+    this.reasm[1].flush();
+    if (this.state === 'undecided') this.classify(true);
+    if (this.state === 'stomp') this.close(time, 'the capture ended before the connection closed');
+  }
+
+  private close(time: number, reason: string): void {
+    if (this.state === 'stomp') {
+      this.feeds![0].end(time);
+      this.feeds![1].end(time);
+      this.conn!.close(time, reason);
+    }
+    this.state = 'closed';
+    this.queue = [];
+    this.head = [null, null];
+  }
+
+  // --- classification ---------------------------------------------------------------------------------------
+
+  /**
+   * Decides, when it can, whether this flow is STOMP and which side is the client. `final`: no more bytes will
+   * come (FIN both ways, RST, end of capture), so decide with what there is.
+   */
+  private classify(final: boolean): void {
+    if (this.state !== 'undecided') return;
+    const portFlow = this.isStompPort;
+    // Held bytes are bounded: past this, decide with what there is.
+    const force = final || this.queuedBytes[0] + this.queuedBytes[1] > 4 * CLASSIFY_BYTES;
+    let found: { side: Side; c: CommandAt } | null = null;
+    let notStomp = false; // a side that began at its handshake and did not open with a frame
+    let waiting = false; // a side that may still show a frame
+    for (const side of this.sidesInOrder()) {
+      const h = this.head[side];
+      const open = !this.headClosed[side] && !force;
+      if (!h || h.length === 0) {
+        if (open) waiting = true;
+        continue;
+      }
+      if (looksLikeTls(h)) {
+        if (portFlow) this.t.notice('tls', `${this.endpoints[0]} ⇄ ${this.endpoints[1]} is TLS-encrypted: not decoded`);
+        return this.ignore();
+      }
+      if (looksLikeHttp(h) && !portFlow) {
+        if (this.ports.includes(8080) || this.ports.includes(15674)) {
+          this.t.notice('http', `${this.endpoints[0]} ⇄ ${this.endpoints[1]} is HTTP (STOMP over WebSocket is not decoded)`);
+        }
+        return this.ignore();
+      }
+      const fromStart = this.reasm[side].fromSyn;
+      const r = fromStart ? startsWithFrame(h) : findFrameBoundary(h, true);
+      if (r === 'more' || (r !== null && 'more' in r)) {
+        if (open) waiting = true;
+      } else if (r === null) {
+        if (fromStart) notStomp = true;
+        else if (open) waiting = true;
+      } else {
+        found = { side, c: r };
+        break;
+      }
+    }
+    const synSide = this.synSide();
+    if (found) {
+      if (synSide >= 0) return this.decide(synSide as Side, 'syn');
+      return this.decide(found.c.sender === 'client' ? found.side : ((1 - found.side) as Side), 'content');
+    }
+    if (!portFlow) {
+      // Not on a STOMP port: STOMP only if its content says so. A flow that began with its handshake speaks
+      // STOMP from its first byte; one picked up mid-stream has CLASSIFY_BYTES per side to show a boundary.
+      if (notStomp || force || !waiting) this.ignore();
+      return;
+    }
+    // A STOMP port: it is STOMP (unless TLS, seen above); what is left is the direction, and some evidence
+    // that there was a connection at all.
+    if (!force && this.queue.length === 0) return;
+    if (force && this.queue.length === 0 && synSide < 0) return this.ignore();
+    if (synSide >= 0) return this.decide(synSide as Side, 'syn');
+    if (waiting && !force) return;
+    this.decide(this.portClientSide(), 'port');
+  }
+
+  /** Sides in the order their first data arrived. */
+  private sidesInOrder(): Side[] {
+    const first = this.queue.find((q) => q.kind === 'data');
+    return first && first.side === 1 ? [1, 0] : [0, 1];
+  }
+
+  /** The client by the handshake: the SYN sender, or the one the SYN-ACK went to. */
+  private synSide(): Side | -1 {
+    if (this.synFrom >= 0) return this.synFrom;
+    if (this.synAckFrom >= 0) return (1 - this.synAckFrom) as Side;
+    return -1;
+  }
+
+  /** The client by port: the side not on a STOMP port; else the side with the higher (ephemeral) port. */
+  private portClientSide(): Side {
+    const a = this.t.ports.has(this.ports[0]);
+    const b = this.t.ports.has(this.ports[1]);
+    if (a !== b) return a ? 1 : 0;
+    return this.ports[0] >= this.ports[1] ? 0 : 1;
+  }
+
+  private ignore(): void {
+    this.state = 'ignored';
+    this.queue = [];
+    this.head = [null, null];
+  }
+
+  private decide(clientSide: Side, by: ConnectionInfo['directionBy']): void {
+    this.clientSide = clientSide;
+    const opened = this.synTime >= 0 ? this.synTime : this.firstTime;
+    const conn = this.t.open({ client: this.endpoints[clientSide], broker: this.endpoints[1 - clientSide], opened, directionBy: by });
+    this.conn = conn;
+    this.state = 'stomp';
+    const dirs = DIR_OF_CLIENT_SIDE[clientSide];
+    this.feeds = [new SideFeed(conn, dirs[0], this.reasm[0].fromSyn), new SideFeed(conn, dirs[1], this.reasm[1].fromSyn)];
+    if (this.synTime >= 0) conn.event('client', this.synTime, 'tcp-syn', 'note', 'the client opened the connection (SYN)');
+    const queued = this.queue;
+    this.queue = [];
+    this.head = [null, null];
+    for (const q of queued) {
+      if (q.kind === 'data') this.feeds[q.side].data(q.bytes, q.time);
+      else if (q.kind === 'gap') this.feeds[q.side].gap(q.n, q.time, q.cause);
+      else this.finEvent(q.side, q.time);
+    }
+  }
+}
+
+/** All flows of one capture, keyed by their canonical 4-tuple. */
+export class FlowTable {
+  private readonly flows = new Map<string, Flow>();
+  readonly ports: ReadonlySet<number>;
+  readonly limits: Partial<ReassemblyLimits> | undefined;
+  private sinceSweep = 0;
+  /** STOMP connections opened. */
+  connections = 0;
+
+  constructor(private readonly opts: FlowTableOptions) {
+    this.ports = opts.ports;
+    this.limits = opts.limits;
+  }
+
+  open(info: ConnectionInfo): ConnectionHandle {
+    this.connections++;
+    return this.opts.open(info);
+  }
+
+  notice(kind: 'tls' | 'http', message: string): void {
+    this.opts.notice(kind, message);
+  }
+
+  segment(p: TcpPacket, time: number): void {
+    let flow = this.flows.get(p.flowKey);
+    // A new handshake on the 4-tuple of a connection that closed: the port was reused, a new connection.
+    if (flow && flow.state === 'closed' && (p.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) flow = undefined;
+    if (!flow) {
+      flow = new Flow(p.srcKey, p, time, this);
+      this.flows.set(p.flowKey, flow);
+      if (++this.sinceSweep >= 4096) this.sweep(time);
+    }
+    if (flow.state === 'closed' || flow.state === 'ignored') {
+      flow.lastTime = time;
+      return;
+    }
+    flow.packet(p.srcKey === flow.aKey ? 0 : 1, p, time);
+  }
+
+  /** The capture is over: every flow still open ends here. */
+  finish(time: number): void {
+    for (const f of this.flows.values()) f.end(Math.max(time, f.lastTime));
+    this.flows.clear();
+  }
+
+  /** Forgets flows that closed, or that are not STOMP, and have been quiet for a minute of capture time. */
+  private sweep(now: number): void {
+    this.sinceSweep = 0;
+    for (const [k, f] of this.flows) {
+      if ((f.state === 'closed' || f.state === 'ignored') && now - f.lastTime > 60_000_000) this.flows.delete(k);
+    }
+  }
+}

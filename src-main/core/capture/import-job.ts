@@ -1,0 +1,386 @@
+// Imports one capture file (pcap, nanosecond pcap, pcapng) into a session: read the file in large pieces,
+// parse records, dissect to TCP, reassemble, pick the STOMP flows, and record each as a connection with the
+// same ConnectionRecorder the proxy uses, so an imported session reads back exactly like a proxy session.
+//
+// Streaming and bounded: one read of READ_BYTES at a time (plus the largest record, itself bounded), one store
+// transaction per read; reassembly and classification hold bounded amounts per flow. Times come from the
+// capture. The session's meta records the source file (name, size, SHA-256), format, link types, packet
+// counts, and whether the import completed; an import that stopped early (corrupt or truncated file,
+// interrupted) ends 'interrupted' with `meta.completed: false` and the reason.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ISSUES, type IssueCode } from '../../../shared/issues.js';
+import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
+import { ConnectionRecorder } from '../record/connection-recorder.js';
+import type { StoreWriter } from '../store/writer.js';
+import { DEFAULT_STOMP_PORTS } from './classify.js';
+import { dissectTcp, TcpPacket, type Skip } from './dissect.js';
+import { FlowTable, type ConnectionHandle } from './flows.js';
+import { detectFormat, isSupportedLinkType, linkTypeName, type CaptureFormat, type CaptureReader, type PacketSink } from './format.js';
+import { PcapParserReader } from './pcap-parser-reader.js';
+import { PcapReader } from './pcap-reader.js';
+import { PcapngReader } from './pcapng-reader.js';
+import type { ReassemblyLimits } from './reassembly.js';
+
+/** Bytes read per step and per store transaction. */
+const READ_BYTES = 4 * 1024 * 1024;
+
+export interface ImportOptions {
+  /** Session name (default: the file's base name). */
+  name?: string;
+  /** Ports to treat as STOMP besides the defaults (61613, 61614, 61612). */
+  ports?: readonly number[];
+  /** If a session was already imported from a file with the same SHA-256, do nothing and report it. */
+  skipExisting?: boolean;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** Stops the import at the next read (the session ends 'interrupted'). */
+  signal?: AbortSignal;
+  readBytes?: number;
+  limits?: Partial<DecoderLimits>;
+  reassembly?: Partial<ReassemblyLimits>;
+}
+
+export interface ImportResult {
+  file: string;
+  /** The new session, or null when nothing was imported (see error / skippedAs). */
+  session: number | null;
+  /** With skipExisting: the session this file was already imported as. */
+  skippedAs?: number;
+  connections: number;
+  frames: number;
+  issues: number;
+  /** The issues by severity (SYN/FIN/RST and mid-stream pick-ups are notes). */
+  issuesBySeverity?: { error: number; warning: number; note: number };
+  warnings: string[];
+  /** The whole file was read. */
+  complete: boolean;
+  /** The file could not be imported at all (unreadable, not a capture). */
+  error?: string;
+  packets: number;
+  bytes: number;
+  format: CaptureFormat | null;
+}
+
+/** Thrown for files that cannot be imported at all. */
+export class CaptureError extends Error {}
+
+function issueOf(code: IssueCode): { code: IssueCode; severity: 'error' | 'warning' | 'note' } {
+  return { code, severity: ISSUES[code].severity };
+}
+
+function readerFor(format: CaptureFormat): CaptureReader {
+  if (format === 'pcap') return new PcapParserReader();
+  if (format === 'pcap-nsec') return new PcapReader('pcap-nsec');
+  return new PcapngReader();
+}
+
+async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: READ_BYTES })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** The import session of a file with this SHA-256, if any. */
+export function findImportedSession(writer: StoreWriter, sha256: string): number | null {
+  const row = writer.db.prepare(`SELECT id FROM sessions WHERE kind = 'import' AND json_extract(meta, '$.source.sha256') = ? ORDER BY id LIMIT 1`)
+    .pluck().get(sha256) as number | undefined;
+  return row ?? null;
+}
+
+export async function importCapture(writer: StoreWriter, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const abs = path.resolve(file);
+  const result: ImportResult = {
+    file, session: null, connections: 0, frames: 0, issues: 0, warnings: [], complete: false, packets: 0, bytes: 0, format: null,
+  };
+  let fh: fs.promises.FileHandle;
+  let size: number;
+  let mtime: number;
+  try {
+    fh = await fs.promises.open(abs, 'r');
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      await fh.close();
+      throw new CaptureError(`${file}: not a regular file`);
+    }
+    size = st.size;
+    mtime = Math.round(st.mtimeMs * 1000);
+  } catch (e) {
+    if (e instanceof CaptureError) throw e;
+    throw new CaptureError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const head = Buffer.alloc(Math.min(16, size));
+    await fh.read(head, 0, head.length, 0);
+    const detected = detectFormat(head);
+    if (detected.format === null) throw new CaptureError(`${file}: ${detected.reason}`);
+    result.format = detected.format;
+
+    if (opts.skipExisting) {
+      const existing = findImportedSession(writer, await hashFile(abs));
+      if (existing !== null) {
+        result.skippedAs = existing;
+        result.complete = true;
+        return result;
+      }
+    }
+    await new ImportRun(writer, fh, abs, size, mtime, detected.format, opts, result).run();
+    return result;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Counters of packets that did not make it to a TCP flow, for the summary and the session meta. */
+interface Skipped {
+  unsupportedLink: Map<number, number>;
+  notIp: number;
+  notTcp: number;
+  fragments: number;
+  truncated: number;
+  malformed: number;
+}
+
+class ImportRun implements PacketSink {
+  private readonly reader: CaptureReader;
+  private readonly pkt = new TcpPacket();
+  private readonly flows: FlowTable;
+  private readonly recorders = new Set<ConnectionRecorder>();
+  private readonly touched = new Set<ConnectionRecorder>();
+  private readonly hash = createHash('sha256');
+  private readonly linkTypes = new Set<number>();
+  private readonly skipped: Skipped = { unsupportedLink: new Map(), notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0 };
+  private sessionId = -1;
+  private firstTime = -1;
+  private lastTime = -1;
+  private tcpSegments = 0;
+  private sessionIssues = 0;
+  private frames = 0;
+  private issues = 0;
+  private readonly notices = new Map<string, { count: number; first: string }>();
+  private readonly meta: Record<string, unknown>;
+
+  constructor(
+    private readonly writer: StoreWriter,
+    private readonly fh: fs.promises.FileHandle,
+    private readonly abs: string,
+    private readonly size: number,
+    private readonly mtime: number,
+    private readonly format: CaptureFormat,
+    private readonly opts: ImportOptions,
+    private readonly result: ImportResult,
+  ) {
+    this.reader = readerFor(format);
+    const ports = new Set<number>([...DEFAULT_STOMP_PORTS, ...(opts.ports ?? [])]);
+    this.flows = new FlowTable({
+      ports,
+      limits: opts.reassembly,
+      open: (info) => this.openConnection(info.client, info.broker, info.opened, info.directionBy),
+      notice: (kind, message) => {
+        const n = this.notices.get(kind);
+        if (n) n.count++;
+        else this.notices.set(kind, { count: 1, first: message });
+      },
+    });
+    this.meta = {
+      source: { file: path.basename(abs), path: abs, size, mtime: new Date(mtime / 1000).toISOString(), sha256: null },
+      format, ports: [...ports].sort((a, b) => a - b), completed: false,
+    };
+  }
+
+  async run(): Promise<void> {
+    const readBytes = this.opts.readBytes ?? READ_BYTES;
+    let tail: Uint8Array = new Uint8Array(0);
+    let pos = 0;
+    let stopped: string | null = null;
+    while (pos < this.size) {
+      if (this.opts.signal?.aborted) {
+        stopped = 'the import was interrupted';
+        break;
+      }
+      const want = Math.max(readBytes, this.reader.need - tail.length);
+      const buf = Buffer.allocUnsafeSlow(tail.length + want);
+      buf.set(tail);
+      const { bytesRead } = await this.fh.read(buf, tail.length, want, pos);
+      if (bytesRead === 0) break; // the file shrank under us
+      this.hash.update(buf.subarray(tail.length, tail.length + bytesRead));
+      pos += bytesRead;
+      const view = buf.subarray(0, tail.length + bytesRead);
+      const consumed = this.writer.transaction(() => {
+        const n = this.reader.parse(view, this);
+        this.flushTouched();
+        return n;
+      });
+      tail = view.subarray(consumed);
+      this.result.bytes = pos;
+      this.opts.onProgress?.(pos, this.size);
+      if (this.reader.error) {
+        stopped = `the file is corrupt: ${this.reader.error}`;
+        break;
+      }
+    }
+    if (!stopped && tail.length + this.reader.held > 0) {
+      stopped = `the file ends in the middle of a record (${tail.length + this.reader.held} bytes left over): it was cut short`;
+    }
+    // The hash identifies the whole file (for --skip-existing), also when reading stopped early.
+    if (pos < this.size) await this.hashRest(pos);
+    this.finish(stopped);
+  }
+
+  private async hashRest(from: number): Promise<void> {
+    for await (const chunk of fs.createReadStream(this.abs, { start: from, highWaterMark: READ_BYTES })) this.hash.update(chunk as Buffer);
+  }
+
+  // --- PacketSink ---------------------------------------------------------------------------------------------
+
+  linkType(t: number): void {
+    this.linkTypes.add(t);
+  }
+
+  packet(linkType: number, time: number, data: Uint8Array, originalLength: number): void {
+    if (this.sessionId < 0) this.startSession(time);
+    if (time > this.lastTime) this.lastTime = time;
+    const p = this.pkt;
+    if (!isSupportedLinkType(linkType)) {
+      this.skipped.unsupportedLink.set(linkType, (this.skipped.unsupportedLink.get(linkType) ?? 0) + 1);
+      return;
+    }
+    const skip: Skip | null = dissectTcp(linkType, data, originalLength, p);
+    if (skip !== null) {
+      if (skip === 'not-ip' || skip === 'link') this.skipped.notIp++;
+      else if (skip === 'not-tcp') this.skipped.notTcp++;
+      else if (skip === 'fragment') this.skipped.fragments++;
+      else if (skip === 'truncated') this.skipped.truncated++;
+      else this.skipped.malformed++;
+      return;
+    }
+    this.tcpSegments++;
+    this.flows.segment(p, time);
+  }
+
+  // --- store ----------------------------------------------------------------------------------------------------
+
+  private startSession(time: number): void {
+    this.firstTime = time;
+    const name = this.opts.name ?? path.basename(this.abs);
+    this.sessionId = this.writer.createSession('import', name, time, this.meta);
+    this.result.session = this.sessionId;
+  }
+
+  private openConnection(client: string, broker: string, opened: number, directionBy: string): ConnectionHandle {
+    const id = this.writer.createConnection(this.sessionId, client, broker, 'tcp', opened);
+    const rec = new ConnectionRecorder(this.writer, this.sessionId, id, { limits: this.opts.limits });
+    this.recorders.add(rec);
+    if (directionBy === 'port') {
+      rec.event(opened, {
+        code: 'direction-guessed', severity: 'note', dir: null,
+        message: `neither the handshake nor the frames tell which side is the client: ${client} is taken as the client by its port`,
+      });
+    }
+    const touched = this.touched;
+    return {
+      data(dir: Direction, bytes: Uint8Array, time: number) {
+        rec.push(dir, bytes, time);
+        touched.add(rec);
+      },
+      gap(dir: Direction, bytes: number, time: number, code: string, message: string) {
+        rec.gap(dir, bytes, time, { code, severity: 'warning', message });
+        touched.add(rec);
+      },
+      event(dir: Direction | null, time: number, code: string, severity: 'error' | 'warning' | 'note', message: string) {
+        rec.event(time, { code, severity, message, dir });
+      },
+      close: (time: number, reason: string) => {
+        rec.close(time, reason);
+        this.count(rec);
+        this.recorders.delete(rec);
+        touched.delete(rec);
+      },
+    };
+  }
+
+  private count(rec: ConnectionRecorder): void {
+    const c = rec.counters();
+    this.frames += c.framesClient + c.framesBroker;
+    this.issues += c.issues;
+  }
+
+  private flushTouched(): void {
+    for (const rec of this.touched) rec.flush();
+    this.touched.clear();
+  }
+
+  private sessionIssue(code: IssueCode, message: string): void {
+    this.sessionIssues++;
+    const i = issueOf(code);
+    this.writer.insertIssue({
+      sessionId: this.sessionId, connectionId: null, frameId: null, dir: null, offset: null, time: this.lastTime >= 0 ? this.lastTime : this.mtime,
+      code: i.code, severity: i.severity, message,
+    });
+  }
+
+  private finish(stopped: string | null): void {
+    const r = this.result;
+    const warnings = r.warnings;
+    const sk = this.skipped;
+    for (const [t, n] of sk.unsupportedLink) warnings.push(`${n} packets of link type ${linkTypeName(t)} skipped: this link type is not supported`);
+    if (sk.fragments) warnings.push(`${sk.fragments} IP fragments skipped (fragmented TCP is not reassembled)`);
+    if (sk.truncated) warnings.push(`${sk.truncated} packets too short (snap length) to hold a TCP header skipped`);
+    if (sk.malformed) warnings.push(`${sk.malformed} malformed IP/TCP packets skipped`);
+    const tls = this.notices.get('tls');
+    if (tls) warnings.push(`${tls.count} TLS connection(s) on STOMP ports not decoded (e.g. ${tls.first.replace(/ is TLS.*$/, '')})`);
+    const http = this.notices.get('http');
+    if (http) warnings.push(`${http.count} HTTP/WebSocket connection(s) not decoded (STOMP over WebSocket is not supported)`);
+    if (stopped) warnings.push(stopped);
+    if (this.reader.packets > 0 && this.tcpSegments === 0 && sk.unsupportedLink.size === 0) warnings.push('no TCP packets in the capture');
+
+    const sha256 = this.hash.digest('hex');
+    if (stopped && this.sessionId < 0) {
+      // Not one packet could be read: there is nothing to show, so no session; the caller reports the error.
+      r.error = `${r.file}: ${stopped}`;
+      r.packets = 0;
+      return;
+    }
+    const end = () => {
+      if (this.sessionId < 0) this.startSession(this.mtime);
+      const endTime = this.lastTime >= 0 ? this.lastTime : this.firstTime;
+      this.flows.finish(endTime);
+      for (const rec of this.recorders) {
+        rec.close(endTime, 'import stopped');
+        this.count(rec);
+      }
+      this.recorders.clear();
+      for (const [t, n] of sk.unsupportedLink) {
+        this.sessionIssue('unsupported-link-type', `${n} packets of link type ${linkTypeName(t)} skipped: this link type is not supported`);
+      }
+      if (stopped) this.sessionIssue(this.reader.error ? 'capture-corrupt' : 'capture-truncated', stopped);
+      Object.assign(this.meta, {
+        source: { ...(this.meta.source as object), sha256 },
+        linkTypes: [...this.linkTypes].map(linkTypeName),
+        packets: this.reader.packets,
+        tcpSegments: this.tcpSegments,
+        skipped: {
+          unsupportedLinkType: Object.fromEntries(sk.unsupportedLink), notIp: sk.notIp, notTcp: sk.notTcp, fragments: sk.fragments,
+          truncated: sk.truncated, malformed: sk.malformed,
+        },
+        bytesRead: r.bytes,
+        completed: !stopped,
+        ...(stopped ? { error: stopped } : {}),
+        warnings,
+      });
+      this.writer.setSessionMeta(this.sessionId, this.meta);
+      this.writer.endSession(this.sessionId, endTime, stopped ? 'interrupted' : 'complete');
+    };
+    this.writer.transaction(end);
+    r.connections = this.flows.connections;
+    r.frames = this.frames;
+    r.issues = this.issues + this.sessionIssues;
+    const by = { error: 0, warning: 0, note: 0 };
+    for (const row of this.writer.db.prepare(`SELECT severity, count(*) n FROM issues WHERE session_id = ? GROUP BY severity`)
+      .all(this.sessionId) as Array<{ severity: keyof typeof by; n: number }>) by[row.severity] = row.n;
+    r.issuesBySeverity = by;
+    r.packets = this.reader.packets;
+    r.complete = !stopped;
+  }
+}
