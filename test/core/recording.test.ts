@@ -1,6 +1,7 @@
 // Recording as a conversation: bytes in per direction through the real recorder worker and SQLite, then the
 // CLI's JSON views out.
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -102,15 +103,21 @@ describe('recording a connection', () => {
     expect(summary.issues).toBeGreaterThanOrEqual(overload);
   });
 
-  it('marks a session left recording by a killed process as interrupted', async () => {
+  it('marks a session left recording by a killed process as interrupted, not one still being recorded', async () => {
     const db = tmpDb();
+    // A recorder that was killed: its process is gone.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const w = new StoreWriter(openDb(db));
     const orphan = w.createSession('proxy', 'killed', 1);
-    w.db.close();
+    w.setSessionMeta(orphan, { recorder: { pid: Number(gone.stdout), host: os.hostname() } });
+    // A recording that goes on in this (live) process.
+    const live = w.createSession('proxy', 'still recording', 2);
+    w.close();
     const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'next' });
     await rec.end();
     const { sessions } = read(db);
     expect(sessions.find((s) => s.session === orphan)?.state).toBe('interrupted');
+    expect(sessions.find((s) => s.session === live)?.state).toBe('recording');
     expect(sessions.find((s) => s.name === 'next')?.state).toBe('complete');
   });
 

@@ -25,11 +25,7 @@ let writer: StoreWriter;
 let sessionId: number;
 try {
   writer = new StoreWriter(openDb(cfg.dbPath));
-  sessionId = writer.transaction(() => {
-    const id = writer.createSession(cfg.kind, cfg.name, cfg.started, cfg.meta);
-    writer.markInterrupted(id);
-    return id;
-  });
+  sessionId = writer.transaction(() => writer.createSession(cfg.kind, cfg.name, cfg.started, cfg.meta));
 } catch (e) {
   send({ t: 'fatal', message: (e as Error).message });
   process.exit(1);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Db } from './db.js';
 import { RawFileWriter } from './raw-files.js';
 import type { Direction, Severity } from '../../../shared/stomp/types.js';
@@ -50,6 +51,15 @@ export interface ConnectionCounters {
   issues: number;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, but not ours to signal
+  }
+}
+
 const FRAME_COLUMNS = 16;
 /** Frames are inserted this many rows per statement: several times faster than a statement per row. */
 const FRAME_ROWS_PER_INSERT = 32;
@@ -93,8 +103,8 @@ export class StoreWriter {
       heartbeat: db.prepare(`INSERT INTO heartbeats (connection_id, dir, time, offset) VALUES (?, ?, ?, ?)`),
       issue: db.prepare(`INSERT INTO issues (session_id, connection_id, frame_id, dir, offset, time, code, severity, message)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      // A session left 'recording' by a process that died is marked so on the next open for writing.
-      interrupted: db.prepare(`UPDATE sessions SET state = 'interrupted' WHERE state = 'recording' AND id != ?`),
+      recording: db.prepare(`SELECT id, meta FROM sessions WHERE state = 'recording' AND id != ?`),
+      interrupted: db.prepare(`UPDATE sessions SET state = 'interrupted' WHERE id = ?`),
     };
   }
 
@@ -126,8 +136,15 @@ export class StoreWriter {
     this.pendingFrames = [];
   }
 
+  /**
+   * Creates a session in state 'recording'. The meta records which process writes it, so that a later
+   * writer can tell a session whose recorder was killed from one that another process is still recording.
+   */
   createSession(kind: SessionKind, name: string, started: number, meta: object = {}): number {
-    return Number(this.s.session.run(kind, name, started, JSON.stringify(meta)).lastInsertRowid);
+    const full = { ...meta, recorder: { pid: process.pid, host: os.hostname() } };
+    const id = Number(this.s.session.run(kind, name, started, JSON.stringify(full)).lastInsertRowid);
+    this.markInterrupted(id);
+    return id;
   }
 
   setSessionMeta(sessionId: number, meta: object): void {
@@ -145,9 +162,20 @@ export class StoreWriter {
     this.db.close();
   }
 
-  /** Marks sessions that some earlier process left 'recording' (it was killed) as 'interrupted'. */
+  /**
+   * Marks as 'interrupted' the sessions left 'recording' by a process of this machine that no longer runs
+   * (it was killed). Sessions another live process is recording, or recorded on another machine sharing the
+   * file, are left alone.
+   */
   markInterrupted(exceptSessionId: number): void {
-    this.s.interrupted.run(exceptSessionId);
+    for (const r of this.s.recording.all(exceptSessionId) as Array<{ id: number; meta: string }>) {
+      let rec: { pid?: unknown; host?: unknown } | undefined;
+      try {
+        rec = (JSON.parse(r.meta) as { recorder?: { pid?: unknown; host?: unknown } }).recorder;
+      } catch { /* unreadable meta: treat as unknown writer */ }
+      const dead = !rec || (rec.host === os.hostname() && typeof rec.pid === 'number' && !processAlive(rec.pid));
+      if (dead) this.s.interrupted.run(r.id);
+    }
   }
 
   createConnection(sessionId: number, client: string, broker: string, transport: string, opened: number): number {
