@@ -13,6 +13,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   store: async () => (await import('./store.js')).benchStore(),
   proxy: async () => (await import('./proxy.js')).benchProxy(),
   import: async () => (await import('./import.js')).benchImport(),
+  ui: async () => (await import('./ui.js')).benchUi(),
 };
 
 const unknown = only.filter((g) => !groups[g]);

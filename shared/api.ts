@@ -1,7 +1,7 @@
 // The one contract between the UI and the core (DESIGN.md principle 4). Every host (Electron IPC, the web
 // host's WebSocket, the CLI) carries these commands and events and nothing else. Add commands here first;
 // the core implements each once.
-import type { Direction, StompVersion } from './stomp/types.js';
+import type { Direction, Severity, StompVersion } from './stomp/types.js';
 
 export interface SessionSummaryDto {
   session: number;
@@ -40,65 +40,310 @@ export interface FrameRowDto {
   destination: string | null;
   size: number;
   issues: number;
+  /** Microseconds since the epoch (for relative times and the diagram's time axis). */
+  t: number;
+  /** The effective `subscription`, `id`, `receipt`, `receipt-id` or `message-id`, whichever the frame has first. */
+  ref: string | null;
+  /** A short summary for the Info column. */
+  info: string;
+  /** The worst issue severity on the frame, if any. */
+  severity: Severity | null;
+}
+
+export interface HeaderDto {
+  /** Decoded (unescaped per the connection's version) name and value. */
+  name: string;
+  value: string;
+  /** As on the wire (escaped). */
+  rawName: string;
+  rawValue: string;
+  /** A later repeat of a name already seen: ignored, the first one wins (STOMP 1.2 §Repeated Header Entries). */
+  repeated: boolean;
+}
+
+export interface FrameDetailDto {
+  row: FrameRowDto;
+  session: number;
+  version: StompVersion | null;
+  offset: number;
+  crlf: boolean;
+  headers: HeaderDto[];
+  bodyLength: number;
+  /** The body (at most `maxBytes`), base64; null when its bytes were not recorded (a gap). */
+  bodyBase64: string | null;
+  bodyTruncated: boolean;
+  /** The whole frame as on the wire (at most `maxBytes`), base64. */
+  rawBase64: string | null;
+  rawTruncated: boolean;
+  issues: Array<{ code: string; severity: Severity; message: string }>;
+  /** Milliseconds since the previous frame of the same connection (either direction). */
+  sincePreviousMs: number | null;
+}
+
+export interface FilterErrorDto {
+  message: string;
+  start: number;
+  end: number;
+}
+
+export interface QueryDto {
+  query: number;
+  total: number;
+}
+
+export interface WindowDto {
+  total: number;
+  start: number;
+  rows: FrameRowDto[];
+}
+
+export interface HeartbeatDto {
+  connection: number;
+  from: Direction;
+  t: number;
+}
+
+export interface ProxyOptionsDto {
+  /** HOST:PORT or PORT (loopback); port 0 picks a free one. */
+  listen: string;
+  upstream: string;
+  upstreamTls?: boolean;
+  insecure?: boolean;
+  name?: string;
+}
+
+export interface ProxyDto {
+  session: number;
+  listen: string;
+  upstream: string;
+  upstreamTls: boolean;
+  connections: number;
 }
 
 export interface Commands {
   'sessions.list': { args: Record<string, never>; result: SessionSummaryDto[] };
+  'sessions.rename': { args: { session: number; name: string }; result: SessionSummaryDto };
+  'sessions.delete': { args: { session: number }; result: { deleted: number } };
   'connections.list': { args: { session: number }; result: ConnectionDto[] };
-  /** Keyset paging: frames of a session with id > `after`, in capture order. */
-  'frames.page': { args: { session: number; after: number; limit: number }; result: FrameRowDto[] };
+  /** Keyset paging: frames of a session with id > `after`, in capture order, optionally filtered. */
+  'frames.page': { args: { session: number; after: number; limit: number; filter?: string }; result: FrameRowDto[] };
+  /**
+   * Opens a display-filtered view of a session: the core keeps the matching ids, the UI asks for windows of
+   * rows by position. New frames of a recording session are added as they arrive.
+   */
+  'frames.query': { args: { session: number; filter: string }; result: QueryDto };
+  'frames.window': { args: { query: number; start: number; count: number }; result: WindowDto };
+  /** Position of a frame in a query (or of the nearest frame after it), for "select this frame". */
+  'frames.indexOf': { args: { query: number; id: number }; result: { index: number; total: number } };
+  'frames.close': { args: { query: number }; result: { closed: boolean } };
+  'frame.detail': { args: { id: number; maxBytes?: number }; result: FrameDetailDto };
+  /** The previous frame (by capture order) of the same session with the same command and destination. */
+  'frame.previousOnDestination': { args: { id: number }; result: { id: number | null } };
+  'heartbeats.range': { args: { session: number; from: number; to: number }; result: HeartbeatDto[] };
+  'filter.check': { args: { filter: string }; result: { error: FilterErrorDto | null } };
+  'proxy.start': { args: ProxyOptionsDto; result: ProxyDto };
+  'proxy.stop': { args: { session: number }; result: { stopped: boolean } };
+  'proxy.list': { args: Record<string, never>; result: ProxyDto[] };
+  /**
+   * Imports a capture file the host received (an upload to the web host, a file chosen in the desktop app's
+   * dialog), named by the id the host gave it: the UI never names files on the machine. Answers at once;
+   * `import.progress` and `import.done` follow.
+   */
+  'import.start': { args: { upload: string; name?: string }; result: { job: number } };
+  /**
+   * Prepares an export of a session's frames (through a display filter) in the `frames --jsonl` shape. The
+   * answer is a single-use ticket the host turns into a file: a download from the web host, a save dialog in
+   * the desktop app.
+   */
+  'session.export': { args: { session: number; filter: string }; result: { ticket: string; filename: string } };
+}
+
+export interface Events {
+  /** New frames were recorded into a session (its largest frame id and its frame count now). */
+  'frames.appended': { session: number; lastId: number; frames: number };
+  /** Sessions were added, renamed, deleted, or changed state. */
+  'sessions.changed': Record<string, never>;
+  'import.progress': { job: number; name: string; done: number; total: number };
+  'import.done': { job: number; name: string; session: number | null; frames: number; complete: boolean; error: string | null };
+  /** A host-level request to the UI (a native menu item, a dropped file). */
+  'ui.action': { action: 'start-proxy' | 'export' | 'open-capture' };
 }
 
 export type CommandName = keyof Commands;
 export type CommandArgs<C extends CommandName> = Commands[C]['args'];
 export type CommandResult<C extends CommandName> = Commands[C]['result'];
+export type EventName = keyof Events;
+export type EventListener = <E extends EventName>(event: E, data: Events[E]) => void;
 
-export const COMMAND_NAMES: readonly CommandName[] = ['sessions.list', 'connections.list', 'frames.page'];
+export const COMMAND_NAMES: readonly CommandName[] = [
+  'sessions.list', 'sessions.rename', 'sessions.delete', 'connections.list', 'frames.page', 'frames.query', 'frames.window',
+  'frames.indexOf', 'frames.close', 'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'filter.check',
+  'proxy.start', 'proxy.stop', 'proxy.list', 'import.start', 'session.export',
+];
+
+export const EVENT_NAMES: readonly EventName[] = ['frames.appended', 'sessions.changed', 'import.progress', 'import.done', 'ui.action'];
 
 export function isCommandName(x: unknown): x is CommandName {
   return typeof x === 'string' && (COMMAND_NAMES as readonly string[]).includes(x);
 }
 
+export function isEventName(x: unknown): x is EventName {
+  return typeof x === 'string' && (EVENT_NAMES as readonly string[]).includes(x);
+}
+
+/** Longest display filter accepted (a filter is typed by a person). */
+export const MAX_FILTER_LENGTH = 4096;
+
 /** Validates untrusted arguments (from IPC or a WebSocket) before they reach the core. */
 export function validateArgs<C extends CommandName>(cmd: C, args: unknown): CommandArgs<C> {
   const a = (args ?? {}) as Record<string, unknown>;
   if (typeof a !== 'object' || Array.isArray(a)) throw new ApiError('bad-request', `${cmd}: arguments must be an object`);
-  const int = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) => {
+  const int = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER, optional = false) => {
     const v = a[name];
+    if (optional && v === undefined) return;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
       throw new ApiError('bad-request', `${cmd}: '${name}' must be an integer from ${min} to ${max}`);
     }
   };
+  const str = (name: string, max: number, optional = false) => {
+    const v = a[name];
+    if (optional && v === undefined) return;
+    if (typeof v !== 'string' || v.length > max) throw new ApiError('bad-request', `${cmd}: '${name}' must be a string of at most ${max} characters`);
+  };
+  const bool = (name: string) => {
+    const v = a[name];
+    if (v !== undefined && typeof v !== 'boolean') throw new ApiError('bad-request', `${cmd}: '${name}' must be true or false`);
+  };
   switch (cmd) {
     case 'sessions.list':
+    case 'proxy.list':
       break;
+    case 'sessions.rename':
+      int('session', 1);
+      str('name', 200);
+      if (!(a.name as string).trim()) throw new ApiError('bad-request', `${cmd}: 'name' must not be empty`);
+      break;
+    case 'sessions.delete':
     case 'connections.list':
+    case 'proxy.stop':
       int('session', 1);
       break;
     case 'frames.page':
       int('session', 1);
       int('after', 0);
       int('limit', 1, 10_000);
+      str('filter', MAX_FILTER_LENGTH, true);
+      break;
+    case 'frames.query':
+      int('session', 1);
+      str('filter', MAX_FILTER_LENGTH);
+      break;
+    case 'frames.window':
+      int('query', 1);
+      int('start', 0);
+      int('count', 0, 5_000);
+      break;
+    case 'frames.indexOf':
+      int('query', 1);
+      int('id', 0);
+      break;
+    case 'frames.close':
+      int('query', 1);
+      break;
+    case 'frame.detail':
+      int('id', 1);
+      int('maxBytes', 0, 16 * 1024 * 1024, true);
+      break;
+    case 'frame.previousOnDestination':
+      int('id', 1);
+      break;
+    case 'heartbeats.range':
+      int('session', 1);
+      int('from', 0);
+      int('to', 0);
+      break;
+    case 'filter.check':
+      str('filter', MAX_FILTER_LENGTH);
+      break;
+    case 'session.export':
+      int('session', 1);
+      str('filter', MAX_FILTER_LENGTH);
+      break;
+    case 'import.start':
+      str('upload', 100);
+      str('name', 200, true);
+      break;
+    case 'proxy.start':
+      str('listen', 300);
+      str('upstream', 300);
+      str('name', 200, true);
+      bool('upstreamTls');
+      bool('insecure');
       break;
   }
   return a as CommandArgs<C>;
 }
 
+export type ApiErrorCode = 'bad-request' | 'bad-filter' | 'not-found' | 'conflict' | 'internal';
+
 export class ApiError extends Error {
-  constructor(readonly code: 'bad-request' | 'not-found' | 'internal', message: string) {
+  constructor(readonly code: ApiErrorCode, message: string, readonly detail?: FilterErrorDto) {
     super(message);
   }
 }
 
-/** What every transport offers the UI: one function. */
+/** What every transport offers the UI: one function, and (where the host has them) events. */
 export interface ApiTransport {
   invoke<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandResult<C>>;
+  /** Registers the one event listener of this transport. */
+  listen?(listener: (event: string, data: unknown) => void): void;
+  /** Hands a file (a DOM File) to the host; resolves with the upload id for `import.start`. Web host only. */
+  upload?(file: UploadFile): Promise<string>;
+  /** Turns an export ticket into a file the user keeps (download, or the desktop app's save dialog). */
+  saveExport?(ticket: string, filename: string): Promise<void>;
+}
+
+/** What the UI knows of a file to upload (a DOM File, typed here without the DOM). */
+export interface UploadFile {
+  readonly name: string;
+  readonly size: number;
 }
 
 /** The typed client the UI uses; it never knows which transport is under it. */
 export class ApiClient {
-  constructor(private readonly transport: ApiTransport) {}
+  private readonly listeners = new Map<string, Set<(data: never) => void>>();
+
+  constructor(private readonly transport: ApiTransport) {
+    transport.listen?.((event, data) => {
+      if (!isEventName(event)) return;
+      for (const fn of this.listeners.get(event) ?? []) fn(data as never);
+    });
+  }
+
   invoke<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandResult<C>> {
     return this.transport.invoke(cmd, args);
+  }
+
+  /** Whether files can be uploaded (web host); in the desktop app, the native File › Open capture… imports. */
+  get canUpload(): boolean {
+    return !!this.transport.upload;
+  }
+
+  upload(file: UploadFile): Promise<string> {
+    if (!this.transport.upload) return Promise.reject(new ApiError('bad-request', 'this host takes files from its own dialog'));
+    return this.transport.upload(file);
+  }
+
+  saveExport(ticket: string, filename: string): Promise<void> {
+    if (!this.transport.saveExport) return Promise.reject(new ApiError('bad-request', 'this host cannot save files'));
+    return this.transport.saveExport(ticket, filename);
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, fn: (data: Events[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn as (data: never) => void);
+    return () => set!.delete(fn as (data: never) => void);
   }
 }

@@ -6,6 +6,7 @@ import { UsageError } from './args.js';
 import { importCommand } from './commands/import.js';
 import { proxyCommand } from './commands/proxy.js';
 import { connectionsCommand, framesCommand, sessionsCommand } from './commands/read.js';
+import { uiCommand } from './commands/ui.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   proxy: { run: proxyCommand, summary: 'run the transparent recording proxy between clients and a broker' },
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   connections: { run: connectionsCommand, summary: 'list connections with version, frame and heart-beat counts' },
   frames: { run: framesCommand, summary: 'print frames in capture order (--jsonl for scripts)' },
   import: { run: importCommand, summary: 'import pcap / pcapng capture files as sessions (TCP reassembled)' },
+  ui: { run: uiCommand, summary: 'serve the UI to a browser on this machine (127.0.0.1, with a token)' },
 };
 
 const HELP = `Usage: stompscope <command> [options]

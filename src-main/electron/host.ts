@@ -1,13 +1,13 @@
 // The Electron host: a window, a menu, and the IPC end of the API contract. Everything else is the core,
 // which is the same under every host. Keep this file thin. The entry point is main.ts.
-import { app, BrowserWindow, ipcMain, Menu, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, isCommandName } from '../../shared/api.js';
 import { Core } from '../core/api.js';
 import { defaultDbPath } from '../core/store/db.js';
-import { CONTENT_SECURITY_POLICY, IPC_CHANNEL, windowOptions } from './security.js';
+import { CONTENT_SECURITY_POLICY, IPC_CHANNEL, IPC_EVENT, IPC_EXPORT, IPC_FILE, windowOptions } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -27,6 +27,34 @@ export function isTrustedSender(event: IpcMainInvokeEvent, win: BrowserWindow | 
   return url.startsWith('file://') || (!!process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL));
 }
 
+async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+  const out = fs.createWriteStream(file);
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  for (const line of lines) if (!out.write(line)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+  await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
+}
+
+/**
+ * The native menu. Open capture… is main's own dialog; Start proxy… and Export… ask the window (which knows the
+ * open session and filter) to act.
+ */
+export function menuTemplate(actions: { openCapture: () => void; startProxy: () => void; exportFrames: () => void }): MenuItemConstructorOptions[] {
+  return [
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open capture…', accelerator: 'CmdOrCtrl+O', click: actions.openCapture },
+        { label: 'Start proxy…', accelerator: 'CmdOrCtrl+P', click: actions.startProxy },
+        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: actions.exportFrames },
+        { type: 'separator' },
+        { label: 'Quit', role: 'quit' },
+      ],
+    },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ];
+}
+
 export async function createApp(): Promise<void> {
   let win: BrowserWindow | null = null;
   const core = Core.open(process.env.STOMPSCOPE_DB ?? defaultDbPath(), { nativeBinding: electronSqliteBinding(app.getAppPath()) });
@@ -35,6 +63,25 @@ export async function createApp(): Promise<void> {
     if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
     if (!isCommandName(command)) throw new ApiError('bad-request', `unknown command ${String(command)}`);
     return core.invoke(command, args);
+  });
+
+  // A dropped or picked file: Electron gave the preload its path. It must be a regular file; it is only read.
+  ipcMain.handle(IPC_FILE, (event, file: unknown) => {
+    if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
+    if (typeof file !== 'string' || !path.isAbsolute(file)) throw new ApiError('bad-request', 'not a file on this machine');
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new ApiError('bad-request', `${path.basename(file)} is not a regular file`);
+    return core.registerUpload(file, path.basename(file), false);
+  });
+
+  ipcMain.handle(IPC_EXPORT, async (event, ticket: unknown, filename: unknown) => {
+    if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
+    if (typeof ticket !== 'string') throw new ApiError('bad-request', 'no export ticket');
+    const r = await dialog.showSaveDialog({ title: 'Export frames', defaultPath: path.basename(String(filename ?? 'frames.jsonl')), filters: [{ name: 'JSON lines', extensions: ['jsonl'] }] });
+    if (r.canceled || !r.filePath) return false;
+    const lines = core.takeExport(ticket);
+    if (!lines) throw new ApiError('not-found', 'the export expired; export again');
+    await writeLines(r.filePath, lines);
+    return true;
   });
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -46,14 +93,34 @@ export async function createApp(): Promise<void> {
   win.webContents.on('will-navigate', (e) => e.preventDefault());
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.once('ready-to-show', () => win?.show());
-  Menu.setApplicationMenu(Menu.buildFromTemplate([{ role: 'fileMenu' }, { role: 'viewMenu' }, { role: 'windowMenu' }]));
+  // The core's events (frames.appended while a proxy records…) go to our window only.
+  const unsubscribe = core.onEvent((event, data) => {
+    if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT, event, data);
+  });
+  const toWindow = (action: 'start-proxy' | 'export') => {
+    if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT, 'ui.action', { action });
+  };
+  // Files come from the native dialog, so their paths are the user's choice, never the page's.
+  const openCapture = async () => {
+    const r = await dialog.showOpenDialog({
+      title: 'Open capture', properties: ['openFile', 'multiSelections'],
+      filters: [{ name: 'Captures (pcap, pcapng)', extensions: ['pcap', 'pcapng', 'cap'] }, { name: 'All files', extensions: ['*'] }],
+    });
+    for (const file of r.canceled ? [] : r.filePaths) await core.invoke('import.start', { upload: core.registerUpload(file, path.basename(file), false) });
+  };
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({
+    openCapture: () => void openCapture(),
+    startProxy: () => toWindow('start-proxy'),
+    exportFrames: () => toWindow('export'),
+  })));
 
   if (process.env.ELECTRON_RENDERER_URL) await win.loadURL(process.env.ELECTRON_RENDERER_URL);
   else await win.loadFile(path.join(here, '../renderer/index.html'));
 
   app.on('window-all-closed', () => {
-    core.close();
-    app.quit();
+    unsubscribe();
+    // Proxies started from the UI are stopped and their sessions completed before the app goes.
+    void core.close().finally(() => app.quit());
   });
 }
 

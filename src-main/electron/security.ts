@@ -37,3 +37,12 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
 
 /** The single IPC channel the preload bridge uses. */
 export const IPC_CHANNEL = 'stompscope:invoke';
+
+/** The single channel main uses to push the core's events (frames.appended…) and menu actions to the window. */
+export const IPC_EVENT = 'stompscope:event';
+
+/** Main's save dialog for an export ticket (`session.export`). */
+export const IPC_EXPORT = 'stompscope:export';
+
+/** Registers a file the user dropped or picked (its path comes from Electron, not from the page) for import. */
+export const IPC_FILE = 'stompscope:file';

@@ -1,6 +1,8 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { SessionsState } from './lib/sessions.svelte.js';
+import { AppState } from './lib/app.svelte.js';
 import { createClient } from './lib/transport.js';
 
-mount(App, { target: document.getElementById('app')!, props: { state: new SessionsState(createClient()) } });
+const state = new AppState(createClient());
+mount(App, { target: document.getElementById('app')!, props: { app: state } });
+void state.start();

@@ -11,6 +11,9 @@ const electron = vi.hoisted(() => {
   let headersHook: ((d: unknown, cb: (r: unknown) => void) => void) | null = null;
   const exposed: Record<string, unknown> = {};
   const ipcRendererInvoke = vi.fn(async (...a: unknown[]) => a);
+  const ipcRendererOn = vi.fn();
+  const menus: unknown[] = [];
+  const saveTarget = { path: '' };
   class BrowserWindow {
     webContents: Record<string, unknown>;
     loaded: string | null = null;
@@ -21,25 +24,33 @@ const electron = vi.hoisted(() => {
         listeners,
         openHandler: null as unknown,
         setWindowOpenHandler(fn: unknown) { this.openHandler = fn; },
+        sent: [] as unknown[][],
+        send(...a: unknown[]) { (this.sent as unknown[][]).push(a); },
       };
       windows.push(this as never);
     }
     once() {}
     show() {}
+    isDestroyed() { return false; }
     async loadFile(f: string) { this.loaded = f; }
     async loadURL(u: string) { this.loaded = u; }
   }
   return {
-    handlers, windows, exposed, ipcRendererInvoke,
+    handlers, windows, exposed, ipcRendererInvoke, ipcRendererOn, menus, saveTarget,
     get headersHook() { return headersHook; },
     module: {
       app: { getAppPath: () => '/nonexistent', on: vi.fn(), quit: vi.fn(), whenReady: () => new Promise(() => {}), exit: vi.fn() },
       BrowserWindow,
       ipcMain: { handle: (ch: string, fn: (...a: unknown[]) => unknown) => handlers.set(ch, fn) },
-      Menu: { setApplicationMenu: vi.fn(), buildFromTemplate: (t: unknown) => t },
+      dialog: {
+        showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: ['/nonexistent/capture.pcap'] })),
+        showSaveDialog: vi.fn(async () => ({ canceled: false, filePath: saveTarget.path })),
+      },
+      Menu: { setApplicationMenu: (m: unknown) => menus.push(m), buildFromTemplate: (t: unknown) => t },
       session: { defaultSession: { webRequest: { onHeadersReceived: (fn: typeof headersHook) => (headersHook = fn) } } },
       contextBridge: { exposeInMainWorld: (name: string, api: unknown) => (exposed[name] = api) },
-      ipcRenderer: { invoke: ipcRendererInvoke },
+      ipcRenderer: { invoke: ipcRendererInvoke, on: ipcRendererOn },
+      webUtils: { getPathForFile: (f: { path?: string }) => f.path ?? '' },
     },
   };
 });
@@ -105,11 +116,79 @@ describe('Electron host', () => {
     expect(() => handler(own, 'frames.page', { session: 1, after: 0, limit: 'all' })).toThrow(/limit/);
   });
 
-  it('exposes exactly one function to the page', async () => {
+  it('exposes exactly four functions to the page; onEvent passes no IPC event object', async () => {
     await import('../../src-main/electron/preload.js');
     const api = electron.exposed.stompscope as Record<string, unknown>;
-    expect(Object.keys(api)).toEqual(['invoke']);
+    expect(Object.keys(api)).toEqual(['invoke', 'onEvent', 'registerFile', 'saveExport']);
     await (api.invoke as (c: string, a: unknown) => Promise<unknown>)('sessions.list', {});
     expect(electron.ipcRendererInvoke).toHaveBeenCalledWith('stompscope:invoke', 'sessions.list', {});
+    const heard: unknown[][] = [];
+    (api.onEvent as (fn: (e: string, d: unknown) => void) => void)((e, d) => heard.push([e, d]));
+    const [channel, relay] = electron.ipcRendererOn.mock.calls[0] as [string, (...a: unknown[]) => void];
+    expect(channel).toBe('stompscope:event');
+    relay({ sender: 'ipc internals' }, 'frames.appended', { session: 1 });
+    expect(heard).toEqual([['frames.appended', { session: 1 }]]);
+  });
+
+  it('has a menu with Open capture…, Start proxy… and Quit; menu actions and core events go to its own window', async () => {
+    const { createApp } = await import('../../src-main/electron/host.js');
+    await createApp();
+    const menu = electron.menus[electron.menus.length - 1] as Array<{ label?: string; submenu?: Array<{ label?: string; role?: string; click?: () => void }> }>;
+    const file = menu.find((m) => m.label === 'File')!;
+    expect(file.submenu!.map((i) => i.label).filter(Boolean)).toEqual(['Open capture…', 'Start proxy…', 'Export…', 'Quit']);
+    file.submenu!.find((i) => i.label === 'Export…')!.click!();
+    expect(file.submenu!.find((i) => i.label === 'Quit')!.role).toBe('quit');
+    file.submenu!.find((i) => i.label === 'Start proxy…')!.click!();
+    const wc = electron.windows[0].webContents as { sent: unknown[][] };
+    expect(wc.sent).toContainEqual(['stompscope:event', 'ui.action', { action: 'start-proxy' }]);
+    expect(wc.sent).toContainEqual(['stompscope:event', 'ui.action', { action: 'export' }]);
+    // Open capture…: the file chosen in the native dialog is imported; its outcome reaches the window as events.
+    file.submenu!.find((i) => i.label === 'Open capture…')!.click!();
+    await vi.waitFor(() => expect(wc.sent.some((m) => m[1] === 'import.done')).toBe(true), { timeout: 5000 });
+    const done = wc.sent.find((m) => m[1] === 'import.done')!;
+    expect(done[2]).toMatchObject({ name: 'capture.pcap', session: null, error: expect.stringContaining('cannot open') });
+  });
+
+  it('registers only real files from its own window, and saves exports where the save dialog says', async () => {
+    const { openDb } = await import('../../src-main/core/store/db.js');
+    const { conversation, seedSession } = await import('../support/seed.js');
+    const seeded = openDb(process.env.STOMPSCOPE_DB!);
+    seedSession(seeded, { name: 'to export', connections: 1, frames: conversation(3) });
+    seeded.close();
+    const { createApp } = await import('../../src-main/electron/host.js');
+    const { IPC_CHANNEL, IPC_FILE, IPC_EXPORT } = await import('../../src-main/electron/security.js');
+    await createApp();
+    const own = { sender: electron.windows[0].webContents, senderFrame: { url: 'file:///app/out/renderer/index.html' } };
+    const stranger = { sender: {}, senderFrame: { url: 'file:///x' } };
+    const file = electron.handlers.get(IPC_FILE)!;
+    const capture = path.join(dbDir, 'dropped.pcap');
+    fs.writeFileSync(capture, 'not really a pcap');
+    expect(() => file(stranger, capture)).toThrow(/refused/);
+    expect(() => file(own, '')).toThrow(/not a file/);
+    expect(() => file(own, 'relative.pcap')).toThrow(/not a file/);
+    expect(() => file(own, dbDir)).toThrow(/not a regular file/);
+    const upload = file(own, capture) as string;
+    expect(upload).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const invoke = electron.handlers.get(IPC_CHANNEL)!;
+    expect(invoke(own, 'import.start', { upload })).toEqual({ job: expect.any(Number) });
+
+    const { ticket } = invoke(own, 'session.export', { session: 1, filter: '' }) as { ticket: string };
+    const save = electron.handlers.get(IPC_EXPORT)!;
+    await expect(Promise.resolve().then(() => save(stranger, ticket, 'x.jsonl'))).rejects.toThrow(/refused/);
+    electron.saveTarget.path = path.join(dbDir, 'out.jsonl');
+    expect(await save(own, ticket, '../../x.jsonl')).toBe(true);
+    const exported = fs.readFileSync(electron.saveTarget.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(exported.map((f) => f.command).slice(0, 3)).toEqual(['CONNECT', 'CONNECTED', 'SUBSCRIBE']);
+    await expect(Promise.resolve().then(() => save(own, ticket, 'x.jsonl'))).rejects.toThrow(/expired/);
+  });
+
+  it('starts and lists proxies through IPC like any command', async () => {
+    const { createApp } = await import('../../src-main/electron/host.js');
+    const { IPC_CHANNEL } = await import('../../src-main/electron/security.js');
+    await createApp();
+    const handler = electron.handlers.get(IPC_CHANNEL)!;
+    const own = { sender: electron.windows[0].webContents, senderFrame: { url: 'file:///app/out/renderer/index.html' } };
+    expect(await handler(own, 'proxy.list', {})).toEqual([]);
+    await expect(Promise.resolve().then(() => handler(own, 'proxy.start', { listen: '0.0.0.0:0', upstream: '127.0.0.1:1' }))).rejects.toThrow(/loopback/);
   });
 });

@@ -6,6 +6,8 @@ import { connectionJson, frameJson, isoMicros, sessionJson } from '../../core/vi
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
 import { noPositionals, parse, parseId, UsageError } from '../args.js';
 import { LineOutput } from '../output.js';
+import { ApiError } from '../../../shared/api.js';
+import { filteredFrames } from '../../core/query/filtered-frames.js';
 
 export const SESSIONS_HELP = `Usage: stompscope sessions [--db FILE] [--jsonl]
 
@@ -24,13 +26,17 @@ Lists TCP connections with their negotiated STOMP version and counts.
   --jsonl        one JSON object per line: session, connection, client, broker,
                  version, opened, closed, frames, heartbeats, issues`;
 
-export const FRAMES_HELP = `Usage: stompscope frames [--db FILE] [--session ID] [--connection ID] [--jsonl] [--body base64]
+export const FRAMES_HELP = `Usage: stompscope frames [--db FILE] [--session ID] [--connection ID] [--filter EXPR] [--jsonl] [--body base64]
 
 Prints STOMP frames in capture order.
 
   --db FILE         database to read (default: ${defaultDbPath()})
   --session ID      only this session's frames
   --connection ID   only this connection's frames
+  --filter EXPR     only frames matching a display filter, e.g.
+                    'command == "SEND" and destination contains "orders"',
+                    'header["content-type"] == "application/json"', 'body contains "42"',
+                    'from == broker', 'conn == 3', 'size > 1024', 'issue', 'not (...)'
   --jsonl           one JSON object per line: session, connection, seq, from, time,
                     command, headers, bodyLength, bodySha256, body, issues
   --body base64     with --jsonl, add bodyBase64 (the whole body, base64)`;
@@ -79,6 +85,7 @@ export async function connectionsCommand(argv: string[]): Promise<number> {
 export async function framesCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     db: { type: 'string' }, session: { type: 'string' }, connection: { type: 'string' }, jsonl: { type: 'boolean' }, body: { type: 'string' },
+    filter: { type: 'string' },
   });
   if (values.help) return help(FRAMES_HELP);
   noPositionals(positionals);
@@ -93,8 +100,15 @@ export async function framesCommand(argv: string[]): Promise<number> {
     if (!conns.has(id)) conns.set(id, reader.connection(id));
     return conns.get(id)!;
   };
+  let frames: ReturnType<StoreReader['frames']>;
+  try {
+    frames = values.filter !== undefined ? filteredFrames(reader, values.filter, { session, connection }) : reader.frames({ session, connection });
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'bad-filter') throw new UsageError(`--filter: ${e.detail?.message ?? e.message}\n  ${values.filter}\n  ${' '.repeat(e.detail?.start ?? 0)}^`);
+    throw e;
+  }
   const out = new LineOutput();
-  for (const f of reader.frames({ session, connection })) {
+  for (const f of frames) {
     if (out.closed) break;
     if (values.jsonl) {
       await out.line(JSON.stringify(frameJson(reader, f, connOf(f.connectionId), { base64: values.body === 'base64' })));

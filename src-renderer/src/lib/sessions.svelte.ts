@@ -1,29 +1,70 @@
-import type { ApiClient, SessionSummaryDto, FrameRowDto } from '../../../shared/api.js';
+import type { ApiClient, ProxyDto, ProxyOptionsDto, SessionSummaryDto } from '../../../shared/api.js';
 
-/** Sessions and the frames of the selected one. Components read this state; only this class calls the API. */
+/** Sessions, the proxies started from the UI, and the actions on them. Only state classes call the API. */
 export class SessionsState {
   sessions = $state.raw<SessionSummaryDto[]>([]);
-  selected = $state<number | null>(null);
-  frames = $state.raw<FrameRowDto[]>([]);
+  proxies = $state.raw<ProxyDto[]>([]);
   error = $state<string | null>(null);
+  busy = $state(false);
 
   constructor(private readonly api: ApiClient) {}
 
   async refresh(): Promise<void> {
     try {
-      this.sessions = await this.api.invoke('sessions.list', {});
+      const [sessions, proxies] = await Promise.all([this.api.invoke('sessions.list', {}), this.api.invoke('proxy.list', {})]);
+      this.sessions = sessions;
+      this.proxies = proxies;
       this.error = null;
     } catch (e) {
       this.error = (e as Error).message;
     }
   }
 
-  async select(session: number): Promise<void> {
-    this.selected = session;
+  /** A recording session's frame count, as told by `frames.appended`. */
+  setCount(session: number, frames: number): void {
+    this.sessions = this.sessions.map((s) => (s.session === session ? { ...s, frames } : s));
+  }
+
+  proxyOf(session: number): ProxyDto | undefined {
+    return this.proxies.find((p) => p.session === session);
+  }
+
+  async startProxy(o: ProxyOptionsDto): Promise<ProxyDto | null> {
+    this.busy = true;
     try {
-      this.frames = await this.api.invoke('frames.page', { session, after: 0, limit: 500 });
+      const p = await this.api.invoke('proxy.start', o);
+      this.error = null;
+      await this.refresh();
+      return p;
     } catch (e) {
       this.error = (e as Error).message;
+      return null;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async stopProxy(session: number): Promise<void> {
+    await this.run(() => this.api.invoke('proxy.stop', { session }));
+  }
+
+  async rename(session: number, name: string): Promise<void> {
+    await this.run(() => this.api.invoke('sessions.rename', { session, name }));
+  }
+
+  async remove(session: number): Promise<boolean> {
+    return this.run(() => this.api.invoke('sessions.delete', { session }));
+  }
+
+  private async run(fn: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await fn();
+      this.error = null;
+      await this.refresh();
+      return true;
+    } catch (e) {
+      this.error = (e as Error).message;
+      return false;
     }
   }
 }

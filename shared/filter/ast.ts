@@ -1,0 +1,33 @@
+// The display-filter language (Wireshark-like), as an AST. Parsed in shared/ so the UI can show syntax errors
+// as you type; compiled to SQL only in the core (src-main/core/query), never evaluated over frames in the UI.
+
+export type Field =
+  | { kind: 'command' }
+  | { kind: 'destination' }
+  | { kind: 'from' }
+  | { kind: 'conn' }
+  | { kind: 'size' }
+  | { kind: 'seq' }
+  | { kind: 'no' }
+  | { kind: 'body' }
+  | { kind: 'issue' }
+  | { kind: 'header'; name: string };
+
+export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'contains' | 'matches';
+
+export type Value = { type: 'string'; value: string } | { type: 'number'; value: number };
+
+export type FilterExpr =
+  | { type: 'and'; left: FilterExpr; right: FilterExpr }
+  | { type: 'or'; left: FilterExpr; right: FilterExpr }
+  | { type: 'not'; expr: FilterExpr }
+  /** A bare field: `issue` (has issues), `header["x"]` (has the header), `body` (non-empty body). */
+  | { type: 'exists'; field: Field }
+  | { type: 'compare'; field: Field; op: CompareOp; value: Value };
+
+export class FilterSyntaxError extends Error {
+  /** [start, end) in the filter text, for an inline marker. */
+  constructor(message: string, readonly start: number, readonly end: number) {
+    super(message);
+  }
+}

@@ -1,0 +1,82 @@
+// Proxies started from the UI: each one records into its own session of the core's database. The UI only
+// gets to listen on loopback (the CLI's --allow-remote is a deliberate, typed choice; a click is not).
+import { ApiError, type ProxyDto, type ProxyOptionsDto } from '../../../shared/api.js';
+import { formatAddress, StompProxy, type Endpoint } from '../proxy/proxy.js';
+import { Recorder } from '../record/recorder.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function parseHostPort(text: string, what: string, defaultPort?: number): Endpoint {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return { host: '127.0.0.1', port: checkPort(Number(t), what) };
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(t) ?? /^([^:\s]+)(?::(\d+))?$/.exec(t);
+  if (!m) throw new ApiError('bad-request', `${what}: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  if (m[2] === undefined && defaultPort === undefined) throw new ApiError('bad-request', `${what}: a port is needed (HOST:PORT)`);
+  return { host: m[1], port: checkPort(m[2] === undefined ? defaultPort! : Number(m[2]), what) };
+}
+
+function checkPort(p: number, what: string): number {
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new ApiError('bad-request', `${what}: port ${p} is out of range`);
+  return p;
+}
+
+interface Running {
+  proxy: StompProxy;
+  recorder: Recorder;
+  dto: Omit<ProxyDto, 'connections'>;
+}
+
+export class ProxyManager {
+  private readonly running = new Map<number, Running>();
+
+  constructor(private readonly dbPath: string, private readonly onChange: () => void) {}
+
+  async start(o: ProxyOptionsDto): Promise<ProxyDto> {
+    const listen = parseHostPort(o.listen || '0', 'listen');
+    if (!LOOPBACK.has(listen.host)) {
+      throw new ApiError('bad-request', `listen: ${listen.host} is not a loopback address; use the CLI with --allow-remote to listen beyond this machine`);
+    }
+    const upstream = parseHostPort(o.upstream, 'upstream', 61613);
+    const upstreamText = formatAddress(upstream.host, upstream.port);
+    const tls = o.upstreamTls ? { insecure: !!o.insecure } : null;
+    const recorder = await Recorder.start({
+      dbPath: this.dbPath, kind: 'proxy', name: o.name?.trim() || `proxy to ${upstreamText}`,
+      meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!tls, clientTls: false, startedBy: 'ui' },
+    });
+    let proxy: StompProxy;
+    try {
+      proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls: tls });
+    } catch (e) {
+      await recorder.end('complete');
+      this.onChange();
+      throw new ApiError('conflict', `cannot listen on ${formatAddress(listen.host, listen.port)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const a = proxy.address;
+    const dto = { session: recorder.sessionId, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!tls };
+    this.running.set(recorder.sessionId, { proxy, recorder, dto });
+    this.onChange();
+    return { ...dto, connections: 0 };
+  }
+
+  async stop(session: number): Promise<boolean> {
+    const r = this.running.get(session);
+    if (!r) return false;
+    this.running.delete(session);
+    await r.proxy.stop();
+    await r.recorder.end('complete');
+    this.onChange();
+    return true;
+  }
+
+  isRunning(session: number): boolean {
+    return this.running.has(session);
+  }
+
+  list(): ProxyDto[] {
+    return [...this.running.values()].map((r) => ({ ...r.dto, connections: r.proxy.connections }));
+  }
+
+  async stopAll(): Promise<void> {
+    for (const s of [...this.running.keys()]) await this.stop(s);
+  }
+}

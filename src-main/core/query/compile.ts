@@ -1,0 +1,84 @@
+// Display filter AST → a parameterised SQL condition over `frames f JOIN connections c`. Values are always
+// bound parameters, never spliced into the SQL text; only fixed column names and function names are.
+import type { CompareOp, Field, FilterExpr } from '../../../shared/filter/ast.js';
+import { parseFilter } from '../../../shared/filter/parser.js';
+
+export interface SqlCondition {
+  sql: string;
+  params: Array<string | number>;
+  /** Needs the connections join (c.version), for header unescaping. */
+  needsConnection: boolean;
+}
+
+const SQL_OP: Record<Exclude<CompareOp, 'contains' | 'matches'>, string> = { '==': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+const BODY = 'ss_body(f.connection_id, f.dir, f.body_offset, f.body_length)';
+const HEADER = 'ss_header(f.headers, f.command, c.version, ?)';
+
+function column(field: Field, params: Array<string | number>, state: { conn: boolean }): string {
+  switch (field.kind) {
+    case 'command': return 'f.command';
+    case 'destination': return 'f.destination';
+    case 'from': return 'f.dir';
+    case 'conn': return 'f.connection_id';
+    case 'size': return 'f.length';
+    case 'seq': return 'f.seq';
+    case 'no': return 'f.id';
+    case 'body': return BODY;
+    case 'issue': return 'f.issues';
+    case 'header':
+      state.conn = true;
+      params.push(field.name);
+      return HEADER;
+  }
+}
+
+function compile(e: FilterExpr, params: Array<string | number>, state: { conn: boolean }): string {
+  switch (e.type) {
+    case 'and': return `(${compile(e.left, params, state)} AND ${compile(e.right, params, state)})`;
+    case 'or': return `(${compile(e.left, params, state)} OR ${compile(e.right, params, state)})`;
+    case 'not': return `(NOT coalesce(${compile(e.expr, params, state)}, 0))`;
+    case 'exists':
+      switch (e.field.kind) {
+        case 'issue': return '(f.issues > 0)';
+        case 'body': return '(f.body_length > 0)';
+        case 'header': return `(${column(e.field, params, state)} IS NOT NULL)`;
+        case 'destination': return '(f.destination IS NOT NULL)';
+        default: return '1';
+      }
+    case 'compare': {
+      const { field, op } = e;
+      // `issue == "code"`: the frame has an issue with that code.
+      if (field.kind === 'issue') {
+        params.push(String(e.value.value));
+        const cond = op === 'contains' ? 'instr(i.code, ?) > 0' : op === 'matches' ? 'ss_regexp(i.code, ?) = 1' : 'i.code = ?';
+        const ex = `EXISTS (SELECT 1 FROM issues i WHERE i.frame_id = f.id AND ${cond})`;
+        return op === '!=' ? `(NOT ${ex})` : `(${ex})`;
+      }
+      let value: string | number = e.value.value;
+      if (field.kind === 'from') value = String(value).toLowerCase() === 'client' ? 0 : 1;
+      else if (field.kind === 'command' && typeof value === 'string') value = value.toUpperCase();
+      const col = column(field, params, state);
+      params.push(value);
+      if (op === 'contains') return `(instr(${col}, ?) > 0)`;
+      if (op === 'matches') return `(ss_regexp(${col}, ?) = 1)`;
+      // A missing header or destination is neither equal nor unequal to anything: `!=` is true for it.
+      if (op === '!=') return `(${col} IS NOT ?)`;
+      return `(${col} ${SQL_OP[op]} ?)`;
+    }
+  }
+}
+
+/** Compiles a parsed filter; null (no filter) is every frame. */
+export function compileFilter(expr: FilterExpr | null): SqlCondition {
+  if (!expr) return { sql: '1', params: [], needsConnection: false };
+  const params: Array<string | number> = [];
+  const state = { conn: false };
+  const sql = compile(expr, params, state);
+  return { sql, params, needsConnection: state.conn };
+}
+
+/** Parses and compiles filter text (throws FilterSyntaxError). */
+export function compileFilterText(text: string): SqlCondition {
+  return compileFilter(parseFilter(text));
+}

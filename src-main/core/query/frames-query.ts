@@ -1,0 +1,216 @@
+// Filtered views of a session's frames, by position. The core keeps the ids that match (8 bytes a frame, like
+// Wireshark's list of displayed frames); the UI asks only for the rows it shows. Lookups are by id (keyset),
+// never OFFSET. A view over a recording session grows as frames arrive.
+import { ApiError, type FrameRowDto } from '../../../shared/api.js';
+import { FilterSyntaxError } from '../../../shared/filter/ast.js';
+import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
+import type { RawHeader, Severity, StompVersion } from '../../../shared/stomp/types.js';
+import type Database from 'better-sqlite3';
+import type { Db } from '../store/db.js';
+import { isoMicros } from '../views/frame-json.js';
+import { compileFilterText, type SqlCondition } from './compile.js';
+
+export function conditionOf(filter: string): SqlCondition {
+  try {
+    return compileFilterText(filter);
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) {
+      throw new ApiError('bad-filter', `filter: ${e.message} (at ${e.start + 1})`, { message: e.message, start: e.start, end: e.end });
+    }
+    throw e;
+  }
+}
+
+export function fromClause(cond: SqlCondition): string {
+  return cond.needsConnection ? 'frames f JOIN connections c ON c.id = f.connection_id' : 'frames f';
+}
+
+class IdList {
+  ids = new Float64Array(1024);
+  length = 0;
+  push(id: number): void {
+    if (this.length === this.ids.length) {
+      const n = new Float64Array(this.ids.length * 2);
+      n.set(this.ids);
+      this.ids = n;
+    }
+    this.ids[this.length++] = id;
+  }
+  get last(): number {
+    return this.length ? this.ids[this.length - 1] : 0;
+  }
+  /** Index of the first id >= `id`. */
+  lowerBound(id: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ids[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+interface OpenQuery {
+  session: number;
+  cond: SqlCondition;
+  ids: IdList;
+  more: Database.Statement<unknown[]>;
+  used: number;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
+/** Which header identifies the frame in the Subscription / id / receipt column, by command. */
+const REF_HEADERS: Record<string, string[]> = {
+  SUBSCRIBE: ['id'], UNSUBSCRIBE: ['id'], MESSAGE: ['subscription', 'message-id'], ACK: ['id', 'message-id'], NACK: ['id', 'message-id'],
+  RECEIPT: ['receipt-id'], ERROR: ['receipt-id'], BEGIN: ['transaction'], COMMIT: ['transaction'], ABORT: ['transaction'],
+};
+
+export class FrameRows {
+  private readonly byIds;
+  private readonly severities;
+  private readonly versionOf;
+  private readonly versions = new Map<number, StompVersion | null>();
+
+  constructor(private readonly db: Db) {
+    this.byIds = db.prepare(`SELECT id, connection_id, seq, dir, time, command, destination, headers, length, issues FROM frames
+      WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
+    this.severities = db.prepare(`SELECT frame_id, severity FROM issues WHERE frame_id IN (SELECT value FROM json_each(?))`);
+    this.versionOf = db.prepare(`SELECT version FROM connections WHERE id = ?`).pluck();
+  }
+
+  version(connection: number): StompVersion | null {
+    // A recording connection negotiates its version after CONNECTED: only remember it once known.
+    const v = this.versions.get(connection);
+    if (v !== undefined) return v;
+    const found = (this.versionOf.get(connection) as StompVersion | null | undefined) ?? null;
+    if (found) this.versions.set(connection, found);
+    return found;
+  }
+
+  rows(ids: ArrayLike<number>): FrameRowDto[] {
+    if (ids.length === 0) return [];
+    const json = JSON.stringify(Array.from(ids));
+    const raw = this.byIds.all(json) as Array<Record<string, number | string | null>>;
+    const worst = new Map<number, Severity>();
+    const withIssues = raw.filter((r) => (r.issues as number) > 0).map((r) => r.id);
+    if (withIssues.length) {
+      for (const i of this.severities.all(JSON.stringify(withIssues)) as Array<{ frame_id: number; severity: Severity }>) {
+        const w = worst.get(i.frame_id);
+        if (!w || SEVERITY_RANK[i.severity] > SEVERITY_RANK[w]) worst.set(i.frame_id, i.severity);
+      }
+    }
+    return raw.map((f) => this.toRow(f, worst.get(f.id as number) ?? null));
+  }
+
+  toRow(f: Record<string, number | string | null>, severity: Severity | null): FrameRowDto {
+    const command = f.command as string;
+    const conn = f.connection_id as number;
+    const { headers } = interpretHeaders(command, JSON.parse(f.headers as string) as RawHeader[], this.version(conn));
+    let ref: string | null = null;
+    for (const h of REF_HEADERS[command] ?? ['receipt']) {
+      const v = headerValue(headers, h);
+      if (v !== undefined) {
+        ref = v;
+        break;
+      }
+    }
+    return {
+      id: f.id as number, connection: conn, seq: f.seq as number, from: f.dir === 0 ? 'client' : 'broker', time: isoMicros(f.time as number),
+      command, destination: f.destination as string | null, size: f.length as number, issues: f.issues as number, t: f.time as number,
+      ref, info: infoOf(command, headers), severity,
+    };
+  }
+}
+
+function infoOf(command: string, h: Array<[string, string]>): string {
+  const v = (n: string) => headerValue(h, n);
+  const parts: string[] = [];
+  const add = (n: string, label = n) => {
+    const x = v(n);
+    if (x !== undefined) parts.push(`${label}=${x.length > 60 ? x.slice(0, 60) + '…' : x}`);
+  };
+  switch (command) {
+    case 'CONNECT':
+    case 'STOMP':
+      add('accept-version'); add('host'); add('heart-beat'); add('login');
+      break;
+    case 'CONNECTED':
+      add('version'); add('heart-beat'); add('server');
+      break;
+    case 'ERROR':
+      add('message');
+      break;
+    case 'MESSAGE':
+      add('message-id'); add('ack'); add('content-type'); add('content-length');
+      break;
+    case 'SEND':
+      add('content-type'); add('content-length'); add('transaction');
+      break;
+    case 'SUBSCRIBE':
+      add('ack'); add('selector');
+      break;
+    default:
+      add('transaction');
+  }
+  return parts.join(' ');
+}
+
+/** The open filtered views of one core, at most `max` (the least recently used is dropped). */
+export class FrameQueries {
+  private readonly open = new Map<number, OpenQuery>();
+  private nextId = 1;
+  private clock = 0;
+
+  constructor(private readonly db: Db, private readonly rows: FrameRows, private readonly max = 16) {}
+
+  create(session: number, filter: string): { query: number; total: number } {
+    const cond = conditionOf(filter);
+    const more = this.db.prepare<unknown[]>(`SELECT f.id FROM ${fromClause(cond)} WHERE f.session_id = ? AND f.id > ? AND (${cond.sql}) ORDER BY f.id`).pluck();
+    const q: OpenQuery = { session, cond, ids: new IdList(), more, used: ++this.clock };
+    this.extend(q);
+    const id = this.nextId++;
+    this.open.set(id, q);
+    if (this.open.size > this.max) {
+      let oldest: number | null = null;
+      for (const [k, v] of this.open) if (oldest === null || v.used < this.open.get(oldest)!.used) oldest = k;
+      if (oldest !== null) this.open.delete(oldest);
+    }
+    return { query: id, total: q.ids.length };
+  }
+
+  private get(query: number): OpenQuery {
+    const q = this.open.get(query);
+    if (!q) throw new ApiError('not-found', `no open query ${query} (it was closed or dropped); open it again`);
+    q.used = ++this.clock;
+    return q;
+  }
+
+  /** Adds frames recorded since the last look. */
+  private extend(q: OpenQuery): void {
+    for (const id of q.more.iterate(q.session, q.ids.last, ...q.cond.params) as Iterable<number>) q.ids.push(id);
+  }
+
+  window(query: number, start: number, count: number) {
+    const q = this.get(query);
+    this.extend(q);
+    const from = Math.min(start, q.ids.length);
+    const to = Math.min(from + count, q.ids.length);
+    return { total: q.ids.length, start: from, rows: this.rows.rows(q.ids.ids.subarray(from, to)) };
+  }
+
+  indexOf(query: number, id: number) {
+    const q = this.get(query);
+    this.extend(q);
+    return { index: Math.min(q.ids.lowerBound(id), Math.max(0, q.ids.length - 1)), total: q.ids.length };
+  }
+
+  close(query: number): boolean {
+    return this.open.delete(query);
+  }
+
+  dropSession(session: number): void {
+    for (const [k, q] of this.open) if (q.session === session) this.open.delete(k);
+  }
+}

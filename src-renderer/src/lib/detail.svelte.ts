@@ -1,0 +1,78 @@
+import type { ApiClient, FrameDetailDto } from '../../../shared/api.js';
+import { diffHeaders, diffLines, prettyIfJson, type HeaderDiffRow, type LineDiffRow } from '../../../shared/diff/diff.js';
+import { asText, fromBase64 } from './bytes.js';
+
+export type BodyView = 'text' | 'json' | 'xml' | 'hex';
+
+/** The selected frame's detail, and the two frames being compared. */
+export class DetailState {
+  detail = $state.raw<FrameDetailDto | null>(null);
+  bodyView = $state<BodyView>('text');
+  error = $state<string | null>(null);
+  diffA = $state.raw<FrameDetailDto | null>(null);
+  diffB = $state.raw<FrameDetailDto | null>(null);
+  headerDiff = $state.raw<HeaderDiffRow[]>([]);
+  bodyDiff = $state.raw<LineDiffRow[]>([]);
+  private loading = 0;
+
+  constructor(private readonly api: ApiClient) {}
+
+  async load(id: number | null): Promise<void> {
+    const n = ++this.loading;
+    if (id === null) {
+      this.detail = null;
+      return;
+    }
+    try {
+      const d = await this.api.invoke('frame.detail', { id });
+      if (n !== this.loading) return;
+      this.detail = d;
+      this.error = null;
+      const text = d.bodyBase64 !== null ? asText(fromBase64(d.bodyBase64)) : null;
+      const t = text?.trim() ?? '';
+      this.bodyView = text === null && d.bodyLength > 0 ? 'hex' : t.startsWith('{') || t.startsWith('[') ? 'json' : t.startsWith('<') ? 'xml' : 'text';
+    } catch (e) {
+      if (n === this.loading) this.error = (e as Error).message;
+    }
+  }
+
+  setA(): void {
+    this.diffA = this.detail;
+    this.recompute();
+  }
+
+  setB(): void {
+    this.diffB = this.detail;
+    this.recompute();
+  }
+
+  /** Compares the selected frame with the previous frame on the same destination. */
+  async compareWithPrevious(): Promise<boolean> {
+    const d = this.detail;
+    if (!d) return false;
+    const { id } = await this.api.invoke('frame.previousOnDestination', { id: d.row.id });
+    if (id === null) {
+      this.error = 'no earlier frame on this destination';
+      return false;
+    }
+    this.diffA = await this.api.invoke('frame.detail', { id });
+    this.diffB = d;
+    this.error = null;
+    this.recompute();
+    return true;
+  }
+
+  private recompute(): void {
+    const a = this.diffA;
+    const b = this.diffB;
+    if (!a || !b) {
+      this.headerDiff = [];
+      this.bodyDiff = [];
+      return;
+    }
+    const pairs = (d: FrameDetailDto) => d.headers.map((h) => [h.name, h.value] as [string, string]);
+    this.headerDiff = diffHeaders(pairs(a), pairs(b));
+    const body = (d: FrameDetailDto) => (d.bodyBase64 === null ? '' : (asText(fromBase64(d.bodyBase64)) ?? '(binary body)'));
+    this.bodyDiff = diffLines(prettyIfJson(body(a)), prettyIfJson(body(b)));
+  }
+}

@@ -1,0 +1,243 @@
+import type { ApiClient, FilterErrorDto, FrameRowDto } from '../../../shared/api.js';
+import { filterError } from '../../../shared/filter/parser.js';
+import { atBottom, ensureVisible, scrollTopFor, windowFor } from './windowing.js';
+
+export const ROW_HEIGHT = 22;
+const BLOCK = 200;
+const MAX_BLOCKS = 60;
+
+/**
+ * The frame list of one session through one display filter: the core holds the matching ids; this class holds
+ * only blocks of rows near what is on screen. Also the selection, keyboard moves, and following live frames.
+ */
+export class FramesState {
+  session = $state<number | null>(null);
+  filterText = $state('');
+  /** The filter in force (the last one applied without error). */
+  applied = $state('');
+  filterError = $state<FilterErrorDto | null>(null);
+  total = $state(0);
+  rows = $state.raw<FrameRowDto[]>([]);
+  windowStart = $state(0);
+  windowTop = $state(0);
+  contentHeight = $state(0);
+  selectedIndex = $state<number | null>(null);
+  selectedId = $state<number | null>(null);
+  /** Follow new frames (scrolled to the end); stops when the user scrolls up. */
+  follow = $state(true);
+  /** Frames that arrived while not following. */
+  unseen = $state(0);
+  /** The scrollTop the list should move to (the component applies it). */
+  scrollRequest = $state<{ top: number; seq: number } | null>(null);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  relativeTime = $state(true);
+  t0 = $state(0);
+
+  private query: number | null = null;
+  private generation = 0;
+  private blocks = new Map<number, FrameRowDto[]>();
+  private scrollTop = 0;
+  private viewport = 400;
+  private seq = 0;
+
+  constructor(private readonly api: ApiClient) {}
+
+  /** Opens a session (or re-applies the filter to it). */
+  async open(session: number, filter = this.applied): Promise<boolean> {
+    const gen = ++this.generation;
+    this.loading = true;
+    try {
+      const { query, total } = await this.api.invoke('frames.query', { session, filter });
+      if (gen !== this.generation) {
+        void this.api.invoke('frames.close', { query });
+        return false;
+      }
+      if (this.query !== null) void this.api.invoke('frames.close', { query: this.query }).catch(() => {});
+      this.query = query;
+      this.session = session;
+      this.applied = filter;
+      this.filterText = filter;
+      this.filterError = null;
+      this.error = null;
+      this.blocks.clear();
+      this.total = total;
+      this.selectedIndex = null;
+      this.selectedId = null;
+      this.unseen = 0;
+      this.follow = false;
+      this.t0 = 0;
+      this.requestScroll(0);
+      await this.load();
+      if (gen === this.generation && total > 0) {
+        const first = await this.api.invoke('frames.page', { session, after: 0, limit: 1 });
+        this.t0 = first[0]?.t ?? 0;
+      }
+      return true;
+    } catch (e) {
+      const err = e as Error & { detail?: FilterErrorDto };
+      if (err.detail) this.filterError = err.detail;
+      else this.error = err.message;
+      return false;
+    } finally {
+      if (gen === this.generation) this.loading = false;
+    }
+  }
+
+  /** Checks the filter as it is typed (the same parser as the core's, so errors show at once). */
+  typeFilter(text: string): void {
+    this.filterText = text;
+    const e = filterError(text);
+    this.filterError = e ? { message: e.message, start: e.start, end: e.end } : null;
+  }
+
+  async applyFilter(): Promise<void> {
+    this.typeFilter(this.filterText);
+    if (this.filterError || this.session === null) return;
+    await this.open(this.session, this.filterText);
+  }
+
+  async clearFilter(): Promise<void> {
+    this.filterText = '';
+    await this.applyFilter();
+  }
+
+  /** Called by the list on scroll and resize. */
+  onScroll(scrollTop: number, viewport: number): void {
+    this.scrollTop = scrollTop;
+    this.viewport = viewport;
+    const bottom = atBottom(scrollTop, viewport, this.total, ROW_HEIGHT);
+    if (bottom && !this.follow) {
+      this.follow = true;
+      this.unseen = 0;
+    } else if (!bottom && this.follow && !this.autoScrolling) this.follow = false;
+    this.autoScrolling = false;
+    void this.load();
+  }
+
+  private autoScrolling = false;
+
+  private requestScroll(top: number): void {
+    this.scrollTop = top;
+    this.scrollRequest = { top, seq: ++this.seq };
+  }
+
+  /** Rows [start, end) from the cache, fetching the blocks that are missing. */
+  async rowsFor(start: number, end: number): Promise<FrameRowDto[]> {
+    const gen = this.generation;
+    const missing: number[] = [];
+    for (let b = Math.floor(start / BLOCK); b * BLOCK < end; b++) {
+      const have = this.blocks.get(b);
+      if (!have || (have.length < BLOCK && b * BLOCK + have.length < this.total)) missing.push(b);
+    }
+    if (missing.length && this.query !== null) {
+      const from = missing[0] * BLOCK;
+      const to = (missing[missing.length - 1] + 1) * BLOCK;
+      const w = await this.api.invoke('frames.window', { query: this.query, start: from, count: to - from });
+      if (gen !== this.generation) return [];
+      if (w.total !== this.total) this.total = w.total;
+      for (let b = from / BLOCK; b * BLOCK < to; b++) {
+        const part = w.rows.slice(b * BLOCK - from, (b + 1) * BLOCK - from);
+        if (part.length) this.blocks.set(b, part);
+        else this.blocks.delete(b);
+      }
+      if (this.blocks.size > MAX_BLOCKS) {
+        const keep = new Set(missing);
+        for (const k of this.blocks.keys()) if (this.blocks.size > MAX_BLOCKS && !keep.has(k)) this.blocks.delete(k);
+      }
+    }
+    const out: FrameRowDto[] = [];
+    for (let i = start; i < Math.min(end, this.total); i++) {
+      const r = this.blocks.get(Math.floor(i / BLOCK))?.[i % BLOCK];
+      if (!r) break;
+      out.push(r);
+    }
+    return out;
+  }
+
+  private async load(): Promise<void> {
+    if (this.query === null) return;
+    const w = windowFor(this.scrollTop, this.viewport, this.total, ROW_HEIGHT);
+    this.contentHeight = w.height;
+    try {
+      const rows = await this.rowsFor(w.start, w.end);
+      // A later scroll may have moved on; only the latest window is shown.
+      const now = windowFor(this.scrollTop, this.viewport, this.total, ROW_HEIGHT);
+      if (now.start !== w.start) return this.load();
+      this.rows = rows;
+      this.windowStart = w.start;
+      this.windowTop = w.top;
+      this.contentHeight = w.height;
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  /** New frames were recorded into `session`. */
+  async appended(session: number): Promise<void> {
+    if (session !== this.session || this.query === null) return;
+    const before = this.total;
+    const w = await this.api.invoke('frames.window', { query: this.query, start: this.total, count: 0 }).catch(() => null);
+    if (!w || session !== this.session) return;
+    // The last block was partial: drop it so it is fetched again with its new rows.
+    this.blocks.delete(Math.floor(before / BLOCK));
+    this.total = w.total;
+    if (this.t0 === 0 && w.total > 0) this.t0 = (await this.rowsFor(0, 1))[0]?.t ?? 0;
+    if (this.follow) this.jumpToLatest();
+    else {
+      this.unseen += w.total - before;
+      await this.load();
+    }
+  }
+
+  jumpToLatest(): void {
+    this.follow = true;
+    this.unseen = 0;
+    this.autoScrolling = true;
+    this.requestScroll(scrollTopFor(Math.max(0, this.total - 1), this.viewport, this.total, ROW_HEIGHT, 'bottom'));
+    void this.load();
+  }
+
+  select(index: number): void {
+    if (this.total === 0) return;
+    const i = Math.max(0, Math.min(this.total - 1, index));
+    this.selectedIndex = i;
+    const top = ensureVisible(this.scrollTop, i, this.viewport, this.total, ROW_HEIGHT);
+    if (top !== this.scrollTop) {
+      this.follow = false;
+      this.requestScroll(top);
+    }
+    const row = this.rowAt(i);
+    if (row) this.selectedId = row.id;
+    else {
+      void this.load().then(() => {
+        if (this.selectedIndex === i) this.selectedId = this.rowAt(i)?.id ?? null;
+      });
+    }
+  }
+
+  /** Selects a frame by id (from the diagram or the diff), if the filter shows it. */
+  async selectId(id: number): Promise<void> {
+    if (this.query === null) return;
+    const { index } = await this.api.invoke('frames.indexOf', { query: this.query, id });
+    this.select(index);
+  }
+
+  rowAt(index: number): FrameRowDto | undefined {
+    return this.blocks.get(Math.floor(index / BLOCK))?.[index % BLOCK];
+  }
+
+  /** Keyboard navigation: arrows, pages, Home/End. */
+  key(key: string): boolean {
+    const page = Math.max(1, Math.floor(this.viewport / ROW_HEIGHT) - 1);
+    const cur = this.selectedIndex ?? -1;
+    const moves: Record<string, number> = { ArrowDown: cur + 1, ArrowUp: cur - 1, PageDown: cur + page, PageUp: cur - page, Home: 0, End: this.total - 1 };
+    if (!(key in moves)) return false;
+    this.select(moves[key]);
+    return true;
+  }
+
+  get queryId(): number | null {
+    return this.query;
+  }
+}

@@ -1,0 +1,67 @@
+// Proxies started through the contract, and frames.appended while they record, for each of two proxies
+// running at once.
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProxyDto } from '../../shared/api.js';
+import { Core } from '../../src-main/core/api.js';
+
+describe('live proxies from the contract', () => {
+  let dir = '';
+  let core: Core;
+  let broker: net.Server;
+  let brokerPort = 0;
+  const events: Array<{ event: string; data: { session?: number; frames?: number } }> = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-live-'));
+    core = Core.open(path.join(dir, 'l.db'));
+    core.onEvent((event, data) => events.push({ event, data: data as never }));
+    // A "broker" that answers every frame with a RECEIPT.
+    broker = net.createServer((s) => s.on('data', (d) => s.write('RECEIPT\nreceipt-id:x\n\n\0'.repeat(d.toString().split('\0').length - 1))));
+    await new Promise<void>((r) => broker.listen(0, '127.0.0.1', () => r()));
+    brokerPort = (broker.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await core.close();
+    await new Promise((r) => broker.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const talk = async (p: ProxyDto, frames: number) => {
+    const port = Number(p.listen.split(':').pop());
+    const sock = net.connect(port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    let got = 0;
+    sock.on('data', (d) => (got += d.toString().split('\0').length - 1));
+    for (let i = 0; i < frames; i++) sock.write(`SEND\ndestination:/queue/live\n\nmessage ${i}\0`);
+    const t0 = Date.now();
+    while (got < frames && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    sock.end();
+  };
+
+  const appended = (session: number, frames: number) =>
+    expect.poll(() => events.some((e) => e.event === 'frames.appended' && e.data.session === session && e.data.frames! >= frames), { timeout: 5000 }).toBe(true);
+
+  it('announces frames of each running proxy, and stops them', async () => {
+    const a = (await core.invoke('proxy.start', { listen: '127.0.0.1:0', upstream: `127.0.0.1:${brokerPort}`, name: 'first' })) as ProxyDto;
+    await talk(a, 2);
+    await appended(a.session, 4);
+    const b = (await core.invoke('proxy.start', { listen: '127.0.0.1:0', upstream: `127.0.0.1:${brokerPort}`, name: 'second' })) as ProxyDto;
+    expect((core.invoke('proxy.list', {}) as ProxyDto[]).map((p) => p.session)).toEqual([a.session, b.session]);
+    await talk(a, 3);
+    await appended(a.session, 10);
+    await talk(b, 1);
+    await appended(b.session, 2);
+    expect(() => core.invoke('sessions.delete', { session: a.session })).toThrow(/still recording/);
+    expect(await core.invoke('proxy.stop', { session: a.session })).toEqual({ stopped: true });
+    expect(await core.invoke('proxy.stop', { session: a.session })).toEqual({ stopped: false });
+    expect(await core.invoke('proxy.stop', { session: b.session })).toEqual({ stopped: true });
+    expect(core.invoke('sessions.list', {})).toEqual([
+      expect.objectContaining({ name: 'first', frames: 10 }), expect.objectContaining({ name: 'second', frames: 2, state: 'complete' }),
+    ]);
+    expect(events.some((e) => e.event === 'sessions.changed')).toBe(true);
+  });
+});

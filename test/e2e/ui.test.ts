@@ -1,0 +1,166 @@
+// End to end, the way a user works: the web host (`stompscope ui`'s code) serves the real UI to Debian's
+// Chromium; from the UI we start a proxy towards a real RabbitMQ, run a real client (stomp.py) through it, watch
+// frames arrive live, filter, open a frame's detail, open the sequence diagram and click an arrow, compare
+// two frames, export, and import a capture file. Screenshots go to test-results/ (kept by CI as artifacts).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Core } from '../../src-main/core/api.js';
+import { startWebHost, type WebHost } from '../../src-main/web/server.js';
+import { runStomppy, type StomppyRun } from '../support/clients/stomppy.js';
+import { buildRenderer } from '../support/renderer-build.js';
+import { IMPORTED_CONVERSATION, stompPcap } from '../support/pcap-build.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = path.resolve('test-results', 'e2e');
+
+describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, with a proxy to RabbitMQ started from it', () => {
+  const rabbit = inject('rabbitmq');
+  let dir = '';
+  let core: Core;
+  let host: WebHost;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), timeout: 10_000 });
+
+  beforeAll(async () => {
+    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-e2e-'));
+    core = Core.open(path.join(dir, 'ui.db'));
+    host = await startWebHost({ core, rendererDir: await buildRenderer() });
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 900 }, timeout: 60_000,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await host?.close();
+    await core?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records live traffic, filters, details, diagrams, compares, exports, imports, renames and deletes', async () => {
+    await page.goto(host.url);
+    await expect.poll(() => page.getByTestId('welcome').isVisible()).toBe(true);
+
+    // Start a proxy from the UI, towards the real broker, on a free loopback port.
+    await page.getByTestId('start-proxy-toggle').click();
+    await page.getByTestId('proxy-listen').fill('127.0.0.1:0');
+    await page.getByTestId('proxy-upstream').fill(`${rabbit!.host}:${rabbit!.stompPort}`);
+    await shot('01-proxy-form');
+    await page.getByTestId('proxy-start').click();
+    const address = await page.getByTestId('proxy-address').textContent({ timeout: 15_000 });
+    const port = Number(/:(\d+)$/.exec(address ?? '')![1]);
+    expect(port).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('frames-empty').textContent()).toContain(address!);
+
+    // A real client through the proxy; frames must show up while it is still connected (live).
+    let run: StomppyRun | null = null;
+    const client = runStomppy({ port, messages: 3, lingerS: 3, timeoutMs: 60_000 }).then((r) => (run = r));
+    await expect.poll(async () => Number((await page.getByTestId('frame-count').textContent())?.split(' ')[0]), { timeout: 20_000 }).toBeGreaterThan(10);
+    expect(run).toBeNull();
+    expect(await page.getByTestId('frame-row').count()).toBeGreaterThan(10);
+    await shot('02-live-frames');
+    await client;
+    expect(run!.ok).toBe(true);
+    await expect.poll(async () => (await page.getByTestId('frame-row').allTextContents()).some((t) => t.includes('DISCONNECT')), { timeout: 15_000 }).toBe(true);
+    // The list followed the traffic to its end; Home goes back to the start.
+    expect((await page.getByTestId('frame-row').allTextContents()).some((t) => t.includes('MESSAGE'))).toBe(true);
+    await page.getByTestId('frame-list').focus();
+    await page.keyboard.press('Home');
+    await expect.poll(async () => (await page.getByTestId('frame-row').allTextContents()).some((t) => t.includes('CONNECTED'))).toBe(true);
+    await expect.poll(() => page.getByTestId('detail-command').textContent()).toMatch(/^(CONNECT|STOMP)$/);
+
+    // A syntax error is shown inline, at its place; a good filter shows only matching frames.
+    await page.getByTestId('filter-input').fill('command == ');
+    await expect.poll(() => page.getByTestId('filter-error').textContent()).toContain('expected a value');
+    await shot('03-filter-error');
+    await page.getByTestId('filter-input').fill('command == "SEND" and destination contains "stompscope"');
+    await page.getByTestId('filter-apply').click();
+    await expect.poll(async () => {
+      const cmds = await page.locator('[data-testid=frame-row] .cmd').allTextContents();
+      return cmds.length > 0 && cmds.every((c) => c === 'SEND');
+    }).toBe(true);
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^\d+ frames shown/);
+    await shot('04-filtered');
+
+    // Export what the filter shows, as JSON lines (a download from the web host).
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export').click()]);
+    expect(download.suggestedFilename()).toMatch(/^stompscope-session-\d+-filtered\.jsonl$/);
+    const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { command: string; body: string });
+    expect(exported.length).toBeGreaterThan(3);
+    expect(exported.every((f) => f.command === 'SEND')).toBe(true);
+    expect(exported[0].body).toContain('text message 0');
+
+    // Detail of a frame: decoded headers beside the raw ones, and the body.
+    await page.getByTestId('frame-row').first().click();
+    await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('SEND');
+    const headers = await page.getByTestId('detail-headers').textContent();
+    expect(headers).toContain('destination');
+    expect(headers).toContain('receipt');
+    expect(await page.getByTestId('detail-body').textContent()).toContain('text message 0');
+    // Keyboard: the next SEND.
+    await page.getByTestId('frame-list').focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('detail-body').textContent()).toContain('text message 1');
+    await shot('05-detail');
+
+    // Compare with the previous frame on the same destination: the header diff shows what changed.
+    await page.getByTestId('diff-prev').click();
+    await expect.poll(() => page.getByTestId('header-diff').isVisible()).toBe(true);
+    const changed = await page.locator('[data-testid=header-diff] tr[data-kind=changed]').allTextContents();
+    expect(changed.some((t) => t.includes('receipt'))).toBe(true);
+    expect(await page.getByTestId('body-diff').textContent()).toMatch(/- text message 0[\s\S]*\+ text message 1/);
+    await shot('06-diff');
+
+    // The sequence diagram of everything; clicking an arrow selects its frame.
+    await page.getByTestId('filter-clear').click();
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^\d+ frames$/);
+    await page.getByTestId('tab-diagram').click();
+    await expect.poll(() => page.getByTestId('diagram-arrow').count()).toBeGreaterThan(5);
+    const arrow = page.locator('[data-testid=diagram-arrow]', { hasText: 'CONNECTED' }).first();
+    const arrowId = await arrow.getAttribute('data-id');
+    await arrow.click();
+    await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('CONNECTED');
+    await shot('07-diagram');
+    await page.getByTestId('tab-list').click();
+    await expect.poll(() => page.locator('[data-testid=frame-row][aria-selected=true]').getAttribute('data-id')).toBe(arrowId);
+
+    // Stop the proxy from the UI: the session is complete.
+    await page.getByTestId('proxy-stop').click();
+    await expect.poll(() => page.getByTestId('proxy-address').count()).toBe(0);
+    expect(core.invoke('proxy.list', {})).toEqual([]);
+    await shot('08-stopped');
+
+    // Import a capture file through the UI (an upload to the web host); its session opens when done.
+    const pcap = path.join(dir, 'conversation.pcap');
+    writeFileSync(pcap, stompPcap(IMPORTED_CONVERSATION));
+    await page.getByTestId('import-input').setInputFiles(pcap);
+    await expect.poll(() => page.locator('[data-testid=import-job][data-state=done]').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(async () => (await page.locator('[data-testid=frame-row] .dest').allTextContents()).includes('/queue/imported')).toBe(true);
+    expect(await page.getByTestId('frame-count').textContent()).toBe('5 frames');
+    await shot('09-imported');
+
+    // Rename, then delete, the imported session from the sidebar.
+    const imported = page.locator('[data-testid^=session-]', { hasText: 'conversation.pcap' });
+    await imported.getByTestId('rename').click();
+    await page.getByTestId('rename-input').fill('imported by the e2e test');
+    await page.getByTestId('rename-input').press('Enter');
+    const renamed = page.locator('[data-testid^=session-]', { hasText: 'imported by the e2e test' });
+    await expect.poll(() => renamed.count()).toBe(1);
+    await renamed.getByTestId('delete').click();
+    await renamed.getByTestId('confirm-delete').click();
+    await expect.poll(() => renamed.count()).toBe(0);
+    expect((core.invoke('sessions.list', {}) as unknown[]).length).toBe(1);
+    expect(pageErrors).toEqual([]);
+  }, 150_000);
+});

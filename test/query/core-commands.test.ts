@@ -1,0 +1,96 @@
+// The contract's commands beyond listing, against a real database: frame detail (decoded and raw headers,
+// repeated headers marked, body bytes), compare-with-previous, windows by position, rename and delete.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FrameDetailDto, FrameRowDto, QueryDto, WindowDto } from '../../shared/api.js';
+import { Core } from '../../src-main/core/api.js';
+import { rawFileOf } from '../../src-main/core/store/raw-files.js';
+import { conversation, seedSession } from '../support/seed.js';
+
+describe('core commands', () => {
+  let dir = '';
+  let db = '';
+  let core: Core;
+  let session = 0;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-core-'));
+    db = path.join(dir, 'c.db');
+    core = Core.open(db);
+    session = seedSession(core.db, {
+      name: 'seeded', connections: 1,
+      frames: [
+        ...conversation(4),
+        { conn: 1, from: 'client', command: 'SEND', headers: [['destination', '/queue/esc'], ['a\\cb', 'line1\\nline2'], ['a\\cb', 'ignored']], body: 'x' },
+      ],
+    }).session;
+  });
+  afterAll(async () => {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pages by position with the total, and finds a frame\'s position', () => {
+    const q = core.invoke('frames.query', { session, filter: '' }) as QueryDto;
+    const w = core.invoke('frames.window', { query: q.query, start: 2, count: 3 }) as WindowDto;
+    expect(w.start).toBe(2);
+    expect(w.rows.map((r) => r.command)).toEqual(['SUBSCRIBE', 'SEND', 'RECEIPT']);
+    expect(core.invoke('frames.indexOf', { query: q.query, id: w.rows[1].id })).toEqual({ index: 3, total: q.total });
+    expect((core.invoke('frames.window', { query: q.query, start: q.total + 10, count: 5 }) as WindowDto).rows).toEqual([]);
+    expect(core.invoke('frames.close', { query: q.query })).toEqual({ closed: true });
+    expect(() => core.invoke('frames.window', { query: q.query, start: 0, count: 1 })).toThrow(/no open query/);
+  });
+
+  it('gives rows their reference and info columns, and the worst issue severity', () => {
+    const rows = core.invoke('frames.page', { session, after: 0, limit: 100 }) as FrameRowDto[];
+    expect(rows.find((r) => r.command === 'SUBSCRIBE')).toMatchObject({ ref: 'sub-1', destination: '/queue/orders' });
+    expect(rows.find((r) => r.command === 'RECEIPT')).toMatchObject({ ref: 'r-0' });
+    expect(rows.find((r) => r.command === 'CONNECTED')!.info).toContain('version=1.2');
+    expect(rows.find((r) => r.command === 'MESSAGE')).toMatchObject({ ref: 'sub-1', severity: null });
+  });
+
+  it('details a frame: decoded and raw headers, repeats marked, body and raw bytes', () => {
+    const last = (core.invoke('frames.page', { session, after: 0, limit: 100, filter: 'destination == "/queue/esc"' }) as FrameRowDto[])[0];
+    const d = core.invoke('frame.detail', { id: last.id }) as FrameDetailDto;
+    expect(d.headers).toEqual([
+      { name: 'destination', value: '/queue/esc', rawName: 'destination', rawValue: '/queue/esc', repeated: false },
+      { name: 'a:b', value: 'line1\nline2', rawName: 'a\\cb', rawValue: 'line1\\nline2', repeated: false },
+      { name: 'a:b', value: 'ignored', rawName: 'a\\cb', rawValue: 'ignored', repeated: true },
+    ]);
+    expect(Buffer.from(d.bodyBase64!, 'base64').toString()).toBe('x');
+    expect(Buffer.from(d.rawBase64!, 'base64').toString()).toMatch(/^SEND\ndestination:\/queue\/esc\n[\s\S]*\n\nx\0$/);
+    expect(d.sincePreviousMs).toBeGreaterThan(0);
+    expect(core.invoke('frame.detail', { id: last.id, maxBytes: 4 })).toMatchObject({ bodyTruncated: false, rawTruncated: true });
+    expect(() => core.invoke('frame.detail', { id: 999_999 })).toThrow(/no frame/);
+  });
+
+  it('finds the previous frame on the same destination', () => {
+    const sends = core.invoke('frames.page', { session, after: 0, limit: 100, filter: 'command == SEND and destination == "/queue/orders"' }) as FrameRowDto[];
+    expect(core.invoke('frame.previousOnDestination', { id: sends[1].id })).toEqual({ id: sends[0].id });
+    expect(core.invoke('frame.previousOnDestination', { id: sends[0].id })).toEqual({ id: null });
+  });
+
+  it('checks filters for the UI', () => {
+    expect(core.invoke('filter.check', { filter: 'issue and' })).toEqual({ error: expect.objectContaining({ start: 9 }) });
+    expect(core.invoke('filter.check', { filter: 'issue' })).toEqual({ error: null });
+  });
+
+  it('refuses proxies that would listen beyond loopback, and bad endpoints', async () => {
+    await expect(Promise.resolve().then(() => core.invoke('proxy.start', { listen: '0.0.0.0:0', upstream: '127.0.0.1:61613' }))).rejects.toThrow(/loopback/);
+    await expect(Promise.resolve().then(() => core.invoke('proxy.start', { listen: '127.0.0.1:0', upstream: 'a b c' }))).rejects.toThrow(/HOST:PORT/);
+    expect(core.invoke('proxy.list', {})).toEqual([]);
+  });
+
+  it('renames and deletes sessions, with their raw bytes', () => {
+    expect(core.invoke('sessions.rename', { session, name: '  orders bug  ' })).toMatchObject({ session, name: 'orders bug' });
+    expect(() => core.invoke('sessions.rename', { session, name: '   ' })).toThrow(/empty/);
+    expect(existsSync(rawFileOf(db, session))).toBe(true);
+    expect(core.invoke('sessions.delete', { session })).toEqual({ deleted: 1 });
+    expect(existsSync(rawFileOf(db, session))).toBe(false);
+    expect(core.invoke('sessions.list', {})).toEqual([]);
+    expect(core.db.prepare('SELECT count(*) FROM frames').pluck().get()).toBe(0);
+    expect(() => core.invoke('sessions.delete', { session })).toThrow(/no session/);
+  });
+});
