@@ -136,7 +136,8 @@ export interface Commands {
   /** Position of a frame in a query (or of the nearest frame after it), for "select this frame". */
   'frames.indexOf': { args: { query: number; id: number }; result: { index: number; total: number } };
   'frames.close': { args: { query: number }; result: { closed: boolean } };
-  'frame.detail': { args: { id: number; maxBytes?: number }; result: FrameDetailDto };
+  /** Credentials (login, passcode, token-like headers) come masked unless `revealSecrets` is set. */
+  'frame.detail': { args: { id: number; maxBytes?: number; revealSecrets?: boolean }; result: FrameDetailDto };
   /** The previous frame (by capture order) of the same session with the same command and destination. */
   'frame.previousOnDestination': { args: { id: number }; result: { id: number | null } };
   'heartbeats.range': { args: { session: number; from: number; to: number }; result: HeartbeatDto[] };
@@ -155,7 +156,7 @@ export interface Commands {
    * answer is a single-use ticket the host turns into a file: a download from the web host, a save dialog in
    * the desktop app.
    */
-  'session.export': { args: { session: number; filter: string }; result: { ticket: string; filename: string } };
+  'session.export': { args: { session: number; filter: string; revealSecrets?: boolean }; result: { ticket: string; filename: string } };
 }
 
 export interface Events {
@@ -253,6 +254,7 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
     case 'frame.detail':
       int('id', 1);
       int('maxBytes', 0, 16 * 1024 * 1024, true);
+      bool('revealSecrets');
       break;
     case 'frame.previousOnDestination':
       int('id', 1);
@@ -268,6 +270,7 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
     case 'session.export':
       int('session', 1);
       str('filter', MAX_FILTER_LENGTH);
+      bool('revealSecrets');
       break;
     case 'import.start':
       str('upload', 100);

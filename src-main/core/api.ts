@@ -5,6 +5,7 @@ import {
 } from '../../shared/api.js';
 import { filterError } from '../../shared/filter/parser.js';
 import { interpretHeaders } from '../../shared/stomp/escape.js';
+import { isSecretHeader, maskRawFrame, MASK } from '../../shared/stomp/secrets.js';
 import type { RawHeader, Severity } from '../../shared/stomp/types.js';
 import { LiveWatcher } from './live/watcher.js';
 import { ProxyManager } from './live/proxies.js';
@@ -111,7 +112,7 @@ export class Core {
       'frames.window': ({ query, start, count }) => this.queries.window(query, start, count),
       'frames.indexOf': ({ query, id }) => this.queries.indexOf(query, id),
       'frames.close': ({ query }) => ({ closed: this.queries.close(query) }),
-      'frame.detail': ({ id, maxBytes }) => {
+      'frame.detail': ({ id, maxBytes, revealSecrets }) => {
         const f = s.frame.get(id) as Record<string, number | string | null> | undefined;
         if (!f) throw new ApiError('not-found', `no frame ${id}`);
         const max = maxBytes ?? DEFAULT_DETAIL_BYTES;
@@ -124,12 +125,14 @@ export class Core {
         const hs: HeaderDto[] = headers.map(([name, value], i) => {
           const repeated = seen.has(name);
           seen.add(name);
-          return { name, value, rawName: raw[i][0], rawValue: raw[i][1], repeated };
+          const secret = !revealSecrets && isSecretHeader(name);
+          return { name, value: secret ? MASK : value, rawName: raw[i][0], rawValue: secret ? MASK : raw[i][1], repeated };
         });
         const bodyLength = f.body_length as number;
         const body = r.readBytes(conn, from, f.body_offset as number, Math.min(bodyLength, max));
         const length = f.length as number;
-        const rawBytes = r.readBytes(conn, from, f.offset as number, Math.min(length, max));
+        const wire = r.readBytes(conn, from, f.offset as number, Math.min(length, max));
+        const rawBytes = wire && !revealSecrets ? Buffer.from(maskRawFrame(wire)) : wire;
         const issues = s.issues.all(id) as Array<{ code: string; severity: Severity; message: string }>;
         const prev = s.prevInConn.get(conn, f.seq) as number | undefined;
         const worst = issues.reduce<Severity | null>((w, i) => (w === 'error' || i.severity === 'error' ? 'error' : w === 'warning' || i.severity === 'warning' ? 'warning' : 'note'), null);
@@ -159,9 +162,9 @@ export class Core {
       'proxy.stop': async ({ session }) => ({ stopped: await this.needProxies().stop(session) }),
       'proxy.list': () => this.proxies?.list() ?? [],
       'import.start': ({ upload, name }) => this.imports.start(upload, name),
-      'session.export': ({ session, filter }) => {
+      'session.export': ({ session, filter, revealSecrets }) => {
         needSession(session);
-        return this.exports.ticket(session, filter);
+        return this.exports.ticket(session, filter, !!revealSecrets);
       },
     };
   }

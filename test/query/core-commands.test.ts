@@ -23,6 +23,7 @@ describe('core commands', () => {
       name: 'seeded', connections: 1,
       frames: [
         ...conversation(4),
+        { conn: 1, from: 'client', command: 'STOMP', headers: [['accept-version', '1.2'], ['login', 'admin'], ['passcode', 's3cr3t!']] },
         { conn: 1, from: 'client', command: 'SEND', headers: [['destination', '/queue/esc'], ['a\\cb', 'line1\\nline2'], ['a\\cb', 'ignored']], body: 'x' },
       ],
     }).session;
@@ -64,6 +65,22 @@ describe('core commands', () => {
     expect(d.sincePreviousMs).toBeGreaterThan(0);
     expect(core.invoke('frame.detail', { id: last.id, maxBytes: 4 })).toMatchObject({ bodyTruncated: false, rawTruncated: true });
     expect(() => core.invoke('frame.detail', { id: 999_999 })).toThrow(/no frame/);
+  });
+
+  it('masks credentials in details, raw bytes and the info column unless asked to reveal them', () => {
+    const rows = core.invoke('frames.page', { session, after: 0, limit: 100, filter: 'command == "STOMP"' }) as FrameRowDto[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0].info).not.toContain('admin');
+    const masked = core.invoke('frame.detail', { id: rows[0].id }) as FrameDetailDto;
+    expect(masked.headers.find((h) => h.name === 'passcode')).toMatchObject({ value: '********', rawValue: '********' });
+    expect(masked.headers.find((h) => h.name === 'login')).toMatchObject({ value: '********' });
+    const raw = Buffer.from(masked.rawBase64!, 'base64').toString();
+    expect(raw).not.toContain('s3cr3t');
+    expect(raw).toContain('passcode:*******\n');
+    const revealed = core.invoke('frame.detail', { id: rows[0].id, revealSecrets: true }) as FrameDetailDto;
+    expect(revealed.headers.find((h) => h.name === 'passcode')!.value).toBe('s3cr3t!');
+    expect(Buffer.from(revealed.rawBase64!, 'base64').toString()).toContain('passcode:s3cr3t!');
+    expect(() => core.invoke('frame.detail', { id: rows[0].id, revealSecrets: 'yes' })).toThrow(/true or false/);
   });
 
   it('finds the previous frame on the same destination', () => {

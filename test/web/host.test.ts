@@ -66,6 +66,7 @@ describe('web host', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'stompscope-web-'));
     core = Core.open(path.join(dir, 'w.db'));
     session = seedSession(core.db, { name: 'seeded', connections: 1, frames: conversation(10) }).session;
+
     host = await startWebHost({ core, rendererDir: await buildRenderer() });
     origin = `http://127.0.0.1:${host.port}`;
   });
@@ -153,6 +154,22 @@ describe('web host', () => {
     expect(lines).toHaveLength(10);
     expect(lines[0]).toMatchObject({ session, command: 'SEND', headers: expect.arrayContaining([['destination', '/queue/other']]) });
     expect((await get(host.port, `/export/${ticket}?token=${host.token}`)).status).toBe(404);
+  });
+
+  it('masks credentials in exports unless asked to reveal them', async () => {
+    const secret = seedSession(core.db, {
+      name: 'credentials', connections: 1,
+      frames: [{ conn: 1, from: 'client', command: 'CONNECT', headers: [['accept-version', '1.2'], ['login', 'admin'], ['passcode', 's3cr3t']] }],
+    }).session;
+    const ws = (await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, { Origin: origin })) as WebSocket;
+    const exported = async (id: number, revealSecrets?: boolean) => {
+      const r = await call(ws, id, 'session.export', { session: secret, filter: '', revealSecrets });
+      const res = await get(host.port, `/export/${(r.result as { ticket: string }).ticket}?token=${host.token}`);
+      return JSON.parse(res.body.trim().split('\n')[0]) as { headers: [string, string][] };
+    };
+    expect((await exported(1)).headers).toEqual([['accept-version', '1.2'], ['login', '********'], ['passcode', '********']]);
+    expect((await exported(2, true)).headers).toEqual([['accept-version', '1.2'], ['login', 'admin'], ['passcode', 's3cr3t']]);
+    ws.close();
   });
 
   it('sends frames.appended to connected pages while a session records', async () => {

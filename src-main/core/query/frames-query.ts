@@ -134,7 +134,7 @@ function infoOf(command: string, h: Array<[string, string]>): string {
   switch (command) {
     case 'CONNECT':
     case 'STOMP':
-      add('accept-version'); add('host'); add('heart-beat'); add('login');
+      add('accept-version'); add('host'); add('heart-beat');
       break;
     case 'CONNECTED':
       add('version'); add('heart-beat'); add('server');

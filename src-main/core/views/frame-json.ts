@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { interpretHeaders } from '../../../shared/stomp/escape.js';
+import { maskHeaders } from '../../../shared/stomp/secrets.js';
 import type { ConnectionInfo, SessionInfo, StoreReader, StoredFrame, StoredIssue } from '../store/reader.js';
 
 // The JSON shapes of the CLI contract (`sessions|connections|frames --jsonl`). Scripts depend on these
@@ -40,6 +41,8 @@ function textOf(body: Buffer): string | null {
 
 export interface FrameJsonOptions {
   base64?: boolean;
+  /** Replace credential header values (login, passcode, tokens) with a mask, as exports do by default. */
+  maskSecrets?: boolean;
 }
 
 /**
@@ -48,7 +51,8 @@ export interface FrameJsonOptions {
  */
 export function frameJson(reader: StoreReader, f: StoredFrame & { issues: StoredIssue[] }, conn: ConnectionInfo | null, opts: FrameJsonOptions = {}) {
   const version = conn?.version ?? '1.0';
-  const { headers } = interpretHeaders(f.command, f.rawHeaders, version);
+  const interpreted = interpretHeaders(f.command, f.rawHeaders, version).headers;
+  const headers = opts.maskSecrets ? maskHeaders(interpreted) : interpreted;
   const body = reader.readBytes(f.connectionId, f.from, f.bodyOffset, f.bodyLength);
   const sha = f.bodySha256 ?? (body ? createHash('sha256').update(body).digest() : null);
   const out: Record<string, unknown> = {

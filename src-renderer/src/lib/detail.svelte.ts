@@ -8,6 +8,8 @@ export type BodyView = 'text' | 'json' | 'xml' | 'hex';
 export class DetailState {
   detail = $state.raw<FrameDetailDto | null>(null);
   bodyView = $state<BodyView>('text');
+  /** Show login, passcode and token-like headers as recorded instead of masked. */
+  revealSecrets = $state(false);
   error = $state<string | null>(null);
   diffA = $state.raw<FrameDetailDto | null>(null);
   diffB = $state.raw<FrameDetailDto | null>(null);
@@ -24,7 +26,7 @@ export class DetailState {
       return;
     }
     try {
-      const d = await this.api.invoke('frame.detail', { id });
+      const d = await this.api.invoke('frame.detail', { id, revealSecrets: this.revealSecrets });
       if (n !== this.loading) return;
       this.detail = d;
       this.error = null;
@@ -34,6 +36,11 @@ export class DetailState {
     } catch (e) {
       if (n === this.loading) this.error = (e as Error).message;
     }
+  }
+
+  async setRevealSecrets(reveal: boolean): Promise<void> {
+    this.revealSecrets = reveal;
+    await this.load(this.detail?.row.id ?? null);
   }
 
   setA(): void {
