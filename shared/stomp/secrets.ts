@@ -29,7 +29,7 @@ const STAR = 0x2a;
  */
 export function maskRawFrame(bytes: Uint8Array): Uint8Array {
   let out: Uint8Array | null = null;
-  let line = bytes.indexOf(LF); // skip the command line
+  const line = bytes.indexOf(LF); // skip the command line
   if (line < 0) return bytes;
   let start = line + 1;
   while (start < bytes.length) {
