@@ -4,6 +4,7 @@ import { defaultDbPath } from '../../core/store/db.js';
 import { Recorder } from '../../core/record/recorder.js';
 import { StompProxy, formatAddress } from '../../core/proxy/proxy.js';
 import { isLoopback, noPositionals, parse, parseEndpoint, UsageError } from '../args.js';
+import { stopSignal } from '../signals.js';
 
 export const DEFAULT_LISTEN_PORT = 61623;
 
@@ -80,15 +81,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   err(`proxy listening on ${formatAddress(a.host, a.port)}, upstream ${upstreamText}${upstreamTls ? ' (TLS)' : ''}, ` +
     `recording session ${recorder.sessionId} to ${dbPath}`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopSignal();
   await proxy.stop();
   const s = await recorder.end('complete');
   const shed = recorder.shedBytes ? `, ${recorder.shedBytes} bytes forwarded but not recorded` : '';

@@ -7,6 +7,7 @@ import { Core } from '../../core/api.js';
 import { defaultDbPath } from '../../core/store/db.js';
 import { startWebHost } from '../../web/server.js';
 import { noPositionals, parse, UsageError } from '../args.js';
+import { stopSignal } from '../signals.js';
 
 export const UI_HELP = `Usage: stompscope ui [--db FILE] [--port N] [--open]
 
@@ -60,15 +61,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
     const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
     spawn(opener, [host.url], { detached: true, stdio: 'ignore' }).on('error', () => process.stderr.write(`stompscope: could not run ${opener}; open the URL yourself\n`)).unref();
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopSignal();
   await host.close();
   await core.close();
   return 0;
