@@ -204,8 +204,56 @@ export const ISSUES = {
     severity: 'error',
     title: 'Capture file corrupt',
     explanation:
-      'A record or block of the file is inconsistent (impossible length, mismatched block length, unknown interface). Reading stopped there; everything before it was imported and the session is marked incomplete.',
+      'A record or block of the file is inconsistent (impossible length, mismatched block length, unknown interface, impossible timestamp). In a pcapng file the damaged bytes are skipped and reading resumes at the next valid block (the issue gives their place and size); in a classic pcap file, whose records have no trailing length to resynchronise on, reading stops there. Either way the session is marked incomplete, and the packets lost may show as TCP gaps.',
     specRef: 'draft-ietf-opsawg-pcap §5, draft-ietf-opsawg-pcapng §3.1',
+  },
+  // --- replay findings (src-main/core/replay): what happened when a recorded connection was replayed ---
+  'replay-timeout': {
+    severity: 'warning',
+    title: 'Replay: answer did not come in time',
+    explanation:
+      'In the recording the client received a CONNECTED, a RECEIPT or a MESSAGE before sending this frame, and the replay waited for the corresponding answer (same receipt id, n-th MESSAGE of the subscription) longer than the timeout. The replay went on without it; an ACK or NACK for a MESSAGE that never came is not sent.',
+    specRef: `${SPEC_12} §RECEIPT, §MESSAGE`,
+  },
+  'replay-broker-error': {
+    severity: 'warning',
+    title: 'Replay: broker sent ERROR',
+    explanation:
+      'The target broker answered the replay with an ERROR frame. Brokers close the connection after an ERROR, so the frames after it were probably not replayed.',
+    specRef: `${SPEC_12} §ERROR`,
+  },
+  'replay-connection-closed': {
+    severity: 'error',
+    title: 'Replay: connection closed early',
+    explanation: 'The target closed the connection (or it failed) before every frame of the replay was sent.',
+    specRef: `${SPEC_12} §Connection Lingering`,
+  },
+  'replay-ack-unmapped': {
+    severity: 'warning',
+    title: 'Replay: ACK/NACK not sent',
+    explanation:
+      'The recorded ACK or NACK named the n-th MESSAGE of a subscription, and the replay did not receive an n-th MESSAGE on that subscription (or it lacked the header the negotiated version identifies messages by), so there was nothing to acknowledge.',
+    specRef: `${SPEC_12} §ACK, §NACK`,
+  },
+  'replay-ack-unknown': {
+    severity: 'note',
+    title: 'Replay: ACK/NACK of an unrecorded MESSAGE',
+    explanation:
+      'The recorded ACK or NACK names no MESSAGE of the recording (a capture that started mid-stream, or a client bug); it was sent as recorded.',
+    specRef: `${SPEC_12} §ACK, §NACK`,
+  },
+  'replay-frame-unavailable': {
+    severity: 'warning',
+    title: 'Replay: frame bytes not recorded',
+    explanation: 'The raw bytes of this client frame are not in the store (a capture gap, or a deleted raw file), so it was not sent.',
+    specRef: 'StompScope store (raw files beside the database)',
+  },
+  'replay-frame-skipped': {
+    severity: 'note',
+    title: 'Replay: frame not replayed',
+    explanation:
+      'Only the client commands STOMP defines are replayed (CONNECT/STOMP, SUBSCRIBE, UNSUBSCRIBE, SEND, BEGIN, COMMIT, ABORT, ACK, NACK, DISCONNECT); this frame was left out.',
+    specRef: `${SPEC_12} §Client Frames`,
   },
 } as const satisfies Record<string, IssueInfo>;
 

@@ -6,6 +6,8 @@ import { UsageError } from './args.js';
 import { importCommand } from './commands/import.js';
 import { proxyCommand } from './commands/proxy.js';
 import { connectionsCommand, framesCommand, sessionsCommand } from './commands/read.js';
+import { replayCommand } from './commands/replay.js';
+import { diffCommand } from './commands/diff.js';
 import { uiCommand } from './commands/ui.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
@@ -14,6 +16,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   connections: { run: connectionsCommand, summary: 'list connections with version, frame and heart-beat counts' },
   frames: { run: framesCommand, summary: 'print frames in capture order (--jsonl for scripts)' },
   import: { run: importCommand, summary: 'import pcap / pcapng capture files as sessions (TCP reassembled)' },
+  replay: { run: replayCommand, summary: 'replay the client side of a recorded connection against a broker (recorded as a new session)' },
+  diff: { run: diffCommand, summary: 'compare what the broker sent on two connections (e.g. original and replay)' },
   ui: { run: uiCommand, summary: 'serve the UI to a browser on this machine (127.0.0.1, with a token)' },
 };
 

@@ -1,0 +1,35 @@
+// The replay diff's store side: a connection's broker frames as shared/correlate's DiffFrames, then the pure
+// comparison. Header values are compared unescaped, each connection read with its own negotiated version
+// (the two may have negotiated different ones).
+import { createHash } from 'node:crypto';
+import { diffBrokerFrames, type BrokerDiff, type DiffFrame, type DiffOptions } from '../../../shared/correlate/broker-diff.js';
+import { interpretHeaders } from '../../../shared/stomp/escape.js';
+import type { ConnectionInfo, StoreReader } from '../store/reader.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function brokerFrames(reader: StoreReader, conn: ConnectionInfo): DiffFrame[] {
+  const out: DiffFrame[] = [];
+  for (const f of reader.frames({ connection: conn.id })) {
+    if (f.from !== 'broker') continue;
+    const body = f.bodyLength <= 64 * 1024 || !f.bodySha256 ? reader.readBytes(conn.id, 'broker', f.bodyOffset, f.bodyLength) : null;
+    const digest = f.bodySha256 ? f.bodySha256.toString('hex') : body ? createHash('sha256').update(body).digest('hex') : null;
+    let text: string | null = null;
+    if (body) {
+      try {
+        text = utf8.decode(body);
+      } catch {
+        text = null;
+      }
+    }
+    out.push({
+      seq: f.seq, command: f.command, headers: interpretHeaders(f.command, f.rawHeaders, conn.version).headers,
+      bodyLength: f.bodyLength, bodyDigest: digest, bodyText: text,
+    });
+  }
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
+export function diffConnections(reader: StoreReader, a: ConnectionInfo, b: ConnectionInfo, opts: DiffOptions = {}): BrokerDiff {
+  return diffBrokerFrames(brokerFrames(reader, a), brokerFrames(reader, b), opts);
+}

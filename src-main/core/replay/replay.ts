@@ -1,0 +1,378 @@
+// Replays the client side of a recorded connection against a broker, recording the replay as a new session
+// (kind 'replay') through the same recorder as the proxy. Plain Node: the CLI and the UI hosts only carry it.
+//
+// Order and waits come from the plan (plan.ts); timing is the recorded pauses scaled by `speed`, or none.
+// Every wait is bounded by `timeoutMs`: a missing answer becomes a finding, never a hang.
+import net from 'node:net';
+import tls from 'node:tls';
+import { MessageOrdinals } from '../../../shared/correlate/ack.js';
+import { issueInfo, type IssueCode } from '../../../shared/issues.js';
+import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { StompDecoder } from '../../../shared/stomp/decoder.js';
+import { VersionTracker } from '../../../shared/stomp/version.js';
+import type { Severity, StompVersion } from '../../../shared/stomp/types.js';
+import { formatAddress } from '../proxy/proxy.js';
+import { nowMicros, Recorder } from '../record/recorder.js';
+import { openDb } from '../store/db.js';
+import { StoreReader } from '../store/reader.js';
+import { connectHeaders, frameBytes, mapDestination, remapAck, ReplayRefused } from './frames.js';
+import { describeCondition, loadFrames, planReplay, type Condition, type Plan, type Step } from './plan.js';
+
+export { ReplayRefused } from './frames.js';
+
+export interface ReplayOptions {
+  dbPath: string;
+  connection: number;
+  target: { host: string; port: number };
+  tls?: { ca?: Buffer; insecure?: boolean } | null;
+  /** Recorded pauses are divided by this; null replays as fast as possible. */
+  speed: number | null;
+  login?: string;
+  passcode?: string;
+  /** Exact destination names to rewrite on client frames. */
+  mapDestination?: ReadonlyMap<string, string>;
+  /** Last client frame to replay (its seq in the recorded connection). */
+  until?: number | null;
+  /** Longest wait for one answer, and for the connection (ms). */
+  timeoutMs: number;
+  name?: string;
+}
+
+export interface ReplayFinding {
+  code: IssueCode;
+  severity: Severity;
+  message: string;
+  /** The recorded (original) frame concerned, by its seq; null when none is. */
+  seq: number | null;
+}
+
+export interface ReplayResult {
+  session: number;
+  connection: number | null;
+  /** STOMP frames sent and received by the replay. */
+  sent: number;
+  received: number;
+  version: StompVersion | null;
+  findings: ReplayFinding[];
+}
+
+/** Could not start: an unknown connection, a refused credential, an unreachable target. Nothing was recorded. */
+export class ReplayError extends Error {}
+
+function finding(code: IssueCode, message: string, seq: number | null): ReplayFinding {
+  return { code, severity: issueInfo(code)!.severity, message, seq };
+}
+
+/** Reads and plans; throws ReplayRefused (a user mistake) or ReplayError before any connection is made. */
+export function prepareReplay(reader: StoreReader, opts: Pick<ReplayOptions, 'connection' | 'until' | 'login' | 'passcode'>): { plan: Plan; connect: Header[] | null } {
+  const conn = reader.connection(opts.connection);
+  if (!conn) throw new ReplayRefused(`--connection: no connection ${opts.connection} in the database`);
+  const plan = planReplay(conn, loadFrames(reader, conn), opts.until ?? null);
+  if (plan.steps.length === 0) throw new ReplayRefused(`connection ${conn.id} has no client frames to replay${opts.until != null ? ` up to seq ${opts.until}` : ''}`);
+  const first = plan.steps.find((s) => s.frame.command === 'CONNECT' || s.frame.command === 'STOMP');
+  // Credentials are checked here, before connecting: a masked passcode must never reach a broker.
+  const connect = first ? connectHeaders(first.frame.headers, opts.login, opts.passcode) : null;
+  return { plan, connect };
+}
+
+function connectSocket(opts: ReplayOptions): Promise<net.Socket> {
+  const { host, port } = opts.target;
+  return new Promise((resolve, reject) => {
+    const sock: net.Socket = opts.tls
+      ? tls.connect({ host, port, ca: opts.tls.ca, rejectUnauthorized: !opts.tls.insecure, servername: net.isIP(host) ? undefined : host })
+      : net.connect({ host, port });
+    const timer = setTimeout(() => sock.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    sock.once(opts.tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      sock.removeAllListeners('error');
+      sock.setNoDelay(true);
+      sock.pause();
+      resolve(sock);
+    });
+    sock.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new ReplayError(`cannot connect to ${formatAddress(host, port)}: ${e.code ?? e.message}`));
+    });
+  });
+}
+
+/** Runs a replay. Throws ReplayRefused / ReplayError when it cannot start; otherwise reports findings. */
+export async function replayConnection(opts: ReplayOptions): Promise<ReplayResult> {
+  const reader = new StoreReader(openDb(opts.dbPath, { readonly: true }));
+  try {
+    const { plan, connect } = prepareReplay(reader, opts);
+    const sock = await connectSocket(opts);
+    const recorder = await Recorder.start({
+      dbPath: opts.dbPath, kind: 'replay',
+      name: opts.name ?? `replay of connection ${plan.connection.id} to ${formatAddress(opts.target.host, opts.target.port)}`,
+      meta: {
+        replayOf: { session: plan.connection.sessionId, connection: plan.connection.id },
+        target: formatAddress(opts.target.host, opts.target.port), targetTls: !!opts.tls,
+        speed: opts.speed, until: opts.until ?? null,
+        mapDestination: Object.fromEntries(opts.mapDestination ?? []),
+      },
+    }).catch((e: Error) => {
+      sock.destroy();
+      throw new ReplayError(`cannot record the replay: ${e.message}`);
+    });
+    const run = new ReplayRun(opts, plan, connect, reader, sock, recorder);
+    const r = await run.run();
+    const summary = await recorder.end('complete');
+    const conns = new StoreReader(openDb(opts.dbPath, { readonly: true }));
+    let connection: number | null = null;
+    try {
+      connection = conns.connections(summary.session)[0]?.id ?? null;
+    } finally {
+      conns.close();
+    }
+    return { session: summary.session, connection, ...r };
+  } finally {
+    reader.close();
+  }
+}
+
+class ReplayRun {
+  private readonly findings: ReplayFinding[] = [];
+  private readonly decoder = new StompDecoder();
+  private readonly tracker = new VersionTracker();
+  private ordinals = new MessageOrdinals(null);
+  private readonly receipts = new Map<string, number>();
+  private connected = false;
+  private closed = false;
+  private closeReason: string | null = null;
+  private sent = 0;
+  private received = 0;
+  /** performance.now() of the last bytes written (heart-beats included), of the last frame, of the last frame received. */
+  private lastSentAt = 0;
+  private lastFrameSentAt = 0;
+  private lastReceivedAt = 0;
+  private lastSeq: number | null = null;
+  /** Wakes whoever waits for an answer or for the connection to close. */
+  private notify: (() => void) | null = null;
+  private heartBeatTimer: NodeJS.Timeout | null = null;
+  private readonly key: number;
+  private readonly given = new Set<string>();
+
+  constructor(
+    private readonly opts: ReplayOptions, private readonly plan: Plan, private readonly connect: Header[] | null,
+    private readonly reader: StoreReader, private readonly sock: net.Socket, private readonly recorder: Recorder,
+  ) {
+    this.key = recorder.openConnection(formatAddress(sock.localAddress, sock.localPort), formatAddress(sock.remoteAddress, sock.remotePort),
+      opts.tls ? 'tls' : 'tcp');
+    sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      this.closeReason ??= `broker ${e.code ?? e.message}`;
+    });
+    sock.on('close', (hadError) => {
+      this.closed = true;
+      this.closeReason ??= hadError ? 'broker reset' : 'broker closed';
+      this.stopHeartBeats();
+      this.notify?.();
+    });
+    sock.on('end', () => {
+      // The broker finished sending; finish our side too (no half-open lingering).
+      if (!sock.destroyed) sock.end();
+    });
+    sock.resume();
+  }
+
+  private get version(): StompVersion | null {
+    return this.tracker.version;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.recorder.data(this.key, 'broker', chunk);
+    this.decoder.push(chunk, nowMicros(), (ev) => {
+      if (ev.kind !== 'frame') return;
+      this.received++;
+      this.lastReceivedAt = performance.now();
+      this.tracker.observe('broker', ev);
+      if (ev.command === 'CONNECTED') {
+        this.connected = true;
+        this.ordinals = new MessageOrdinals(this.tracker.version);
+        this.startHeartBeats();
+        return;
+      }
+      const headers = interpretHeaders(ev.command, ev.headers, this.version).headers;
+      if (ev.command === 'RECEIPT') {
+        const id = headerValue(headers, 'receipt-id');
+        if (id !== undefined) this.receipts.set(id, (this.receipts.get(id) ?? 0) + 1);
+      } else if (ev.command === 'MESSAGE') {
+        this.ordinals.add(headers);
+      } else if (ev.command === 'ERROR') {
+        const m = headerValue(headers, 'message');
+        const body = ev.body ? Buffer.from(ev.body).toString('utf8').trim().slice(0, 200) : '';
+        this.findings.push(finding('replay-broker-error', `broker sent ERROR${m ? `: ${m}` : ''}${body ? ` (${body.replace(/\s+/g, ' ')})` : ''}`, this.lastSeq));
+      }
+    });
+    this.notify?.();
+  }
+
+  /** Keep the connection alive as the recorded client did (STOMP 1.2 §Heart-beating: an EOL at least every cx ms). */
+  private startHeartBeats(): void {
+    const hb = this.tracker.heartBeats();
+    const every = hb ? hb.clientToBroker : 0;
+    if (!every || this.heartBeatTimer) return;
+    this.heartBeatTimer = setInterval(() => {
+      if (this.closed) return;
+      // Send a little early: the broker allows grace, but timers and the network add delay.
+      if (performance.now() - this.lastSentAt >= every * 0.75) this.write(new Uint8Array([10]));
+    }, Math.max(10, Math.floor(every / 4)));
+    this.heartBeatTimer.unref();
+  }
+
+  private stopHeartBeats(): void {
+    if (this.heartBeatTimer) clearInterval(this.heartBeatTimer);
+    this.heartBeatTimer = null;
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.recorder.data(this.key, 'client', bytes);
+    this.sock.write(bytes);
+    this.lastSentAt = performance.now();
+  }
+
+  private met(c: Condition): boolean {
+    if (c.kind === 'connected') return this.connected;
+    if (c.kind === 'receipt') return (this.receipts.get(c.id) ?? 0) >= c.n;
+    return this.ordinals.count(c.subscription) >= c.n;
+  }
+
+  /** Waits until every condition is met, the connection closes, or the timeout: returns the unmet ones. */
+  private async waitFor(conds: Condition[]): Promise<Condition[]> {
+    // A condition given up on once (timed out) is not waited for again by later frames.
+    const open = () => conds.filter((c) => !this.met(c) && !this.given.has(describeCondition(c)));
+    if (open().length === 0 || this.closed) return open();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.opts.timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.notify = () => {
+        if (this.closed || open().length === 0) done();
+      };
+    });
+    this.notify = null;
+    const left = open();
+    for (const c of left) this.given.add(describeCondition(c));
+    return left;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.notify = null;
+        resolve();
+      }, ms);
+      this.notify = () => {
+        if (this.closed) {
+          clearTimeout(timer);
+          this.notify = null;
+          resolve();
+        }
+      };
+    });
+  }
+
+  /**
+   * Reports answers that did not come. When the connection closed meanwhile, a frame still to be sent is
+   * reported as replay-connection-closed instead (`final` false), so one event is not reported twice.
+   */
+  private timedOut(left: Condition[], seq: number | null, what: string, final = false): void {
+    if (left.length === 0 || (this.closed && !final)) return;
+    const missing = left.map(describeCondition).join(', ');
+    this.findings.push(finding('replay-timeout', this.closed
+      ? `connection closed (${this.closeReason ?? 'closed'}) without ${missing} ${what}`
+      : `no ${missing} within ${this.opts.timeoutMs} ms ${what}`, seq));
+  }
+
+  private bytesFor(step: Step): Uint8Array | null | 'skip' {
+    const f = step.frame;
+    const conn = this.plan.connection;
+    const raw = () => this.reader.readBytes(conn.id, 'client', f.offset, f.length);
+    const body = () => this.reader.readBytes(conn.id, 'client', f.bodyOffset, f.bodyLength);
+    let headers: Header[] = f.headers;
+    if (f.command === 'CONNECT' || f.command === 'STOMP') {
+      if (this.connect) headers = this.connect;
+      // Our own CONNECT's heart-beat is half of the negotiation (STOMP 1.2 §Heart-beating).
+      this.tracker.observe('client', { command: f.command, headers });
+    }
+    headers = mapDestination(headers, this.opts.mapDestination ?? new Map());
+    if (step.ackOf !== null && step.ackOf !== 'unknown') {
+      const { subscription, n } = step.ackOf;
+      const msg = this.ordinals.nth(subscription, n);
+      const remapped = msg ? remapAck(headers, this.plan.version, this.version, msg, subscription) : null;
+      if (!remapped) {
+        this.findings.push(finding('replay-ack-unmapped',
+          `${f.command} of MESSAGE #${n} on subscription ${subscription || '(none)'} not sent: ` +
+          (msg ? `that MESSAGE has no ${this.version === '1.2' ? 'ack' : 'message-id'} header` : `the replay received only ${this.ordinals.count(subscription)}`), f.seq));
+        return 'skip';
+      }
+      headers = remapped;
+    } else if (step.ackOf === 'unknown') {
+      this.findings.push(finding('replay-ack-unknown', `${f.command} names no recorded MESSAGE; sent as recorded`, f.seq));
+    }
+    return frameBytes(f, headers, this.plan.version, this.version ?? this.plan.version, raw, body);
+  }
+
+  async run(): Promise<Omit<ReplayResult, 'session' | 'connection'>> {
+    for (const f of this.plan.skipped) {
+      this.findings.push(finding('replay-frame-skipped', `${JSON.stringify(f.command)} is not a STOMP client command; not replayed`, f.seq));
+    }
+    const speed = this.opts.speed;
+    let cut = false;
+    for (const step of this.plan.steps) {
+      const f = step.frame;
+      if (!this.closed) {
+        const waited = step.wait.length > 0;
+        this.timedOut(await this.waitFor(step.wait), f.seq, `before ${f.command} (seq ${f.seq})`);
+        if (speed !== null && step.gap > 0) {
+          // The pause counts from the last frame sent or, when answers were awaited, from the last arrival.
+          const from = waited ? Math.max(this.lastFrameSentAt, this.lastReceivedAt) : this.lastFrameSentAt;
+          await this.sleep(from + step.gap / 1000 / speed - performance.now());
+        }
+      }
+      if (this.closed) {
+        this.findings.push(finding('replay-connection-closed', `${this.closeReason ?? 'closed'} before ${f.command} (seq ${f.seq}) could be sent`, f.seq));
+        cut = true;
+        break;
+      }
+      const bytes = this.bytesFor(step);
+      if (bytes === 'skip') continue;
+      if (bytes === null) {
+        this.findings.push(finding('replay-frame-unavailable', `bytes of ${f.command} (seq ${f.seq}) are not in the store; not sent`, f.seq));
+        continue;
+      }
+      this.write(bytes);
+      this.lastFrameSentAt = this.lastSentAt;
+      this.sent++;
+      this.lastSeq = f.seq;
+    }
+    // What the original received after its last frame (the DISCONNECT's RECEIPT, late MESSAGEs).
+    if (!cut) this.timedOut(await this.waitFor(this.plan.finalWait), this.lastSeq, 'after the last frame', true);
+    await this.close();
+    return { sent: this.sent, received: this.received, version: this.version, findings: this.findings };
+  }
+
+  private async close(): Promise<void> {
+    this.stopHeartBeats();
+    if (!this.closed) {
+      this.closeReason ??= 'replay finished';
+      // STOMP 1.2 §DISCONNECT: after the RECEIPT the client closes; a broker may also close first.
+      this.sock.end();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.sock.destroy();
+          resolve();
+        }, Math.min(this.opts.timeoutMs, 5000));
+        this.sock.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    this.recorder.closeConnection(this.key, this.closeReason);
+  }
+}
