@@ -12,7 +12,10 @@ export function parse<O extends Options>(argv: string[], options: O) {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
   } catch (e) {
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(msg.replace(/^Unknown option/, 'unknown option'));
+    // One line, in our words: node's messages for an option value that starts with a dash span three.
+    const dashed = /^Option '(--[\w-]+)' argument is ambiguous/.exec(msg);
+    if (dashed) throw new UsageError(`${dashed[1]}: a value that starts with '-' must be written ${dashed[1]}=VALUE`);
+    throw new UsageError(msg.split('\n')[0].replace(/^Unknown option/, 'unknown option'));
   }
 }
 

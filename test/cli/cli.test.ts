@@ -44,6 +44,8 @@ describe('stompscope CLI', () => {
     [['proxy', '--upstream', 'localhost', '--listen', '0.0.0.0:61623'], /not a loopback address; add --allow-remote/],
     [['proxy', '--upstream', 'localhost', '--tls-cert', 'a.pem'], /--tls-cert and --tls-key go together/],
     [['sessions', 'extra'], /unexpected argument 'extra'/],
+    [['frames', '--session', '-3'], /--session: a value that starts with '-' must be written --session=VALUE/],
+    [['frames', '--session=-3'], /--session: '-3' is not a positive integer id/],
   ])('rejects %j with one line and exit 2', (args, message) => {
     const r = cli(...args);
     expect(r.code).toBe(2);
