@@ -162,3 +162,24 @@ describe('raw bytes beside the database', () => {
     expect(frames[0]).toMatchObject({ command: 'SEND', bodyLength: body.length, body: null, bodySha256: null });
   });
 });
+
+describe('batching', () => {
+  it('keeps every byte when one batch holds more reads than its descriptor table', async () => {
+    const db = tmpDb();
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'many reads' });
+    const key = rec.openConnection('127.0.0.1:1', '127.0.0.1:2');
+    // 20,000 one-byte reads: more than one batch's worth of segments, far less than a batch's bytes.
+    const frame = b('SEND\ndestination:/q\n\nx\0');
+    const reads = 20_000;
+    for (let i = 0; i < reads; i++) rec.data(key, 'client', frame.subarray(i % frame.length, (i % frame.length) + 1));
+    rec.closeConnection(key, null);
+    await rec.end();
+    const { reader, connections, frames } = read(db);
+    const all = Buffer.concat(Array.from({ length: Math.ceil(reads / frame.length) }, () => frame)).subarray(0, reads);
+    expect(reader.readBytes(connections[0].connection, 'client', 0, reads)).toEqual(all);
+    // The last read ends mid-frame: that frame is recorded too, marked truncated.
+    const whole = frames.filter((f) => (f.issues as Array<{ code: string }>).length === 0);
+    expect(whole).toHaveLength(Math.floor(reads / frame.length));
+    expect(frames.at(-1)!.issues).toEqual([expect.objectContaining({ code: 'truncated-frame' })]);
+  });
+});

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ConnectionEvent } from './connection-recorder.js';
-import { type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import { SEG, SEG_FIELDS, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import type { SessionKind, SessionState } from '../store/writer.js';
 
@@ -30,6 +30,8 @@ export interface RecorderOptions {
 const DIR_CODE = { client: 0, broker: 1 } as const;
 const BATCH_FLUSH_BYTES = 1 << 20;
 const SMALL_BATCH = 64 * 1024;
+/** Reads per batch at most (many tiny reads flush before 1 MiB of data would). */
+const MAX_SEGS = 8192;
 
 function startWorker(config: WorkerConfig): Worker {
   const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
@@ -50,7 +52,13 @@ export class Recorder {
   private nextKey = 1;
   private buf = Buffer.allocUnsafeSlow(BATCH_FLUSH_BYTES * 2);
   private used = 0;
-  private segs: number[] = [];
+  /**
+   * Segment descriptors of the pending batch, in a buffer reused from batch to batch: a growing JS array
+   * here became large-object garbage at every flush, and the collections it caused showed up as round-trip
+   * latency on the forwarding thread.
+   */
+  private segs = new Float64Array(SEG_FIELDS * MAX_SEGS);
+  private nsegs = 0;
   private timer: NodeJS.Timeout | null = null;
   private inFlight = 0;
   private ended: Promise<SessionSummary> | null = null;
@@ -113,15 +121,16 @@ export class Recorder {
     const len = chunk.length;
     if (this.inFlight + this.used + len > this.maxInFlight) {
       this.shedBytes += len;
-      this.segs.push(key, DIR_CODE[dir], 0, len, time, 1);
+      this.addSeg(key, DIR_CODE[dir], 0, len, time, 1);
     } else {
       if (this.used + len > this.buf.length) {
         this.flush();
         if (len > this.buf.length) this.buf = Buffer.allocUnsafeSlow(len);
       }
-      this.buf.set(chunk, this.used);
-      this.segs.push(key, DIR_CODE[dir], this.used, len, time, 0);
-      this.used += len;
+      const at = this.used;
+      this.buf.set(chunk, at);
+      this.used += len; // before addSeg, which may flush the batch this read now belongs to
+      this.addSeg(key, DIR_CODE[dir], at, len, time, 0);
     }
     if (this.used >= BATCH_FLUSH_BYTES) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.batchMs);
@@ -147,6 +156,18 @@ export class Recorder {
     return this.ended;
   }
 
+  private addSeg(key: number, dir: number, start: number, length: number, time: number, gap: number): void {
+    const i = this.nsegs * SEG_FIELDS;
+    const s = this.segs;
+    s[i + SEG.key] = key;
+    s[i + SEG.dir] = dir;
+    s[i + SEG.start] = start;
+    s[i + SEG.length] = length;
+    s[i + SEG.time] = time;
+    s[i + SEG.gap] = gap;
+    if (++this.nsegs === MAX_SEGS) this.flush();
+  }
+
   private post(m: ToWorker): void {
     if (this.ended) return;
     this.flush();
@@ -158,8 +179,8 @@ export class Recorder {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.segs.length === 0) return;
-    const segs = Float64Array.from(this.segs);
+    if (this.nsegs === 0) return;
+    const segs = this.segs.slice(0, this.nsegs * SEG_FIELDS);
     const bytes = this.used;
     let buf: ArrayBuffer;
     if (bytes >= SMALL_BATCH) {
@@ -174,7 +195,7 @@ export class Recorder {
     this.inFlight += bytes;
     this.worker.postMessage({ t: 'data', buf, segs, bytes } satisfies ToWorker, [buf, segs.buffer]);
     this.used = 0;
-    this.segs = [];
+    this.nsegs = 0;
   }
 }
 
