@@ -1,7 +1,7 @@
 // Proxy benchmark: throughput and added round-trip latency of the recording proxy, side by side in the same
 // run with a plain Node TCP pipe and with no proxy at all. The proxy and the pipe each run in a process of
 // their own (as users run them); the load generator and the fake broker run here.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -57,7 +57,7 @@ function listen(server: net.Server): Promise<number> {
 }
 
 function spawnHop(name: string, args: string[]): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), 20_000);
@@ -75,9 +75,10 @@ function spawnHop(name: string, args: string[]): Promise<{ child: ChildProcess; 
 
 async function startHop(kind: 'direct' | 'pipe' | 'proxy', brokerPort: number, dir: string): Promise<Hop> {
   if (kind === 'direct') return { name: 'no proxy', port: brokerPort, stop: async () => '' };
+  // The proxy runs as users run it: the compiled CLI (bin/stompscope.js → out/node), no TypeScript loader.
   const args = kind === 'pipe'
-    ? ['bench/plain-pipe.ts', String(brokerPort)]
-    : ['src-main/cli/main.ts', 'proxy', '--quiet', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${brokerPort}`,
+    ? ['--import', 'tsx', 'bench/plain-pipe.ts', String(brokerPort)]
+    : ['bin/stompscope.js', 'proxy', '--quiet', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${brokerPort}`,
       '--db', path.join(dir, `bench-${Date.now()}.db`)];
   const { child, port, stderr } = await spawnHop(kind, args);
   return {
@@ -145,7 +146,13 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Compiles the CLI so that the benchmark measures the code users run. */
+function buildCli(): void {
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node-build.json'], { cwd: root, stdio: 'inherit' });
+}
+
 export async function benchProxy(opts: { mixedMB?: number; smallFrames?: number; roundTrips?: number; latencyRounds?: number } = {}): Promise<BenchResult[]> {
+  buildCli();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bench-'));
   let received = 0;
   let waiter: { n: number; resolve: () => void } | null = null;
