@@ -1,6 +1,7 @@
 // The one contract between the UI and the core (DESIGN.md principle 4). Every host (Electron IPC, the web
 // host's WebSocket, the CLI) carries these commands and events and nothing else. Add commands here first;
 // the core implements each once.
+import { MAX_EXPORT_FRAMES } from './diagram/model.js';
 import type { Direction, Severity, StompVersion } from './stomp/types.js';
 
 export interface SessionSummaryDto {
@@ -108,7 +109,16 @@ export interface ProxyOptionsDto {
   listen: string;
   upstream: string;
   upstreamTls?: boolean;
+  /** Accept any broker certificate (needs `upstreamTls`). */
   insecure?: boolean;
+  /**
+   * PEM text of the CA certificate(s) to trust for `upstreamTls` instead of the system's: the content of a file
+   * the user picked, never a path (the page does not name files on the machine, and the core may run elsewhere).
+   */
+  ca?: string;
+  /** PEM text of the certificate, and of its private key, to accept TLS from clients (both or neither). */
+  tlsCert?: string;
+  tlsKey?: string;
   name?: string;
 }
 
@@ -117,6 +127,8 @@ export interface ProxyDto {
   listen: string;
   upstream: string;
   upstreamTls: boolean;
+  /** Clients connect with TLS (the proxy was given a certificate and key). */
+  clientTls: boolean;
   connections: number;
 }
 
@@ -141,6 +153,12 @@ export interface Commands {
   /** The previous frame (by capture order) of the same session with the same command and destination. */
   'frame.previousOnDestination': { args: { id: number }; result: { id: number | null } };
   'heartbeats.range': { args: { session: number; from: number; to: number }; result: HeartbeatDto[] };
+  /**
+   * The sequence diagram of a whole query (a session through a display filter) as a standalone SVG document,
+   * computed in the core over its first `maxFrames` frames (at most MAX_EXPORT_FRAMES, the default), so the page
+   * never loads the session's rows to export it. `capped` says the diagram stops before the query's end.
+   */
+  'diagram.export': { args: { query: number; maxFrames?: number }; result: { svg: string; frames: number; total: number; capped: boolean } };
   'filter.check': { args: { filter: string }; result: { error: FilterErrorDto | null } };
   'proxy.start': { args: ProxyOptionsDto; result: ProxyDto };
   'proxy.stop': { args: { session: number }; result: { stopped: boolean } };
@@ -178,7 +196,7 @@ export type EventListener = <E extends EventName>(event: E, data: Events[E]) => 
 
 export const COMMAND_NAMES: readonly CommandName[] = [
   'sessions.list', 'sessions.rename', 'sessions.delete', 'connections.list', 'frames.page', 'frames.query', 'frames.window',
-  'frames.indexOf', 'frames.close', 'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'filter.check',
+  'frames.indexOf', 'frames.close', 'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'diagram.export', 'filter.check',
   'proxy.start', 'proxy.stop', 'proxy.list', 'import.start', 'session.export',
 ];
 
@@ -194,6 +212,29 @@ export function isEventName(x: unknown): x is EventName {
 
 /** Longest display filter accepted (a filter is typed by a person). */
 export const MAX_FILTER_LENGTH = 4096;
+
+/**
+ * Largest PEM text accepted in `proxy.start`: room for a CA bundle (Debian's whole ca-certificates.crt is about
+ * 220 KB) while three of them stay well inside one WebSocket message of the web host (1 MiB).
+ */
+export const MAX_PEM_LENGTH = 256 * 1024;
+
+export type PemKind = 'certificate' | 'key';
+
+/**
+ * Why `text` is not PEM of the kind asked for, or null. Only the armour is checked here (shared code has no
+ * crypto); the core then loads it with node:tls and reports what OpenSSL thinks.
+ */
+export function pemProblem(text: string, kind: PemKind): string | null {
+  if (text.length > MAX_PEM_LENGTH) return `is larger than ${MAX_PEM_LENGTH / 1024} KB`;
+  // BEGIN and END lines are matched separately: one regex spanning a block backtracks quadratically on hostile text.
+  const ends = new Set([...text.matchAll(/-----END ([A-Z0-9 ]{1,40})-----/g)].map((m) => m[1]));
+  const labels = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]{1,40})-----/g)].map((m) => m[1]).filter((l) => ends.has(l));
+  if (!labels.length) return 'is not PEM (no -----BEGIN …----- / -----END …----- block)';
+  if (kind === 'certificate' && !labels.includes('CERTIFICATE')) return `holds no CERTIFICATE block (found ${labels.join(', ')})`;
+  if (kind === 'key' && !labels.some((l) => l.endsWith('PRIVATE KEY'))) return `holds no PRIVATE KEY block (found ${labels.join(', ')})`;
+  return null;
+}
 
 /** Validates untrusted arguments (from IPC or a WebSocket) before they reach the core. */
 export function validateArgs<C extends CommandName>(cmd: C, args: unknown): CommandArgs<C> {
@@ -264,6 +305,10 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
       int('from', 0);
       int('to', 0);
       break;
+    case 'diagram.export':
+      int('query', 1);
+      int('maxFrames', 1, MAX_EXPORT_FRAMES, true);
+      break;
     case 'filter.check':
       str('filter', MAX_FILTER_LENGTH);
       break;
@@ -276,13 +321,25 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
       str('upload', 100);
       str('name', 200, true);
       break;
-    case 'proxy.start':
+    case 'proxy.start': {
       str('listen', 300);
       str('upstream', 300);
       str('name', 200, true);
       bool('upstreamTls');
       bool('insecure');
+      const pem = (name: string, kind: PemKind, what: string) => {
+        str(name, MAX_PEM_LENGTH, true);
+        const problem = a[name] === undefined ? null : pemProblem(a[name] as string, kind);
+        if (problem) throw new ApiError('bad-request', `${cmd}: the ${what} ${problem}`);
+      };
+      pem('ca', 'certificate', 'CA file');
+      pem('tlsCert', 'certificate', 'certificate file');
+      pem('tlsKey', 'key', 'key file');
+      // The same rules as the CLI's --ca / --insecure / --tls-cert / --tls-key.
+      if ((a.ca !== undefined || a.insecure) && !a.upstreamTls) throw new ApiError('bad-request', `${cmd}: a CA or "accept any certificate" needs TLS to the broker`);
+      if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new ApiError('bad-request', `${cmd}: the certificate and the key for clients go together`);
       break;
+    }
   }
   return a as CommandArgs<C>;
 }

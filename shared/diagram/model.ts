@@ -1,6 +1,7 @@
 // The sequence-diagram model: lanes for each client connection and the broker, one arrow per frame, heart-beats
-// as marks. Pure: the component only draws it (DESIGN.md principle 7). It is computed for a window of rows
-// (the ones on screen), so 10,000 frames cost no more than 40.
+// as marks. Pure: the component only draws it (DESIGN.md principle 7). On screen it is computed for a window of
+// rows (the ones in view), so 10,000 frames cost no more than 40; an export computes it over the first
+// MAX_EXPORT_FRAMES rows of the session, in the core.
 import type { ConnectionDto, FrameRowDto, HeartbeatDto } from '../api.js';
 
 export interface DiagramLayout {
@@ -102,10 +103,17 @@ export function buildDiagram(
     for (const h of heartbeats) {
       const x = laneX.get(h.connection);
       if (x === undefined || h.t < rows[0].t || h.t > rows[rows.length - 1].t) continue;
-      // The heart-beat sits between the last arrow at or before its time and the next one.
-      let i = 0;
-      while (i + 1 < rows.length && rows[i + 1].t <= h.t) i++;
-      marks.push({ x: h.from === 'client' ? x + 8 : brokerX - 8, y: yOf(i) + layout.rowHeight / 2, from: h.from });
+      // The heart-beat sits between the last arrow at or before its time and the next one. Rows are in capture
+      // order, which is time order: a binary search keeps a whole-session export (10,000 rows, as many
+      // heart-beats) from costing rows × heart-beats.
+      let lo = 0;
+      let hi = rows.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (rows[mid].t <= h.t) lo = mid;
+        else hi = mid - 1;
+      }
+      marks.push({ x: h.from === 'client' ? x + 8 : brokerX - 8, y: yOf(lo) + layout.rowHeight / 2, from: h.from });
     }
   }
   return { lanes, arrows, marks, width: brokerX + layout.laneWidth / 2, height: layout.top + total * layout.rowHeight + layout.rowHeight };
@@ -113,12 +121,13 @@ export function buildDiagram(
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** A standalone SVG document of the model (the rows it was built for). */
-export function diagramToSvg(m: DiagramModel, layout: DiagramLayout = DEFAULT_LAYOUT): string {
+/** A standalone SVG document of the model (the rows it was built for), with an optional note at the foot. */
+export function diagramToSvg(m: DiagramModel, layout: DiagramLayout = DEFAULT_LAYOUT, note?: string): string {
   const first = m.arrows[0]?.y ?? layout.top;
   const last = m.arrows[m.arrows.length - 1]?.y ?? layout.top;
   const shift = first - layout.top - layout.rowHeight / 2;
-  const h = last - shift + layout.rowHeight;
+  const bottom = last - shift + layout.rowHeight;
+  const h = note ? bottom + 24 : bottom;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${m.width}" height="${h}" viewBox="0 0 ${m.width} ${h}" font-family="sans-serif" font-size="12">`,
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>`,
@@ -137,6 +146,43 @@ export function diagramToSvg(m: DiagramModel, layout: DiagramLayout = DEFAULT_LA
     out.push(`<text x="${(a.x1 + a.x2) / 2}" y="${y - 4}" text-anchor="middle" fill="${color}">${esc(a.label)}</text>`);
   }
   for (const k of m.marks) out.push(`<circle cx="${k.x}" cy="${k.y - shift}" r="2.5" fill="#999"/>`);
+  if (note) out.push(`<text x="4" y="${bottom + 16}" fill="#b45309" font-style="italic">${esc(note)}</text>`);
   out.push('</svg>');
   return out.join('\n');
+}
+
+/**
+ * Most frames in one exported diagram. Beyond that an SVG stops being something a person opens (each frame is
+ * three elements; 10,000 frames is already ~2 MB), and the rows travel to the page in one answer.
+ */
+export const MAX_EXPORT_FRAMES = 10_000;
+
+/** Most heart-beat marks in one export (a chatty 1 s heart-beat over a long capture would dwarf the frames). */
+export const MAX_EXPORT_HEARTBEATS = 20_000;
+
+export interface DiagramExportInput {
+  connections: Pick<ConnectionDto, 'connection' | 'client'>[];
+  /** The first rows of the session (or of its display filter), in capture order, at most MAX_EXPORT_FRAMES. */
+  rows: FrameRowDto[];
+  /** How many frames the session (or the filter) has in all; more than `rows.length` means the export is capped. */
+  total: number;
+  heartbeats?: HeartbeatDto[];
+  /** Time zero of the time column (µs): the session's first frame, as in the list. */
+  t0?: number;
+  /** The display filter the rows went through, said in the note when not empty. */
+  filter?: string;
+}
+
+export function exportNote(frames: number, total: number, filter = ''): string | undefined {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const through = filter ? ` matching ${filter}` : '';
+  if (frames < total) return `The first ${n(frames)} of ${n(total)} frames${through} (an export stops at ${n(MAX_EXPORT_FRAMES)} frames).`;
+  return filter ? `${n(total)} frames${through}.` : undefined;
+}
+
+/** The whole diagram of the rows given (not a window of them) as a standalone SVG document. */
+export function exportDiagramSvg(input: DiagramExportInput, layout: DiagramLayout = DEFAULT_LAYOUT): string {
+  const { rows } = input;
+  const model = buildDiagram(input.connections, rows, 0, rows.length, input.heartbeats ?? [], input.t0 ?? rows[0]?.t ?? 0, layout);
+  return diagramToSvg(model, layout, exportNote(rows.length, input.total, input.filter));
 }

@@ -3,6 +3,7 @@ import {
   ApiError, validateArgs, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events, type FrameDetailDto,
   type HeaderDto,
 } from '../../shared/api.js';
+import { exportDiagramSvg, MAX_EXPORT_FRAMES, MAX_EXPORT_HEARTBEATS } from '../../shared/diagram/model.js';
 import { filterError } from '../../shared/filter/parser.js';
 import { interpretHeaders } from '../../shared/stomp/escape.js';
 import { isSecretHeader, maskRawFrame, MASK } from '../../shared/stomp/secrets.js';
@@ -58,6 +59,9 @@ export class Core {
       heartbeats: db.prepare(`SELECT h.connection_id, h.dir, h.time FROM heartbeats h JOIN connections c ON c.id = h.connection_id
         WHERE c.session_id = ? AND h.time BETWEEN ? AND ? ORDER BY h.time LIMIT 5000`),
       sessionState: db.prepare(`SELECT state FROM sessions WHERE id = ?`).pluck(),
+      heartbeatsUpTo: db.prepare(`SELECT h.connection_id, h.dir, h.time FROM heartbeats h JOIN connections c ON c.id = h.connection_id
+        WHERE c.session_id = ? AND h.time BETWEEN ? AND ? ORDER BY h.time LIMIT ?`),
+      firstTime: db.prepare(`SELECT time FROM frames WHERE session_id = ? ORDER BY id LIMIT 1`).pluck(),
     };
     const deleteSession = db.transaction((session: number) => {
       deleteRawFile(db.name, session);
@@ -154,6 +158,20 @@ export class Core {
         (s.heartbeats.all(session, from, to) as Array<{ connection_id: number; dir: number; time: number }>).map((h) => ({
           connection: h.connection_id, from: h.dir === 0 ? 'client' : 'broker', t: h.time,
         })),
+      'diagram.export': ({ query, maxFrames }) => {
+        // Built here, over the first frames of the query, rather than in the page: the page holds only the
+        // rows on screen, and a session may have a million.
+        const { session, filter } = this.queries.describe(query);
+        const { rows, total } = this.queries.window(query, 0, maxFrames ?? MAX_EXPORT_FRAMES);
+        const heartbeats = rows.length
+          ? (s.heartbeatsUpTo.all(session, rows[0].t, rows[rows.length - 1].t, MAX_EXPORT_HEARTBEATS) as Array<{ connection_id: number; dir: number; time: number }>)
+            .map((h) => ({ connection: h.connection_id, from: h.dir === 0 ? 'client' as const : 'broker' as const, t: h.time }))
+          : [];
+        const connections = r.connections(session).map(connectionJson);
+        const t0 = (s.firstTime.get(session) as number | undefined) ?? rows[0]?.t ?? 0;
+        const svg = exportDiagramSvg({ connections, rows, total, heartbeats, t0, filter: filter.trim() });
+        return { svg, frames: rows.length, total, capped: rows.length < total };
+      },
       'filter.check': ({ filter }) => {
         const e = filterError(filter);
         return { error: e ? { message: e.message, start: e.start, end: e.end } : null };

@@ -2,9 +2,11 @@
 // Chromium; from the UI we start a proxy towards a real RabbitMQ, run a real client (stomp.py) through it, watch
 // frames arrive live, filter, open a frame's detail, open the sequence diagram and click an arrow, compare
 // two frames, export, and import a capture file. Screenshots go to test-results/ (kept by CI as artifacts).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Core } from '../../src-main/core/api.js';
@@ -132,6 +134,15 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await arrow.click();
     await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('CONNECTED');
     await shot('07-diagram');
+    // Export the diagram as SVG: the whole session (computed by the core), not only the arrows on screen.
+    const [svgDownload] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-svg').click()]);
+    expect(svgDownload.suggestedFilename()).toMatch(/^stompscope-session-\d+\.svg$/);
+    const svg = readFileSync((await svgDownload.path())!, 'utf8');
+    const shown = Number((await page.getByTestId('frame-count').textContent())!.split(' ')[0]);
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect((svg.match(/marker-end="url\(#arrow\)"/g) ?? []).length).toBe(shown);
+    expect(svg).toContain('DISCONNECT');
+    expect(await page.getByTestId('export-svg-note').count()).toBe(0);
     await page.getByTestId('tab-list').click();
     await expect.poll(() => page.locator('[data-testid=frame-row][aria-selected=true]').getAttribute('data-id')).toBe(arrowId);
 
@@ -163,4 +174,38 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     expect((core.invoke('sessions.list', {}) as unknown[]).length).toBe(1);
     expect(pageErrors).toEqual([]);
   }, 150_000);
+
+  it('starts a proxy that accepts TLS from clients, with a certificate and key picked in the form', async () => {
+    // A throwaway self-signed certificate for 127.0.0.1, made with Debian's openssl.
+    const cert = path.join(dir, 'proxy-cert.pem');
+    const key = path.join(dir, 'proxy-key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+
+    await page.getByTestId('start-proxy-toggle').click();
+    await page.getByTestId('proxy-listen').fill('127.0.0.1:0');
+    await page.getByTestId('proxy-upstream').fill(`${rabbit!.host}:${rabbit!.stompPort}`);
+    await page.getByTestId('proxy-client-tls').check();
+    await page.getByTestId('proxy-tls-cert').setInputFiles(cert);
+    await page.getByTestId('proxy-tls-key').setInputFiles(key);
+    await shot('10-proxy-form-tls');
+    await page.getByTestId('proxy-start').click();
+    const info = page.locator('.proxy-info', { has: page.getByTestId('proxy-address') });
+    await expect.poll(() => info.textContent()).toContain('(TLS)');
+    const port = Number(/:(\d+)$/.exec((await page.getByTestId('proxy-address').textContent())!)![1]);
+
+    // A STOMP client over TLS that trusts only that certificate; the UI decodes what crossed inside TLS.
+    const client = tls.connect({ host: '127.0.0.1', port, ca: readFileSync(cert) });
+    let got = '';
+    client.on('data', (d) => (got += d.toString()));
+    await new Promise((resolve, reject) => client.once('secureConnect', resolve).once('error', reject));
+    client.write('CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\0');
+    await expect.poll(() => got, { timeout: 10_000 }).toContain('CONNECTED');
+    client.end('DISCONNECT\n\n\0');
+    await expect.poll(async () => page.locator('[data-testid=frame-row] .cmd').allTextContents(), { timeout: 15_000 }).toEqual(expect.arrayContaining(['CONNECT', 'CONNECTED']));
+    await shot('11-tls-frames');
+    await page.getByTestId('proxy-stop').click();
+    await expect.poll(() => page.getByTestId('proxy-address').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

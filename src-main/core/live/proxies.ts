@@ -1,7 +1,9 @@
 // Proxies started from the UI: each one records into its own session of the core's database. The UI only
 // gets to listen on loopback (the CLI's --allow-remote is a deliberate, typed choice; a click is not).
+import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
 import { ApiError, type ProxyDto, type ProxyOptionsDto } from '../../../shared/api.js';
-import { formatAddress, StompProxy, type Endpoint } from '../proxy/proxy.js';
+import { formatAddress, StompProxy, type Endpoint, type UpstreamTls } from '../proxy/proxy.js';
 import { Recorder } from '../record/recorder.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -18,6 +20,34 @@ export function parseHostPort(text: string, what: string, defaultPort?: number):
 function checkPort(p: number, what: string): number {
   if (!Number.isInteger(p) || p < 0 || p > 65535) throw new ApiError('bad-request', `${what}: port ${p} is out of range`);
   return p;
+}
+
+/**
+ * Loads the PEM texts the way the proxy will, before a session is created for it: text that only looks like PEM
+ * (a truncated file, a certificate that does not belong to the key) is refused with OpenSSL's reason instead of
+ * failing later as "cannot listen", or on the first client's connection.
+ */
+function checkTlsMaterial(upstream: UpstreamTls | null, server: { cert: string; key: string } | null): void {
+  const load = (what: string, fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      throw new ApiError('bad-request', `${what}: ${(e as Error).message}`);
+    }
+  };
+  // node:tls skips CA entries it cannot parse without a word, so each certificate block is parsed on its own.
+  const certificates = (pem: string) => {
+    for (const block of pem.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? []) new X509Certificate(block);
+  };
+  if (typeof upstream?.ca === 'string') {
+    const ca = upstream.ca;
+    load('the CA file', () => certificates(ca));
+  }
+  if (server) {
+    load('the certificate file', () => certificates(server.cert));
+    // Also refuses a certificate that does not belong to the key.
+    load('the certificate and key for clients', () => tls.createSecureContext({ cert: server.cert, key: server.key }));
+  }
 }
 
 interface Running {
@@ -38,21 +68,23 @@ export class ProxyManager {
     }
     const upstream = parseHostPort(o.upstream, 'upstream', 61613);
     const upstreamText = formatAddress(upstream.host, upstream.port);
-    const tls = o.upstreamTls ? { insecure: !!o.insecure } : null;
+    const upstreamTls: UpstreamTls | null = o.upstreamTls ? { ca: o.ca, insecure: !!o.insecure } : null;
+    const serverTls = o.tlsCert !== undefined && o.tlsKey !== undefined ? { cert: o.tlsCert, key: o.tlsKey } : null;
+    checkTlsMaterial(upstreamTls, serverTls);
     const recorder = await Recorder.start({
       dbPath: this.dbPath, kind: 'proxy', name: o.name?.trim() || `proxy to ${upstreamText}`,
-      meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!tls, clientTls: false, startedBy: 'ui' },
+      meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls, startedBy: 'ui' },
     });
     let proxy: StompProxy;
     try {
-      proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls: tls });
+      proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls });
     } catch (e) {
       await recorder.end('complete');
       this.onChange();
       throw new ApiError('conflict', `cannot listen on ${formatAddress(listen.host, listen.port)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const a = proxy.address;
-    const dto = { session: recorder.sessionId, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!tls };
+    const dto = { session: recorder.sessionId, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls };
     this.running.set(recorder.sessionId, { proxy, recorder, dto });
     this.onChange();
     return { ...dto, connections: 0 };

@@ -54,6 +54,7 @@ class IdList {
 
 interface OpenQuery {
   session: number;
+  filter: string;
   cond: SqlCondition;
   ids: IdList;
   more: Database.Statement<unknown[]>;
@@ -168,7 +169,7 @@ export class FrameQueries {
   create(session: number, filter: string): { query: number; total: number } {
     const cond = conditionOf(filter);
     const more = this.db.prepare<unknown[]>(`SELECT f.id FROM ${fromClause(cond)} WHERE f.session_id = ? AND f.id > ? AND (${cond.sql}) ORDER BY f.id`).pluck();
-    const q: OpenQuery = { session, cond, ids: new IdList(), more, used: ++this.clock };
+    const q: OpenQuery = { session, filter, cond, ids: new IdList(), more, used: ++this.clock };
     this.extend(q);
     const id = this.nextId++;
     this.open.set(id, q);
@@ -198,6 +199,12 @@ export class FrameQueries {
     const from = Math.min(start, q.ids.length);
     const to = Math.min(from + count, q.ids.length);
     return { total: q.ids.length, start: from, rows: this.rows.rows(q.ids.ids.subarray(from, to)) };
+  }
+
+  /** The session and display filter of an open query. */
+  describe(query: number): { session: number; filter: string } {
+    const q = this.get(query);
+    return { session: q.session, filter: q.filter };
   }
 
   indexOf(query: number, id: number) {

@@ -1,5 +1,5 @@
 import type { ApiClient, ConnectionDto, HeartbeatDto } from '../../../shared/api.js';
-import { buildDiagram, DEFAULT_LAYOUT, diagramToSvg, type DiagramModel } from '../../../shared/diagram/model.js';
+import { buildDiagram, DEFAULT_LAYOUT, MAX_EXPORT_FRAMES, type DiagramModel } from '../../../shared/diagram/model.js';
 import type { FramesState } from './frames.svelte.js';
 
 /** The sequence diagram of the frames in the list's query, built only for the rows on screen. */
@@ -57,7 +57,35 @@ export class DiagramState {
     void this.build();
   }
 
-  svg(): string {
-    return this.model ? diagramToSvg(this.model, { ...DEFAULT_LAYOUT, rowHeight: this.rowHeight }) : '';
+  /** What the last export did (capped, failed), for the toolbar. */
+  exportMessage = $state<string | null>(null);
+  exporting = $state(false);
+
+  /** Whether an export of the list's query stops before its end (it is computed over MAX_EXPORT_FRAMES frames). */
+  get exportCapped(): boolean {
+    return this.frames.total > MAX_EXPORT_FRAMES;
+  }
+
+  /**
+   * The diagram of the whole query (the session through the filter in force) as an SVG document, computed by
+   * the core: the page holds only the rows on screen. Null when there is nothing to export or it failed.
+   */
+  async exportSvg(): Promise<string | null> {
+    const query = this.frames.queryId;
+    if (query === null) return null;
+    this.exporting = true;
+    try {
+      const r = await this.api.invoke('diagram.export', { query });
+      const n = (x: number) => x.toLocaleString('en-US');
+      this.exportMessage = r.capped
+        ? `Exported the first ${n(r.frames)} of ${n(r.total)} frames: an export stops at ${n(MAX_EXPORT_FRAMES)}. A display filter narrows it.`
+        : null;
+      return r.svg;
+    } catch (e) {
+      this.exportMessage = `Export failed: ${(e as Error).message}`;
+      return null;
+    } finally {
+      this.exporting = false;
+    }
   }
 }
