@@ -12,7 +12,9 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rollupOptions: { input: { index: here('src-main/electron/main.ts') } },
+      // The recorder's worker thread is its own entry: the core starts it as ./worker.js beside the main
+      // bundle (src-main/core/record/recorder.ts), so proxies started from the desktop app record too.
+      rollupOptions: { input: { index: here('src-main/electron/main.ts'), worker: here('src-main/core/record/worker.ts') } },
     },
   },
   preload: {

@@ -1,0 +1,40 @@
+// The desktop bundle as electron-vite builds it (npm install runs the build): the recording worker is an
+// entry of its own beside the main bundle, where the core looks for it, and it runs. Proxies started from
+// the desktop app depend on it; no Electron runtime is needed to check either.
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const out = fileURLToPath(new URL('../../out/main/', import.meta.url));
+
+describe('desktop bundle', () => {
+  it('has the recorder worker beside the main bundle that starts it', () => {
+    expect(fs.existsSync(path.join(out, 'index.js')), 'out/main/index.js: run `npm run build`').toBe(true);
+    expect(fs.existsSync(path.join(out, 'worker.js'))).toBe(true);
+    // The Recorder resolves './worker.js' against its own module: it must be bundled into index.js itself.
+    expect(/["']\.\/worker\.js["']/.test(fs.readFileSync(path.join(out, 'index.js'), 'utf8'))).toBe(true);
+  });
+
+  it('runs the bundled worker: it opens a database and starts a session', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bundle-'));
+    try {
+      const w = new Worker(path.join(out, 'worker.js'), {
+        workerData: { dbPath: path.join(dir, 'b.db'), kind: 'proxy', name: 'bundle', meta: {}, started: 1, live: false },
+      });
+      const first = await new Promise<{ t: string; session?: number }>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      expect(first).toEqual({ t: 'ready', session: 1 });
+      w.postMessage({ t: 'end', time: 2, state: 'complete' });
+      const ended = await new Promise<{ t: string }>((resolve) => w.on('message', (m: { t: string }) => m.t === 'ended' && resolve(m)));
+      expect(ended).toMatchObject({ t: 'ended', summary: { session: 1, frames: 0 } });
+      await w.terminate();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
