@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, isCommandName } from '../../shared/api.js';
 import { Core } from '../core/api.js';
-import { defaultDbPath } from '../core/store/db.js';
+import { defaultDbPath, SQLITE_BINDING_ENV } from '../core/store/db.js';
 import { CONTENT_SECURITY_POLICY, IPC_CHANNEL, IPC_EVENT, IPC_EXPORT, IPC_FILE, windowOptions } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -57,7 +57,10 @@ export function menuTemplate(actions: { openCapture: () => void; startProxy: () 
 
 export async function createApp(): Promise<void> {
   let win: BrowserWindow | null = null;
-  const core = Core.open(process.env.STOMPSCOPE_DB ?? defaultDbPath(), { nativeBinding: electronSqliteBinding(app.getAppPath()) });
+  // Every database this process opens (the core's, the recorder workers', import jobs') loads the same addon.
+  const binding = electronSqliteBinding(app.getAppPath());
+  if (binding) process.env[SQLITE_BINDING_ENV] = binding;
+  const core = Core.open(process.env.STOMPSCOPE_DB ?? defaultDbPath());
 
   ipcMain.handle(IPC_CHANNEL, (event, command: unknown, args: unknown) => {
     if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
@@ -181,5 +182,21 @@ describe('batching', () => {
     const whole = frames.filter((f) => (f.issues as Array<{ code: string }>).length === 0);
     expect(whole).toHaveLength(Math.floor(reads / frame.length));
     expect(frames.at(-1)!.issues).toEqual([expect.objectContaining({ code: 'truncated-frame' })]);
+  });
+});
+
+describe('the better-sqlite3 addon', () => {
+  it('comes from STOMPSCOPE_SQLITE_BINDING when the host sets it (the Electron build), for every open', () => {
+    const db = tmpDb();
+    const saved = process.env.STOMPSCOPE_SQLITE_BINDING;
+    try {
+      process.env.STOMPSCOPE_SQLITE_BINDING = path.join(os.tmpdir(), 'no-such-dir', 'better_sqlite3.node');
+      expect(() => openDb(db)).toThrow(/no-such-dir/);
+      process.env.STOMPSCOPE_SQLITE_BINDING = fileURLToPath(new URL('../../node_modules/better-sqlite3/build/Release/better_sqlite3.node', import.meta.url));
+      openDb(db).close();
+    } finally {
+      if (saved === undefined) delete process.env.STOMPSCOPE_SQLITE_BINDING;
+      else process.env.STOMPSCOPE_SQLITE_BINDING = saved;
+    }
   });
 });

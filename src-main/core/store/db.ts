@@ -23,6 +23,13 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, platform = p
 export class StoreError extends Error {}
 
 /**
+ * Where the better-sqlite3 addon comes from, for every database the process opens (the recorder's worker
+ * threads and import jobs included, which inherit the environment): the Electron host sets it to a build
+ * for Electron's ABI; unset, the package's own (Node) build is used.
+ */
+export const SQLITE_BINDING_ENV = 'STOMPSCOPE_SQLITE_BINDING';
+
+/**
  * Opens (and creates or migrates) a StompScope database. `readonly` opens never create or migrate; they fail
  * with a clear message if the file is missing or is not ours.
  * `nativeBinding` lets the Electron host load a better-sqlite3 build made for Electron's ABI while the CLI and
@@ -33,7 +40,8 @@ export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?:
   if (!opts.readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let db: Db;
   try {
-    db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly, nativeBinding: opts.nativeBinding });
+    const nativeBinding = opts.nativeBinding ?? (process.env[SQLITE_BINDING_ENV] || undefined);
+    db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly, nativeBinding });
   } catch (e) {
     throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`);
   }
