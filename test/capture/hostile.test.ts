@@ -1,7 +1,7 @@
 // Hostile and broken capture files: not captures at all, truncated at every record / block boundary and in the
 // middle of records, absurd declared lengths, random corruption (fast-check). The importer must never throw
 // anything but a clear CaptureError, never hang, never hold more than a bounded amount of memory, and mark a
-// partial session incomplete.
+// partial session incomplete. (Resynchronisation after a corrupt pcapng block: pcapng-resync.test.ts.)
 import fc from 'fast-check';
 import fs, { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -159,7 +159,7 @@ describe('hostile capture files', () => {
     });
   }
 
-  it('absurd declared lengths stop the import at once as corrupt, with what came before kept', async () => {
+  it('absurd declared lengths: a pcap stops at once as corrupt; a pcapng skips the block and reads on (both incomplete)', async () => {
     // A pcap record claiming 4 GiB.
     const bounds = pcapBoundaries(PCAP, true);
     const bad = Buffer.from(PCAP);
@@ -180,6 +180,8 @@ describe('hostile capture files', () => {
       const r = (await attempt(b, 'huge.pcapng')) as ImportResult;
       expect(r.complete).toBe(false);
       expect(stateOf(r.session!).meta.error).toMatch(msg);
+      // Only the damaged block's packet is lost (pcapng-resync.test.ts has the details).
+      expect(r.packets).toBe(sample().length - 1);
     }
   });
 

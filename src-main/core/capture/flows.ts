@@ -5,7 +5,7 @@
 import type { Direction } from '../../../shared/stomp/types.js';
 import { findFrameBoundary, looksLikeHttp, looksLikeTls, startsWithFrame, type CommandAt } from './classify.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpPacket } from './dissect.js';
-import { TcpReassembler, type ReassemblyLimits, type StreamSink } from './reassembly.js';
+import { DEFAULT_REASSEMBLY_LIMITS, ReassemblyBudget, TcpReassembler, type GapCause, type ReassemblyLimits, type StreamSink } from './reassembly.js';
 
 export interface ConnectionHandle {
   data(dir: Direction, bytes: Uint8Array, time: number): void;
@@ -41,7 +41,7 @@ const MAX_CARRY = 1024;
 
 type Queued =
   | { side: Side; kind: 'data'; bytes: Uint8Array; time: number }
-  | { side: Side; kind: 'gap'; n: number; cause: 'lost' | 'snaplen'; time: number }
+  | { side: Side; kind: 'gap'; n: number; cause: GapCause; time: number }
   | { side: Side; kind: 'fin'; time: number };
 
 /** After the decision: one side's bytes on their way to the connection, through mid-stream sync if needed. */
@@ -92,7 +92,7 @@ class SideFeed {
     this.conn.data(this.dir, r.at ? b.subarray(r.at) : b, time);
   }
 
-  gap(n: number, time: number, cause: 'lost' | 'snaplen'): void {
+  gap(n: number, time: number, cause: GapCause): void {
     if (this.syncing) {
       // Nothing recorded yet on this side: the bytes before the first frame boundary are skipped anyway.
       this.carry = null;
@@ -101,6 +101,10 @@ class SideFeed {
     }
     if (cause === 'snaplen') {
       this.conn.gap(this.dir, n, time, 'snaplen-cut', `${n} bytes of a packet were cut by the capture's snap length`);
+    } else if (cause === 'memory') {
+      this.conn.gap(this.dir, n, time, 'tcp-segments-missing',
+        `${n} bytes of TCP segments are not in the capture yet, and the import gave up waiting for them: more data waited ` +
+          `out of order across all connections than the reassembly memory cap allows, and this was the oldest hole`);
     } else {
       this.conn.gap(this.dir, n, time, 'tcp-segments-missing', `${n} bytes of TCP segments are not in the capture`);
     }
@@ -141,7 +145,7 @@ export class Flow {
     this.ports = [pkt.srcPort, pkt.dstPort];
     this.firstTime = time;
     this.lastTime = time;
-    this.reasm = [new TcpReassembler(this.sink(0), t.limits), new TcpReassembler(this.sink(1), t.limits)];
+    this.reasm = [new TcpReassembler(this.sink(0), t.limits, t.budget), new TcpReassembler(this.sink(1), t.limits, t.budget)];
   }
 
   get isStompPort(): boolean {
@@ -200,7 +204,7 @@ export class Flow {
     this.classify(false);
   }
 
-  private onGap(side: Side, n: number, time: number, cause: 'lost' | 'snaplen'): void {
+  private onGap(side: Side, n: number, time: number, cause: GapCause): void {
     if (this.state === 'stomp') return this.feeds![side].gap(n, time, cause);
     if (this.state !== 'undecided') return;
     this.queue.push({ side, kind: 'gap', n, cause, time });
@@ -262,6 +266,13 @@ export class Flow {
     this.state = 'closed';
     this.queue = [];
     this.head = [null, null];
+    this.release();
+  }
+
+  /** No more bytes of this flow will be decoded: what its reassemblers hold goes back to the shared budget. */
+  private release(): void {
+    this.reasm[0].discard();
+    this.reasm[1].discard();
   }
 
   // --- classification ---------------------------------------------------------------------------------------
@@ -352,6 +363,7 @@ export class Flow {
     this.state = 'ignored';
     this.queue = [];
     this.head = [null, null];
+    this.release();
   }
 
   private decide(clientSide: Side, by: ConnectionInfo['directionBy']): void {
@@ -379,6 +391,8 @@ export class FlowTable {
   private readonly flows = new Map<string, Flow>();
   readonly ports: ReadonlySet<number>;
   readonly limits: Partial<ReassemblyLimits> | undefined;
+  /** One cap on out-of-order bytes for every connection of the capture. */
+  readonly budget: ReassemblyBudget;
   private sinceSweep = 0;
   /** STOMP connections opened. */
   connections = 0;
@@ -386,6 +400,7 @@ export class FlowTable {
   constructor(private readonly opts: FlowTableOptions) {
     this.ports = opts.ports;
     this.limits = opts.limits;
+    this.budget = new ReassemblyBudget(opts.limits?.maxTotalPendingBytes ?? DEFAULT_REASSEMBLY_LIMITS.maxTotalPendingBytes);
   }
 
   open(info: ConnectionInfo): ConnectionHandle {

@@ -45,6 +45,8 @@ export interface PacketSink {
   packet(linkType: number, time: number, data: Uint8Array, originalLength: number): void;
   /** A new pcapng interface, or the classic file's one link type: lets the importer list the link types. */
   linkType?(linkType: number): void;
+  /** `bytes` bytes of the file from offset `at` were corrupt and skipped; reading went on after them. */
+  corrupt?(at: number, bytes: number, reason: string): void;
 }
 
 /**
@@ -64,6 +66,12 @@ export interface CaptureReader {
   readonly packets: number;
   /** Bytes it accepted (returned as consumed) but has not parsed yet: a truncated record at the end of file. */
   readonly held: number;
+  /**
+   * The file ended with `tail` unconsumed. A reader that can tell corruption from a cut record reads what it can
+   * of the tail, reports corrupt regions through `sink.corrupt`, and returns how many bytes are a record cut
+   * short by the end of the file (0: none). Without it, the whole tail is a cut record.
+   */
+  end?(tail: Uint8Array, sink: PacketSink): number;
 }
 
 /** Largest record we accept. Real ones are at most a few hundred KiB; anything near 2^32 is corruption. */

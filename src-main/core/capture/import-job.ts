@@ -6,7 +6,8 @@
 // transaction per read; reassembly and classification hold bounded amounts per flow. Times come from the
 // capture. The session's meta records the source file (name, size, SHA-256), format, link types, packet
 // counts, and whether the import completed; an import that stopped early (corrupt or truncated file,
-// interrupted) ends 'interrupted' with `meta.completed: false` and the reason.
+// interrupted) or skipped corrupt regions of the file (the pcapng reader resynchronises at the next valid
+// block) ends 'interrupted' with `meta.completed: false` and the reason: the session lacks some of the file.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -26,6 +27,8 @@ import type { ReassemblyLimits } from './reassembly.js';
 
 /** Bytes read per step and per store transaction. */
 const READ_BYTES = 4 * 1024 * 1024;
+/** Corrupt regions recorded one issue each; more are summed up in one more. */
+const MAX_CORRUPT_ISSUES = 100;
 
 export interface ImportOptions {
   /** Session name (default: the file's base name). */
@@ -159,6 +162,8 @@ class ImportRun implements PacketSink {
   private frames = 0;
   private issues = 0;
   private readonly notices = new Map<string, { count: number; first: string }>();
+  /** Corrupt regions of the file the reader skipped (it went on reading after each). */
+  private readonly corruption = { regions: 0, bytes: 0, first: [] as Array<{ at: number; bytes: number; reason: string }> };
   private readonly meta: Record<string, unknown>;
 
   constructor(
@@ -220,8 +225,15 @@ class ImportRun implements PacketSink {
         break;
       }
     }
-    if (!stopped && tail.length + this.reader.held > 0) {
-      stopped = `the file ends in the middle of a record (${tail.length + this.reader.held} bytes left over): it was cut short`;
+    if (!stopped) {
+      const readEnd = () => {
+        const n = this.reader.end!(tail, this);
+        this.flushTouched();
+        return n;
+      };
+      const cut = (this.reader.end ? this.writer.transaction(readEnd) : tail.length) + this.reader.held;
+      if (this.reader.error) stopped = `the file is corrupt: ${this.reader.error}`;
+      else if (cut > 0) stopped = `the file ends in the middle of a record (${cut} bytes left over): it was cut short`;
     }
     // The hash identifies the whole file (for --skip-existing), also when reading stopped early.
     if (pos < this.size) await this.hashRest(pos);
@@ -236,6 +248,14 @@ class ImportRun implements PacketSink {
 
   linkType(t: number): void {
     this.linkTypes.add(t);
+  }
+
+  corrupt(at: number, bytes: number, reason: string): void {
+    const c = this.corruption;
+    c.regions++;
+    c.bytes += bytes;
+    // Each region becomes a session issue, up to a bound: a file of random bytes must not make a million.
+    if (c.first.length < MAX_CORRUPT_ISSUES) c.first.push({ at, bytes, reason });
   }
 
   packet(linkType: number, time: number, data: Uint8Array, originalLength: number): void {
@@ -332,13 +352,26 @@ class ImportRun implements PacketSink {
     if (tls) warnings.push(`${tls.count} TLS connection(s) on STOMP ports not decoded (e.g. ${tls.first.replace(/ is TLS.*$/, '')})`);
     const http = this.notices.get('http');
     if (http) warnings.push(`${http.count} HTTP/WebSocket connection(s) not decoded (STOMP over WebSocket is not supported)`);
+    const budget = this.flows.budget;
+    if (budget.holesGivenUp) {
+      warnings.push(`${budget.holesGivenUp} TCP hole(s) given up as gaps (${budget.bytesGivenUp} bytes) because out-of-order data ` +
+        `across all connections exceeded the reassembly memory cap (${budget.maxBytes} bytes)`);
+    }
+    const cor = this.corruption;
+    const damaged = cor.regions
+      ? `the file is corrupt: ${cor.regions} damaged region(s) (${cor.bytes} bytes) skipped, reading resumed after each; ` +
+        `the first at byte ${cor.first[0].at}: ${cor.first[0].reason}`
+      : null;
+    if (damaged) warnings.push(damaged);
     if (stopped) warnings.push(stopped);
+    // Incomplete: reading stopped early, or parts of the file could not be read.
+    const incomplete = stopped ?? damaged;
     if (this.reader.packets > 0 && this.tcpSegments === 0 && sk.unsupportedLink.size === 0) warnings.push('no TCP packets in the capture');
 
     const sha256 = this.hash.digest('hex');
-    if (stopped && this.sessionId < 0) {
+    if (incomplete && this.sessionId < 0) {
       // Not one packet could be read: there is nothing to show, so no session; the caller reports the error.
-      r.error = `${r.file}: ${stopped}`;
+      r.error = `${r.file}: ${stopped ?? damaged}`;
       r.packets = 0;
       return;
     }
@@ -354,6 +387,12 @@ class ImportRun implements PacketSink {
       for (const [t, n] of sk.unsupportedLink) {
         this.sessionIssue('unsupported-link-type', `${n} packets of link type ${linkTypeName(t)} skipped: this link type is not supported`);
       }
+      for (const c of cor.first) {
+        this.sessionIssue('capture-corrupt', `bytes ${c.at}–${c.at + c.bytes - 1} of the file: ${c.reason}; reading resumed after them`);
+      }
+      if (cor.regions > cor.first.length) {
+        this.sessionIssue('capture-corrupt', `${cor.regions - cor.first.length} more corrupt regions skipped (${cor.bytes} bytes in all)`);
+      }
       if (stopped) this.sessionIssue(this.reader.error ? 'capture-corrupt' : 'capture-truncated', stopped);
       Object.assign(this.meta, {
         source: { ...(this.meta.source as object), sha256 },
@@ -365,12 +404,14 @@ class ImportRun implements PacketSink {
           truncated: sk.truncated, malformed: sk.malformed,
         },
         bytesRead: r.bytes,
-        completed: !stopped,
-        ...(stopped ? { error: stopped } : {}),
+        reassembly: { peakHeldBytes: budget.peak, maxHeldBytes: budget.maxBytes, holesGivenUp: budget.holesGivenUp, bytesGivenUp: budget.bytesGivenUp },
+        completed: !incomplete,
+        ...(incomplete ? { error: stopped && damaged ? `${damaged}; ${stopped}` : incomplete } : {}),
+        ...(cor.regions ? { corrupt: { regions: cor.regions, bytes: cor.bytes, first: cor.first.slice(0, 10) } } : {}),
         warnings,
       });
       this.writer.setSessionMeta(this.sessionId, this.meta);
-      this.writer.endSession(this.sessionId, endTime, stopped ? 'interrupted' : 'complete');
+      this.writer.endSession(this.sessionId, endTime, incomplete ? 'interrupted' : 'complete');
     };
     this.writer.transaction(end);
     r.connections = this.flows.connections;
@@ -381,6 +422,6 @@ class ImportRun implements PacketSink {
       .all(this.sessionId) as Array<{ severity: keyof typeof by; n: number }>) by[row.severity] = row.n;
     r.issuesBySeverity = by;
     r.packets = this.reader.packets;
-    r.complete = !stopped;
+    r.complete = !incomplete;
   }
 }

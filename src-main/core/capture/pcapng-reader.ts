@@ -6,8 +6,19 @@
 // obsolete Packet Block (Appendix A). Every other block (name resolution, statistics, decryption secrets,
 // custom, unknown) is skipped by its length, as §3.1 asks of readers.
 //
-// Every block is framed by its Block Total Length, repeated at the end (§3.1): a mismatch, a length that is not
-// a multiple of 4 or is absurdly large, or a packet longer than its block stops reading as a corrupt file.
+// Every block is framed by its Block Total Length, repeated at the end (§3.1). Corruption does not end the read:
+//  - a block whose framing is sound but whose content is not (a packet longer than its block, an interface that
+//    was never described, a block too short for its type) is skipped by its length;
+//  - a framing error (a length that is not a multiple of 4, is absurdly large, or disagrees with the trailing
+//    copy; a section header with a bad byte-order magic) loses the block boundaries: the reader scans forward,
+//    byte by byte (corruption may insert or drop bytes, so the 32-bit alignment of §3.1 cannot be trusted), for
+//    the next plausible block: a known block type whose leading and trailing lengths agree (and, for packet
+//    blocks, an interface that exists and a captured length that fits), and resumes there. Wireshark's reader
+//    gives up at the first bad block instead; a capture cut from a damaged disk or a bad copy keeps most of its
+//    packets this way.
+// Each skipped region is reported to the sink (`corrupt`) with its file offset, size and reason. Only a file that
+// does not start with a section header, or a section of a major version other than 1 (§4.1: readers must not
+// read it), stops reading (`error`).
 
 import { MAX_RECORD_BYTES, type CaptureReader, type PacketSink } from './format.js';
 
@@ -15,12 +26,27 @@ const SHB = 0x0a0d0d0a;
 const IDB = 0x00000001;
 const OPB = 0x00000002;
 const SPB = 0x00000003;
+const NRB = 0x00000004;
+const ISB = 0x00000005;
 const EPB = 0x00000006;
+const SJE = 0x00000009; // systemd Journal Export Block (§4.7)
+const DSB = 0x0000000a; // Decryption Secrets Block (§4.8)
+const CB_COPY = 0x00000bad; // Custom Blocks (§4.9)
+const CB_NOCOPY = 0x40000bad;
+/** Smallest well-formed size of the blocks whose fixed fields we know (§4.1–4.4, Appendix A). */
+const MIN_BLOCK: Record<number, number> = { [SHB]: 28, [IDB]: 20, [EPB]: 32, [SPB]: 16, [OPB]: 32 };
+/** Block types a resynchronising scan accepts as the next block (the ones the spec defines and writers use). */
+const KNOWN_BLOCKS = new Set([SHB, IDB, OPB, SPB, NRB, ISB, EPB, SJE, DSB, CB_COPY, CB_NOCOPY]);
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const OPT_ENDOFOPT = 0;
 const IF_TSRESOL = 9;
 const IF_TSOFFSET = 14;
 const TWO32 = 4294967296;
+/**
+ * The largest time a JavaScript Date holds (±8.64e15 ms, ECMA-262 §21.4.1.1), in µs. A 64-bit µs timestamp
+ * reaches 1.8e19: beyond this is corruption, and the times must stay showable.
+ */
+const MAX_TIME_MICROS = 8.64e18;
 
 interface Interface {
   linkType: number;
@@ -68,6 +94,17 @@ export class PcapngReader implements CaptureReader {
   sections = 0;
   /** Blocks skipped because we do not read that type. */
   skippedBlocks = 0;
+  /** Well-framed blocks skipped because their content is corrupt. */
+  corruptBlocks = 0;
+  /** Times framing was lost and found again, and the bytes skipped meanwhile. */
+  resyncs = 0;
+  corruptBytes = 0;
+  /** File offset of the first byte of the current piece. */
+  private base = 0;
+  /** Framing lost: where, why, and where the scan goes on (file offsets). */
+  private lost: { from: number; scanFrom: number; reason: string; waiting: boolean } | null = null;
+  /** Why the current block's content cannot be read (the block is then skipped). */
+  private bad: string | null = null;
   private le = true;
   private interfaces: Interface[] = [];
   private lastTime = 0;
@@ -78,6 +115,17 @@ export class PcapngReader implements CaptureReader {
     const end = buf.length;
     let pos = 0;
     while (true) {
+      if (this.lost) {
+        const found = this.scan(dv, pos, end);
+        if (found < 0) {
+          // Nothing plausible yet: keep the last 11 bytes (a block header may start there), or wait for the
+          // rest of a candidate block.
+          pos = found === -1 ? Math.max(pos, end - 11) : -found - 2;
+          break;
+        }
+        this.report(sink, this.base + found);
+        pos = found;
+      }
       if (end - pos < 12) {
         this.need = 12;
         break;
@@ -89,62 +137,158 @@ export class PcapngReader implements CaptureReader {
         if (bom === BYTE_ORDER_MAGIC) this.le = true;
         else if (bom === 0x4d3c2b1a) this.le = false;
         else {
-          this.error = `corrupt section header at byte ${pos}: bad byte-order magic`;
-          break;
+          this.lose(pos, 'a section header with a bad byte-order magic');
+          continue;
         }
-      } else if (this.sections === 0) {
+      } else if (this.base + pos === 0) {
         this.error = 'not a pcapng file: it does not start with a section header block';
         break;
       }
       type = dv.getUint32(pos, this.le);
       const total = dv.getUint32(pos + 4, this.le);
       if (total < 12 || total % 4 !== 0 || total > MAX_RECORD_BYTES) {
-        this.error = `corrupt block at byte ${pos}: block length ${total} is ${total > MAX_RECORD_BYTES ? 'absurdly large' : 'invalid'}`;
-        break;
+        this.lose(pos, `block length ${total} is ${total > MAX_RECORD_BYTES ? 'absurdly large' : 'invalid'}`);
+        continue;
       }
       if (end - pos < total) {
         this.need = total;
         break;
       }
       if (dv.getUint32(pos + total - 4, this.le) !== total) {
-        this.error = `corrupt block at byte ${pos}: its trailing length does not match its leading length`;
-        break;
+        this.lose(pos, 'a block whose trailing length does not match its leading length');
+        continue;
       }
       const body = pos + 8;
       const bodyEnd = pos + total - 4;
+      this.bad = null;
       switch (type) {
         case SHB:
           this.section(dv, body, bodyEnd, pos);
           break;
         case IDB:
-          this.interfaceBlock(dv, body, bodyEnd, sink, pos);
+          this.interfaceBlock(dv, body, bodyEnd, sink);
           break;
         case EPB:
-          this.enhancedPacket(buf, dv, body, bodyEnd, sink, pos);
+          this.enhancedPacket(buf, dv, body, bodyEnd, sink);
           break;
         case SPB:
-          this.simplePacket(buf, dv, body, bodyEnd, sink, pos);
+          this.simplePacket(buf, dv, body, bodyEnd, sink);
           break;
         case OPB:
-          this.obsoletePacket(buf, dv, body, bodyEnd, sink, pos);
+          this.obsoletePacket(buf, dv, body, bodyEnd, sink);
           break;
         default:
           this.skippedBlocks++;
       }
       if (this.error) break;
+      if (this.bad) {
+        // Sound framing, unreadable content: only this block is lost.
+        this.corruptBlocks++;
+        sink.corrupt?.(this.base + pos, total, `${this.bad}; the block (${total} bytes) was skipped`);
+      }
       pos += total;
     }
+    this.base += pos;
     return pos;
+  }
+
+  /**
+   * The file ended with `tail` unconsumed. A region being skipped runs to the end of the file: reported as
+   * corrupt. A block that runs past the end is usually the last block cut short (returned as cut), but a corrupt
+   * length pointing past the end looks the same until here: if whole blocks follow its start, it was corruption,
+   * and reading resumes at them.
+   */
+  end(tail: Uint8Array, sink: PacketSink): number {
+    let rest = tail;
+    while (!this.error) {
+      if (!this.lost) {
+        if (rest.length === 0) return 0;
+        this.lose(0, 'a block length that runs past the end of the file');
+        if (this.scan(new DataView(rest.buffer, rest.byteOffset, rest.byteLength), 0, rest.length) < 0) {
+          this.lost = null;
+          return rest.length; // nothing whole after it: the file was cut in this block
+        }
+      }
+      const used = this.parse(rest, sink);
+      rest = rest.subarray(used);
+      if (this.lost?.waiting) {
+        // The candidate the scan stopped at needs bytes past the end of the file: not a block; scan on after it.
+        this.lost.scanFrom++;
+        this.lost.waiting = false;
+        continue;
+      }
+      if (this.lost) {
+        this.report(sink, this.base + rest.length);
+        return 0;
+      }
+    }
+    return 0;
+  }
+
+  /** Framing is lost at `pos`: scan for the next block from the byte after it. */
+  private lose(pos: number, reason: string): void {
+    this.lost = { from: this.base + pos, scanFrom: this.base + pos + 1, reason, waiting: false };
+  }
+
+  private report(sink: PacketSink, to: number): void {
+    const l = this.lost!;
+    this.lost = null;
+    this.resyncs++;
+    this.corruptBytes += to - l.from;
+    sink.corrupt?.(l.from, to - l.from, `${l.reason}; the ${to - l.from} bytes up to the next valid block were skipped`);
+  }
+
+  /**
+   * Looks for the next plausible block at or after the scan position. Returns its position; or -1: none in
+   * this piece; or -(p + 2): a candidate at p whose block does not fit in this piece yet (need is set).
+   */
+  private scan(dv: DataView, pos: number, end: number): number {
+    const l = this.lost!;
+    let q = Math.max(pos, l.scanFrom - this.base);
+    for (; q + 12 <= end; q++) {
+      let le = this.le;
+      const t = dv.getUint32(q, le);
+      if (t === SHB) {
+        const bom = dv.getUint32(q + 8, true);
+        if (bom === BYTE_ORDER_MAGIC) le = true;
+        else if (bom === 0x4d3c2b1a) le = false;
+        else continue;
+      } else if (!KNOWN_BLOCKS.has(t)) continue;
+      const total = dv.getUint32(q + 4, le);
+      if (total < (MIN_BLOCK[t] ?? 12) || total % 4 !== 0 || total > MAX_RECORD_BYTES) continue;
+      let need = total;
+      if (t === EPB || t === OPB) {
+        // A packet block must name a described interface and fit its captured length (§4.3): random bytes
+        // rarely do.
+        if (total < 32) continue;
+        if (q + 32 <= end) {
+          const iface = t === EPB ? dv.getUint32(q + 8, le) : dv.getUint16(q + 8, le);
+          if (iface >= this.interfaces.length || dv.getUint32(q + 20, le) > total - 32) continue;
+        } else need = 32;
+      }
+      if (q + need > end || q + total > end) {
+        this.need = need;
+        l.scanFrom = this.base + q;
+        l.waiting = true;
+        return -(q + 2);
+      }
+      if (dv.getUint32(q + total - 4, le) !== total) continue;
+      return q;
+    }
+    this.need = 12;
+    l.scanFrom = this.base + q;
+    l.waiting = false;
+    return -1;
   }
 
   private section(dv: DataView, body: number, bodyEnd: number, at: number): void {
     if (bodyEnd - body < 16) {
-      this.error = `corrupt section header at byte ${at}: too short`;
+      this.bad = 'a section header too short for its fields';
       return;
     }
     const major = dv.getUint16(body + 4, this.le);
     if (major !== 1) {
-      this.error = `unsupported pcapng version ${major}.${dv.getUint16(body + 6, this.le)} at byte ${at}`;
+      this.error = `unsupported pcapng version ${major}.${dv.getUint16(body + 6, this.le)} at byte ${this.base + at}`;
       return;
     }
     this.sections++;
@@ -152,9 +296,9 @@ export class PcapngReader implements CaptureReader {
     this.interfaces = [];
   }
 
-  private interfaceBlock(dv: DataView, body: number, bodyEnd: number, sink: PacketSink, at: number): void {
+  private interfaceBlock(dv: DataView, body: number, bodyEnd: number, sink: PacketSink): void {
     if (bodyEnd - body < 8) {
-      this.error = `corrupt interface description at byte ${at}: too short`;
+      this.bad = 'an interface description too short for its fields';
       return;
     }
     const linkType = dv.getUint16(body, this.le);
@@ -177,40 +321,44 @@ export class PcapngReader implements CaptureReader {
     sink.linkType?.(linkType);
   }
 
-  private iface(id: number, at: number): Interface | null {
+  private iface(id: number): Interface | null {
     const i = this.interfaces[id];
-    if (!i) this.error = `corrupt packet block at byte ${at}: interface ${id} was never described`;
+    if (!i) this.bad = `a packet block of interface ${id}, which was never described`;
     return i ?? null;
   }
 
-  private enhancedPacket(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink, at: number): void {
+  private enhancedPacket(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink): void {
     if (bodyEnd - body < 20) {
-      this.error = `corrupt packet block at byte ${at}: too short`;
+      this.bad = 'a packet block too short for its fields';
       return;
     }
-    const iface = this.iface(dv.getUint32(body, this.le), at);
+    const iface = this.iface(dv.getUint32(body, this.le));
     if (!iface) return;
     const caplen = dv.getUint32(body + 12, this.le);
     const orig = dv.getUint32(body + 16, this.le);
     const data = body + 20;
     if (caplen > bodyEnd - data) {
-      this.error = `corrupt packet block at byte ${at}: captured length ${caplen} is longer than the block`;
+      this.bad = `a packet block whose captured length ${caplen} is longer than the block`;
       return;
     }
     const time = micros(iface, dv.getUint32(body + 4, this.le), dv.getUint32(body + 8, this.le));
+    if (!(Math.abs(time) <= MAX_TIME_MICROS)) {
+      this.bad = 'a packet block whose timestamp is out of range';
+      return;
+    }
     this.lastTime = time;
     this.packets++;
     sink.packet(iface.linkType, time, buf.subarray(data, data + caplen), orig < caplen ? caplen : orig);
   }
 
-  private simplePacket(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink, at: number): void {
+  private simplePacket(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink): void {
     if (bodyEnd - body < 4) {
-      this.error = `corrupt simple packet block at byte ${at}: too short`;
+      this.bad = 'a simple packet block too short for its fields';
       return;
     }
     // §4.4: always interface 0; no timestamp (we keep the last one seen); captured length is the smaller of the
     // original length and the interface's snap length (the block's size bounds it too).
-    const iface = this.iface(0, at);
+    const iface = this.iface(0);
     if (!iface) return;
     const orig = dv.getUint32(body, this.le);
     const data = body + 4;
@@ -220,21 +368,25 @@ export class PcapngReader implements CaptureReader {
     sink.packet(iface.linkType, this.lastTime, buf.subarray(data, data + caplen), orig);
   }
 
-  private obsoletePacket(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink, at: number): void {
+  private obsoletePacket(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink): void {
     if (bodyEnd - body < 20) {
-      this.error = `corrupt packet block at byte ${at}: too short`;
+      this.bad = 'a packet block too short for its fields';
       return;
     }
-    const iface = this.iface(dv.getUint16(body, this.le), at);
+    const iface = this.iface(dv.getUint16(body, this.le));
     if (!iface) return;
     const caplen = dv.getUint32(body + 12, this.le);
     const orig = dv.getUint32(body + 16, this.le);
     const data = body + 20;
     if (caplen > bodyEnd - data) {
-      this.error = `corrupt packet block at byte ${at}: captured length ${caplen} is longer than the block`;
+      this.bad = `a packet block whose captured length ${caplen} is longer than the block`;
       return;
     }
     const time = micros(iface, dv.getUint32(body + 4, this.le), dv.getUint32(body + 8, this.le));
+    if (!(Math.abs(time) <= MAX_TIME_MICROS)) {
+      this.bad = 'a packet block whose timestamp is out of range';
+      return;
+    }
     this.lastTime = time;
     this.packets++;
     sink.packet(iface.linkType, time, buf.subarray(data, data + caplen), orig < caplen ? caplen : orig);

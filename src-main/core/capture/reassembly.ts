@@ -13,10 +13,16 @@
 //    RST, end of the capture).
 //  - Bytes the snap length cut off a packet are a gap at once ('snaplen'): they will never be in the capture.
 //  - A direction whose SYN was not captured starts at its first data segment (mid-stream pick-up).
+//  - Across all the connections of an import, out-of-order bytes share one budget (ReassemblyBudget): a capture
+//    with thousands of lossy connections would otherwise hold 8 MiB for each. Past it, the oldest hole of any
+//    connection is given up as a gap ('memory'), and what waited behind it is delivered, until the total fits.
+
+/** Why bytes are missing: lost by the capture, cut by the snap length, or given up under the memory cap. */
+export type GapCause = 'lost' | 'snaplen' | 'memory';
 
 export interface StreamSink {
   data(bytes: Uint8Array, time: number): void;
-  gap(bytes: number, time: number, cause: 'lost' | 'snaplen'): void;
+  gap(bytes: number, time: number, cause: GapCause): void;
   /** The FIN, in sequence order (after every byte before it). */
   fin(time: number): void;
 }
@@ -28,13 +34,63 @@ export interface ReassemblyLimits {
   maxPendingSegments: number;
   /** A hole older than this (capture time, µs) with data waiting behind it is declared a gap. */
   holeTimeoutMicros: number;
+  /** Most out-of-order bytes held by all directions of all connections together (see ReassemblyBudget). */
+  maxTotalPendingBytes: number;
 }
 
 export const DEFAULT_REASSEMBLY_LIMITS: Readonly<ReassemblyLimits> = Object.freeze({
   maxPendingBytes: 8 * 1024 * 1024,
   maxPendingSegments: 4096,
   holeTimeoutMicros: 30_000_000,
+  maxTotalPendingBytes: 64 * 1024 * 1024,
 });
+
+/**
+ * The out-of-order bytes held by a set of reassemblers (one import), under one cap. When a segment held
+ * anywhere takes the total over the cap, holes are given up oldest first (by the capture time of the first
+ * segment waiting behind each: the one least likely to fill), each as a 'memory' gap, until the total fits.
+ * Holes age in capture time, so which one goes does not depend on how fast the file is read.
+ */
+export class ReassemblyBudget {
+  /** Bytes held now, by all. */
+  held = 0;
+  /** Most held at once. */
+  peak = 0;
+  /** Holes given up, and bytes declared missing by them. */
+  holesGivenUp = 0;
+  bytesGivenUp = 0;
+  /** The reassemblers holding something. */
+  private readonly holders = new Set<TcpReassembler>();
+  private enforcing = false;
+
+  constructor(readonly maxBytes: number = DEFAULT_REASSEMBLY_LIMITS.maxTotalPendingBytes) {}
+
+  /** @internal A reassembler's held bytes changed by `delta` (now `now`). */
+  update(r: TcpReassembler, delta: number, now: number): void {
+    this.held += delta;
+    if (this.held > this.peak) this.peak = this.held;
+    if (now > 0) this.holders.add(r);
+    else this.holders.delete(r);
+  }
+
+  /** Gives up the oldest holes until the total fits. */
+  enforce(): void {
+    if (this.enforcing) return; // giving up a hole delivers data, which never holds more; no re-entry needed
+    this.enforcing = true;
+    try {
+      while (this.held > this.maxBytes) {
+        let oldest: TcpReassembler | null = null;
+        for (const r of this.holders) if (!oldest || r.oldestHoleTime < oldest.oldestHoleTime) oldest = r;
+        if (!oldest) break;
+        const n = oldest.giveUpFirstHole();
+        this.holesGivenUp++;
+        this.bytesGivenUp += n;
+      }
+    } finally {
+      this.enforcing = false;
+    }
+  }
+}
 
 interface Pending {
   offset: number;
@@ -69,8 +125,39 @@ export class TcpReassembler {
   gapBytes = 0;
   private readonly limits: ReassemblyLimits;
 
-  constructor(private readonly sink: StreamSink, limits: Partial<ReassemblyLimits> = {}) {
+  constructor(private readonly sink: StreamSink, limits: Partial<ReassemblyLimits> = {}, private readonly budget: ReassemblyBudget | null = null) {
     this.limits = { ...DEFAULT_REASSEMBLY_LIMITS, ...limits };
+  }
+
+  /** Capture time of the first segment waiting behind the first hole (Infinity when nothing is held). */
+  get oldestHoleTime(): number {
+    return this.pending.length ? this.pending[0].time : Infinity;
+  }
+
+  /**
+   * Declares the first hole a gap ('memory': the budget needs the room) and delivers what waited behind it, up
+   * to the next hole. Returns the bytes declared missing.
+   */
+  giveUpFirstHole(): number {
+    const first = this.pending[0];
+    if (!first) return 0;
+    const before = this.gapBytes;
+    this.declareGap(first.offset, first.time, 'memory');
+    this.drain();
+    return this.gapBytes - before;
+  }
+
+  /** Forgets everything held (the flow is no longer decoded), returning its room to the budget. */
+  discard(): void {
+    // In place: this can run from a sink callback inside drain() or flush(), whose loops then simply end.
+    this.pending.length = 0;
+    this.setPending(0);
+  }
+
+  private setPending(n: number): void {
+    const delta = n - this.pendingBytes;
+    this.pendingBytes = n;
+    if (this.budget && (delta !== 0 || n === 0)) this.budget.update(this, delta, n);
   }
 
   /** Stream offset of a sequence number: the signed 32-bit distance from the next expected one. */
@@ -119,6 +206,8 @@ export class TcpReassembler {
     this.hold({ offset: off, data: payload.slice(), cut, fin, time });
     this.drain();
     this.resolve(time);
+    // Only holding grows the total: this is the one place the shared cap can be exceeded.
+    this.budget?.enforce();
   }
 
   /** An acknowledgement from the peer, of this side's bytes. */
@@ -149,7 +238,7 @@ export class TcpReassembler {
     let i = q.length;
     while (i > 0 && q[i - 1].offset > p.offset) i--;
     q.splice(i, 0, p);
-    this.pendingBytes += p.data.length;
+    this.setPending(this.pendingBytes + p.data.length);
   }
 
   private deliver(off: number, data: Uint8Array, cut: number, time: number): void {
@@ -181,7 +270,7 @@ export class TcpReassembler {
     const q = this.pending;
     while (q.length && q[0].offset <= this.nextOffset) {
       const p = q.shift()!;
-      this.pendingBytes -= p.data.length;
+      this.setPending(this.pendingBytes - p.data.length);
       const end = p.offset + p.data.length + p.cut;
       if (end > this.nextOffset) this.deliver(p.offset, p.data, p.cut, p.time);
       else this.retransmittedBytes += p.data.length;
@@ -189,7 +278,7 @@ export class TcpReassembler {
         this.deliverFin(p.time);
         this.retransmittedBytes += q.reduce((n, x) => n + x.data.length, 0);
         q.length = 0;
-        this.pendingBytes = 0;
+        this.setPending(0);
       }
     }
   }
@@ -209,11 +298,11 @@ export class TcpReassembler {
     }
   }
 
-  private declareGap(to: number, time: number): void {
+  private declareGap(to: number, time: number, cause: GapCause = 'lost'): void {
     const n = to - this.nextOffset;
     if (n <= 0) return;
     this.gapBytes += n;
     this.nextOffset = to;
-    this.sink.gap(n, time, 'lost');
+    this.sink.gap(n, time, cause);
   }
 }
