@@ -91,6 +91,24 @@ describe('pcapng: resynchronisation after a corrupt block', () => {
     }
   }
 
+  // Found by the fuzz test below: near the end of the file a damaged length can point past the end while whole
+  // blocks still follow; bytes inside the damaged block that look like the start of a longer block must not
+  // make the reader take the file for cut short.
+  it('a zeroed block type and a length past the end, in the block of the last frame: skipped, the rest imported', async () => {
+    const bi = blockOfPacket(packets.findIndex((p) => Buffer.from(p.data).includes(enc('RECEIPT'))));
+    const at = BOUNDS[bi];
+    const b = Buffer.from(FILE);
+    b.fill(0, at, at + 5);
+    b[at + 5] = 3;
+    const got = await importBytes(dir, b, {}, 'zeroed.pcapng');
+    expect(got.result.packets).toBe(packets.length - 1);
+    const issues = corruptIssues(got);
+    expect(issues).toHaveLength(1);
+    expect(issues[0].message).toMatch(new RegExp(`^bytes ${at}–${BOUNDS[bi + 1] - 1} of the file: .*runs past the end of the file`));
+    // Only the RECEIPT that block carried is lost; the blocks after it (the close) are read.
+    expect(summary(got)).toEqual(summary(clean).filter((f) => f !== 'broker RECEIPT '));
+  });
+
   it('a file cut inside its last block is still "cut short", not corrupt', async () => {
     const got = await importBytes(dir, FILE.subarray(0, BOUNDS.at(-1)! - 10), {}, 'cut.pcapng');
     expect(got.result.complete).toBe(false);

@@ -204,7 +204,15 @@ export class PcapngReader implements CaptureReader {
       if (!this.lost) {
         if (rest.length === 0) return 0;
         this.lose(0, 'a block length that runs past the end of the file');
-        if (this.scan(new DataView(rest.buffer, rest.byteOffset, rest.byteLength), 0, rest.length) < 0) {
+        // Look for a whole block after it. A candidate that itself runs past the end is no block: look on.
+        const dvRest = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
+        let found = this.scan(dvRest, 0, rest.length);
+        while (found < -1) {
+          this.lost!.scanFrom++;
+          this.lost!.waiting = false;
+          found = this.scan(dvRest, 0, rest.length);
+        }
+        if (found === -1) {
           this.lost = null;
           return rest.length; // nothing whole after it: the file was cut in this block
         }
