@@ -169,13 +169,13 @@ export class PcapngReader implements CaptureReader {
           this.interfaceBlock(dv, body, bodyEnd, sink);
           break;
         case EPB:
-          this.enhancedPacket(buf, dv, body, bodyEnd, sink);
+          this.packetBlock(buf, dv, body, bodyEnd, sink, false);
           break;
         case SPB:
           this.simplePacket(buf, dv, body, bodyEnd, sink);
           break;
         case OPB:
-          this.obsoletePacket(buf, dv, body, bodyEnd, sink);
+          this.packetBlock(buf, dv, body, bodyEnd, sink, true);
           break;
         default:
           this.skippedBlocks++;
@@ -335,12 +335,16 @@ export class PcapngReader implements CaptureReader {
     return i ?? null;
   }
 
-  private enhancedPacket(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink): void {
+  /**
+   * An Enhanced Packet Block (§4.3), or the Obsolete Packet Block it replaced (Appendix A), which has the same
+   * layout but for a 16-bit interface id followed by a 16-bit drops count.
+   */
+  private packetBlock(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink, obsolete: boolean): void {
     if (bodyEnd - body < 20) {
       this.bad = 'a packet block too short for its fields';
       return;
     }
-    const iface = this.iface(dv.getUint32(body, this.le));
+    const iface = this.iface(obsolete ? dv.getUint16(body, this.le) : dv.getUint32(body, this.le));
     if (!iface) return;
     const caplen = dv.getUint32(body + 12, this.le);
     const orig = dv.getUint32(body + 16, this.le);
@@ -374,29 +378,5 @@ export class PcapngReader implements CaptureReader {
     if (iface.snaplen > 0) caplen = Math.min(caplen, iface.snaplen);
     this.packets++;
     sink.packet(iface.linkType, this.lastTime, buf.subarray(data, data + caplen), orig);
-  }
-
-  private obsoletePacket(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, sink: PacketSink): void {
-    if (bodyEnd - body < 20) {
-      this.bad = 'a packet block too short for its fields';
-      return;
-    }
-    const iface = this.iface(dv.getUint16(body, this.le));
-    if (!iface) return;
-    const caplen = dv.getUint32(body + 12, this.le);
-    const orig = dv.getUint32(body + 16, this.le);
-    const data = body + 20;
-    if (caplen > bodyEnd - data) {
-      this.bad = `a packet block whose captured length ${caplen} is longer than the block`;
-      return;
-    }
-    const time = micros(iface, dv.getUint32(body + 4, this.le), dv.getUint32(body + 8, this.le));
-    if (!(Math.abs(time) <= MAX_TIME_MICROS)) {
-      this.bad = 'a packet block whose timestamp is out of range';
-      return;
-    }
-    this.lastTime = time;
-    this.packets++;
-    sink.packet(iface.linkType, time, buf.subarray(data, data + caplen), orig < caplen ? caplen : orig);
   }
 }
