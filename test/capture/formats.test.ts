@@ -286,3 +286,38 @@ describe('flows: which are STOMP, which side is the client, and what happened to
     expect(got.result.warnings).toEqual([expect.stringMatching(/^1 TLS connection\(s\) on STOMP ports not decoded/)]);
   });
 });
+
+describe('pcapng: obsolete packet blocks (Appendix A of the pcapng draft)', () => {
+  it('reads the packet block that came before the enhanced one, with its 16-bit interface id', async () => {
+    const c = new Conversation({ ip: '10.0.0.1', port: 40001 }, { ip: '10.0.0.2', port: 61613 })
+      .handshake()
+      .send('c', Buffer.from('CONNECT\naccept-version:1.2\nhost:/\n\n\0'))
+      .send('b', Buffer.from('CONNECTED\nversion:1.2\n\n\0'))
+      .send('c', Buffer.from('SEND\ndestination:/q\n\nold block\0'))
+      .close();
+    const epb = pcapngFile([{ interfaces: [{ linkType: 1 }], packets: c.captured() }]);
+    // With interface 0 in little-endian order an EPB's body reads the same as an OPB's (16-bit interface 0,
+    // 16-bit drops count): only the block type differs (6 → 2). A non-zero drops count checks that the
+    // interface id is read as 16 bits.
+    const opb = Buffer.from(epb);
+    let packetBlocks = 0;
+    for (let p = 0; p < opb.length; p += opb.readUInt32LE(p + 4)) {
+      if (opb.readUInt32LE(p) === 6) {
+        opb.writeUInt32LE(2, p);
+        opb.writeUInt16LE(5, p + 10);
+        packetBlocks++;
+      }
+    }
+    expect(packetBlocks).toBe(c.packets.length);
+    const dir = tempDir();
+    try {
+      const a = await importBytes(dir, epb, {}, 'epb.pcapng');
+      const b = await importBytes(dir, opb, {}, 'opb.pcapng');
+      expect(b.result.packets).toBe(c.packets.length);
+      expect(b.frames.map((f) => `${f.from} ${f.command} ${f.body}`)).toEqual(a.frames.map((f) => `${f.from} ${f.command} ${f.body}`));
+      expect(b.frames.map((f) => f.command)).toEqual(['CONNECT', 'CONNECTED', 'SEND']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
