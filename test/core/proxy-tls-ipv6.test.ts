@@ -2,7 +2,6 @@
 // recorded as the contract says ("[addr]:port" for IPv6). The broker here is a fake TLS peer: no broker in
 // Debian's packages is set up for TLS on loopback without configuration a test would have to write anyway.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,59 +12,25 @@ import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { frameJson } from '../../src-main/core/views/frame-json.js';
+import { CONNECTED, converse, fakeBroker, makeCert, MESSAGE } from '../support/fake-broker.js';
 
 let dir: string;
-let cert: Buffer;
-let key: Buffer;
+let cert: string;
+let key: string;
 const cleanups: Array<() => unknown> = [];
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-tls-'));
-  // A throwaway self-signed certificate for 127.0.0.1, made with Debian's openssl.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
-  cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-  key = fs.readFileSync(path.join(dir, 'key.pem'));
+  ({ cert, key } = makeCert(dir));
   return () => fs.rmSync(dir, { recursive: true, force: true });
 });
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-const CONNECTED = 'CONNECTED\nversion:1.2\n\n\0';
-const MESSAGE = 'MESSAGE\ndestination:/queue/tls\nmessage-id:1\nsubscription:0\n\nsecret payload\0';
-
-/** A fake broker that answers CONNECT with CONNECTED and SUBSCRIBE with one MESSAGE. */
-function fakeBroker(socket: net.Socket) {
-  let seen = '';
-  socket.on('data', (d) => {
-    seen += d.toString();
-    if (seen.includes('CONNECT\n') && !seen.includes('#c')) {
-      seen += '#c';
-      socket.write(CONNECTED);
-    }
-    if (seen.includes('SUBSCRIBE\n') && !seen.includes('#s')) {
-      seen += '#s';
-      socket.write(MESSAGE);
-    }
-  });
-  socket.on('error', () => {});
-}
-
 async function listen(server: net.Server, host = '127.0.0.1'): Promise<number> {
   cleanups.push(() => new Promise((r) => server.close(r)));
   return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port)));
-}
-
-async function converse(socket: net.Socket): Promise<string> {
-  let got = '';
-  socket.on('data', (d) => (got += d.toString()));
-  socket.write('CONNECT\naccept-version:1.2\nhost:/\n\n\0');
-  socket.write('SUBSCRIBE\nid:0\ndestination:/queue/tls\n\n\0');
-  const deadline = Date.now() + 5000;
-  while (!got.includes('secret payload') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  socket.end();
-  return got;
 }
 
 async function recorded(db: string) {

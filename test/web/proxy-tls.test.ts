@@ -1,7 +1,6 @@
 // Starting a proxy from the UI with the CLI's TLS options: the page sends the PEM text of the files the user
 // picked (never a path) in `proxy.start`, over the web host's WebSocket as it would over Electron's IPC. The
 // broker is a fake TLS peer with a throwaway openssl certificate (as in test/core/proxy-tls-ipv6.test.ts).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,49 +12,7 @@ import { MAX_PEM_LENGTH, pemProblem, type ConnectionDto, type FrameRowDto, type 
 import { Core } from '../../src-main/core/api.js';
 import { startWebHost, type WebHost } from '../../src-main/web/server.js';
 import { buildRenderer } from '../support/renderer-build.js';
-
-const CONNECTED = 'CONNECTED\nversion:1.2\n\n\0';
-const MESSAGE = 'MESSAGE\ndestination:/queue/tls\nmessage-id:1\nsubscription:0\n\nsecret payload\0';
-
-/** A throwaway self-signed certificate for 127.0.0.1 (PEM text of the certificate and of its key). */
-function makeCert(dir: string, name: string): { cert: string; key: string } {
-  const keyFile = path.join(dir, `${name}-key.pem`);
-  const certFile = path.join(dir, `${name}-cert.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-  return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
-}
-
-/** Answers CONNECT with CONNECTED and SUBSCRIBE with one MESSAGE. */
-function fakeBroker(socket: net.Socket) {
-  let seen = '';
-  socket.on('data', (d) => {
-    seen += d.toString();
-    if (seen.includes('CONNECT\n') && !seen.includes('#c')) {
-      seen += '#c';
-      socket.write(CONNECTED);
-    }
-    if (seen.includes('SUBSCRIBE\n') && !seen.includes('#s')) {
-      seen += '#s';
-      socket.write(MESSAGE);
-    }
-  });
-  socket.on('error', () => {});
-}
-
-async function converse(socket: net.Socket): Promise<string> {
-  let got = '';
-  socket.on('data', (d) => (got += d.toString()));
-  socket.on('error', () => {});
-  socket.write('CONNECT\naccept-version:1.2\nhost:/\n\n\0');
-  socket.write('SUBSCRIBE\nid:0\ndestination:/queue/tls\n\n\0');
-  const closed = new Promise((r) => socket.once('close', r));
-  const deadline = Date.now() + 5000;
-  while (!got.includes('secret payload') && !socket.destroyed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  socket.end();
-  await closed;
-  return got;
-}
+import { CONNECTED, converse, fakeBroker, makeCert, MESSAGE } from '../support/fake-broker.js';
 
 describe('proxy.start with TLS options, from the page', () => {
   let dir = '';
