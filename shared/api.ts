@@ -1,7 +1,10 @@
 // The one contract between the UI and the core (DESIGN.md principle 4). Every host (Electron IPC, the web
 // host's WebSocket, the CLI) carries these commands and events and nothing else. Add commands here first;
 // the core implements each once.
+import type { BrokerDiff } from './correlate/broker-diff.js';
 import { MAX_EXPORT_FRAMES } from './diagram/model.js';
+import { parseTarget } from './replay-target.js';
+import { isSecretHeader, MASK } from './stomp/secrets.js';
 import type { Direction, Severity, StompVersion } from './stomp/types.js';
 
 export interface SessionSummaryDto {
@@ -132,6 +135,103 @@ export interface ProxyDto {
   connections: number;
 }
 
+export interface ReplayStartDto {
+  /** The recorded connection whose client side is replayed. */
+  connection: number;
+  /** HOST:PORT of the broker to replay against. Always given: a replay sends real frames, so there is no default. */
+  target: string;
+  targetTls?: boolean;
+  /** Accept any broker certificate (needs `targetTls`). */
+  insecure?: boolean;
+  /** PEM text of the CA certificate(s) to trust for `targetTls` (the content of a picked file, as in proxy.start). */
+  ca?: string;
+  /** Recorded pauses are divided by this (default 1). */
+  speed?: number;
+  /** No pauses at all (waits for answers are kept); excludes `speed`. */
+  asFastAsPossible?: boolean;
+  login?: string;
+  /** Required when the recorded passcode is masked: a masked value is never sent. */
+  passcode?: string;
+  /** Exact destination names to rewrite on client frames, as [from, to] pairs. */
+  mapDestination?: Array<[string, string]>;
+  /** Last client frame to replay, by its seq in the recorded connection. */
+  until?: number;
+  /** Longest wait for one answer, and for the connection (default 10 s). */
+  timeoutMs?: number;
+  name?: string;
+  /**
+   * The user confirmed replaying against the broker the connection was recorded with (see
+   * shared/replay-target.ts): without it the core refuses such a target with `conflict`.
+   */
+  confirmOriginalBroker?: boolean;
+}
+
+export interface ReplayFindingDto {
+  code: string;
+  severity: Severity;
+  message: string;
+  /** The recorded frame concerned, by its seq in the original connection. */
+  seq: number | null;
+}
+
+export interface ReplayDiffDto extends BrokerDiff {
+  a: { session: number; connection: number; version: StompVersion | null };
+  b: { session: number; connection: number; version: StompVersion | null };
+  /** No difference beyond the ignored headers. */
+  same: boolean;
+}
+
+/** A frame as edited in the UI: plain (unescaped) headers, escaped by the core for the version the broker negotiates. */
+export interface EditedFrameDto {
+  command: string;
+  headers: Array<[string, string]>;
+  bodyBase64: string;
+}
+
+/** What the resend editor starts from: a recorded client frame and the CONNECT of its connection, credentials masked. */
+export interface ResendDraftDto {
+  id: number;
+  session: number;
+  connection: number;
+  /** The broker the connection was recorded with (for the confirmation before sending there). */
+  broker: string;
+  version: StompVersion | null;
+  frame: EditedFrameDto;
+  /** The connection's CONNECT or STOMP frame; null when none was recorded (e.g. a capture started mid-connection). */
+  connect: EditedFrameDto | null;
+}
+
+export interface ResendArgsDto {
+  /** The recorded client frame this resend is an edit of (kept in the new session's meta as `resendOf`). */
+  id: number;
+  target: string;
+  targetTls?: boolean;
+  insecure?: boolean;
+  ca?: string;
+  /** Sent first, and CONNECTED awaited; null sends `frame` alone (e.g. when it is itself a CONNECT). */
+  connect: EditedFrameDto | null;
+  frame: EditedFrameDto;
+  /** Longest wait for CONNECTED and for a RECEIPT (default 10 s). */
+  timeoutMs?: number;
+  name?: string;
+  confirmOriginalBroker?: boolean;
+}
+
+export interface ResendResultDto {
+  session: number;
+  connection: number | null;
+  version: StompVersion | null;
+  /** What the broker answered, in order. */
+  received: Array<{ seq: number; command: string; info: string }>;
+  findings: ReplayFindingDto[];
+}
+
+/** Largest body a resend carries (base64 characters): inside one WebSocket message of the web host (1 MiB). */
+export const MAX_RESEND_BODY_BASE64 = 700_000;
+
+/** Most destination mappings one replay takes (each is typed by a person). */
+export const MAX_DESTINATION_MAPPINGS = 100;
+
 export interface Commands {
   'sessions.list': { args: Record<string, never>; result: SessionSummaryDto[] };
   'sessions.rename': { args: { session: number; name: string }; result: SessionSummaryDto };
@@ -175,6 +275,22 @@ export interface Commands {
    * the desktop app.
    */
   'session.export': { args: { session: number; filter: string; revealSecrets?: boolean }; result: { ticket: string; filename: string } };
+  /**
+   * Replays the client side of a recorded connection against `target`, recorded as a new session of kind 'replay'
+   * (as `stompscope replay`). Mistakes that need no network (unknown connection, masked passcode without one,
+   * the original broker without confirmation) are refused at once; otherwise it answers with a job id, and
+   * `replay.progress` and `replay.done` follow.
+   */
+  'replay.start': { args: ReplayStartDto; result: { job: number } };
+  /** What the broker sent on two connections, compared by correlation (as `stompscope diff`). */
+  'replay.diff': { args: { a: number; b: number; includeVolatile?: boolean }; result: ReplayDiffDto };
+  /** The editor's starting point for "Edit and resend…" of a client frame. */
+  'frame.resendDraft': { args: { id: number }; result: ResendDraftDto };
+  /**
+   * Sends an edited frame on a NEW connection to `target`, after the (edited) CONNECT, waits for the answers, and
+   * records the exchange as a session of kind 'replay' with meta `resendOf`. Answers when the exchange is over.
+   */
+  'frame.resend': { args: ResendArgsDto; result: ResendResultDto };
 }
 
 export interface Events {
@@ -184,6 +300,16 @@ export interface Events {
   'sessions.changed': Record<string, never>;
   'import.progress': { job: number; name: string; done: number; total: number };
   'import.done': { job: number; name: string; session: number | null; frames: number; complete: boolean; error: string | null };
+  /** Client frames of the original connection handled so far (sent or skipped), of `total`. */
+  'replay.progress': { job: number; original: number; session: number | null; sent: number; total: number };
+  /**
+   * A replay ended: its session and connection (null when it could not start: `error` says why), frames sent and
+   * received, and findings (timeouts, broker ERRORs, ACKs that could not be re-pointed).
+   */
+  'replay.done': {
+    job: number; original: number; session: number | null; connection: number | null; sent: number; received: number;
+    findings: ReplayFindingDto[]; error: string | null;
+  };
   /** A host-level request to the UI (a native menu item, a dropped file). */
   'ui.action': { action: 'start-proxy' | 'export' | 'open-capture' };
 }
@@ -197,10 +323,13 @@ export type EventListener = <E extends EventName>(event: E, data: Events[E]) => 
 export const COMMAND_NAMES: readonly CommandName[] = [
   'sessions.list', 'sessions.rename', 'sessions.delete', 'connections.list', 'frames.page', 'frames.query', 'frames.window',
   'frames.indexOf', 'frames.close', 'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'diagram.export', 'filter.check',
-  'proxy.start', 'proxy.stop', 'proxy.list', 'import.start', 'session.export',
+  'proxy.start', 'proxy.stop', 'proxy.list', 'import.start', 'session.export', 'replay.start', 'replay.diff',
+  'frame.resendDraft', 'frame.resend',
 ];
 
-export const EVENT_NAMES: readonly EventName[] = ['frames.appended', 'sessions.changed', 'import.progress', 'import.done', 'ui.action'];
+export const EVENT_NAMES: readonly EventName[] = [
+  'frames.appended', 'sessions.changed', 'import.progress', 'import.done', 'replay.progress', 'replay.done', 'ui.action',
+];
 
 export function isCommandName(x: unknown): x is CommandName {
   return typeof x === 'string' && (COMMAND_NAMES as readonly string[]).includes(x);
@@ -255,6 +384,21 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
   const bool = (name: string) => {
     const v = a[name];
     if (v !== undefined && typeof v !== 'boolean') throw new ApiError('bad-request', `${cmd}: '${name}' must be true or false`);
+  };
+  const pem = (name: string, kind: PemKind, what: string) => {
+    str(name, MAX_PEM_LENGTH, true);
+    const problem = a[name] === undefined ? null : pemProblem(a[name] as string, kind);
+    if (problem) throw new ApiError('bad-request', `${cmd}: the ${what} ${problem}`);
+  };
+  /** An explicit broker to send to, and its TLS options (replay.start, frame.resend; the CLI's --target rules). */
+  const targetArgs = () => {
+    str('target', 300);
+    const target = parseTarget(a.target as string);
+    if (typeof target === 'string') throw new ApiError('bad-request', `${cmd}: target: ${target}`);
+    for (const b of ['targetTls', 'insecure', 'confirmOriginalBroker']) bool(b);
+    pem('ca', 'certificate', 'CA file');
+    if ((a.ca !== undefined || a.insecure) && !a.targetTls) throw new ApiError('bad-request', `${cmd}: a CA or "accept any certificate" needs TLS to the target`);
+    if (a.ca !== undefined && a.insecure) throw new ApiError('bad-request', `${cmd}: a CA and "accept any certificate" exclude each other`);
   };
   switch (cmd) {
     case 'sessions.list':
@@ -327,17 +471,83 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
       str('name', 200, true);
       bool('upstreamTls');
       bool('insecure');
-      const pem = (name: string, kind: PemKind, what: string) => {
-        str(name, MAX_PEM_LENGTH, true);
-        const problem = a[name] === undefined ? null : pemProblem(a[name] as string, kind);
-        if (problem) throw new ApiError('bad-request', `${cmd}: the ${what} ${problem}`);
-      };
       pem('ca', 'certificate', 'CA file');
       pem('tlsCert', 'certificate', 'certificate file');
       pem('tlsKey', 'key', 'key file');
       // The same rules as the CLI's --ca / --insecure / --tls-cert / --tls-key.
       if ((a.ca !== undefined || a.insecure) && !a.upstreamTls) throw new ApiError('bad-request', `${cmd}: a CA or "accept any certificate" needs TLS to the broker`);
       if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new ApiError('bad-request', `${cmd}: the certificate and the key for clients go together`);
+      break;
+    }
+    case 'replay.start': {
+      int('connection', 1);
+      targetArgs();
+      bool('asFastAsPossible');
+      // The same rules as the CLI's --speed / --as-fast-as-possible.
+      if (a.speed !== undefined) {
+        if (typeof a.speed !== 'number' || !Number.isFinite(a.speed) || a.speed <= 0 || a.speed > 1000) {
+          throw new ApiError('bad-request', `${cmd}: 'speed' must be a number above 0 and at most 1000`);
+        }
+        if (a.asFastAsPossible) throw new ApiError('bad-request', `${cmd}: 'speed' and 'asFastAsPossible' exclude each other`);
+      }
+      // CONNECT headers are never escaped (STOMP 1.2 §Value Encoding): a line break or NUL cannot be carried.
+      for (const name of ['login', 'passcode']) {
+        str(name, 1000, true);
+        if (typeof a[name] === 'string' && /[\r\n\0]/.test(a[name] as string)) throw new ApiError('bad-request', `${cmd}: '${name}' cannot contain a line break or NUL`);
+      }
+      const map = a.mapDestination;
+      if (map !== undefined) {
+        if (!Array.isArray(map) || map.length > MAX_DESTINATION_MAPPINGS) {
+          throw new ApiError('bad-request', `${cmd}: 'mapDestination' must be a list of at most ${MAX_DESTINATION_MAPPINGS} [from, to] pairs`);
+        }
+        const seen = new Set<string>();
+        for (const p of map as unknown[]) {
+          if (!Array.isArray(p) || p.length !== 2 || p.some((x) => typeof x !== 'string' || !x || x.length > 1000 || /[\r\n\0]/.test(x))) {
+            throw new ApiError('bad-request', `${cmd}: each destination mapping is [from, to], two non-empty names without line breaks`);
+          }
+          if (seen.has(p[0] as string)) throw new ApiError('bad-request', `${cmd}: '${p[0] as string}' is mapped twice`);
+          seen.add(p[0] as string);
+        }
+      }
+      int('until', 1, Number.MAX_SAFE_INTEGER, true);
+      int('timeoutMs', 100, 600_000, true);
+      str('name', 200, true);
+      break;
+    }
+    case 'replay.diff':
+      int('a', 1);
+      int('b', 1);
+      bool('includeVolatile');
+      break;
+    case 'frame.resendDraft':
+      int('id', 1);
+      break;
+    case 'frame.resend': {
+      int('id', 1);
+      targetArgs();
+      const edited = (v: unknown, what: string, connect: boolean) => {
+        const f = v as Partial<EditedFrameDto> | null;
+        if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ApiError('bad-request', `${cmd}: '${what}' must be a frame`);
+        if (typeof f.command !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(f.command)) {
+          throw new ApiError('bad-request', `${cmd}: the ${what} command must be a word of letters (e.g. SEND)`);
+        }
+        if (connect && f.command !== 'CONNECT' && f.command !== 'STOMP') throw new ApiError('bad-request', `${cmd}: the connect frame must be CONNECT or STOMP`);
+        if (!Array.isArray(f.headers) || f.headers.length > 500) throw new ApiError('bad-request', `${cmd}: the ${what} headers must be a list of at most 500`);
+        for (const h of f.headers as unknown[]) {
+          if (!Array.isArray(h) || h.length !== 2 || typeof h[0] !== 'string' || typeof h[1] !== 'string' || !h[0] || h[0].length > 1000 || h[1].length > 65_536) {
+            throw new ApiError('bad-request', `${cmd}: each ${what} header is [name, value] with a non-empty name`);
+          }
+          // A masked credential is a placeholder of the UI, never a value to send (issue 5: credentials).
+          if (isSecretHeader(h[0]) && h[1] === MASK) throw new ApiError('bad-request', `${cmd}: re-enter the ${what} header '${h[0]}': it is masked, and a masked value is never sent`);
+        }
+        if (typeof f.bodyBase64 !== 'string' || f.bodyBase64.length > MAX_RESEND_BODY_BASE64 || f.bodyBase64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(f.bodyBase64)) {
+          throw new ApiError('bad-request', `${cmd}: the ${what} body must be base64 of at most ${MAX_RESEND_BODY_BASE64} characters`);
+        }
+      };
+      if (a.connect !== null) edited(a.connect, 'connect', true);
+      edited(a.frame, 'frame', false);
+      int('timeoutMs', 100, 600_000, true);
+      str('name', 200, true);
       break;
     }
   }

@@ -12,6 +12,9 @@ import { LiveWatcher } from './live/watcher.js';
 import { ProxyManager } from './live/proxies.js';
 import { ImportManager } from './live/imports.js';
 import { ExportManager } from './live/exports.js';
+import { ReplayManager } from './live/replays.js';
+import { ResendManager } from './live/resends.js';
+import { diffConnections } from './replay/diff.js';
 import { conditionOf, FrameQueries, FrameRows, fromClause } from './query/frames-query.js';
 import { registerQueryFunctions } from './query/functions.js';
 import type Database from 'better-sqlite3';
@@ -35,6 +38,8 @@ export class Core {
   private readonly watcher: LiveWatcher;
   private readonly imports: ImportManager;
   private readonly exports: ExportManager;
+  private readonly replays: ReplayManager | null;
+  private readonly resends: ResendManager | null;
 
   constructor(readonly db: Db) {
     this.reader = new StoreReader(db);
@@ -50,6 +55,8 @@ export class Core {
       () => this.proxies?.list().map((p) => p.session) ?? []);
     this.imports = new ImportManager(db.name, (event, data) => this.emit(event, data), () => this.emit('sessions.changed', {}));
     this.exports = new ExportManager(db.name);
+    this.replays = db.name && db.name !== ':memory:' ? new ReplayManager(db.name, (event, data) => this.emit(event, data)) : null;
+    this.resends = db.name && db.name !== ':memory:' ? new ResendManager(db, this.reader, db.name, () => this.emit('sessions.changed', {})) : null;
     const s = {
       frame: db.prepare(`SELECT * FROM frames WHERE id = ?`),
       issues: db.prepare(`SELECT code, severity, message FROM issues WHERE frame_id = ? ORDER BY id`),
@@ -184,7 +191,29 @@ export class Core {
         needSession(session);
         return this.exports.ticket(session, filter, !!revealSecrets);
       },
+      'frame.resendDraft': ({ id }) => this.needResends().draft(id),
+      'frame.resend': (o) => this.needResends().resend(o),
+      'replay.start': (o) => {
+        if (!this.replays) throw new ApiError('bad-request', 'this core has no database file to record into');
+        return this.replays.start(o);
+      },
+      'replay.diff': ({ a, b, includeVolatile }) => {
+        const ca = r.connection(a);
+        const cb = r.connection(b);
+        if (!ca) throw new ApiError('not-found', `no connection ${a}`);
+        if (!cb) throw new ApiError('not-found', `no connection ${b}`);
+        const d = diffConnections(r, ca, cb, { includeVolatile: !!includeVolatile });
+        return {
+          a: { session: ca.sessionId, connection: ca.id, version: ca.version }, b: { session: cb.sessionId, connection: cb.id, version: cb.version },
+          same: d.differences.length === 0, ...d,
+        };
+      },
     };
+  }
+
+  private needResends(): ResendManager {
+    if (!this.resends) throw new ApiError('bad-request', 'this core has no database file to record into');
+    return this.resends;
   }
 
   private needProxies(): ProxyManager {
@@ -238,6 +267,7 @@ export class Core {
     this.watcher.stop();
     await this.proxies?.stopAll();
     await this.imports.settle();
+    await this.replays?.settle();
     this.bodyReader.close();
     this.reader.close();
   }

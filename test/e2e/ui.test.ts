@@ -208,4 +208,54 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await expect.poll(() => page.getByTestId('proxy-address').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('replays the recorded connection from the UI (confirming its own broker), opens the replay diff, and resends an edited SEND', async () => {
+    const target = `${rabbit!.host}:${rabbit!.stompPort}`;
+    // Session 1 is the stomp.py session of the first test, recorded through the proxy to this broker.
+    await page.locator('[data-testid=session-1] button.open').click();
+    await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
+    await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('SEND');
+
+    await page.getByTestId('replay-connection').click();
+    await expect.poll(() => page.getByTestId('replay-target').inputValue()).toBe('');
+    await page.getByTestId('replay-target').fill(target);
+    await page.getByTestId('replay-fast').check();
+    await page.getByTestId('replay-start').click();
+    // The proxy recorded this very broker: the dialog asks first.
+    await expect.poll(() => page.getByTestId('replay-confirm').isVisible()).toBe(true);
+    await shot('12-replay-confirm');
+    await page.getByTestId('replay-confirm-yes').click();
+    await expect.poll(() => page.getByTestId('replay-result').getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    expect(await page.getByTestId('replay-result').textContent()).toContain('No findings.');
+    await page.getByTestId('replay-open-diff').click();
+    await expect.poll(() => page.getByTestId('replay-diff-summary').textContent()).toMatch(/0 missing, 0 extra, 0 changed — the same$/);
+    expect(await page.getByTestId('replay-diff-ignored').textContent()).toContain('message-id');
+    await shot('13-replay-diff');
+    await page.getByTestId('replay-open-session').click();
+    await expect.poll(() => page.getByTestId('replay-dialog').count()).toBe(0);
+    await expect.poll(async () => (await page.locator('[data-testid=frame-row] .cmd').allTextContents()).includes('SEND')).toBe(true);
+
+    // Edit and resend a SEND of the replay session on a new connection: the masked passcode is typed again.
+    await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
+    await page.getByTestId('resend-frame').click();
+    await page.getByTestId('resend-target').fill(target);
+    await expect.poll(() => page.getByTestId('resend-problem').textContent()).toMatch(/re-enter login, passcode/);
+    const names = await page.getByTestId('resend-connect-name').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
+    await page.getByTestId('resend-connect-value').nth(names.indexOf('login')).fill('guest');
+    await page.getByTestId('resend-connect-value').nth(names.indexOf('passcode')).fill('guest');
+    await page.getByTestId('resend-body').fill('edited in the browser');
+    // The recorded SEND has content-length: it follows the new body (a stale one would make the broker read on).
+    const headerNames = await page.getByTestId('resend-header-name').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
+    expect(await page.getByTestId('resend-header-value').nth(headerNames.indexOf('content-length')).inputValue()).toBe('21');
+    await page.getByTestId('resend-send').click();
+    await page.getByTestId('resend-confirm-yes').click();
+    // The recorded SEND asks for a receipt: the broker's RECEIPT says it took the edited frame.
+    await expect.poll(() => page.getByTestId('resend-received').textContent(), { timeout: 30_000 }).toMatch(/CONNECTED[\s\S]*RECEIPT receipt-id r-text-0/);
+    expect(await page.getByTestId('resend-findings').count()).toBe(0);
+    await shot('14-resend');
+    await page.getByTestId('resend-open-session').click();
+    await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
+    await expect.poll(() => page.getByTestId('detail-body').textContent()).toContain('edited in the browser');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

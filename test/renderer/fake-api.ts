@@ -1,17 +1,25 @@
 // A fake transport for component tests: the component is under test, not the core, so commands are answered
 // from a table of handlers and every call is recorded for the test to read.
-import { ApiClient, type ApiTransport, type CommandArgs, type CommandName, type CommandResult, type FrameRowDto } from '../../shared/api.js';
+import {
+  ApiClient, type ApiTransport, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events, type FrameRowDto,
+} from '../../shared/api.js';
 
 export type Handlers = { [C in CommandName]?: (args: CommandArgs<C>) => CommandResult<C> };
 
 export interface FakeApi {
   api: ApiClient;
   calls: Array<{ cmd: CommandName; args: unknown }>;
+  /** Sends an event from the fake core, as a host would. */
+  emit<E extends EventName>(event: E, data: Events[E]): void;
 }
 
 export function fakeApi(handlers: Handlers): FakeApi {
   const calls: FakeApi['calls'] = [];
+  let listener: ((event: string, data: unknown) => void) | null = null;
   const transport: ApiTransport = {
+    listen(fn) {
+      listener = fn;
+    },
     async invoke<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandResult<C>> {
       calls.push({ cmd, args });
       const h = handlers[cmd] as ((a: CommandArgs<C>) => CommandResult<C>) | undefined;
@@ -19,7 +27,7 @@ export function fakeApi(handlers: Handlers): FakeApi {
       return h(args);
     },
   };
-  return { api: new ApiClient(transport), calls };
+  return { api: new ApiClient(transport), calls, emit: (event, data) => listener?.(event, data) };
 }
 
 /** Row `i` (0-based) of a synthetic session: alternating SEND from the client and RECEIPT from the broker. */

@@ -36,6 +36,11 @@ export interface ReplayOptions {
   /** Longest wait for one answer, and for the connection (ms). */
   timeoutMs: number;
   name?: string;
+  /**
+   * Told when the replay session exists (done 0) and after each client frame of the plan is handled (sent or
+   * skipped), for a host's progress bar. The CLI passes none.
+   */
+  onProgress?: (p: { session: number; done: number; total: number }) => void;
 }
 
 export interface ReplayFinding {
@@ -59,7 +64,7 @@ export interface ReplayResult {
 /** Could not start: an unknown connection, a refused credential, an unreachable target. Nothing was recorded. */
 export class ReplayError extends Error {}
 
-function finding(code: IssueCode, message: string, seq: number | null): ReplayFinding {
+export function finding(code: IssueCode, message: string, seq: number | null): ReplayFinding {
   return { code, severity: issueInfo(code)!.severity, message, seq };
 }
 
@@ -75,7 +80,8 @@ export function prepareReplay(reader: StoreReader, opts: Pick<ReplayOptions, 'co
   return { plan, connect };
 }
 
-function connectSocket(opts: ReplayOptions): Promise<net.Socket> {
+/** Connects to the target (TLS when asked), paused, within `timeoutMs`; a ReplayError when it cannot. Also used by resend.ts. */
+export function connectSocket(opts: Pick<ReplayOptions, 'target' | 'tls' | 'timeoutMs'>): Promise<net.Socket> {
   const { host, port } = opts.target;
   return new Promise((resolve, reject) => {
     const sock: net.Socket = opts.tls
@@ -115,6 +121,7 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
       sock.destroy();
       throw new ReplayError(`cannot record the replay: ${e.message}`);
     });
+    opts.onProgress?.({ session: recorder.sessionId, done: 0, total: plan.steps.length });
     const run = new ReplayRun(opts, plan, connect, reader, sock, recorder);
     const r = await run.run();
     const summary = await recorder.end('complete');
@@ -323,6 +330,8 @@ class ReplayRun {
     }
     const speed = this.opts.speed;
     let cut = false;
+    let done = 0;
+    const progress = () => this.opts.onProgress?.({ session: this.recorder.sessionId, done: ++done, total: this.plan.steps.length });
     for (const step of this.plan.steps) {
       const f = step.frame;
       if (!this.closed) {
@@ -340,15 +349,20 @@ class ReplayRun {
         break;
       }
       const bytes = this.bytesFor(step);
-      if (bytes === 'skip') continue;
+      if (bytes === 'skip') {
+        progress();
+        continue;
+      }
       if (bytes === null) {
         this.findings.push(finding('replay-frame-unavailable', `bytes of ${f.command} (seq ${f.seq}) are not in the store; not sent`, f.seq));
+        progress();
         continue;
       }
       this.write(bytes);
       this.lastFrameSentAt = this.lastSentAt;
       this.sent++;
       this.lastSeq = f.seq;
+      progress();
     }
     // What the original received after its last frame (the DISCONNECT's RECEIPT, late MESSAGEs).
     if (!cut) this.timedOut(await this.waitFor(this.plan.finalWait), this.lastSeq, 'after the last frame', true);

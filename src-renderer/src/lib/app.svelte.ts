@@ -3,6 +3,8 @@ import { DetailState } from './detail.svelte.js';
 import { DiagramState } from './diagram.svelte.js';
 import { FramesState } from './frames.svelte.js';
 import { ImportsState } from './imports.svelte.js';
+import { ReplayState } from './replay.svelte.js';
+import { ResendState } from './resend.svelte.js';
 import { SessionsState } from './sessions.svelte.js';
 
 export type View = 'list' | 'diagram' | 'diff';
@@ -14,6 +16,8 @@ export class AppState {
   readonly detail: DetailState;
   readonly diagram: DiagramState;
   readonly imports: ImportsState;
+  readonly replay: ReplayState;
+  readonly resend: ResendState;
   view = $state<View>('list');
   showProxyForm = $state(false);
 
@@ -22,6 +26,8 @@ export class AppState {
     this.frames = new FramesState(api);
     this.detail = new DetailState(api);
     this.diagram = new DiagramState(api, this.frames);
+    this.replay = new ReplayState(api);
+    this.resend = new ResendState(api);
     this.imports = new ImportsState(api, (session) => {
       void this.sessions.refresh().then(() => this.openSession(session));
     });
@@ -70,6 +76,14 @@ export class AppState {
     await this.frames.open(session, '');
     this.detail.detail = null;
     if (this.view === 'diagram') await this.diagram.refresh();
+  }
+
+  /** From the replay or resend dialog: close it and show the new session. */
+  async openReplaySession(session: number): Promise<void> {
+    this.replay.close();
+    this.resend.close();
+    await this.sessions.refresh();
+    await this.openSession(session);
   }
 
   async selectFrame(index: number): Promise<void> {

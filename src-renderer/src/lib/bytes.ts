@@ -57,3 +57,26 @@ export function hexDump(bytes: Uint8Array, max = 64 * 1024): string {
   if (bytes.length > n) lines.push(`… ${bytes.length - n} more bytes`);
   return lines.join('\n');
 }
+
+export function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  // In slices: String.fromCharCode with a whole large body as arguments overflows the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** Editable hex: byte pairs separated by spaces, 16 a line (no offsets, unlike hexDump, so it parses back). */
+export function toHex(bytes: Uint8Array): string {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) lines.push([...bytes.subarray(i, i + 16)].map((b) => b.toString(16).padStart(2, '0')).join(' '));
+  return lines.join('\n');
+}
+
+/** Hex digits (whitespace anywhere ignored) as bytes; null when a character is not hex or a digit is left over. */
+export function parseHex(text: string): Uint8Array | null {
+  const t = text.replace(/\s+/g, '');
+  if (t.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(t)) return null;
+  const out = new Uint8Array(t.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}

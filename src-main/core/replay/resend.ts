@@ -1,0 +1,265 @@
+// Edit and resend (issue 5): one edited client frame sent on a NEW connection to a chosen broker, after an
+// (edited) CONNECT, and recorded as a session of kind 'replay' (meta `resendOf`) through the same Recorder as the
+// proxy and the replay, so the UI shows it like any other session. Injection into a live proxied connection
+// is a different feature and is not done here.
+//
+// The exchange: CONNECT → wait for CONNECTED; the frame → wait for its RECEIPT when it asks for one, else a
+// short quiet period for answers (a SUBSCRIBE's MESSAGEs, an ERROR); then DISCONNECT with a receipt (STOMP 1.2
+// §DISCONNECT: a graceful close) unless the frame was itself a DISCONNECT. Every wait is bounded.
+import type net from 'node:net';
+import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { buildFrame } from '../../../shared/stomp/encoder.js';
+import { StompDecoder } from '../../../shared/stomp/decoder.js';
+import { VersionTracker } from '../../../shared/stomp/version.js';
+import type { StompVersion } from '../../../shared/stomp/types.js';
+import { formatAddress } from '../proxy/proxy.js';
+import { nowMicros, Recorder } from '../record/recorder.js';
+import { openDb } from '../store/db.js';
+import { StoreReader } from '../store/reader.js';
+import { connectSocket, finding, ReplayError, type ReplayFinding } from './replay.js';
+
+export interface ComposedFrame {
+  command: string;
+  /** Plain (unescaped) values. */
+  headers: Header[];
+  body: Uint8Array;
+}
+
+export interface ResendOptions {
+  dbPath: string;
+  /** The recorded frame this is an edit of, its session and connection (kept in the session's meta). */
+  original: { id: number; session: number; connection: number; version: StompVersion | null };
+  target: { host: string; port: number };
+  tls?: { ca?: Buffer; insecure?: boolean } | null;
+  connect: ComposedFrame | null;
+  frame: ComposedFrame;
+  timeoutMs: number;
+  /** Quiet period after the frame when no RECEIPT is asked for: answers that come in it are recorded. */
+  settleMs?: number;
+  name?: string;
+}
+
+export interface ResendResult {
+  session: number;
+  connection: number | null;
+  version: StompVersion | null;
+  received: Array<{ seq: number; command: string; info: string }>;
+  findings: ReplayFinding[];
+}
+
+/** Our own DISCONNECT's receipt id: it names the tool, so it is recognisable in the recording. */
+const DISCONNECT_RECEIPT = 'stompscope-resend-disconnect';
+
+/** Builds a composed frame's bytes, or throws ReplayError naming the header that cannot be on the wire in `version`. */
+function bytesOf(f: ComposedFrame, version: StompVersion | null): Uint8Array {
+  try {
+    // content-length only as the user wrote it (or when a NUL in the body needs it): ActiveMQ and Artemis turn
+    // a SEND with content-length into a BytesMessage, so adding one would change what is being reproduced.
+    return buildFrame(version, f.command, f.headers, f.body);
+  } catch (e) {
+    throw new ReplayError((e as Error).message);
+  }
+}
+
+export async function resendFrame(opts: ResendOptions): Promise<ResendResult> {
+  // Encoding problems of the CONNECT are found before connecting (CONNECT is never escaped, so the version does
+  // not matter); the frame's are checked for the recorded version now, and again for the negotiated one later.
+  if (opts.connect) bytesOf(opts.connect, null);
+  bytesOf(opts.frame, opts.original.version);
+  const sock = await connectSocket(opts);
+  const targetText = formatAddress(opts.target.host, opts.target.port);
+  const recorder = await Recorder.start({
+    dbPath: opts.dbPath, kind: 'replay',
+    name: opts.name ?? `resend of ${opts.frame.command} (frame ${opts.original.id}) to ${targetText}`,
+    meta: {
+      resendOf: opts.original.id, replayOf: { session: opts.original.session, connection: opts.original.connection },
+      target: targetText, targetTls: !!opts.tls,
+    },
+  }).catch((e: Error) => {
+    sock.destroy();
+    throw new ReplayError(`cannot record the resend: ${e.message}`);
+  });
+  const ex = new Exchange(opts, sock, recorder);
+  const r = await ex.run();
+  const summary = await recorder.end('complete');
+  const reader = new StoreReader(openDb(opts.dbPath, { readonly: true }));
+  try {
+    return { session: summary.session, connection: reader.connections(summary.session)[0]?.id ?? null, ...r };
+  } finally {
+    reader.close();
+  }
+}
+
+class Exchange {
+  private readonly decoder = new StompDecoder();
+  private readonly tracker = new VersionTracker();
+  private readonly findings: ReplayFinding[] = [];
+  private readonly received: ResendResult['received'] = [];
+  private readonly key: number;
+  private seq = 0;
+  private closed = false;
+  private closeReason: string | null = null;
+  private notify: (() => void) | null = null;
+  private heartBeatTimer: NodeJS.Timeout | null = null;
+  private lastSentAt = 0;
+
+  constructor(private readonly opts: ResendOptions, private readonly sock: net.Socket, private readonly recorder: Recorder) {
+    this.key = recorder.openConnection(formatAddress(sock.localAddress, sock.localPort), formatAddress(sock.remoteAddress, sock.remotePort), opts.tls ? 'tls' : 'tcp');
+    sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      this.closeReason ??= `broker ${e.code ?? e.message}`;
+    });
+    sock.on('close', (hadError) => {
+      this.closed = true;
+      this.closeReason ??= hadError ? 'broker reset' : 'broker closed';
+      this.stopHeartBeats();
+      this.notify?.();
+    });
+    sock.on('end', () => {
+      if (!sock.destroyed) sock.end();
+    });
+    sock.resume();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.recorder.data(this.key, 'broker', chunk);
+    this.decoder.push(chunk, nowMicros(), (ev) => {
+      if (ev.kind !== 'frame') return;
+      this.tracker.observe('broker', ev);
+      const headers = interpretHeaders(ev.command, ev.headers, this.tracker.version).headers;
+      const h = (n: string) => headerValue(headers, n);
+      let info = '';
+      if (ev.command === 'CONNECTED') {
+        info = `version ${h('version') ?? '1.0'}`;
+        this.startHeartBeats();
+      } else if (ev.command === 'RECEIPT') info = `receipt-id ${h('receipt-id') ?? '?'}`;
+      else if (ev.command === 'MESSAGE') info = `${h('destination') ?? ''} (${ev.body ? ev.body.length : 0} bytes)`;
+      else if (ev.command === 'ERROR') {
+        const body = ev.body ? Buffer.from(ev.body).toString('utf8').trim().replace(/\s+/g, ' ').slice(0, 200) : '';
+        info = [h('message'), body].filter(Boolean).join(': ');
+        this.findings.push(finding('replay-broker-error', `broker sent ERROR${info ? `: ${info}` : ''}`, null));
+      }
+      this.received.push({ seq: ++this.seq, command: ev.command, info });
+    });
+    this.notify?.();
+  }
+
+  private has(command: string, receipt?: string): boolean {
+    return this.received.some((f) => f.command === command && (receipt === undefined || f.info === `receipt-id ${receipt}`));
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.recorder.data(this.key, 'client', bytes);
+    this.sock.write(bytes);
+    this.lastSentAt = performance.now();
+    // Our frames take seq numbers too: answers are numbered in the order of the whole exchange.
+    this.seq++;
+  }
+
+  /** Waits until `done()`, the connection closes, or `ms`; true when done. */
+  private async waitUntil(done: () => boolean, ms: number): Promise<boolean> {
+    if (done() || this.closed) return done();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.notify = () => {
+        if (this.closed || done()) finish();
+      };
+    });
+    this.notify = null;
+    return done();
+  }
+
+  /** An EOL at least every negotiated interval (STOMP 1.2 §Heart-beating): a slow RECEIPT must not cost the connection. */
+  private startHeartBeats(): void {
+    const every = this.tracker.heartBeats()?.clientToBroker ?? 0;
+    if (!every || this.heartBeatTimer) return;
+    this.heartBeatTimer = setInterval(() => {
+      if (this.closed) return;
+      if (performance.now() - this.lastSentAt >= every * 0.75) {
+        const eol = new Uint8Array([10]);
+        this.recorder.data(this.key, 'client', eol);
+        this.sock.write(eol);
+        this.lastSentAt = performance.now();
+      }
+    }, Math.max(10, Math.floor(every / 4)));
+    this.heartBeatTimer.unref();
+  }
+
+  private stopHeartBeats(): void {
+    if (this.heartBeatTimer) clearInterval(this.heartBeatTimer);
+    this.heartBeatTimer = null;
+  }
+
+  private lost(what: string): void {
+    this.findings.push(finding('replay-connection-closed', `${this.closeReason ?? 'closed'} before ${what}`, null));
+  }
+
+  async run(): Promise<Omit<ResendResult, 'session' | 'connection'>> {
+    const { connect, frame, timeoutMs } = this.opts;
+    if (connect) {
+      this.tracker.observe('client', { command: connect.command, headers: connect.headers });
+      this.write(bytesOf(connect, null));
+      const ok = await this.waitUntil(() => this.has('CONNECTED') || this.has('ERROR'), timeoutMs);
+      if (!ok && !this.closed) this.findings.push(finding('replay-timeout', `no CONNECTED within ${timeoutMs} ms`, null));
+    }
+    if (this.closed) this.lost(`${frame.command} could be sent`);
+    else if (connect && !this.has('CONNECTED')) {
+      // Sending after a refused or unanswered CONNECT would only add a protocol error to the recording.
+      this.findings.push(finding('replay-frame-skipped', `${frame.command} not sent: the broker did not accept the CONNECT`, null));
+    } else {
+      const version = this.tracker.version ?? this.opts.original.version;
+      let bytes: Uint8Array | null = null;
+      try {
+        bytes = bytesOf(frame, frame.command === 'CONNECT' || frame.command === 'STOMP' ? null : version);
+      } catch (e) {
+        this.findings.push(finding('replay-frame-skipped', `${frame.command} not sent: ${(e as Error).message}`, null));
+      }
+      if (bytes) {
+        if (frame.command === 'CONNECT' || frame.command === 'STOMP') this.tracker.observe('client', { command: frame.command, headers: frame.headers });
+        this.write(bytes);
+        const receipt = headerValue(frame.headers, 'receipt');
+        if (receipt !== undefined) {
+          const ok = await this.waitUntil(() => this.has('RECEIPT', receipt) || this.has('ERROR'), timeoutMs);
+          if (!ok) {
+            if (this.closed) this.lost(`RECEIPT ${receipt} came`);
+            else this.findings.push(finding('replay-timeout', `no RECEIPT ${receipt} within ${timeoutMs} ms`, null));
+          }
+        } else {
+          await this.waitUntil(() => false, this.opts.settleMs ?? 500);
+          // A broker that drops the connection without an ERROR (a frame it could not parse, e.g. a content-length
+          // longer than the body) must not look like a quiet success.
+          if (this.closed && frame.command !== 'DISCONNECT' && !this.has('ERROR')) this.lost('the exchange ended');
+        }
+      }
+    }
+    if (!this.closed && frame.command !== 'DISCONNECT' && this.has('CONNECTED')) {
+      this.write(buildFrame(this.tracker.version, 'DISCONNECT', [['receipt', DISCONNECT_RECEIPT]]));
+      await this.waitUntil(() => this.has('RECEIPT', DISCONNECT_RECEIPT), Math.min(timeoutMs, 5000));
+    }
+    await this.close();
+    return { version: this.tracker.version, received: this.received, findings: this.findings };
+  }
+
+  private async close(): Promise<void> {
+    this.stopHeartBeats();
+    if (!this.closed) {
+      this.closeReason ??= 'resend finished';
+      this.sock.end();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.sock.destroy();
+          resolve();
+        }, Math.min(this.opts.timeoutMs, 5000));
+        this.sock.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    this.recorder.closeConnection(this.key, this.closeReason);
+  }
+}

@@ -1,0 +1,194 @@
+import type { ApiClient, ConnectionDto, Events, ReplayDiffDto, ReplayStartDto } from '../../../shared/api.js';
+import { isOriginalBroker, parseTarget } from '../../../shared/replay-target.js';
+
+export interface Mapping {
+  from: string;
+  to: string;
+}
+
+type Done = Events['replay.done'];
+
+/**
+ * The "Replay connection…" dialog: its options, the confirmation asked before replaying against the broker the
+ * connection was recorded with, the job's progress and findings, and the replay diff afterwards.
+ */
+export class ReplayState {
+  /** The connection being replayed; null while the dialog is closed. */
+  connection = $state.raw<ConnectionDto | null>(null);
+  /** Never pre-filled (issue 5, Safety): not even with the original broker, which is the one place it must not go by accident. */
+  target = $state('');
+  targetTls = $state(false);
+  insecure = $state(false);
+  ca = $state<string | undefined>();
+  asFastAsPossible = $state(false);
+  speed = $state(1);
+  login = $state('');
+  passcode = $state('');
+  mappings = $state<Mapping[]>([]);
+  until = $state('');
+  timeoutS = $state(10);
+  name = $state('');
+  /** The target is the original broker and the user has not confirmed yet: the dialog shows the question. */
+  confirming = $state(false);
+  busy = $state(false);
+  error = $state<string | null>(null);
+  job = $state<number | null>(null);
+  sent = $state(0);
+  total = $state(0);
+  result = $state.raw<Done | null>(null);
+  diff = $state.raw<ReplayDiffDto | null>(null);
+  /** Events of jobs whose id the answer to replay.start has not told yet (an event can overtake the answer). */
+  private readonly early = new Map<number, { progress?: Events['replay.progress']; done?: Done }>();
+
+  constructor(private readonly api: ApiClient) {
+    api.on('replay.progress', (e) => {
+      if (e.job === this.job) this.progress(e);
+      else if (this.busy) this.early.set(e.job, { ...this.early.get(e.job), progress: e });
+    });
+    api.on('replay.done', (e) => {
+      if (e.job === this.job) this.finish(e);
+      else if (this.busy) this.early.set(e.job, { ...this.early.get(e.job), done: e });
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.connection !== null;
+  }
+
+  /** Whether the target as typed names the broker the connection was recorded with. */
+  get targetIsOriginal(): boolean {
+    return this.connection !== null && isOriginalBroker(this.target, this.connection.broker);
+  }
+
+  /** Why the form cannot start yet, or null. */
+  get problem(): string | null {
+    const t = parseTarget(this.target);
+    if (typeof t === 'string') return t;
+    if (!this.asFastAsPossible && !(this.speed > 0)) return 'the speed must be above 0';
+    if (this.until.trim() && !/^\d+$/.test(this.until.trim())) return '"until" is a frame seq (a whole number)';
+    if (!(this.timeoutS > 0)) return 'the timeout must be above 0';
+    return null;
+  }
+
+  get running(): boolean {
+    return this.job !== null && this.result === null;
+  }
+
+  /** Opens the dialog for one connection of a session. */
+  async openFor(session: number, connection: number): Promise<void> {
+    try {
+      const c = (await this.api.invoke('connections.list', { session })).find((x) => x.connection === connection);
+      if (!c) throw new Error(`no connection ${connection} in session ${session}`);
+      this.reset();
+      this.connection = c;
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  close(): void {
+    this.connection = null;
+    this.reset();
+  }
+
+  private reset(): void {
+    // The target and the credentials are per replay: a second dialog starts empty again.
+    this.target = '';
+    this.passcode = '';
+    this.login = '';
+    this.confirming = false;
+    this.error = null;
+    this.job = null;
+    this.sent = 0;
+    this.total = 0;
+    this.result = null;
+    this.diff = null;
+    this.early.clear();
+  }
+
+  addMapping(): void {
+    this.mappings = [...this.mappings, { from: '', to: '' }];
+  }
+
+  removeMapping(i: number): void {
+    this.mappings = this.mappings.filter((_, k) => k !== i);
+  }
+
+  args(confirmed: boolean): ReplayStartDto {
+    const c = this.connection!;
+    const a: ReplayStartDto = { connection: c.connection, target: this.target.trim(), timeoutMs: Math.round(this.timeoutS * 1000) };
+    if (this.targetTls) {
+      a.targetTls = true;
+      // Options of a box that is unticked are not sent (the core refuses a CA without TLS, or with "any certificate").
+      if (this.insecure) a.insecure = true;
+      else if (this.ca !== undefined) a.ca = this.ca;
+    }
+    if (this.asFastAsPossible) a.asFastAsPossible = true;
+    else a.speed = this.speed;
+    if (this.login) a.login = this.login;
+    if (this.passcode) a.passcode = this.passcode;
+    const pairs = this.mappings.filter((m) => m.from.trim() && m.to.trim()).map((m) => [m.from.trim(), m.to.trim()] as [string, string]);
+    if (pairs.length) a.mapDestination = pairs;
+    if (this.until.trim()) a.until = Number(this.until.trim());
+    if (this.name.trim()) a.name = this.name.trim();
+    if (confirmed) a.confirmOriginalBroker = true;
+    return a;
+  }
+
+  /**
+   * Starts the replay. Against the original broker the first call only asks (`confirming`); the user's "Replay
+   * there" calls again with `confirmed`.
+   */
+  async start(confirmed = false): Promise<void> {
+    if (!this.connection || this.problem || this.running) return;
+    if (this.targetIsOriginal && !confirmed) {
+      this.confirming = true;
+      return;
+    }
+    this.confirming = false;
+    this.busy = true;
+    this.result = null;
+    this.diff = null;
+    this.sent = 0;
+    this.total = 0;
+    try {
+      const { job } = await this.api.invoke('replay.start', this.args(confirmed && this.targetIsOriginal));
+      this.job = job;
+      this.error = null;
+      const early = this.early.get(job);
+      this.early.clear();
+      if (early?.progress) this.progress(early.progress);
+      if (early?.done) this.finish(early.done);
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  cancelConfirm(): void {
+    this.confirming = false;
+  }
+
+  private progress(e: Events['replay.progress']): void {
+    this.sent = e.sent;
+    this.total = e.total;
+  }
+
+  private finish(e: Done): void {
+    this.result = e;
+    if (e.error === null) this.sent = this.total = Math.max(this.total, e.sent);
+  }
+
+  /** The replay diff: what the broker sent on the original connection against the replay's. */
+  async openDiff(includeVolatile = false): Promise<void> {
+    const r = this.result;
+    if (!r || r.connection === null) return;
+    try {
+      this.diff = await this.api.invoke('replay.diff', { a: r.original, b: r.connection, includeVolatile });
+      this.error = null;
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+}
