@@ -3,22 +3,21 @@
 //
 // Order and waits come from the plan (plan.ts); timing is the recorded pauses scaled by `speed`, or none.
 // Every wait is bounded by `timeoutMs`: a missing answer becomes a finding, never a hang.
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import { MessageOrdinals } from '../../../shared/correlate/ack.js';
 import { issueInfo, type IssueCode } from '../../../shared/issues.js';
 import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
-import { StompDecoder } from '../../../shared/stomp/decoder.js';
-import { VersionTracker } from '../../../shared/stomp/version.js';
-import type { Severity, StompVersion } from '../../../shared/stomp/types.js';
+import type { DecodedFrame, Severity, StompVersion } from '../../../shared/stomp/types.js';
 import { formatAddress } from '../proxy/proxy.js';
-import { nowMicros, Recorder } from '../record/recorder.js';
+import type { Recorder } from '../record/recorder.js';
 import { openDb } from '../store/db.js';
 import { StoreReader } from '../store/reader.js';
 import { connectHeaders, frameBytes, mapDestination, remapAck, ReplayRefused } from './frames.js';
+import { connectSocket, finishRecording, RecordedClient, startRecording } from './client.js';
 import { describeCondition, loadFrames, planReplay, type Condition, type Plan, type Step } from './plan.js';
 
 export { ReplayRefused } from './frames.js';
+export { connectSocket, ReplayError } from './client.js';
 
 export interface ReplayOptions {
   dbPath: string;
@@ -61,9 +60,6 @@ export interface ReplayResult {
   findings: ReplayFinding[];
 }
 
-/** Could not start: an unknown connection, a refused credential, an unreachable target. Nothing was recorded. */
-export class ReplayError extends Error {}
-
 export function finding(code: IssueCode, message: string, seq: number | null): ReplayFinding {
   return { code, severity: issueInfo(code)!.severity, message, seq };
 }
@@ -80,163 +76,71 @@ export function prepareReplay(reader: StoreReader, opts: Pick<ReplayOptions, 'co
   return { plan, connect };
 }
 
-/** Connects to the target (TLS when asked), paused, within `timeoutMs`; a ReplayError when it cannot. Also used by resend.ts. */
-export function connectSocket(opts: Pick<ReplayOptions, 'target' | 'tls' | 'timeoutMs'>): Promise<net.Socket> {
-  const { host, port } = opts.target;
-  return new Promise((resolve, reject) => {
-    const sock: net.Socket = opts.tls
-      ? tls.connect({ host, port, ca: opts.tls.ca, rejectUnauthorized: !opts.tls.insecure, servername: net.isIP(host) ? undefined : host })
-      : net.connect({ host, port });
-    const timer = setTimeout(() => sock.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
-    sock.once(opts.tls ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer);
-      sock.removeAllListeners('error');
-      sock.setNoDelay(true);
-      sock.pause();
-      resolve(sock);
-    });
-    sock.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new ReplayError(`cannot connect to ${formatAddress(host, port)}: ${e.code ?? e.message}`));
-    });
-  });
-}
-
 /** Runs a replay. Throws ReplayRefused / ReplayError when it cannot start; otherwise reports findings. */
 export async function replayConnection(opts: ReplayOptions): Promise<ReplayResult> {
   const reader = new StoreReader(openDb(opts.dbPath, { readonly: true }));
   try {
     const { plan, connect } = prepareReplay(reader, opts);
     const sock = await connectSocket(opts);
-    const recorder = await Recorder.start({
-      dbPath: opts.dbPath, kind: 'replay',
-      name: opts.name ?? `replay of connection ${plan.connection.id} to ${formatAddress(opts.target.host, opts.target.port)}`,
-      meta: {
+    const recorder = await startRecording(sock,
+      opts.name ?? `replay of connection ${plan.connection.id} to ${formatAddress(opts.target.host, opts.target.port)}`, {
         replayOf: { session: plan.connection.sessionId, connection: plan.connection.id },
         target: formatAddress(opts.target.host, opts.target.port), targetTls: !!opts.tls,
         speed: opts.speed, until: opts.until ?? null,
         mapDestination: Object.fromEntries(opts.mapDestination ?? []),
-      },
-    }).catch((e: Error) => {
-      sock.destroy();
-      throw new ReplayError(`cannot record the replay: ${e.message}`);
-    });
+      }, opts.dbPath);
     opts.onProgress?.({ session: recorder.sessionId, done: 0, total: plan.steps.length });
     const run = new ReplayRun(opts, plan, connect, reader, sock, recorder);
     const r = await run.run();
-    const summary = await recorder.end('complete');
-    const conns = new StoreReader(openDb(opts.dbPath, { readonly: true }));
-    let connection: number | null = null;
-    try {
-      connection = conns.connections(summary.session)[0]?.id ?? null;
-    } finally {
-      conns.close();
-    }
-    return { session: summary.session, connection, ...r };
+    return { ...(await finishRecording(recorder, opts.dbPath)), ...r };
   } finally {
     reader.close();
   }
 }
 
-class ReplayRun {
+class ReplayRun extends RecordedClient {
   private readonly findings: ReplayFinding[] = [];
-  private readonly decoder = new StompDecoder();
-  private readonly tracker = new VersionTracker();
   private ordinals = new MessageOrdinals(null);
   private readonly receipts = new Map<string, number>();
   private connected = false;
-  private closed = false;
-  private closeReason: string | null = null;
   private sent = 0;
   private received = 0;
-  /** performance.now() of the last bytes written (heart-beats included), of the last frame, of the last frame received. */
-  private lastSentAt = 0;
+  /** performance.now() of the last frame sent, and of the last frame received. */
   private lastFrameSentAt = 0;
   private lastReceivedAt = 0;
   private lastSeq: number | null = null;
-  /** Wakes whoever waits for an answer or for the connection to close. */
-  private notify: (() => void) | null = null;
-  private heartBeatTimer: NodeJS.Timeout | null = null;
-  private readonly key: number;
   private readonly given = new Set<string>();
 
   constructor(
     private readonly opts: ReplayOptions, private readonly plan: Plan, private readonly connect: Header[] | null,
-    private readonly reader: StoreReader, private readonly sock: net.Socket, private readonly recorder: Recorder,
+    private readonly reader: StoreReader, sock: net.Socket, recorder: Recorder,
   ) {
-    this.key = recorder.openConnection(formatAddress(sock.localAddress, sock.localPort), formatAddress(sock.remoteAddress, sock.remotePort),
-      opts.tls ? 'tls' : 'tcp');
-    sock.on('data', (chunk: Buffer) => this.onData(chunk));
-    sock.on('error', (e: NodeJS.ErrnoException) => {
-      this.closeReason ??= `broker ${e.code ?? e.message}`;
-    });
-    sock.on('close', (hadError) => {
-      this.closed = true;
-      this.closeReason ??= hadError ? 'broker reset' : 'broker closed';
-      this.stopHeartBeats();
-      this.notify?.();
-    });
-    sock.on('end', () => {
-      // The broker finished sending; finish our side too (no half-open lingering).
-      if (!sock.destroyed) sock.end();
-    });
-    sock.resume();
+    super(sock, recorder, !!opts.tls, opts.timeoutMs);
   }
 
   private get version(): StompVersion | null {
     return this.tracker.version;
   }
 
-  private onData(chunk: Buffer): void {
-    this.recorder.data(this.key, 'broker', chunk);
-    this.decoder.push(chunk, nowMicros(), (ev) => {
-      if (ev.kind !== 'frame') return;
-      this.received++;
-      this.lastReceivedAt = performance.now();
-      this.tracker.observe('broker', ev);
-      if (ev.command === 'CONNECTED') {
-        this.connected = true;
-        this.ordinals = new MessageOrdinals(this.tracker.version);
-        this.startHeartBeats();
-        return;
-      }
-      const headers = interpretHeaders(ev.command, ev.headers, this.version).headers;
-      if (ev.command === 'RECEIPT') {
-        const id = headerValue(headers, 'receipt-id');
-        if (id !== undefined) this.receipts.set(id, (this.receipts.get(id) ?? 0) + 1);
-      } else if (ev.command === 'MESSAGE') {
-        this.ordinals.add(headers);
-      } else if (ev.command === 'ERROR') {
-        const m = headerValue(headers, 'message');
-        const body = ev.body ? Buffer.from(ev.body).toString('utf8').trim().slice(0, 200) : '';
-        this.findings.push(finding('replay-broker-error', `broker sent ERROR${m ? `: ${m}` : ''}${body ? ` (${body.replace(/\s+/g, ' ')})` : ''}`, this.lastSeq));
-      }
-    });
-    this.notify?.();
-  }
-
-  /** Keep the connection alive as the recorded client did (STOMP 1.2 §Heart-beating: an EOL at least every cx ms). */
-  private startHeartBeats(): void {
-    const hb = this.tracker.heartBeats();
-    const every = hb ? hb.clientToBroker : 0;
-    if (!every || this.heartBeatTimer) return;
-    this.heartBeatTimer = setInterval(() => {
-      if (this.closed) return;
-      // Send a little early: the broker allows grace, but timers and the network add delay.
-      if (performance.now() - this.lastSentAt >= every * 0.75) this.write(new Uint8Array([10]));
-    }, Math.max(10, Math.floor(every / 4)));
-    this.heartBeatTimer.unref();
-  }
-
-  private stopHeartBeats(): void {
-    if (this.heartBeatTimer) clearInterval(this.heartBeatTimer);
-    this.heartBeatTimer = null;
-  }
-
-  private write(bytes: Uint8Array): void {
-    this.recorder.data(this.key, 'client', bytes);
-    this.sock.write(bytes);
-    this.lastSentAt = performance.now();
+  protected onBrokerFrame(ev: DecodedFrame): void {
+    this.received++;
+    this.lastReceivedAt = performance.now();
+    if (ev.command === 'CONNECTED') {
+      this.connected = true;
+      this.ordinals = new MessageOrdinals(this.tracker.version);
+      return;
+    }
+    const headers = interpretHeaders(ev.command, ev.headers, this.version).headers;
+    if (ev.command === 'RECEIPT') {
+      const id = headerValue(headers, 'receipt-id');
+      if (id !== undefined) this.receipts.set(id, (this.receipts.get(id) ?? 0) + 1);
+    } else if (ev.command === 'MESSAGE') {
+      this.ordinals.add(headers);
+    } else if (ev.command === 'ERROR') {
+      const m = headerValue(headers, 'message');
+      const body = ev.body ? Buffer.from(ev.body).toString('utf8').trim().slice(0, 200) : '';
+      this.findings.push(finding('replay-broker-error', `broker sent ERROR${m ? `: ${m}` : ''}${body ? ` (${body.replace(/\s+/g, ' ')})` : ''}`, this.lastSeq));
+    }
   }
 
   private met(c: Condition): boolean {
@@ -366,27 +270,7 @@ class ReplayRun {
     }
     // What the original received after its last frame (the DISCONNECT's RECEIPT, late MESSAGEs).
     if (!cut) this.timedOut(await this.waitFor(this.plan.finalWait), this.lastSeq, 'after the last frame', true);
-    await this.close();
+    await this.close('replay finished');
     return { sent: this.sent, received: this.received, version: this.version, findings: this.findings };
-  }
-
-  private async close(): Promise<void> {
-    this.stopHeartBeats();
-    if (!this.closed) {
-      this.closeReason ??= 'replay finished';
-      // STOMP 1.2 §DISCONNECT: after the RECEIPT the client closes; a broker may also close first.
-      this.sock.end();
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          this.sock.destroy();
-          resolve();
-        }, Math.min(this.opts.timeoutMs, 5000));
-        this.sock.once('close', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    this.recorder.closeConnection(this.key, this.closeReason);
   }
 }

@@ -9,14 +9,11 @@
 import type net from 'node:net';
 import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
 import { buildFrame } from '../../../shared/stomp/encoder.js';
-import { StompDecoder } from '../../../shared/stomp/decoder.js';
-import { VersionTracker } from '../../../shared/stomp/version.js';
-import type { StompVersion } from '../../../shared/stomp/types.js';
+import type { DecodedFrame, StompVersion } from '../../../shared/stomp/types.js';
 import { formatAddress } from '../proxy/proxy.js';
-import { nowMicros, Recorder } from '../record/recorder.js';
-import { openDb } from '../store/db.js';
-import { StoreReader } from '../store/reader.js';
-import { connectSocket, finding, ReplayError, type ReplayFinding } from './replay.js';
+import type { Recorder } from '../record/recorder.js';
+import { connectSocket, finishRecording, RecordedClient, ReplayError, startRecording } from './client.js';
+import { finding, type ReplayFinding } from './replay.js';
 
 export interface ComposedFrame {
   command: string;
@@ -68,90 +65,44 @@ export async function resendFrame(opts: ResendOptions): Promise<ResendResult> {
   bytesOf(opts.frame, opts.original.version);
   const sock = await connectSocket(opts);
   const targetText = formatAddress(opts.target.host, opts.target.port);
-  const recorder = await Recorder.start({
-    dbPath: opts.dbPath, kind: 'replay',
-    name: opts.name ?? `resend of ${opts.frame.command} (frame ${opts.original.id}) to ${targetText}`,
-    meta: {
-      resendOf: opts.original.id, replayOf: { session: opts.original.session, connection: opts.original.connection },
-      target: targetText, targetTls: !!opts.tls,
-    },
-  }).catch((e: Error) => {
-    sock.destroy();
-    throw new ReplayError(`cannot record the resend: ${e.message}`);
-  });
-  const ex = new Exchange(opts, sock, recorder);
-  const r = await ex.run();
-  const summary = await recorder.end('complete');
-  const reader = new StoreReader(openDb(opts.dbPath, { readonly: true }));
-  try {
-    return { session: summary.session, connection: reader.connections(summary.session)[0]?.id ?? null, ...r };
-  } finally {
-    reader.close();
-  }
+  const recorder = await startRecording(sock, opts.name ?? `resend of ${opts.frame.command} (frame ${opts.original.id}) to ${targetText}`, {
+    resendOf: opts.original.id, replayOf: { session: opts.original.session, connection: opts.original.connection },
+    target: targetText, targetTls: !!opts.tls,
+  }, opts.dbPath);
+  const r = await new Exchange(opts, sock, recorder).run();
+  return { ...(await finishRecording(recorder, opts.dbPath)), ...r };
 }
 
-class Exchange {
-  private readonly decoder = new StompDecoder();
-  private readonly tracker = new VersionTracker();
+class Exchange extends RecordedClient {
   private readonly findings: ReplayFinding[] = [];
   private readonly received: ResendResult['received'] = [];
-  private readonly key: number;
   private seq = 0;
-  private closed = false;
-  private closeReason: string | null = null;
-  private notify: (() => void) | null = null;
-  private heartBeatTimer: NodeJS.Timeout | null = null;
-  private lastSentAt = 0;
 
-  constructor(private readonly opts: ResendOptions, private readonly sock: net.Socket, private readonly recorder: Recorder) {
-    this.key = recorder.openConnection(formatAddress(sock.localAddress, sock.localPort), formatAddress(sock.remoteAddress, sock.remotePort), opts.tls ? 'tls' : 'tcp');
-    sock.on('data', (chunk: Buffer) => this.onData(chunk));
-    sock.on('error', (e: NodeJS.ErrnoException) => {
-      this.closeReason ??= `broker ${e.code ?? e.message}`;
-    });
-    sock.on('close', (hadError) => {
-      this.closed = true;
-      this.closeReason ??= hadError ? 'broker reset' : 'broker closed';
-      this.stopHeartBeats();
-      this.notify?.();
-    });
-    sock.on('end', () => {
-      if (!sock.destroyed) sock.end();
-    });
-    sock.resume();
+  constructor(private readonly opts: ResendOptions, sock: net.Socket, recorder: Recorder) {
+    super(sock, recorder, !!opts.tls, opts.timeoutMs);
   }
 
-  private onData(chunk: Buffer): void {
-    this.recorder.data(this.key, 'broker', chunk);
-    this.decoder.push(chunk, nowMicros(), (ev) => {
-      if (ev.kind !== 'frame') return;
-      this.tracker.observe('broker', ev);
-      const headers = interpretHeaders(ev.command, ev.headers, this.tracker.version).headers;
-      const h = (n: string) => headerValue(headers, n);
-      let info = '';
-      if (ev.command === 'CONNECTED') {
-        info = `version ${h('version') ?? '1.0'}`;
-        this.startHeartBeats();
-      } else if (ev.command === 'RECEIPT') info = `receipt-id ${h('receipt-id') ?? '?'}`;
-      else if (ev.command === 'MESSAGE') info = `${h('destination') ?? ''} (${ev.body ? ev.body.length : 0} bytes)`;
-      else if (ev.command === 'ERROR') {
-        const body = ev.body ? Buffer.from(ev.body).toString('utf8').trim().replace(/\s+/g, ' ').slice(0, 200) : '';
-        info = [h('message'), body].filter(Boolean).join(': ');
-        this.findings.push(finding('replay-broker-error', `broker sent ERROR${info ? `: ${info}` : ''}`, null));
-      }
-      this.received.push({ seq: ++this.seq, command: ev.command, info });
-    });
-    this.notify?.();
+  protected onBrokerFrame(ev: DecodedFrame): void {
+    const headers = interpretHeaders(ev.command, ev.headers, this.tracker.version).headers;
+    const h = (n: string) => headerValue(headers, n);
+    let info = '';
+    if (ev.command === 'CONNECTED') info = `version ${h('version') ?? '1.0'}`;
+    else if (ev.command === 'RECEIPT') info = `receipt-id ${h('receipt-id') ?? '?'}`;
+    else if (ev.command === 'MESSAGE') info = `${h('destination') ?? ''} (${ev.body ? ev.body.length : 0} bytes)`;
+    else if (ev.command === 'ERROR') {
+      const body = ev.body ? Buffer.from(ev.body).toString('utf8').trim().replace(/\s+/g, ' ').slice(0, 200) : '';
+      info = [h('message'), body].filter(Boolean).join(': ');
+      this.findings.push(finding('replay-broker-error', `broker sent ERROR${info ? `: ${info}` : ''}`, null));
+    }
+    this.received.push({ seq: ++this.seq, command: ev.command, info });
   }
 
   private has(command: string, receipt?: string): boolean {
     return this.received.some((f) => f.command === command && (receipt === undefined || f.info === `receipt-id ${receipt}`));
   }
 
-  private write(bytes: Uint8Array): void {
-    this.recorder.data(this.key, 'client', bytes);
-    this.sock.write(bytes);
-    this.lastSentAt = performance.now();
+  private send(bytes: Uint8Array): void {
+    this.write(bytes);
     // Our frames take seq numbers too: answers are numbered in the order of the whole exchange.
     this.seq++;
   }
@@ -173,27 +124,6 @@ class Exchange {
     return done();
   }
 
-  /** An EOL at least every negotiated interval (STOMP 1.2 §Heart-beating): a slow RECEIPT must not cost the connection. */
-  private startHeartBeats(): void {
-    const every = this.tracker.heartBeats()?.clientToBroker ?? 0;
-    if (!every || this.heartBeatTimer) return;
-    this.heartBeatTimer = setInterval(() => {
-      if (this.closed) return;
-      if (performance.now() - this.lastSentAt >= every * 0.75) {
-        const eol = new Uint8Array([10]);
-        this.recorder.data(this.key, 'client', eol);
-        this.sock.write(eol);
-        this.lastSentAt = performance.now();
-      }
-    }, Math.max(10, Math.floor(every / 4)));
-    this.heartBeatTimer.unref();
-  }
-
-  private stopHeartBeats(): void {
-    if (this.heartBeatTimer) clearInterval(this.heartBeatTimer);
-    this.heartBeatTimer = null;
-  }
-
   private lost(what: string): void {
     this.findings.push(finding('replay-connection-closed', `${this.closeReason ?? 'closed'} before ${what}`, null));
   }
@@ -202,7 +132,7 @@ class Exchange {
     const { connect, frame, timeoutMs } = this.opts;
     if (connect) {
       this.tracker.observe('client', { command: connect.command, headers: connect.headers });
-      this.write(bytesOf(connect, null));
+      this.send(bytesOf(connect, null));
       const ok = await this.waitUntil(() => this.has('CONNECTED') || this.has('ERROR'), timeoutMs);
       if (!ok && !this.closed) this.findings.push(finding('replay-timeout', `no CONNECTED within ${timeoutMs} ms`, null));
     }
@@ -220,7 +150,7 @@ class Exchange {
       }
       if (bytes) {
         if (frame.command === 'CONNECT' || frame.command === 'STOMP') this.tracker.observe('client', { command: frame.command, headers: frame.headers });
-        this.write(bytes);
+        this.send(bytes);
         const receipt = headerValue(frame.headers, 'receipt');
         if (receipt !== undefined) {
           const ok = await this.waitUntil(() => this.has('RECEIPT', receipt) || this.has('ERROR'), timeoutMs);
@@ -237,29 +167,10 @@ class Exchange {
       }
     }
     if (!this.closed && frame.command !== 'DISCONNECT' && this.has('CONNECTED')) {
-      this.write(buildFrame(this.tracker.version, 'DISCONNECT', [['receipt', DISCONNECT_RECEIPT]]));
+      this.send(buildFrame(this.tracker.version, 'DISCONNECT', [['receipt', DISCONNECT_RECEIPT]]));
       await this.waitUntil(() => this.has('RECEIPT', DISCONNECT_RECEIPT), Math.min(timeoutMs, 5000));
     }
-    await this.close();
+    await this.close('resend finished');
     return { version: this.tracker.version, received: this.received, findings: this.findings };
-  }
-
-  private async close(): Promise<void> {
-    this.stopHeartBeats();
-    if (!this.closed) {
-      this.closeReason ??= 'resend finished';
-      this.sock.end();
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          this.sock.destroy();
-          resolve();
-        }, Math.min(this.opts.timeoutMs, 5000));
-        this.sock.once('close', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    this.recorder.closeConnection(this.key, this.closeReason);
   }
 }

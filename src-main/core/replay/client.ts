@@ -1,0 +1,157 @@
+// What a replay and a resend have in common: StompScope acting as a STOMP client on one connection to a broker,
+// recording every byte both ways through the Recorder (the same pipeline as the proxy), decoding what the
+// broker sends, keeping the connection alive with heart-beats, and closing it within a bounded time.
+import net from 'node:net';
+import tls from 'node:tls';
+import { StompDecoder } from '../../../shared/stomp/decoder.js';
+import { VersionTracker } from '../../../shared/stomp/version.js';
+import type { DecodedFrame } from '../../../shared/stomp/types.js';
+import { formatAddress } from '../proxy/proxy.js';
+import { nowMicros, Recorder } from '../record/recorder.js';
+import { openDb } from '../store/db.js';
+import { StoreReader } from '../store/reader.js';
+
+/** Could not start: an unknown connection, a refused credential, an unreachable target. Nothing was recorded. */
+export class ReplayError extends Error {}
+
+export interface Target {
+  target: { host: string; port: number };
+  tls?: { ca?: Buffer; insecure?: boolean } | null;
+  timeoutMs: number;
+}
+
+/** Connects to the target (TLS when asked), paused, within `timeoutMs`; a ReplayError when it cannot. */
+export function connectSocket(opts: Target): Promise<net.Socket> {
+  const { host, port } = opts.target;
+  return new Promise((resolve, reject) => {
+    const sock: net.Socket = opts.tls
+      ? tls.connect({ host, port, ca: opts.tls.ca, rejectUnauthorized: !opts.tls.insecure, servername: net.isIP(host) ? undefined : host })
+      : net.connect({ host, port });
+    const timer = setTimeout(() => sock.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    sock.once(opts.tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      sock.removeAllListeners('error');
+      sock.setNoDelay(true);
+      sock.pause();
+      resolve(sock);
+    });
+    sock.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new ReplayError(`cannot connect to ${formatAddress(host, port)}: ${e.code ?? e.message}`));
+    });
+  });
+}
+
+/** Starts the recording of a replay-kind session for a connected socket; the socket is closed if it cannot. */
+export async function startRecording(sock: net.Socket, name: string, meta: object, dbPath: string): Promise<Recorder> {
+  try {
+    return await Recorder.start({ dbPath, kind: 'replay', name, meta });
+  } catch (e) {
+    sock.destroy();
+    throw new ReplayError(`cannot record: ${(e as Error).message}`);
+  }
+}
+
+/** Ends the recording; returns the new session and its (only) connection. */
+export async function finishRecording(recorder: Recorder, dbPath: string): Promise<{ session: number; connection: number | null }> {
+  const summary = await recorder.end('complete');
+  const reader = new StoreReader(openDb(dbPath, { readonly: true }));
+  try {
+    return { session: summary.session, connection: reader.connections(summary.session)[0]?.id ?? null };
+  } finally {
+    reader.close();
+  }
+}
+
+/** One recorded client connection to a broker. Subclasses say what to send and what each broker frame means. */
+export abstract class RecordedClient {
+  protected readonly decoder = new StompDecoder();
+  protected readonly tracker = new VersionTracker();
+  protected closed = false;
+  protected closeReason: string | null = null;
+  /** Wakes whoever waits for an answer or for the connection to close. */
+  protected notify: (() => void) | null = null;
+  /** performance.now() of the last bytes written, heart-beats included. */
+  protected lastSentAt = 0;
+  private heartBeatTimer: NodeJS.Timeout | null = null;
+  private readonly key: number;
+
+  constructor(protected readonly sock: net.Socket, protected readonly recorder: Recorder, private readonly clientTls: boolean,
+    private readonly closeTimeoutMs: number) {
+    this.key = recorder.openConnection(formatAddress(sock.localAddress, sock.localPort), formatAddress(sock.remoteAddress, sock.remotePort),
+      clientTls ? 'tls' : 'tcp');
+    sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      this.closeReason ??= `broker ${e.code ?? e.message}`;
+    });
+    sock.on('close', (hadError) => {
+      this.closed = true;
+      this.closeReason ??= hadError ? 'broker reset' : 'broker closed';
+      this.stopHeartBeats();
+      this.notify?.();
+    });
+    sock.on('end', () => {
+      // The broker finished sending; finish our side too (no half-open lingering).
+      if (!sock.destroyed) sock.end();
+    });
+    sock.resume();
+  }
+
+  /** A frame from the broker, after the version tracker has seen it. */
+  protected abstract onBrokerFrame(ev: DecodedFrame): void;
+
+  private onData(chunk: Buffer): void {
+    this.recorder.data(this.key, 'broker', chunk);
+    this.decoder.push(chunk, nowMicros(), (ev) => {
+      if (ev.kind !== 'frame') return;
+      this.tracker.observe('broker', ev);
+      if (ev.command === 'CONNECTED') this.startHeartBeats();
+      this.onBrokerFrame(ev);
+    });
+    this.notify?.();
+  }
+
+  /** Bytes to the broker, recorded as the client's. */
+  protected write(bytes: Uint8Array): void {
+    this.recorder.data(this.key, 'client', bytes);
+    this.sock.write(bytes);
+    this.lastSentAt = performance.now();
+  }
+
+  /** An EOL at least every negotiated interval (STOMP 1.2 §Heart-beating): a slow answer must not cost the connection. */
+  private startHeartBeats(): void {
+    const every = this.tracker.heartBeats()?.clientToBroker ?? 0;
+    if (!every || this.heartBeatTimer) return;
+    this.heartBeatTimer = setInterval(() => {
+      if (this.closed) return;
+      // A little early: the broker allows grace, but timers and the network add delay.
+      if (performance.now() - this.lastSentAt >= every * 0.75) this.write(new Uint8Array([10]));
+    }, Math.max(10, Math.floor(every / 4)));
+    this.heartBeatTimer.unref();
+  }
+
+  protected stopHeartBeats(): void {
+    if (this.heartBeatTimer) clearInterval(this.heartBeatTimer);
+    this.heartBeatTimer = null;
+  }
+
+  /** Closes our side (STOMP 1.2 §DISCONNECT: after the RECEIPT the client closes; a broker may close first). */
+  protected async close(reason: string): Promise<void> {
+    this.stopHeartBeats();
+    if (!this.closed) {
+      this.closeReason ??= reason;
+      this.sock.end();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.sock.destroy();
+          resolve();
+        }, Math.min(this.closeTimeoutMs, 5000));
+        this.sock.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    this.recorder.closeConnection(this.key, this.closeReason);
+  }
+}
