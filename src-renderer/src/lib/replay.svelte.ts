@@ -1,5 +1,6 @@
 import type { ApiClient, ConnectionDto, Events, ReplayDiffDto, ReplayStartDto } from '../../../shared/api.js';
 import { isOriginalBroker, parseTarget } from '../../../shared/replay-target.js';
+import { targetTlsArgs } from './target.js';
 
 export interface Mapping {
   from: string;
@@ -117,12 +118,7 @@ export class ReplayState {
   args(confirmed: boolean): ReplayStartDto {
     const c = this.connection!;
     const a: ReplayStartDto = { connection: c.connection, target: this.target.trim(), timeoutMs: Math.round(this.timeoutS * 1000) };
-    if (this.targetTls) {
-      a.targetTls = true;
-      // Options of a box that is unticked are not sent (the core refuses a CA without TLS, or with "any certificate").
-      if (this.insecure) a.insecure = true;
-      else if (this.ca !== undefined) a.ca = this.ca;
-    }
+    Object.assign(a, targetTlsArgs(this));
     if (this.asFastAsPossible) a.asFastAsPossible = true;
     else a.speed = this.speed;
     if (this.login) a.login = this.login;

@@ -1,5 +1,6 @@
 import type { ApiClient, EditedFrameDto, ResendArgsDto, ResendDraftDto, ResendResultDto } from '../../../shared/api.js';
 import { isOriginalBroker, parseTarget } from '../../../shared/replay-target.js';
+import { targetTlsArgs } from './target.js';
 import { isSecretHeader, MASK } from '../../../shared/stomp/secrets.js';
 import { asText, fromBase64, parseHex, toBase64, toHex } from './bytes.js';
 
@@ -151,11 +152,7 @@ export class ResendState {
       connect: this.withConnect ? { command: this.connectCommand, headers: pairs(this.connectHeaders), bodyBase64: '' } : null,
       frame: { command: this.command.trim(), headers: pairs(this.headers), bodyBase64: toBase64(this.bodyBytes ?? new Uint8Array(0)) },
     };
-    if (this.targetTls) {
-      a.targetTls = true;
-      if (this.insecure) a.insecure = true;
-      else if (this.ca !== undefined) a.ca = this.ca;
-    }
+    Object.assign(a, targetTlsArgs(this));
     if (this.name.trim()) a.name = this.name.trim();
     if (confirmed) a.confirmOriginalBroker = true;
     return a;
