@@ -90,4 +90,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX issues_connection ON issues(connection_id, id);
   CREATE INDEX issues_session ON issues(session_id, code);
   `,
+  /* 2 */ `
+  -- Frames StompScope itself wrote into a live proxied connection (edit and resend, injected), not either peer.
+  ALTER TABLE frames ADD COLUMN injected INTEGER NOT NULL DEFAULT 0;
+  -- The transport's handshake as JSON (WebSocket upgrade request and response, SockJS); null for TCP and TLS.
+  ALTER TABLE connections ADD COLUMN handshake TEXT;
+  -- The broker profile: detected from CONNECTED's server header, or chosen by the user.
+  ALTER TABLE connections ADD COLUMN profile TEXT;
+  -- Correlation: links between frames (CONNECT -> CONNECTED, receipt -> RECEIPT, SUBSCRIBE -> MESSAGE,
+  -- MESSAGE -> ACK, BEGIN -> COMMIT, SEND -> MESSAGE, ...), computed once when the frames are stored.
+  -- latency is microseconds from the first frame to the second.
+  CREATE TABLE links (
+    session_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    from_frame INTEGER NOT NULL,
+    to_frame INTEGER NOT NULL,
+    latency INTEGER
+  );
+  CREATE INDEX links_from ON links(from_frame);
+  CREATE INDEX links_to ON links(to_frame);
+  CREATE INDEX links_session_kind ON links(session_id, kind);
+  `,
 ];
