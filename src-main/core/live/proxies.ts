@@ -5,6 +5,8 @@ import tls from 'node:tls';
 import { ApiError, type ProxyDto, type ProxyOptionsDto } from '../../../shared/api.js';
 import { formatAddress, StompProxy, type Endpoint, type UpstreamTls } from '../proxy/proxy.js';
 import { Recorder } from '../record/recorder.js';
+import { isWebSocketUrl, parseWebSocketUrl } from '../../../shared/transport/url.js';
+import type { ConnectionInfo } from '../store/reader.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -54,30 +56,43 @@ interface Running {
   proxy: StompProxy;
   recorder: Recorder;
   dto: Omit<ProxyDto, 'connections'>;
+  /** The recorder's latest warning (issue 7: database locked, disk full), shown with the proxy in the UI. */
+  warning: string | null;
 }
 
 export class ProxyManager {
   private readonly running = new Map<number, Running>();
 
-  constructor(private readonly dbPath: string, private readonly onChange: () => void) {}
+  /** `onWarning`: a recorder's warning changed (shown with its proxy): the UI should ask proxy.list again. */
+  constructor(private readonly dbPath: string, private readonly onChange: () => void, private readonly onWarning: () => void = onChange) {}
 
   async start(o: ProxyOptionsDto): Promise<ProxyDto> {
     const listen = parseHostPort(o.listen || '0', 'listen');
     if (!LOOPBACK.has(listen.host)) {
       throw new ApiError('bad-request', `listen: ${listen.host} is not a loopback address; use the CLI with --allow-remote to listen beyond this machine`);
     }
-    const upstream = parseHostPort(o.upstream, 'upstream', 61613);
-    const upstreamText = formatAddress(upstream.host, upstream.port);
-    const upstreamTls: UpstreamTls | null = o.upstreamTls ? { ca: o.ca, insecure: !!o.insecure } : null;
+    // ws://HOST:PORT/PATH (wss: TLS): STOMP over WebSocket, forwarded unchanged like any STOMP connection (issue 8).
+    const ws = isWebSocketUrl(o.upstream) ? parseWebSocketUrl(o.upstream) : null;
+    if (typeof ws === 'string') throw new ApiError('bad-request', `upstream: ${ws}`);
+    const upstream = ws ? { host: ws.host, port: ws.port } : parseHostPort(o.upstream, 'upstream', 61613);
+    const upstreamText = ws ? ws.url : formatAddress(upstream.host, upstream.port);
+    const upstreamTls: UpstreamTls | null = o.upstreamTls || ws?.secure ? { ca: o.ca, insecure: !!o.insecure } : null;
     const serverTls = o.tlsCert !== undefined && o.tlsKey !== undefined ? { cert: o.tlsCert, key: o.tlsKey } : null;
     checkTlsMaterial(upstreamTls, serverTls);
     const recorder = await Recorder.start({
       dbPath: this.dbPath, kind: 'proxy', name: o.name?.trim() || `proxy to ${upstreamText}`,
       meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls, startedBy: 'ui' },
+      onWarning: (m) => {
+        const r = this.running.get(recorder.sessionId);
+        if (!r) return;
+        r.warning = m;
+        this.onWarning();
+      },
     });
     let proxy: StompProxy;
     try {
-      proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls });
+      // Proxies run by the core take injected frames (edit and resend, issue 5); the CLI's proxy does not.
+      proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls, injectable: true });
     } catch (e) {
       await recorder.end('complete');
       this.onChange();
@@ -85,7 +100,7 @@ export class ProxyManager {
     }
     const a = proxy.address;
     const dto = { session: recorder.sessionId, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls };
-    this.running.set(recorder.sessionId, { proxy, recorder, dto });
+    this.running.set(recorder.sessionId, { proxy, recorder, dto, warning: null });
     this.onChange();
     return { ...dto, connections: 0 };
   }
@@ -100,12 +115,55 @@ export class ProxyManager {
     return true;
   }
 
+  /** Why a frame cannot be injected into this recorded connection now, or null when it can. */
+  whyNotInjectable(conn: ConnectionInfo): string | null {
+    const r = this.running.get(conn.sessionId);
+    if (!r) return `connection ${conn.id} is not open in a proxy of this StompScope (only a proxy started here, and still running, takes injected frames)`;
+    if (conn.closed !== null || !r.proxy.injector(conn.client)) return `connection ${conn.id} is closed`;
+    // The injector scans and writes plain STOMP bytes; inside another transport's framing they would be garbage.
+    if (conn.transport !== 'tcp' && conn.transport !== 'tls') return `connection ${conn.id} carries STOMP over ${conn.transport}: frames are injected into plain STOMP over TCP or TLS only`;
+    // Before CONNECTED the broker takes nothing but the client's CONNECT, and the escaping to use is not known.
+    if (conn.version === null) return `connection ${conn.id} is not connected yet (no CONNECTED recorded)`;
+    return null;
+  }
+
+  /**
+   * Writes `bytes` (one whole client frame) into the live connection `conn`, at the next boundary between the
+   * client's frames. Resolves once written; fails when the connection closes first, or when the client is still
+   * inside a frame after `timeoutMs` (the frame is then taken back: nothing is written later).
+   */
+  inject(conn: ConnectionInfo, bytes: Uint8Array, timeoutMs: number): Promise<{ waited: boolean; offset: number }> {
+    const why = this.whyNotInjectable(conn);
+    if (why) return Promise.reject(new ApiError('conflict', why));
+    const injector = this.running.get(conn.sessionId)!.proxy.injector(conn.client)!;
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const i = {
+        bytes,
+        done: (waited: boolean, offset: number) => {
+          clearTimeout(timer);
+          resolve({ waited, offset });
+        },
+        failed: (reason: string) => {
+          clearTimeout(timer);
+          reject(new ApiError('conflict', `nothing injected: connection ${conn.id} closed (${reason})`));
+        },
+      };
+      timer = setTimeout(() => {
+        if (injector.cancel(i)) {
+          reject(new ApiError('conflict', `nothing injected: the client of connection ${conn.id} stayed inside a frame for ${timeoutMs} ms`));
+        }
+      }, timeoutMs);
+      injector.inject(i);
+    });
+  }
+
   isRunning(session: number): boolean {
     return this.running.has(session);
   }
 
   list(): ProxyDto[] {
-    return [...this.running.values()].map((r) => ({ ...r.dto, connections: r.proxy.connections }));
+    return [...this.running.values()].map((r) => ({ ...r.dto, connections: r.proxy.connections, warning: r.warning }));
   }
 
   async stopAll(): Promise<void> {

@@ -1,7 +1,12 @@
-// "Edit and resend…" from the UI: the editor's starting point (`frame.resendDraft`) and the resend itself
-// (`frame.resend`, core/replay/resend.ts). Credentials leave the core masked and come back re-entered: the
+// "Edit and resend…" from the UI: the editor's starting point (`frame.resendDraft`), the resend itself on a new
+// connection (`frame.resend`, core/replay/resend.ts), and injection into the live proxied connection
+// (`frame.inject`, core/proxy/injector.ts). Credentials leave the core masked and come back re-entered: the
 // contract refuses a masked value (shared/api.ts validateArgs), so a placeholder never reaches a broker.
-import { ApiError, type EditedFrameDto, type ResendArgsDto, type ResendDraftDto, type ResendResultDto } from '../../../shared/api.js';
+import {
+  ApiError, INJECTABLE_COMMANDS, type EditedFrameDto, type InjectArgsDto, type InjectResultDto, type ResendArgsDto, type ResendDraftDto,
+  type ResendResultDto,
+} from '../../../shared/api.js';
+import { buildFrame } from '../../../shared/stomp/encoder.js';
 import { isOriginalBroker } from '../../../shared/replay-target.js';
 import { interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
 import { isSecretHeader, MASK } from '../../../shared/stomp/secrets.js';
@@ -10,7 +15,7 @@ import type { Db } from '../store/db.js';
 import type { StoreReader } from '../store/reader.js';
 import { ReplayError } from '../replay/replay.js';
 import { resendFrame, type ComposedFrame } from '../replay/resend.js';
-import { parseHostPort } from './proxies.js';
+import { parseHostPort, type ProxyManager } from './proxies.js';
 import { loadCa } from './replays.js';
 
 /** Bodies larger than this are not offered for editing (the contract carries at most MAX_RESEND_BODY_BASE64). */
@@ -31,8 +36,11 @@ interface FrameRow {
 export class ResendManager {
   private readonly frameQ;
   private readonly connectQ;
+  private readonly injectedQ;
 
-  constructor(db: Db, private readonly reader: StoreReader, private readonly dbPath: string, private readonly onSessionsChanged: () => void) {
+  constructor(db: Db, private readonly reader: StoreReader, private readonly dbPath: string, private readonly onSessionsChanged: () => void,
+    private readonly proxies: ProxyManager | null = null) {
+    this.injectedQ = db.prepare(`SELECT id FROM frames WHERE connection_id = ? AND dir = 0 AND offset = ? AND injected = 1`).pluck();
     this.frameQ = db.prepare(`SELECT id, session_id, connection_id, dir, command, headers, body_offset, body_length FROM frames WHERE id = ?`);
     this.connectQ = db.prepare(`SELECT id, session_id, connection_id, dir, command, headers, body_offset, body_length FROM frames
       WHERE connection_id = ? AND dir = 0 AND command IN ('CONNECT', 'STOMP') ORDER BY seq LIMIT 1`);
@@ -67,7 +75,42 @@ export class ResendManager {
     return {
       id, session: f.session_id, connection: f.connection_id, broker: conn.broker, version: conn.version,
       frame: this.edited(f), connect: c ? this.edited(c) : null,
+      inject: this.injectable(conn),
     };
+  }
+
+  private injectable(conn: NonNullable<ReturnType<StoreReader['connection']>>): { available: boolean; reason: string | null } {
+    const reason = this.proxies ? this.proxies.whyNotInjectable(conn) : 'this StompScope runs no proxy';
+    return { available: reason === null, reason };
+  }
+
+  /** `frame.inject`: the edited frame into the live connection, at the next boundary between the client's frames. */
+  async inject(a: InjectArgsDto): Promise<InjectResultDto> {
+    const conn = this.reader.connection(a.connection);
+    if (!conn) throw new ApiError('not-found', `no connection ${a.connection}`);
+    const command = a.frame.command;
+    if (!(INJECTABLE_COMMANDS as readonly string[]).includes(command)) {
+      throw new ApiError('bad-request', command === 'CONNECT' || command === 'STOMP'
+        ? `${command} cannot be injected: connection ${conn.id} is already connected`
+        : `${command} is not a client command that can be injected (${INJECTABLE_COMMANDS.join(', ')})`);
+    }
+    const why = this.proxies ? this.proxies.whyNotInjectable(conn) : 'this StompScope runs no proxy';
+    if (why) throw new ApiError('conflict', why);
+    let bytes: Uint8Array;
+    try {
+      // Escaped as the connection negotiated (STOMP 1.1/1.2 §Value Encoding), so the broker reads what was typed.
+      bytes = buildFrame(conn.version, command, a.frame.headers, new Uint8Array(Buffer.from(a.frame.bodyBase64, 'base64')));
+    } catch (e) {
+      throw new ApiError('bad-request', (e as Error).message);
+    }
+    const { waited, offset } = await this.proxies!.inject(conn, bytes, a.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    // The recorder stores it within a batch or two (100 ms each): give the UI its id when it can.
+    let frame: number | null = null;
+    for (let k = 0; k < 60 && frame === null; k++) {
+      frame = (this.injectedQ.get(conn.id, offset) as number | undefined) ?? null;
+      if (frame === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    return { session: conn.sessionId, connection: conn.id, bytes: bytes.length, waited, frame };
   }
 
   async resend(a: ResendArgsDto): Promise<ResendResultDto> {

@@ -1,4 +1,6 @@
-import type { ApiClient, EditedFrameDto, ResendArgsDto, ResendDraftDto, ResendResultDto } from '../../../shared/api.js';
+import {
+  INJECTABLE_COMMANDS, type ApiClient, type EditedFrameDto, type InjectResultDto, type ResendArgsDto, type ResendDraftDto, type ResendResultDto,
+} from '../../../shared/api.js';
 import { isOriginalBroker, parseTarget } from '../../../shared/replay-target.js';
 import { targetTlsArgs } from './target.js';
 import { isSecretHeader, MASK } from '../../../shared/stomp/secrets.js';
@@ -11,6 +13,9 @@ export interface EditHeader {
 
 export type BodyMode = 'text' | 'hex';
 
+/** Where the edited frame goes: a new connection to a broker typed here, or into the recorded connection while it is live. */
+export type ResendMode = 'new' | 'inject';
+
 /** What a new CONNECT starts as when the connection has none recorded (a capture that began mid-connection). */
 const FRESH_CONNECT: EditHeader[] = [{ name: 'accept-version', value: '1.0,1.1,1.2' }, { name: 'host', value: '/' }];
 
@@ -19,7 +24,8 @@ const pairs = (hs: EditHeader[]): Array<[string, string]> => hs.filter((h) => h.
 
 /**
  * "Edit and resend…": a recorded client frame opened in an editor (command, headers, body as text or hex), sent on
- * a new connection to a chosen broker after a CONNECT copied from the original (editable). Masked credentials
+ * a new connection to a chosen broker after a CONNECT copied from the original (editable), or injected into the
+ * frame's own connection while a proxy of this StompScope still carries it (`frame.inject`). Masked credentials
  * come from the core as MASK and must be re-entered before anything can be sent.
  */
 export class ResendState {
@@ -42,6 +48,8 @@ export class ResendState {
   busy = $state(false);
   error = $state<string | null>(null);
   result = $state.raw<ResendResultDto | null>(null);
+  mode = $state<ResendMode>('new');
+  injected = $state.raw<InjectResultDto | null>(null);
 
   constructor(private readonly api: ApiClient) {}
 
@@ -76,12 +84,31 @@ export class ResendState {
     this.confirming = false;
     this.error = null;
     this.result = null;
+    this.mode = 'new';
+    this.injected = null;
+  }
+
+  /** Whether the frame's connection is live in a proxy of this StompScope (as the core said when the editor opened). */
+  get canInject(): boolean {
+    return !!this.draft?.inject?.available;
+  }
+
+  /** Why injection is not offered, in words. */
+  get injectUnavailable(): string {
+    return this.draft?.inject?.reason ?? 'only a connection open in a proxy started in this window takes injected frames';
+  }
+
+  setMode(mode: ResendMode): void {
+    if (mode === 'inject' && !this.canInject) return;
+    this.mode = mode;
+    this.confirming = false;
+    this.error = null;
   }
 
   /** Credential headers still holding the mask: they must be typed again (a masked value is never sent). */
   get masked(): string[] {
     const still = (hs: EditHeader[]) => hs.filter((h) => isSecretHeader(h.name) && h.value === MASK).map((h) => h.name);
-    return [...(this.withConnect ? still(this.connectHeaders) : []), ...still(this.headers)];
+    return [...(this.withConnect && this.mode === 'new' ? still(this.connectHeaders) : []), ...still(this.headers)];
   }
 
   /** The body's bytes as edited, or null when the hex does not parse. */
@@ -125,8 +152,15 @@ export class ResendState {
 
   /** Why it cannot be sent yet, or null. */
   get problem(): string | null {
-    const t = parseTarget(this.target);
-    if (typeof t === 'string') return t;
+    if (this.mode === 'inject') {
+      const c = this.command.trim();
+      if (!(INJECTABLE_COMMANDS as readonly string[]).includes(c)) {
+        return c === 'CONNECT' || c === 'STOMP' ? `${c} cannot be injected: the connection is already connected` : `only client commands can be injected (${INJECTABLE_COMMANDS.join(', ')})`;
+      }
+    } else {
+      const t = parseTarget(this.target);
+      if (typeof t === 'string') return t;
+    }
     if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(this.command)) return 'the command must be a word (e.g. SEND)';
     const masked = this.masked;
     if (masked.length) return `re-enter ${masked.join(', ')}: masked values are never sent`;
@@ -161,6 +195,7 @@ export class ResendState {
   /** Sends; against the original broker the first call only asks (`confirming`). */
   async send(confirmed = false): Promise<void> {
     if (!this.draft || this.problem || this.busy) return;
+    if (this.mode === 'inject') return this.inject();
     if (this.targetIsOriginal && !confirmed) {
       this.confirming = true;
       return;
@@ -170,6 +205,24 @@ export class ResendState {
     this.result = null;
     try {
       this.result = await this.api.invoke('frame.resend', this.args(confirmed && this.targetIsOriginal));
+      this.error = null;
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Into the live connection, at the next boundary between the client's frames. */
+  private async inject(): Promise<void> {
+    const d = this.draft!;
+    this.busy = true;
+    this.injected = null;
+    try {
+      this.injected = await this.api.invoke('frame.inject', {
+        connection: d.connection, timeoutMs: Math.round(this.timeoutS * 1000),
+        frame: { command: this.command.trim(), headers: pairs(this.headers), bodyBase64: toBase64(this.bodyBytes ?? new Uint8Array(0)) },
+      });
       this.error = null;
     } catch (e) {
       this.error = (e as Error).message;

@@ -1,0 +1,101 @@
+// End to end, injection (issue 5) the way a user does it: in Chromium, start a proxy towards a real RabbitMQ from
+// the UI, let a client connect through it and send a frame, open that frame in "Edit and resend…", choose "into
+// this live connection", edit it and inject it. The broker answers the injected frame (its RECEIPT reaches the
+// client), and the frame list shows the injected frame with its marker; its detail says it was injected.
+import net from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Core } from '../../src-main/core/api.js';
+import { startWebHost, type WebHost } from '../../src-main/web/server.js';
+import { buildRenderer } from '../support/renderer-build.js';
+
+// As in ui.test.ts (not imported from it: that would run its tests here too).
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = path.resolve('test-results', 'e2e');
+
+describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injecting an edited frame into a live connection, from the UI', () => {
+  const rabbit = inject('rabbitmq');
+  let dir = '';
+  let core: Core;
+  let host: WebHost;
+  let context: BrowserContext;
+  let page: Page;
+  let client: net.Socket | null = null;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-e2e-inject-'));
+    core = Core.open(path.join(dir, 'ui.db'));
+    host = await startWebHost({ core, rendererDir: await buildRenderer() });
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 900 }, timeout: 60_000,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    await context?.close();
+    await host?.close();
+    await core?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('injects an edited SEND into the connection the client keeps open, and marks it in the list', async () => {
+    await page.goto(host.url);
+    await page.getByTestId('start-proxy-toggle').click();
+    await page.getByTestId('proxy-listen').fill('127.0.0.1:0');
+    await page.getByTestId('proxy-upstream').fill(`${rabbit!.host}:${rabbit!.stompPort}`);
+    await page.getByTestId('proxy-start').click();
+    const address = await page.getByTestId('proxy-address').textContent({ timeout: 15_000 });
+    const port = Number(/:(\d+)$/.exec(address ?? '')![1]);
+
+    const queue = `/queue/e2e-inject-${Math.random().toString(36).slice(2, 8)}`;
+    client = net.connect(port, '127.0.0.1');
+    let got = '';
+    client.on('data', (d) => (got += d.toString('latin1')));
+    await new Promise((resolve, reject) => client!.once('connect', resolve).once('error', reject));
+    client.write('CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\0');
+    client.write(`SUBSCRIBE\nid:0\ndestination:${queue}\nack:auto\n\n\0`);
+    client.write(`SEND\ndestination:${queue}\nreceipt:r-client\n\nfrom the client\0`);
+    await expect.poll(() => got, { timeout: 10_000 }).toContain('receipt-id:r-client');
+
+    await expect.poll(async () => (await page.locator('[data-testid=frame-row] .cmd').allTextContents()).includes('SEND'), { timeout: 15_000 }).toBe(true);
+    await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
+    await page.getByTestId('resend-frame').click();
+    await expect.poll(() => page.getByTestId('resend-mode-inject').isEnabled()).toBe(true);
+    await page.getByTestId('resend-mode-inject').check();
+    await expect.poll(() => page.getByTestId('resend-target').count()).toBe(0);
+    const names = await page.getByTestId('resend-header-name').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
+    await page.getByTestId('resend-header-value').nth(names.indexOf('receipt')).fill('r-injected');
+    await page.getByTestId('resend-body').fill('injected from the browser');
+    await page.getByTestId('resend-send').click();
+    await expect.poll(() => page.getByTestId('inject-result').textContent(), { timeout: 15_000 }).toMatch(/^Injected \d+ bytes into connection #\d+/);
+    await page.screenshot({ path: path.join(SHOTS, '20-inject.png'), timeout: 10_000 });
+
+    // RabbitMQ took it: its RECEIPT, and the MESSAGE of our own subscription, reach the client.
+    await expect.poll(() => got, { timeout: 10_000 }).toContain('receipt-id:r-injected');
+    await expect.poll(() => got, { timeout: 10_000 }).toContain('injected from the browser');
+
+    await page.getByTestId('resend-close').click();
+    const marked = page.locator('[data-testid=frame-row]', { has: page.getByTestId('injected-marker') });
+    await expect.poll(() => marked.count(), { timeout: 15_000 }).toBe(1);
+    await marked.first().click();
+    await expect.poll(() => page.getByTestId('detail-injected').isVisible()).toBe(true);
+    expect(await page.getByTestId('detail-body').textContent()).toContain('injected from the browser');
+    await page.screenshot({ path: path.join(SHOTS, '21-injected-frame.png'), timeout: 10_000 });
+
+    client.end('DISCONNECT\n\n\0');
+    await page.getByTestId('proxy-stop').click();
+    await expect.poll(() => page.getByTestId('proxy-address').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
