@@ -207,6 +207,281 @@ export const ISSUES = {
       'A record or block of the file is inconsistent (impossible length, mismatched block length, unknown interface, impossible timestamp). In a pcapng file the damaged bytes are skipped and reading resumes at the next valid block (the issue gives their place and size); in a classic pcap file, whose records have no trailing length to resynchronise on, reading stops there. Either way the session is marked incomplete, and the packets lost may show as TCP gaps.',
     specRef: 'draft-ietf-opsawg-pcap §5, draft-ietf-opsawg-pcapng §3.1',
   },
+  // --- the recorder and the proxy (src-main/core/record, src-main/core/proxy) ---
+  'recording-overload': {
+    severity: 'warning',
+    title: 'Recording shed bytes',
+    explanation:
+      'The recorder fell more than its memory budget behind the proxy, so these bytes were forwarded but not recorded (forwarding never waits for recording). Decoding resumed at the next frame boundary.',
+    specRef: 'StompScope recorder (README: proxy throughput)',
+  },
+  'recording-paused': {
+    severity: 'warning',
+    title: 'Recording paused',
+    explanation:
+      'Another process held the database\'s write lock, so the recorder waited and kept the bytes until it could write them; forwarding never stopped. Nothing was lost unless recording-overload issues follow.',
+    specRef: 'StompScope recorder (README: Reliability)',
+  },
+  'recording-failed': {
+    severity: 'error',
+    title: 'Recording failed',
+    explanation:
+      'The database or the disk failed while recording a batch (disk full, I/O error): that traffic was forwarded but not recorded. Frames around it may show as truncated or garbage.',
+    specRef: 'StompScope recorder (README: Reliability)',
+  },
+  'broker-closed': {
+    severity: 'warning',
+    title: 'Broker closed the connection',
+    explanation:
+      'The broker closed or reset the connection although the client had not sent DISCONNECT and no ERROR explained it: a broker restart or shutdown, or the broker dropping the client. The client has to reconnect.',
+    specRef: 'STOMP 1.2 §DISCONNECT, §ERROR',
+  },
+  'upstream-unreachable': {
+    severity: 'error',
+    title: 'Broker unreachable',
+    explanation: 'The proxy could not open the connection to the broker for this client (refused, timed out, TLS failed); the client was disconnected.',
+    specRef: 'RFC 9293 §3.5 (establishing a connection)',
+  },
+  'connection-error': {
+    severity: 'warning',
+    title: 'Socket error',
+    explanation: 'A socket of this connection failed (reset by the peer, broken pipe, TLS alert). The other side was closed too.',
+    specRef: 'RFC 9293 §3.5.2 (reset generation)',
+  },
+  // --- protocol rules by version (shared/analysis) ---
+  'missing-accept-version': {
+    severity: 'warning',
+    title: 'CONNECT without accept-version',
+    explanation:
+      'The client uses STOMP 1.1+ features (a STOMP frame, a host or heart-beat header) but sends no accept-version header, which makes it a STOMP 1.0 client: the broker must either answer 1.0 (no header escaping, no NACK, no heart-beats) or reject it.',
+    specRef: `${SPEC_12} §Protocol Negotiation`,
+  },
+  'missing-host': {
+    severity: 'warning',
+    title: 'CONNECT without host (STOMP 1.2)',
+    explanation:
+      'STOMP 1.2 makes the host header of CONNECT/STOMP required (the virtual host to connect to). Brokers that serve several virtual hosts reject the connection or pick a default one.',
+    specRef: `${SPEC_12} §CONNECT or STOMP Frame`,
+  },
+  'subscribe-without-id': {
+    severity: 'error',
+    title: 'SUBSCRIBE without id',
+    explanation:
+      'Since STOMP 1.1 every SUBSCRIBE must carry an id; MESSAGE frames name it in their subscription header and UNSUBSCRIBE needs it. Brokers answer with an ERROR.',
+    specRef: `${SPEC_12} §SUBSCRIBE id Header`,
+  },
+  'ack-without-id': {
+    severity: 'error',
+    title: 'ACK/NACK without the identifying header',
+    explanation:
+      'The ACK or NACK lacks the header(s) that name the message in the negotiated version: message-id (1.0), message-id and subscription (1.1), id matching the MESSAGE ack header (1.2). The broker cannot tell which message it settles.',
+    specRef: `${SPEC_12} §ACK, §NACK`,
+  },
+  'nack-in-1-0': {
+    severity: 'error',
+    title: 'NACK on a STOMP 1.0 connection',
+    explanation: 'NACK exists since STOMP 1.1. On a connection negotiated as 1.0 it is an unknown command to the broker.',
+    specRef: 'STOMP 1.1 §NACK',
+  },
+  'frame-after-disconnect': {
+    severity: 'error',
+    title: 'Client frame after DISCONNECT',
+    explanation:
+      'The client sent a frame after its DISCONNECT. The client must not send more frames after DISCONNECT; the broker may already have closed, and the frame is lost.',
+    specRef: `${SPEC_12} §DISCONNECT`,
+  },
+  'receipt-missing': {
+    severity: 'warning',
+    title: 'Receipt requested, never answered',
+    explanation:
+      'A frame asked for a receipt, and no RECEIPT (nor an ERROR with that receipt-id) came before the connection ended. Whatever the frame asked for may not have happened: a client waiting on the receipt hangs or times out.',
+    specRef: `${SPEC_12} §Header receipt, §RECEIPT`,
+  },
+  'error-frame': {
+    // A warning, as Wireshark rates an application's error reply: the frame itself is valid STOMP.
+    severity: 'warning',
+    title: 'ERROR from the broker',
+    explanation:
+      'The broker sent an ERROR frame (its message header is quoted): it refused something the client did. The broker closes the connection after an ERROR, so later frames of the client were lost.',
+    specRef: `${SPEC_12} §ERROR`,
+  },
+  'transaction-open': {
+    severity: 'warning',
+    title: 'Transaction never committed or aborted',
+    explanation:
+      'A BEGIN had no COMMIT or ABORT before the connection ended. The broker aborts open transactions when the connection goes: the SENDs and ACKs in it never took effect.',
+    specRef: `${SPEC_12} §BEGIN`,
+  },
+  'message-unacked': {
+    severity: 'warning',
+    title: 'MESSAGE never acknowledged',
+    explanation:
+      'A MESSAGE of a subscription in ack mode client or client-individual was neither ACKed nor NACKed (nor covered by a cumulative ACK in client mode) before the connection ended. The broker redelivers it to another consumer or on the next connection: a duplicate for the application.',
+    specRef: `${SPEC_12} §SUBSCRIBE ack Header`,
+  },
+  'ack-unknown-message': {
+    severity: 'warning',
+    title: 'ACK/NACK of a message never delivered',
+    explanation:
+      'The ACK or NACK names a message that no MESSAGE of this connection carried (wrong id, an id from another connection, or the ack header mixed up with message-id). Brokers answer with an ERROR or ignore it, and the real message stays unacknowledged.',
+    specRef: `${SPEC_12} §ACK`,
+  },
+  // --- heart-beats (shared/analysis) ---
+  'heartbeat-negotiated': {
+    severity: 'note',
+    title: 'Heart-beats negotiated',
+    explanation:
+      'The effective heart-beat period each way: the client sends at least every max(cx, sy) ms and the broker every max(sx, cy) ms, 0 meaning none.',
+    specRef: `${SPEC_12} §Heart-beating`,
+  },
+  'heartbeat-missed': {
+    severity: 'warning',
+    title: 'Heart-beat missed',
+    explanation:
+      'Nothing (no frame, no heart-beat) came from this side for longer than the negotiated period plus a grace of 50% (the tolerance stomp.py and ActiveMQ use; RabbitMQ allows about two periods). A peer enforcing heart-beats would have considered the connection dead at the time given, and dropped it.',
+    specRef: `${SPEC_12} §Heart-beating`,
+  },
+  'heartbeat-too-frequent': {
+    severity: 'note',
+    title: 'Heart-beats faster than negotiated',
+    explanation:
+      'This side sent heart-beats less than half the negotiated period apart. Harmless to the protocol, but it wastes traffic and often means the client timer uses the wrong value of the negotiated pair.',
+    specRef: `${SPEC_12} §Heart-beating`,
+  },
+  // --- broker profiles (shared/analysis/profiles.ts) ---
+  'jms-message-type': {
+    severity: 'note',
+    title: 'JMS message type (ActiveMQ, Artemis)',
+    explanation:
+      'ActiveMQ classic and Artemis turn a SEND with a content-length header into a JMS BytesMessage and one without into a TextMessage. JMS consumers see different types (and a TextMessage must be valid UTF-8): a classic cross-language surprise. Shown on the first SEND of each kind per destination and connection.',
+    specRef: 'ActiveMQ STOMP manual (Working with JMS Text/Bytes Messages and Stomp); Artemis manual §STOMP',
+  },
+  'artemis-durable-without-client-id': {
+    severity: 'warning',
+    title: 'Durable subscription without client-id (Artemis)',
+    explanation:
+      'Artemis names a durable subscription after the client-id of CONNECT and the durable-subscription-name of SUBSCRIBE. Without client-id the subscription is not durable (or is refused), and messages sent while the client is away are lost.',
+    specRef: 'Artemis manual §STOMP Durable Subscriptions',
+  },
+  'rocketmq-transaction-limit': {
+    severity: 'error',
+    title: 'More than one open transaction (RocketMQ STOMP gateway)',
+    explanation: "Alibaba Cloud's STOMP gateway for RocketMQ allows one open transaction per connection; a second BEGIN before COMMIT/ABORT is refused.",
+    specRef: 'Alibaba Cloud RocketMQ STOMP gateway limits',
+  },
+  'rocketmq-transaction-size': {
+    severity: 'error',
+    title: 'More than three messages in a transaction (RocketMQ STOMP gateway)',
+    explanation: "Alibaba Cloud's STOMP gateway for RocketMQ accepts at most three SENDs per transaction.",
+    specRef: 'Alibaba Cloud RocketMQ STOMP gateway limits',
+  },
+  'rocketmq-destination': {
+    severity: 'error',
+    title: 'Destination the RocketMQ STOMP gateway does not accept',
+    explanation:
+      "Destinations on Alibaba Cloud's STOMP gateway are /t/<topic>, where the topic name is made of letters, digits, - and _ only.",
+    specRef: 'Alibaba Cloud RocketMQ STOMP gateway limits',
+  },
+  'rocketmq-selector': {
+    severity: 'error',
+    title: 'Selector on the RocketMQ STOMP gateway',
+    explanation: "Alibaba Cloud's STOMP gateway for RocketMQ does not support message selectors on SUBSCRIBE.",
+    specRef: 'Alibaba Cloud RocketMQ STOMP gateway limits',
+  },
+  // --- STOMP over WebSocket and SockJS (shared/transport): the layer under the STOMP decoder ---
+  'websocket-upgrade': {
+    severity: 'note',
+    title: 'WebSocket handshake',
+    explanation:
+      'The connection began with an HTTP upgrade to WebSocket, accepted with 101 Switching Protocols. STOMP is decoded from the payload of the WebSocket messages (unmasked, fragments joined, decompressed); the handshake is in the connection details.',
+    specRef: 'RFC 6455 §4 (opening handshake), STOMP 1.2 over WebSocket (subprotocols v10.stomp, v11.stomp, v12.stomp)',
+  },
+  'websocket-upgrade-refused': {
+    severity: 'warning',
+    title: 'WebSocket upgrade refused',
+    explanation:
+      'The server answered the upgrade request with a status other than 101 (a wrong path, a missing or unsupported subprotocol, an authentication failure): no WebSocket, so no STOMP, on this connection.',
+    specRef: 'RFC 6455 §4.2.2, §4.1 (the client fails the connection unless the status is 101)',
+  },
+  'websocket-no-stomp-subprotocol': {
+    severity: 'note',
+    title: 'No STOMP subprotocol negotiated',
+    explanation:
+      'The server accepted the WebSocket without choosing a v10.stomp, v11.stomp or v12.stomp subprotocol (Sec-WebSocket-Protocol). Most brokers speak STOMP anyway; some clients refuse such a connection.',
+    specRef: 'RFC 6455 §1.9, §11.3.4 (Sec-WebSocket-Protocol)',
+  },
+  'websocket-ping': {
+    severity: 'note',
+    title: 'WebSocket ping',
+    explanation: 'A ping control frame; the peer must answer with a pong. WebSocket-level keep-alive, independent of STOMP heart-beats. The first ones are listed; the rest are counted at the end.',
+    specRef: 'RFC 6455 §5.5.2',
+  },
+  'websocket-pong': {
+    severity: 'note',
+    title: 'WebSocket pong',
+    explanation: 'A pong control frame: the answer to a ping, or an unsolicited keep-alive. The first ones are listed; the rest are counted at the end.',
+    specRef: 'RFC 6455 §5.5.3',
+  },
+  'websocket-close': {
+    severity: 'note',
+    title: 'WebSocket close',
+    explanation:
+      'A close control frame, with its status code and reason: 1000 normal, 1001 going away, 1002 protocol error, 1003 unacceptable data, 1008 policy violation, 1009 message too big, 1011 server error.',
+    specRef: 'RFC 6455 §5.5.1, §7.4.1 (status codes)',
+  },
+  'websocket-protocol-error': {
+    severity: 'error',
+    title: 'WebSocket protocol error',
+    explanation:
+      'The WebSocket framing breaks a rule of RFC 6455 (masking, reserved bits or opcodes, control frame size or fragmentation, a continuation without a message, a stream cut inside a frame). Where the frame boundaries are still known, decoding goes on; where they are lost, the rest of this direction is not decoded.',
+    specRef: 'RFC 6455 §5.2 (base framing), §5.4 (fragmentation), §5.5 (control frames)',
+  },
+  'websocket-deflate-unsupported': {
+    severity: 'warning',
+    title: 'Compressed WebSocket message not decoded',
+    explanation:
+      'permessage-deflate was negotiated and this message could not be decompressed (no inflater here, its data is corrupt, or it lost bytes to a capture gap): its STOMP content is missing from the decoded stream, which resynchronises at the next frame.',
+    specRef: 'RFC 7692 §7 (permessage-deflate)',
+  },
+  'websocket-message-too-large': {
+    severity: 'warning',
+    title: 'WebSocket message too large to decode',
+    explanation:
+      'A message that must be held whole to be decoded (compressed, or a SockJS frame) was larger than the decoder limit; its content is missing from the decoded stream. Forwarding is not affected.',
+    specRef: 'RFC 7692 §7, SockJS protocol (framing)',
+  },
+  'http-not-websocket': {
+    severity: 'warning',
+    title: 'HTTP, not a WebSocket',
+    explanation:
+      'The client sent an HTTP request that is not a WebSocket upgrade. Plain HTTP carries no STOMP that StompScope can decode; the bytes were forwarded and not decoded.',
+    specRef: 'RFC 6455 §4.1',
+  },
+  'sockjs-heartbeat': {
+    severity: 'note',
+    title: 'SockJS heartbeat',
+    explanation: 'SockJS servers send an "h" frame about every 25 s when idle. Independent of STOMP heart-beats. The first is listed; all are counted when the connection ends.',
+    specRef: 'SockJS protocol (framing: heartbeat frame)',
+  },
+  'sockjs-close': {
+    severity: 'note',
+    title: 'SockJS close',
+    explanation: 'The server sent a SockJS close frame c[code,"reason"], e.g. 3000 "Go away!", 2010 "Another connection still open".',
+    specRef: 'SockJS protocol (framing: close frame)',
+  },
+  'sockjs-protocol-error': {
+    severity: 'error',
+    title: 'SockJS framing error',
+    explanation: 'A WebSocket message in a SockJS session that is not a SockJS frame (o, h, a[...], m"...", c[...] from the server; a JSON array of strings from the client). Its content is missing from the decoded stream.',
+    specRef: 'SockJS protocol (framing)',
+  },
+  'sockjs-unsupported-transport': {
+    severity: 'warning',
+    title: 'SockJS transport not decoded',
+    explanation:
+      'SockJS fell back to a transport other than WebSocket (XHR streaming or polling, EventSource, iframe/htmlfile, JSONP), or this is its /info request. Those are plain HTTP requests; StompScope decodes SockJS only over WebSocket.',
+    specRef: 'SockJS protocol (transports)',
+  },
   // --- replay findings (src-main/core/replay): what happened when a recorded connection was replayed ---
   'replay-timeout': {
     severity: 'warning',
