@@ -119,10 +119,63 @@ export function buildDiagram(
   return { lanes, arrows, marks, width: brokerX + layout.laneWidth / 2, height: layout.top + total * layout.rowHeight + layout.rowHeight };
 }
 
+/** Correlation kinds drawn as connectors by default: one answer each. SUBSCRIBE -> MESSAGE and in-transaction fan out. */
+export const CONNECTOR_KINDS: readonly string[] = ['connect', 'receipt', 'ack', 'transaction', 'delivery'];
+
+const CONNECTOR_SLOT: Record<string, number> = { connect: 0, receipt: 1, ack: 2, transaction: 3, delivery: 4, subscription: 5, 'in-transaction': 6 };
+
+export interface Connector {
+  kind: string;
+  from: number;
+  to: number;
+  /** A bracket right of the broker lane, from the first frame's arrow to the answer's. */
+  path: string;
+  /** Where the latency label goes. */
+  labelX: number;
+  labelY: number;
+  label: string;
+}
+
+/**
+ * Connectors between linked frames that are both on screen (every arrow touches the broker lane, so a bracket
+ * on its right joins any two). Each kind keeps its own distance from the lane so nested brackets stay apart.
+ */
+export function diagramConnectors(
+  m: Pick<DiagramModel, 'arrows' | 'lanes'>,
+  links: ReadonlyArray<{ kind: string; from: number; to: number; latencyUs: number | null }>,
+  kinds: readonly string[] = CONNECTOR_KINDS,
+): Connector[] {
+  const broker = m.lanes[m.lanes.length - 1];
+  if (!broker) return [];
+  const y = new Map(m.arrows.map((a) => [a.frameId, a.y]));
+  const out: Connector[] = [];
+  for (const l of links) {
+    const y1 = y.get(l.from);
+    const y2 = y.get(l.to);
+    if (y1 === undefined || y2 === undefined || !kinds.includes(l.kind)) continue;
+    const w = 14 + 12 * (CONNECTOR_SLOT[l.kind] ?? 7);
+    const x = broker.x + 2;
+    out.push({
+      kind: l.kind, from: l.from, to: l.to, path: `M${x},${y1} C${x + w},${y1} ${x + w},${y2} ${x},${y2}`,
+      labelX: x + w * 0.75 + 2, labelY: (y1 + y2) / 2 + 4, label: l.latencyUs === null ? l.kind : formatLatency(l.latencyUs),
+    });
+  }
+  return out;
+}
+
+function formatLatency(us: number): string {
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+  return `${(us / 1e6).toFixed(2)} s`;
+}
+
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** A standalone SVG document of the model (the rows it was built for), with an optional note at the foot. */
-export function diagramToSvg(m: DiagramModel, layout: DiagramLayout = DEFAULT_LAYOUT, note?: string): string {
+/**
+ * A standalone SVG document of the model (the rows it was built for), with an optional note at the foot and the
+ * correlation connectors among its arrows (diagramConnectors).
+ */
+export function diagramToSvg(m: DiagramModel, layout: DiagramLayout = DEFAULT_LAYOUT, note?: string, connectors: Connector[] = []): string {
   const first = m.arrows[0]?.y ?? layout.top;
   const last = m.arrows[m.arrows.length - 1]?.y ?? layout.top;
   const shift = first - layout.top - layout.rowHeight / 2;
@@ -146,6 +199,14 @@ export function diagramToSvg(m: DiagramModel, layout: DiagramLayout = DEFAULT_LA
     out.push(`<text x="${(a.x1 + a.x2) / 2}" y="${y - 4}" text-anchor="middle" fill="${color}">${esc(a.label)}</text>`);
   }
   for (const k of m.marks) out.push(`<circle cx="${k.x}" cy="${k.y - shift}" r="2.5" fill="#999"/>`);
+  if (connectors.length) {
+    out.push(`<g transform="translate(0 ${-shift})">`);
+    for (const c of connectors) {
+      out.push(`<path class="link-${esc(c.kind)}" d="${c.path}" fill="none" stroke="#8b5cf6" stroke-dasharray="4 3"/>`);
+      out.push(`<text x="${c.labelX}" y="${c.labelY}" fill="#6d28d9" font-size="10">${esc(c.label)}</text>`);
+    }
+    out.push('</g>');
+  }
   if (note) out.push(`<text x="4" y="${bottom + 16}" fill="#b45309" font-style="italic">${esc(note)}</text>`);
   out.push('</svg>');
   return out.join('\n');
@@ -171,6 +232,8 @@ export interface DiagramExportInput {
   t0?: number;
   /** The display filter the rows went through, said in the note when not empty. */
   filter?: string;
+  /** Correlation links answered by these rows (the core's diagram.links), drawn as connectors. */
+  links?: ReadonlyArray<{ kind: string; from: number; to: number; latencyUs: number | null }>;
 }
 
 export function exportNote(frames: number, total: number, filter = ''): string | undefined {
@@ -184,5 +247,5 @@ export function exportNote(frames: number, total: number, filter = ''): string |
 export function exportDiagramSvg(input: DiagramExportInput, layout: DiagramLayout = DEFAULT_LAYOUT): string {
   const { rows } = input;
   const model = buildDiagram(input.connections, rows, 0, rows.length, input.heartbeats ?? [], input.t0 ?? rows[0]?.t ?? 0, layout);
-  return diagramToSvg(model, layout, exportNote(rows.length, input.total, input.filter));
+  return diagramToSvg(model, layout, exportNote(rows.length, input.total, input.filter), diagramConnectors(model, input.links ?? []));
 }

@@ -1,10 +1,12 @@
-import type { ApiClient, ConnectionDto, HeartbeatDto } from '../../../shared/api.js';
-import { buildDiagram, DEFAULT_LAYOUT, MAX_EXPORT_FRAMES, type DiagramModel } from '../../../shared/diagram/model.js';
+import type { ApiClient, ConnectionDto, HeartbeatDto, LinkDto } from '../../../shared/api.js';
+import { buildDiagram, DEFAULT_LAYOUT, diagramConnectors, MAX_EXPORT_FRAMES, type Connector, type DiagramModel } from '../../../shared/diagram/model.js';
 import type { FramesState } from './frames.svelte.js';
 
 /** The sequence diagram of the frames in the list's query, built only for the rows on screen. */
 export class DiagramState {
   model = $state.raw<DiagramModel | null>(null);
+  /** Correlation links among the arrows on screen (receipt, ack, connect, …), drawn as brackets. */
+  connectors = $state.raw<Connector[]>([]);
   zoom = $state(1);
   private connections: ConnectionDto[] = [];
   private session: number | null = null;
@@ -42,14 +44,18 @@ export class DiagramState {
     const end = Math.min(total, first + Math.ceil(this.viewport / layout.rowHeight) + 20);
     const rows = await this.frames.rowsFor(first, end);
     let hbs: HeartbeatDto[] = [];
+    let links: LinkDto[] = [];
     if (rows.length && this.session !== null) {
       if (rows.some((r) => !this.connections.some((c) => c.connection === r.connection))) {
         this.connections = await this.api.invoke('connections.list', { session: this.session });
       }
       hbs = await this.api.invoke('heartbeats.range', { session: this.session, from: rows[0].t, to: rows[rows.length - 1].t });
+      // A core without the links (an older one) still draws the diagram.
+      links = await this.api.invoke('diagram.links', { ids: rows.map((r) => r.id) }).catch(() => []);
     }
     if (gen !== this.gen) return;
     this.model = buildDiagram(this.connections, rows, first, total, hbs, this.frames.t0 || rows[0]?.t || 0, layout);
+    this.connectors = diagramConnectors(this.model, links);
   }
 
   setZoom(z: number): void {
