@@ -22,6 +22,16 @@ export interface RabbitOptions {
   keepDir?: boolean;
   /** Extra rabbitmq.conf lines. */
   extraConf?: string[];
+  /** Listen on these ports instead of free ones: to start a node again where a stopped one was (broker restarts). */
+  ports?: RabbitPorts;
+}
+
+export interface RabbitPorts {
+  epmd: number;
+  amqp: number;
+  dist: number;
+  stomp: number;
+  webStomp: number;
 }
 
 export interface RabbitNode {
@@ -192,7 +202,9 @@ export async function startRabbit(opts: RabbitOptions = {}): Promise<RabbitNode>
 
   const startTimeoutMs = opts.startTimeoutMs ?? Number(process.env.STOMPSCOPE_RABBITMQ_START_TIMEOUT_MS ?? 60_000);
   const keepDir = opts.keepDir ?? process.env.STOMPSCOPE_KEEP_BROKER_DIR === '1';
-  const [epmdPort, amqpPort, distPort, stompPort, webStompPort] = await freePorts(5);
+  const [epmdPort, amqpPort, distPort, stompPort, webStompPort] = opts.ports
+    ? [opts.ports.epmd, opts.ports.amqp, opts.ports.dist, opts.ports.stomp, opts.ports.webStomp]
+    : await freePorts(5);
   const nodename = `stompscope-test-${process.pid}-${randomBytes(3).toString('hex')}@localhost`;
 
   const dir = mkdtempSync(path.join(tmpdir(), 'stompscope-rabbit-'));
@@ -215,6 +227,8 @@ export async function startRabbit(opts: RabbitOptions = {}): Promise<RabbitNode>
       'stomp.default_pass = guest',
       `web_stomp.tcp.ip = ${HOST}`,
       `web_stomp.tcp.port = ${webStompPort}`,
+      // permessage-deflate when a client offers it (the Web STOMP tests, issue 8); clients that do not are unaffected.
+      'web_stomp.ws_opts.compress = true',
       // Heart-beats: broker defaults (it honours what the client asks for in CONNECT).
       ...(opts.extraConf ?? []),
       '',

@@ -5,6 +5,9 @@ import { Recorder } from '../../core/record/recorder.js';
 import { StompProxy, formatAddress } from '../../core/proxy/proxy.js';
 import { isLoopback, noPositionals, parse, parseEndpoint, UsageError } from '../args.js';
 import { stopSignal } from '../signals.js';
+import { isWebSocketUrl, parseWebSocketUrl } from '../../../shared/transport/url.js';
+import { PROFILE_NAMES } from '../../../shared/analysis/profiles.js';
+import { parseProfileOption } from './report.js';
 
 export const DEFAULT_LISTEN_PORT = 61623;
 
@@ -14,6 +17,11 @@ Runs a transparent recording proxy: point your STOMP client at the listen addres
 instead of the broker. Every byte is forwarded unchanged; every frame is recorded.
 
   --upstream HOST:PORT   the broker to forward to (port defaults to 61613)
+  --upstream ws://HOST:PORT/PATH, wss://HOST:PORT/PATH
+                         a broker's STOMP over WebSocket (or SockJS) endpoint; wss://
+                         is TLS to the broker (--ca, --insecure apply). The client's
+                         HTTP upgrade is forwarded as it is: point WebSocket clients
+                         at ws://LISTEN/PATH, with the same PATH
   --listen HOST:PORT     where clients connect (default 127.0.0.1:${DEFAULT_LISTEN_PORT});
                          PORT alone listens on 127.0.0.1; 0 picks a free port
   --allow-remote         allow a listen address other than loopback
@@ -25,6 +33,8 @@ instead of the broker. Every byte is forwarded unchanged; every frame is recorde
   --insecure             accept any broker certificate (testing only)
   --tls-cert FILE        accept TLS from clients with this certificate (PEM) ...
   --tls-key FILE         ... and this key (PEM)
+  --profile NAME         broker profile for expert info: ${PROFILE_NAMES.join(', ')}
+                         (default: detected from CONNECTED's server header)
 
 Ctrl-C (SIGINT) or SIGTERM stops the proxy, flushes the recording and prints a summary.`;
 
@@ -41,6 +51,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     listen: { type: 'string' }, upstream: { type: 'string' }, db: { type: 'string' }, name: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' }, 'allow-remote': { type: 'boolean' }, 'upstream-tls': { type: 'boolean' },
     ca: { type: 'string' }, insecure: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+    profile: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(PROXY_HELP + '\n');
@@ -48,7 +59,12 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   }
   noPositionals(positionals);
   if (!values.upstream) throw new UsageError('--upstream HOST:PORT is required (the broker to forward to)');
-  const upstream = parseEndpoint(values.upstream, '--upstream', '127.0.0.1', 61613);
+  // ws://HOST:PORT/PATH: a TCP (wss: TLS) connection to HOST:PORT; the bytes, upgrade included, go through unchanged.
+  const ws = isWebSocketUrl(values.upstream) ? parseWebSocketUrl(values.upstream) : null;
+  if (typeof ws === 'string') throw new UsageError(`--upstream: ${ws}`);
+  if (ws && !ws.secure && values['upstream-tls']) throw new UsageError('--upstream-tls with a ws:// upstream: write wss:// for TLS to the broker');
+  if (ws?.secure) values['upstream-tls'] = true;
+  const upstream = ws ? { host: ws.host, port: ws.port } : parseEndpoint(values.upstream, '--upstream', '127.0.0.1', 61613);
   const listen = parseEndpoint(values.listen ?? String(DEFAULT_LISTEN_PORT), '--listen', '127.0.0.1');
   if (!isLoopback(listen.host) && !values['allow-remote']) {
     throw new UsageError(`--listen ${listen.host}: not a loopback address; add --allow-remote to accept connections from other machines`);
@@ -57,15 +73,16 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
   const upstreamTls = values['upstream-tls'] ? { ca: values.ca ? readPem(values.ca, '--ca') : undefined, insecure: !!values.insecure } : null;
   const serverTls = values['tls-cert'] ? { cert: readPem(values['tls-cert'], '--tls-cert'), key: readPem(values['tls-key']!, '--tls-key') } : null;
+  const profile = parseProfileOption(values.profile);
   const dbPath = path.resolve(values.db ?? defaultDbPath());
-  const upstreamText = formatAddress(upstream.host, upstream.port);
+  const upstreamText = ws ? ws.url : formatAddress(upstream.host, upstream.port);
   const err = (line: string) => process.stderr.write(`stompscope: ${line}\n`);
 
   if (!isLoopback(listen.host)) err(`warning: listening on ${listen.host}: anyone who can reach this machine can use the proxy`);
 
   const recorder = await Recorder.start({
     dbPath, kind: 'proxy', name: values.name ?? `proxy to ${upstreamText}`,
-    meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls },
+    meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls, ...(profile ? { profile } : {}) },
     onLines: values.quiet ? undefined : (text) => process.stdout.write(text),
     onWarning: (m) => err(`warning: ${m}`),
   });
@@ -80,6 +97,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   const a = proxy.address;
   err(`proxy listening on ${formatAddress(a.host, a.port)}, upstream ${upstreamText}${upstreamTls ? ' (TLS)' : ''}, ` +
     `recording session ${recorder.sessionId} to ${dbPath}`);
+  if (ws) err(`WebSocket clients connect to ${serverTls ? 'wss' : 'ws'}://${formatAddress(a.host, a.port)}${ws.path}`);
 
   await stopSignal();
   await proxy.stop();

@@ -2,6 +2,8 @@
 // frame boundary. Pure functions over bytes.
 
 import type { Direction } from '../../../shared/stomp/types.js';
+import { HeadReader, isWebSocketUpgrade, parseRequestHead } from '../../../shared/transport/http.js';
+import { sockJsHttpTransport } from '../../../shared/transport/sockjs.js';
 
 /**
  * Ports whose flows are STOMP without looking: 61613 (IANA "stomp"-less but universal default), 61614
@@ -88,8 +90,21 @@ export function looksLikeTls(b: Uint8Array): boolean {
   return b.length >= 3 && b[0] === 0x16 && b[1] === 0x03 && b[2] <= 0x04;
 }
 
-/** An HTTP request or response line: STOMP over WebSocket, which this importer does not unwrap. */
+/** An HTTP request or response line: a WebSocket upgrade (STOMP over WebSocket or SockJS), or plain HTTP. */
 export function looksLikeHttp(b: Uint8Array): boolean {
   const s = String.fromCharCode(...b.subarray(0, 8));
   return /^(GET|POST|PUT|HEAD|HTTP\/)/.test(s);
+}
+
+/**
+ * What an HTTP request at the start of a stream is: 'upgrade' (a WebSocket: STOMP over WebSocket or SockJS,
+ * on any port; the ConnectionRecorder unwraps it), 'more' (the head is not complete yet), or plain HTTP with
+ * what to say about it (SockJS over XHR and the like are named). Null when these bytes are no HTTP request.
+ */
+export function httpUpgrade(b: Uint8Array): 'upgrade' | 'more' | { http: string; sockjs: string | null } | null {
+  const r = new HeadReader(parseRequestHead).push(b);
+  if (r.kind === 'more') return 'more';
+  if (r.kind === 'error') return null;
+  if (isWebSocketUpgrade(r.head)) return 'upgrade';
+  return { http: `${r.head.method} ${r.head.target.slice(0, 100)}`, sockjs: sockJsHttpTransport(r.head.target) };
 }

@@ -3,7 +3,7 @@
 // Store-agnostic: a STOMP flow is handed to a ConnectionHandle (the importer wraps a ConnectionRecorder).
 
 import type { Direction } from '../../../shared/stomp/types.js';
-import { findFrameBoundary, looksLikeHttp, looksLikeTls, startsWithFrame, type CommandAt } from './classify.js';
+import { findFrameBoundary, httpUpgrade, looksLikeHttp, looksLikeTls, startsWithFrame, type CommandAt } from './classify.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpPacket } from './dissect.js';
 import { DEFAULT_REASSEMBLY_LIMITS, ReassemblyBudget, TcpReassembler, type GapCause, type ReassemblyLimits, type StreamSink } from './reassembly.js';
 
@@ -139,6 +139,8 @@ export class Flow {
   private feeds: [SideFeed, SideFeed] | null = null;
   private clientSide: Side = 0;
   private finTime: [number, number] = [-1, -1];
+  /** The flow opened with a WebSocket upgrade request: both sides start at their first byte. */
+  private upgrade = false;
 
   constructor(readonly aKey: string, pkt: TcpPacket, time: number, private readonly t: FlowTable) {
     this.endpoints = [pkt.endpoint('src'), pkt.endpoint('dst')];
@@ -300,11 +302,24 @@ export class Flow {
         if (portFlow) this.t.notice('tls', `${this.endpoints[0]} ⇄ ${this.endpoints[1]} is TLS-encrypted: not decoded`);
         return this.ignore();
       }
-      if (looksLikeHttp(h) && !portFlow) {
-        if (this.ports.includes(8080) || this.ports.includes(15674)) {
-          this.t.notice('http', `${this.endpoints[0]} ⇄ ${this.endpoints[1]} is HTTP (STOMP over WebSocket is not decoded)`);
+      if (looksLikeHttp(h)) {
+        // STOMP over WebSocket or SockJS, on any port: the side that asks for the upgrade is the client.
+        const http = httpUpgrade(h);
+        if (http === 'upgrade') {
+          this.upgrade = true;
+          found = { side, c: { at: 0, command: 'GET', sender: 'client' } };
+          break;
         }
-        return this.ignore();
+        if (http === 'more' && open) {
+          waiting = true;
+          continue;
+        }
+        if (!portFlow) {
+          if (http && http !== 'more' && (http.sockjs || this.ports.includes(8080) || this.ports.includes(15674))) {
+            this.t.notice('http', `${this.endpoints[0]} ⇄ ${this.endpoints[1]}: ${http.http} is ${http.sockjs ? `SockJS over "${http.sockjs}"` : 'HTTP'}, not a WebSocket`);
+          }
+          return this.ignore();
+        }
       }
       const fromStart = this.reasm[side].fromSyn;
       const r = fromStart ? startsWithFrame(h) : findFrameBoundary(h, true);
@@ -373,7 +388,8 @@ export class Flow {
     this.conn = conn;
     this.state = 'stomp';
     const dirs = DIR_OF_CLIENT_SIDE[clientSide];
-    this.feeds = [new SideFeed(conn, dirs[0], this.reasm[0].fromSyn), new SideFeed(conn, dirs[1], this.reasm[1].fromSyn)];
+    const fromStart = (side: Side) => this.reasm[side].fromSyn || this.upgrade;
+    this.feeds = [new SideFeed(conn, dirs[0], fromStart(0)), new SideFeed(conn, dirs[1], fromStart(1))];
     if (this.synTime >= 0) conn.event('client', this.synTime, 'tcp-syn', 'note', 'the client opened the connection (SYN)');
     const queued = this.queue;
     this.queue = [];

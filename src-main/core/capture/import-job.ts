@@ -15,6 +15,9 @@ import path from 'node:path';
 import { ISSUES, type IssueCode } from '../../../shared/issues.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import { ConnectionRecorder } from '../record/connection-recorder.js';
+import type { AnalysisOptions } from '../analysis/recording.js';
+import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
+import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { StoreWriter } from '../store/writer.js';
 import { DEFAULT_STOMP_PORTS } from './classify.js';
 import { dissectTcp, TcpPacket, type Skip } from './dissect.js';
@@ -43,6 +46,8 @@ export interface ImportOptions {
   readBytes?: number;
   limits?: Partial<DecoderLimits>;
   reassembly?: Partial<ReassemblyLimits>;
+  /** The broker profile to analyse the connections with (issue 6); default: detected per connection. */
+  profile?: ProfileName | null;
 }
 
 export interface ImportResult {
@@ -165,6 +170,8 @@ class ImportRun implements PacketSink {
   /** Corrupt regions of the file the reader skipped (it went on reading after each). */
   private readonly corruption = { regions: 0, bytes: 0, first: [] as Array<{ at: number; bytes: number; reason: string }> };
   private readonly meta: Record<string, unknown>;
+  /** Correlation across the session's connections (SEND -> MESSAGE) and the chosen profile. */
+  private readonly analysis: AnalysisOptions;
 
   constructor(
     private readonly writer: StoreWriter,
@@ -177,6 +184,7 @@ class ImportRun implements PacketSink {
     private readonly result: ImportResult,
   ) {
     this.reader = readerFor(format);
+    this.analysis = { delivery: new DeliveryCorrelator(), profile: opts.profile ?? null };
     const ports = new Set<number>([...DEFAULT_STOMP_PORTS, ...(opts.ports ?? [])]);
     this.flows = new FlowTable({
       ports,
@@ -190,7 +198,7 @@ class ImportRun implements PacketSink {
     });
     this.meta = {
       source: { file: path.basename(abs), path: abs, size, mtime: new Date(mtime / 1000).toISOString(), sha256: null },
-      format, ports: [...ports].sort((a, b) => a - b), completed: false,
+      format, ports: [...ports].sort((a, b) => a - b), completed: false, ...(opts.profile ? { profile: opts.profile } : {}),
     };
   }
 
@@ -290,7 +298,7 @@ class ImportRun implements PacketSink {
 
   private openConnection(client: string, broker: string, opened: number, directionBy: string): ConnectionHandle {
     const id = this.writer.createConnection(this.sessionId, client, broker, 'tcp', opened);
-    const rec = new ConnectionRecorder(this.writer, this.sessionId, id, { limits: this.opts.limits });
+    const rec = new ConnectionRecorder(this.writer, this.sessionId, id, { limits: this.opts.limits, analysis: this.analysis });
     this.recorders.add(rec);
     if (directionBy === 'port') {
       rec.event(opened, {
@@ -351,7 +359,10 @@ class ImportRun implements PacketSink {
     const tls = this.notices.get('tls');
     if (tls) warnings.push(`${tls.count} TLS connection(s) on STOMP ports not decoded (e.g. ${tls.first.replace(/ is TLS.*$/, '')})`);
     const http = this.notices.get('http');
-    if (http) warnings.push(`${http.count} HTTP/WebSocket connection(s) not decoded (STOMP over WebSocket is not supported)`);
+    if (http) {
+      warnings.push(`${http.count} HTTP connection(s) that are not WebSocket upgrades not decoded (SockJS over XHR or ` +
+        `EventSource, plain HTTP), e.g. ${http.first}`);
+    }
     const budget = this.flows.budget;
     if (budget.holesGivenUp) {
       warnings.push(`${budget.holesGivenUp} TCP hole(s) given up as gaps (${budget.bytesGivenUp} bytes) because out-of-order data ` +
