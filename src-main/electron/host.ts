@@ -27,7 +27,7 @@ export function isTrustedSender(event: IpcMainInvokeEvent, win: BrowserWindow | 
   return url.startsWith('file://') || (!!process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL));
 }
 
-async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+async function writeLines(file: string, lines: Iterable<string | Uint8Array>): Promise<void> {
   const out = fs.createWriteStream(file);
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   for (const line of lines) if (!out.write(line)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
@@ -79,7 +79,9 @@ export async function createApp(): Promise<void> {
   ipcMain.handle(IPC_EXPORT, async (event, ticket: unknown, filename: unknown) => {
     if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
     if (typeof ticket !== 'string') throw new ApiError('bad-request', 'no export ticket');
-    const r = await dialog.showSaveDialog({ title: 'Export frames', defaultPath: path.basename(String(filename ?? 'frames.jsonl')), filters: [{ name: 'JSON lines', extensions: ['jsonl'] }] });
+    const name = path.basename(String(filename ?? 'frames.jsonl'));
+    const filters = name.endsWith('.pcapng') ? [{ name: 'pcapng capture', extensions: ['pcapng'] }] : [{ name: 'JSON lines', extensions: ['jsonl'] }];
+    const r = await dialog.showSaveDialog({ title: 'Export frames', defaultPath: name, filters });
     if (r.canceled || !r.filePath) return false;
     const lines = core.takeExport(ticket);
     if (!lines) throw new ApiError('not-found', 'the export expired; export again');

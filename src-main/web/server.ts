@@ -58,6 +58,25 @@ function cookieToken(req: http.IncomingMessage): string | null {
   return null;
 }
 
+/** The request target as a URL, or null when it does not parse. */
+function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
+/** A URL path percent-decoded, or null when the encoding is malformed or decodes to a NUL (no file name has one). */
+function decodePath(pathname: string): string | null {
+  try {
+    const p = decodeURIComponent(pathname);
+    return p.includes('\0') ? null : p;
+  } catch {
+    return null;
+  }
+}
+
 export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   const token = o.token ?? randomBytes(24).toString('base64url');
   const root = path.resolve(o.rendererDir);
@@ -74,7 +93,10 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   };
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // Request targets come from any local process, not only from our page: a target or a percent-encoding
+    // that does not parse is refused, never thrown (an exception here would take the host down).
+    const url = parseTarget(req.url);
+    if (!url) return refuse(res, 400, 'bad request target');
     if (!allowedHosts().has(req.headers.host ?? '')) return refuse(res, 421, 'wrong Host');
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return refuse(res, 403, 'cross-origin requests are refused');
@@ -88,7 +110,8 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
     if (url.pathname.startsWith('/export/')) return sendExport(res, url.pathname.slice('/export/'.length));
-    let rel = decodeURIComponent(url.pathname);
+    let rel = decodePath(url.pathname);
+    if (rel === null) return refuse(res, 400, 'bad request target');
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = path.resolve(root, '.' + rel);
     if (!file.startsWith(root + path.sep)) return refuse(res, 404, 'not found');
@@ -138,12 +161,13 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     });
   };
 
-  /** Streams an export ticket's JSONL as a download, with the socket's backpressure. */
+  /** Streams an export ticket's content (JSON lines, or pcapng) as a download, with the socket's backpressure. */
   const sendExport = async (res: http.ServerResponse, ticket: string) => {
+    const contentType = o.core.exportContentType(ticket);
     const lines = o.core.takeExport(ticket);
     if (!lines) return refuse(res, 404, 'no such export (tickets are single-use and expire after a minute)');
     res.writeHead(200, {
-      'Content-Type': 'application/x-ndjson; charset=utf-8', 'Content-Disposition': 'attachment', 'Cache-Control': 'no-store',
+      'Content-Type': contentType ?? 'application/octet-stream', 'Content-Disposition': 'attachment', 'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
     });
     try {
@@ -159,10 +183,11 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const deny = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    const url = parseTarget(req.url);
+    if (!url) return deny(400, 'Bad Request');
     if (url.pathname !== '/api') return deny(404, 'Not Found');
     if (!allowedHosts().has(req.headers.host ?? '')) return deny(421, 'Misdirected Request');
     if (!allowedOrigins().has(req.headers.origin ?? '')) return deny(403, 'Forbidden');
@@ -184,7 +209,13 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       let id: unknown = null;
       try {
         if (isBinary) throw new ApiError('bad-request', 'messages are JSON text');
-        const msg = JSON.parse(raw.toString()) as { id?: unknown; cmd?: unknown; args?: unknown };
+        let msg: { id?: unknown; cmd?: unknown; args?: unknown } | null;
+        try {
+          msg = JSON.parse(raw.toString()) as typeof msg;
+        } catch {
+          throw new ApiError('bad-request', 'messages are JSON text');
+        }
+        if (typeof msg !== 'object' || msg === null) throw new ApiError('bad-request', 'a message is a JSON object: {"id", "cmd", "args"}');
         id = msg.id;
         if (typeof id !== 'number') throw new ApiError('bad-request', 'every request needs a numeric id');
         if (!isCommandName(msg.cmd)) throw new ApiError('bad-request', `unknown command ${String(msg.cmd)}`);

@@ -1,6 +1,7 @@
-// Exports of a session's frames, in the `stompscope frames --jsonl` shape. The UI asks for a ticket (a command
-// of the contract); the host streams the ticket's lines to where the user wants them. Tickets are single-use
-// and expire, so a ticket that leaks is worth little.
+// Exports of a session's frames, in the `stompscope frames --jsonl` shape, or of the whole session as pcapng
+// (core/export/session-pcapng.ts). The UI asks for a ticket (a command of the contract); the host streams the
+// ticket's lines or blocks to where the user wants them. Tickets are single-use and expire, so a ticket that
+// leaks is worth little.
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../../shared/api.js';
 import { filteredFrames } from '../query/filtered-frames.js';
@@ -8,34 +9,66 @@ import { conditionOf } from '../query/frames-query.js';
 import { openDb } from '../store/db.js';
 import { StoreReader, type ConnectionInfo } from '../store/reader.js';
 import { frameJson } from '../views/frame-json.js';
+import { sessionPcapng } from '../export/session-pcapng.js';
+
+export type ExportFormat = 'jsonl' | 'pcapng';
+
+const CONTENT_TYPES: Record<ExportFormat, string> = { jsonl: 'application/x-ndjson; charset=utf-8', pcapng: 'application/vnd.tcpdump.pcap' };
 
 const TICKET_MS = 60_000;
 
 export class ExportManager {
-  private readonly tickets = new Map<string, { session: number; filter: string; reveal: boolean; expires: number }>();
+  private readonly tickets = new Map<string, { session: number; filter: string; reveal: boolean; format: ExportFormat; expires: number }>();
 
   constructor(private readonly dbPath: string) {}
 
-  /** `reveal`: keep credentials as recorded; by default they are masked (shared/stomp/secrets.ts). */
-  ticket(session: number, filter: string, reveal = false): { ticket: string; filename: string } {
+  /**
+   * `reveal`: keep credentials as recorded; by default they are masked (shared/stomp/secrets.ts). A pcapng
+   * export holds whole connections, so it takes no filter.
+   */
+  ticket(session: number, filter: string, reveal = false, format: ExportFormat = 'jsonl'): { ticket: string; filename: string } {
     conditionOf(filter); // a bad filter fails here, with its place, not in the host
+    if (format === 'pcapng' && filter.trim()) throw new ApiError('bad-request', 'a pcapng export holds whole connections: it takes no display filter');
     const now = Date.now();
     for (const [k, t] of this.tickets) if (t.expires < now) this.tickets.delete(k);
     const ticket = randomBytes(18).toString('base64url');
-    this.tickets.set(ticket, { session, filter, reveal, expires: now + TICKET_MS });
-    return { ticket, filename: `stompscope-session-${session}${filter.trim() ? '-filtered' : ''}.jsonl` };
+    this.tickets.set(ticket, { session, filter, reveal, format, expires: now + TICKET_MS });
+    return { ticket, filename: `stompscope-session-${session}${filter.trim() ? '-filtered' : ''}.${format}` };
   }
 
-  /** The lines of a ticket (each ends with a newline); null for an unknown, used or expired ticket. */
-  take(ticket: string): Generator<string> | null {
+  /** The media type of a ticket's content (for a download), or null for an unknown ticket. */
+  contentType(ticket: string): string | null {
+    const t = this.tickets.get(ticket);
+    return t ? CONTENT_TYPES[t.format] : null;
+  }
+
+  /**
+   * The content of a ticket: JSON lines (strings, each ending with a newline) or pcapng blocks (bytes); null for
+   * an unknown, used or expired ticket.
+   */
+  take(ticket: string): Generator<string | Uint8Array> | null {
     const t = this.tickets.get(ticket);
     this.tickets.delete(ticket);
     if (!t || t.expires < Date.now()) return null;
-    return lines(this.dbPath, t.session, t.filter, t.reveal);
+    return t.format === 'pcapng' ? pcapngBlocks(this.dbPath, t.session, t.reveal) : sessionJsonLines(this.dbPath, t.session, t.filter, t.reveal);
   }
 }
 
-function* lines(dbPath: string, session: number, filter: string, reveal: boolean): Generator<string> {
+function* pcapngBlocks(dbPath: string, session: number, reveal: boolean): Generator<Uint8Array> {
+  const reader = new StoreReader(openDb(dbPath, { readonly: true }));
+  try {
+    if (!reader.hasSession(session)) throw new ApiError('not-found', `no session ${session}`);
+    yield* sessionPcapng(reader, session, { revealSecrets: reveal }, { connections: 0, packets: 0, bytes: 0, missingBytes: 0 });
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * A session's frames through a display filter, one `frames --jsonl` line each (ending with a newline),
+ * credentials masked unless `reveal`. Also `stompscope export --format jsonl` (core/export/).
+ */
+export function* sessionJsonLines(dbPath: string, session: number, filter: string, reveal: boolean): Generator<string> {
   const reader = new StoreReader(openDb(dbPath, { readonly: true }));
   try {
     if (!reader.hasSession(session)) throw new ApiError('not-found', `no session ${session}`);

@@ -1,0 +1,78 @@
+// The desktop app's "Export pcapng…" (Electron mocked, as in test/electron/host.test.ts: no runtime here): the
+// save dialog offers a pcapng file for a pcapng ticket, and main writes the ticket's binary blocks unchanged.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { importFile } from '../capture/support/import-helper.js';
+import { frame, recordConversation } from '../replay/support.js';
+
+const electron = vi.hoisted(() => {
+  const handlers = new Map<string, (...a: unknown[]) => unknown>();
+  const windows: Array<{ webContents: Record<string, unknown> }> = [];
+  const saveTarget = { path: '' };
+  class BrowserWindow {
+    webContents: Record<string, unknown> = { on: () => {}, setWindowOpenHandler: () => {}, send: () => {} };
+    constructor() {
+      windows.push(this);
+    }
+    once() {}
+    show() {}
+    isDestroyed() { return false; }
+    async loadFile() {}
+    async loadURL() {}
+  }
+  const showSaveDialog = vi.fn(async (_o: unknown) => ({ canceled: false, filePath: saveTarget.path }));
+  return {
+    handlers, windows, saveTarget, showSaveDialog,
+    module: {
+      app: { getAppPath: () => '/nonexistent', on: () => {}, quit: () => {}, whenReady: () => new Promise(() => {}), exit: () => {} },
+      BrowserWindow,
+      ipcMain: { handle: (ch: string, fn: (...a: unknown[]) => unknown) => handlers.set(ch, fn) },
+      dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog },
+      Menu: { setApplicationMenu: () => {}, buildFromTemplate: (t: unknown) => t },
+      session: { defaultSession: { webRequest: { onHeadersReceived: () => {} } } },
+      contextBridge: { exposeInMainWorld: () => {} },
+      ipcRenderer: { invoke: async () => null, on: () => {} },
+      webUtils: { getPathForFile: () => '' },
+    },
+  };
+});
+
+vi.mock('electron', () => ({ ...electron.module, default: electron.module }));
+
+describe('Electron host: pcapng export', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-electron-pcapng-'));
+    process.env.STOMPSCOPE_DB = path.join(dir, 'test.db');
+  });
+  afterEach(() => {
+    delete process.env.STOMPSCOPE_DB;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('offers a .pcapng file and writes the capture, masked, which imports back', async () => {
+    const { session } = await recordConversation(process.env.STOMPSCOPE_DB!, [
+      { from: 'client', data: frame('CONNECT', [['accept-version', '1.2'], ['host', '/'], ['passcode', 'desk-secret']]) },
+      { from: 'broker', data: frame('CONNECTED', [['version', '1.2']]) },
+      { from: 'client', data: frame('SEND', [['destination', '/queue/d']], 'from the desktop') },
+    ]);
+    const { createApp } = await import('../../src-main/electron/host.js');
+    const { IPC_CHANNEL, IPC_EXPORT } = await import('../../src-main/electron/security.js');
+    await createApp();
+    const own = { sender: electron.windows[0].webContents, senderFrame: { url: 'file:///app/out/renderer/index.html' } };
+    const { ticket, filename } = electron.handlers.get(IPC_CHANNEL)!(own, 'session.export', { session, filter: '', format: 'pcapng' }) as { ticket: string; filename: string };
+    electron.saveTarget.path = path.join(dir, 'saved.pcapng');
+    expect(await electron.handlers.get(IPC_EXPORT)!(own, ticket, filename)).toBe(true);
+    expect(electron.showSaveDialog).toHaveBeenCalledWith(expect.objectContaining({
+      defaultPath: `stompscope-session-${session}.pcapng`, filters: [{ name: 'pcapng capture', extensions: ['pcapng'] }],
+    }));
+    const bytes = fs.readFileSync(electron.saveTarget.path);
+    expect(bytes.readUInt32LE(0)).toBe(0x0a0d0d0a);
+    expect(bytes.includes(Buffer.from('desk-secret'))).toBe(false);
+    const back = await importFile(dir, electron.saveTarget.path);
+    expect(back.frames.map((f) => f.command)).toEqual(['CONNECT', 'CONNECTED', 'SEND']);
+    expect(back.frames[2].body).toBe('from the desktop');
+  });
+});
