@@ -37,7 +37,17 @@ export class RawFileWriter {
     }
     const at = f.size;
     let done = 0;
-    while (done < data.length) done += fs.writeSync(f.fd, data, done, data.length - done);
+    try {
+      while (done < data.length) done += fs.writeSync(f.fd, data, done, data.length - done);
+    } catch (e) {
+      // Disk full mid-write: cut the partial write off again, so that the next append lands at `size` as indexed.
+      if (done > 0) {
+        try {
+          fs.ftruncateSync(f.fd, f.size);
+        } catch { /* the index never points past `size` anyway */ }
+      }
+      throw e;
+    }
     f.size += data.length;
     return at;
   }
