@@ -11,6 +11,10 @@ export type Field =
   | { kind: 'no' }
   | { kind: 'body' }
   | { kind: 'issue' }
+  /** `frame.injected`: StompScope wrote the frame into a live connection (issue 5); 1 or 0. */
+  | { kind: 'injected' }
+  /** `issue.severity`: the frame has an issue of that severity (error, warning, note). */
+  | { kind: 'issueSeverity' }
   | { kind: 'header'; name: string };
 
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'contains' | 'matches';

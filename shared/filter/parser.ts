@@ -5,7 +5,8 @@
 //   and     := unary (("and" | "&&") unary)*
 //   unary   := ("not" | "!") unary | "(" expr ")" | test
 //   test    := field [op value]
-//   field   := command | destination | from | conn | size | seq | no | body | issue | header "[" string "]"
+//   field   := command | destination | from | conn | size | seq | no | body | issue | issue.code | issue.severity
+//            | frame.injected | header "[" string "]"
 //   op      := == | != | < | <= | > | >= | contains | matches
 //   value   := "string" | number | bare word (client, broker, SEND…)
 //
@@ -94,14 +95,24 @@ export function tokenize(src: string): Token[] {
 const FIELDS: Record<string, Field['kind']> = {
   command: 'command', cmd: 'command', destination: 'destination', dest: 'destination', from: 'from', dir: 'from',
   conn: 'conn', connection: 'conn', size: 'size', len: 'size', seq: 'seq', no: 'no', frame: 'no', body: 'body', issue: 'issue', issues: 'issue',
+  // `issue.code == "…"` is `issue == "…"` spelled as in the Expert Info panel.
+  'issue.code': 'issue', 'issue.severity': 'issueSeverity', 'frame.injected': 'injected', injected: 'injected',
 };
-const NUMERIC = new Set<Field['kind']>(['conn', 'size', 'seq', 'no']);
+const NUMERIC = new Set<Field['kind']>(['conn', 'size', 'seq', 'no', 'injected']);
 const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches']);
 
-export const FIELD_NAMES = ['command', 'destination', 'from', 'conn', 'size', 'seq', 'no', 'body', 'issue', 'header["name"]'];
+/**
+ * Deepest nesting of "(" and "not" accepted. Far beyond what a person types; it bounds the parser's and the
+ * compiler's recursion (a long CLI --filter of "((((…" would otherwise overflow the stack) and keeps the SQL
+ * within SQLite's expression depth limit (1000), each level costing at most two.
+ */
+export const MAX_NESTING = 100;
+
+export const FIELD_NAMES = ['command', 'destination', 'from', 'conn', 'size', 'seq', 'no', 'body', 'issue', 'issue.code', 'issue.severity', 'frame.injected', 'header["name"]'];
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
 
   private peek(): Token {
@@ -145,13 +156,22 @@ class Parser {
 
   private unary(): FilterExpr {
     const t = this.peek();
-    if (this.isWord(t, 'not') || (t.kind === 'op' && t.text === '!')) {
+    const not = this.isWord(t, 'not') || (t.kind === 'op' && t.text === '!');
+    if ((not || t.kind === 'lparen') && this.depth >= MAX_NESTING) {
+      throw new FilterSyntaxError(`nested too deeply (at most ${MAX_NESTING} levels of "(" and "not")`, t.start, t.end);
+    }
+    if (not) {
       this.next();
-      return { type: 'not', expr: this.unary() };
+      this.depth++;
+      const expr = this.unary();
+      this.depth--;
+      return { type: 'not', expr };
     }
     if (t.kind === 'lparen') {
       this.next();
+      this.depth++;
       const e = this.or();
+      this.depth--;
       const close = this.peek();
       if (close.kind !== 'rparen') throw new FilterSyntaxError(`expected ")" to close the "(" at ${t.start + 1}, found ${describe(close)}`, close.start, Math.max(close.end, close.start + 1));
       this.next();
@@ -210,6 +230,10 @@ class Parser {
       const s = String(value.value).toLowerCase();
       if (s !== 'client' && s !== 'broker') throw new FilterSyntaxError('from is client or broker', v.start, v.end);
     }
+    if (field.kind === 'issueSeverity' && (op === '==' || op === '!=')) {
+      const s = String(value.value).toLowerCase();
+      if (s !== 'error' && s !== 'warning' && s !== 'note') throw new FilterSyntaxError('issue.severity is error, warning or note', v.start, v.end);
+    }
     if (op === 'matches') {
       try {
         new RegExp(String(value.value));
@@ -221,7 +245,7 @@ class Parser {
 }
 
 function fieldName(f: Field): string {
-  return f.kind === 'header' ? `header[${JSON.stringify(f.name)}]` : f.kind;
+  return f.kind === 'header' ? `header[${JSON.stringify(f.name)}]` : f.kind === 'issueSeverity' ? 'issue.severity' : f.kind === 'injected' ? 'frame.injected' : f.kind;
 }
 
 function describe(t: Token): string {

@@ -32,9 +32,14 @@ export function maskRawFrame(bytes: Uint8Array): Uint8Array {
   const line = bytes.indexOf(LF); // skip the command line
   if (line < 0) return bytes;
   let start = line + 1;
+  // A NUL ends the frame, also inside its headers (a malformed frame cut short): it and what follows it are
+  // never masked, or the masked copy would decode as other frames than the original.
+  const nul = bytes.indexOf(0, start);
   while (start < bytes.length) {
     let end = bytes.indexOf(LF, start);
     if (end < 0) end = bytes.length;
+    const last = nul >= 0 && nul < end;
+    if (last) end = nul;
     const contentEnd = end > start && bytes[end - 1] === CR ? end - 1 : end;
     if (contentEnd === start) break; // blank line: the body follows
     const colon = bytes.indexOf(COLON, start);
@@ -46,6 +51,7 @@ export function maskRawFrame(bytes: Uint8Array): Uint8Array {
         out.fill(STAR, colon + 1, contentEnd);
       }
     }
+    if (last) break;
     start = end + 1;
   }
   return out ?? bytes;

@@ -26,6 +26,8 @@ function column(field: Field, params: Array<string | number>, state: { conn: boo
     case 'no': return 'f.id';
     case 'body': return BODY;
     case 'issue': return 'f.issues';
+    case 'issueSeverity': return 'f.issues';
+    case 'injected': return 'f.injected';
     case 'header':
       state.conn = true;
       params.push(field.name);
@@ -35,15 +37,33 @@ function column(field: Field, params: Array<string | number>, state: { conn: boo
 
 function compile(e: FilterExpr, params: Array<string | number>, state: { conn: boolean }): string {
   switch (e.type) {
-    case 'and': return `(${compile(e.left, params, state)} AND ${compile(e.right, params, state)})`;
-    case 'or': return `(${compile(e.left, params, state)} OR ${compile(e.right, params, state)})`;
+    case 'and':
+    case 'or': {
+      // A chain `a or b or c …` parses left-deep, one level per term; SQLite refuses expressions deeper than
+      // 1000 and the recursion here would follow the chain. AND and OR are associative (also with NULLs), so
+      // the chain's terms, in order, are joined as a balanced tree instead: depth log2(terms).
+      const terms: FilterExpr[] = [];
+      for (let x: FilterExpr = e; ; x = x.left) {
+        if (x.type !== e.type) {
+          terms.push(x);
+          break;
+        }
+        terms.push(x.right);
+      }
+      terms.reverse();
+      const op = e.type === 'and' ? ' AND ' : ' OR ';
+      const join = (a: number, b: number): string => (b - a === 1 ? compile(terms[a], params, state) : `(${join(a, (a + b) >> 1)}${op}${join((a + b) >> 1, b)})`);
+      return join(0, terms.length);
+    }
     case 'not': return `(NOT coalesce(${compile(e.expr, params, state)}, 0))`;
     case 'exists':
       switch (e.field.kind) {
-        case 'issue': return '(f.issues > 0)';
+        case 'issue':
+        case 'issueSeverity': return '(f.issues > 0)';
         case 'body': return '(f.body_length > 0)';
         case 'header': return `(${column(e.field, params, state)} IS NOT NULL)`;
         case 'destination': return '(f.destination IS NOT NULL)';
+        case 'injected': return '(f.injected = 1)';
         default: return '1';
       }
     case 'compare': {
@@ -52,6 +72,13 @@ function compile(e: FilterExpr, params: Array<string | number>, state: { conn: b
       if (field.kind === 'issue') {
         params.push(String(e.value.value));
         const cond = op === 'contains' ? 'instr(i.code, ?) > 0' : op === 'matches' ? 'ss_regexp(i.code, ?) = 1' : 'i.code = ?';
+        const ex = `EXISTS (SELECT 1 FROM issues i WHERE i.frame_id = f.id AND ${cond})`;
+        return op === '!=' ? `(NOT ${ex})` : `(${ex})`;
+      }
+      // `issue.severity == "warning"`: the frame has an issue of that severity (stored lower case).
+      if (field.kind === 'issueSeverity') {
+        params.push(op === '==' || op === '!=' ? String(e.value.value).toLowerCase() : String(e.value.value));
+        const cond = op === 'contains' ? 'instr(i.severity, ?) > 0' : op === 'matches' ? 'ss_regexp(i.severity, ?) = 1' : 'i.severity = ?';
         const ex = `EXISTS (SELECT 1 FROM issues i WHERE i.frame_id = f.id AND ${cond})`;
         return op === '!=' ? `(NOT ${ex})` : `(${ex})`;
       }

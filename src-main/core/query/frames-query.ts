@@ -75,7 +75,7 @@ export class FrameRows {
   private readonly versions = new Map<number, StompVersion | null>();
 
   constructor(private readonly db: Db) {
-    this.byIds = db.prepare(`SELECT id, connection_id, seq, dir, time, command, destination, headers, length, issues FROM frames
+    this.byIds = db.prepare(`SELECT id, connection_id, seq, dir, time, command, destination, headers, length, issues, injected FROM frames
       WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
     this.severities = db.prepare(`SELECT frame_id, severity FROM issues WHERE frame_id IN (SELECT value FROM json_each(?))`);
     this.versionOf = db.prepare(`SELECT version FROM connections WHERE id = ?`).pluck();
@@ -121,6 +121,8 @@ export class FrameRows {
       id: f.id as number, connection: conn, seq: f.seq as number, from: f.dir === 0 ? 'client' : 'broker', time: isoMicros(f.time as number),
       command, destination: f.destination as string | null, size: f.length as number, issues: f.issues as number, t: f.time as number,
       ref, info: infoOf(command, headers), severity,
+      // Only on injected frames, so rows of every other frame keep their shape.
+      ...(f.injected === 1 ? { injected: true } : {}),
     };
   }
 }

@@ -10,9 +10,9 @@ const utf8 = new TextDecoder('utf-8');
 export function registerQueryFunctions(db: Db, reader: StoreReader): void {
   db.function('ss_header', { deterministic: true }, (headers: unknown, command: unknown, version: unknown, name: unknown) => {
     if (typeof headers !== 'string' || typeof name !== 'string') return null;
-    // Cheap reject before parsing JSON: the raw name must appear somewhere (escaping never adds letters).
-    const bare = name.replace(/[\\:\r\n]/g, '');
-    if (bare && !headers.includes(bare)) return null;
+    // Cheap reject before parsing JSON: every run of the name between characters STOMP escapes (\\ : CR LF)
+    // is in the raw headers as it is, once JSON-escaped as the stored text is (a '"' is stored as '\"').
+    for (const piece of name.split(/[\\:\r\n]/)) if (piece && !headers.includes(JSON.stringify(piece).slice(1, -1))) return null;
     const raw = JSON.parse(headers) as RawHeader[];
     const { headers: decoded } = interpretHeaders(String(command), raw, (version as StompVersion | null) ?? null);
     return headerValue(decoded, name) ?? null;
