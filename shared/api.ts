@@ -6,6 +6,7 @@ import { MAX_EXPORT_FRAMES } from './diagram/model.js';
 import { parseTarget } from './replay-target.js';
 import { isSecretHeader, MASK } from './stomp/secrets.js';
 import type { Direction, Severity, StompVersion } from './stomp/types.js';
+import type { Handshake } from './transport/handshake.js';
 
 export interface SessionSummaryDto {
   session: number;
@@ -23,7 +24,10 @@ export interface ConnectionDto {
   connection: number;
   client: string;
   broker: string;
+  /** 'tcp', 'tls', 'websocket', 'websocket+tls', 'sockjs', 'sockjs+tls'. */
   transport: string;
+  /** The WebSocket / SockJS handshake (credentials masked); null for TCP and TLS. */
+  handshake?: Handshake | null;
   version: StompVersion | null;
   opened: string | null;
   closed: string | null;
@@ -52,6 +56,8 @@ export interface FrameRowDto {
   info: string;
   /** The worst issue severity on the frame, if any. */
   severity: Severity | null;
+  /** StompScope wrote this frame into a live connection itself (injected, issue 5); absent or false otherwise. */
+  injected?: boolean;
 }
 
 export interface HeaderDto {
@@ -110,6 +116,7 @@ export interface HeartbeatDto {
 export interface ProxyOptionsDto {
   /** HOST:PORT or PORT (loopback); port 0 picks a free one. */
   listen: string;
+  /** HOST:PORT of the broker, or its STOMP over WebSocket endpoint ws://HOST:PORT/PATH (wss:// is TLS). */
   upstream: string;
   upstreamTls?: boolean;
   /** Accept any broker certificate (needs `upstreamTls`). */
@@ -133,6 +140,8 @@ export interface ProxyDto {
   /** Clients connect with TLS (the proxy was given a certificate and key). */
   clientTls: boolean;
   connections: number;
+  /** The recorder's latest warning (recording paused or failed, then resumed), or null: forwarding goes on regardless. */
+  warning?: string | null;
 }
 
 export interface ReplayStartDto {
@@ -199,7 +208,34 @@ export interface ResendDraftDto {
   frame: EditedFrameDto;
   /** The connection's CONNECT or STOMP frame; null when none was recorded (e.g. a capture started mid-connection). */
   connect: EditedFrameDto | null;
+  /**
+   * Whether the frame's connection can take an injected frame now (`frame.inject`): it is open in a proxy this
+   * core runs. `reason` says why not.
+   */
+  inject?: { available: boolean; reason: string | null };
 }
+
+/** `frame.inject`: an edited client frame written into a live proxied connection, between two client frames. */
+export interface InjectArgsDto {
+  connection: number;
+  frame: EditedFrameDto;
+  /** Longest wait for the client to finish the frame it is in the middle of (default 10 s). */
+  timeoutMs?: number;
+}
+
+export interface InjectResultDto {
+  session: number;
+  connection: number;
+  /** Bytes written to the broker. */
+  bytes: number;
+  /** The client was inside a frame: the injected frame went right after that frame's end. */
+  waited: boolean;
+  /** The recorded (injected) frame, once the recorder has stored it (null if it has not within a few seconds). */
+  frame: number | null;
+}
+
+/** Client commands that may be injected into a connection that is already connected. */
+export const INJECTABLE_COMMANDS = ['SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'ACK', 'NACK', 'DISCONNECT'] as const;
 
 export interface ResendArgsDto {
   /** The recorded client frame this resend is an edit of (kept in the new session's meta as `resendOf`). */
@@ -226,8 +262,130 @@ export interface ResendResultDto {
   findings: ReplayFindingDto[];
 }
 
+/** One finding in the Expert Info panel, and the frame to jump to. */
+export interface ExpertEntryDto {
+  issue: number;
+  /**
+   * The frame the issue is about; for a finding about a connection (a heart-beat gap, a transaction left open),
+   * its connection's first frame at or after the issue's time (or its last one before). Null when there is none.
+   */
+  frameId: number | null;
+  /** `frameId` is the frame the issue is about (not the nearest frame of its connection). */
+  onFrame: boolean;
+  connection: number | null;
+  /** Microseconds since the epoch. */
+  t: number;
+  message: string;
+}
+
+/** The issues of one code in a session, with the catalogue's words for it (shared/issues.ts). */
+export interface ExpertCodeDto {
+  code: string;
+  severity: Severity;
+  title: string;
+  explanation: string;
+  specRef: string;
+  count: number;
+  /** The first entries, in capture order (at most the `entries` asked for). */
+  entries: ExpertEntryDto[];
+}
+
+export interface ExpertInfoDto {
+  session: number;
+  total: number;
+  /** Errors, then warnings, then notes; within each, codes by count (most first). Empty severities are left out. */
+  groups: Array<{ severity: Severity; count: number; codes: ExpertCodeDto[] }>;
+}
+
+/** A correlation link seen from one frame (links table: CONNECT -> CONNECTED, receipt -> RECEIPT, …). */
+export interface FrameLinkDto {
+  kind: string;
+  /** 'answer': the other frame answers (follows from) this one; 'cause': this frame answers the other. */
+  role: 'answer' | 'cause';
+  other: FrameRowDto;
+  /** Microseconds from the link's first frame to its second; null when unknown. */
+  latencyUs: number | null;
+}
+
+/** A link between two frames, for drawing (the sequence diagram). */
+export interface LinkDto {
+  kind: string;
+  from: number;
+  to: number;
+  latencyUs: number | null;
+}
+
+/** SEND and MESSAGE counts of one destination, over the session's time buckets. */
+export interface DestinationRateDto {
+  destination: string;
+  send: number;
+  message: number;
+  sendBuckets: number[];
+  messageBuckets: number[];
+}
+
+export interface LatencyStatsDto {
+  kind: string;
+  count: number;
+  /** Microseconds. Percentiles by nearest rank. */
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+  /** Histogram on 1-2-5 edges (µs), [lo, hi). */
+  bins: Array<{ lo: number; hi: number; count: number }>;
+}
+
+export interface SessionStatsDto {
+  session: number;
+  /** First and last frame times (µs since the epoch); equal when the session has one frame or none. */
+  t0: number;
+  t1: number;
+  bucketUs: number;
+  buckets: number;
+  /** The busiest destinations (SEND + MESSAGE), most first. */
+  destinations: DestinationRateDto[];
+  /** Destinations left out of `destinations`, and their frames. */
+  otherDestinations: { destinations: number; frames: number };
+  /** One entry per correlation kind that has links with a latency. */
+  latency: LatencyStatsDto[];
+}
+
+/** The languages of "copy as code" (`export.code`, `stompscope export --format`). */
+export const CODE_LANGUAGES = ['stomp.py', 'stompjs'] as const;
+export type CodeLanguageDto = (typeof CODE_LANGUAGES)[number];
+
+export interface ExportCodeArgsDto {
+  /** One client frame (sent after its connection's CONNECT)… */
+  frame?: number;
+  /** …or a whole client connection. */
+  connection?: number;
+  language: CodeLanguageDto;
+  revealSecrets?: boolean;
+}
+
+export interface ExportCodeDto {
+  text: string;
+  /** A file name to suggest (.py or .mjs). */
+  filename: string;
+  connection: number;
+  /** Client frames the code sends after its CONNECT. */
+  frames: number;
+}
+
 /** Largest body a resend carries (base64 characters): inside one WebSocket message of the web host (1 MiB). */
 export const MAX_RESEND_BODY_BASE64 = 700_000;
+
+/** Most entries per code in one `session.expertInfo` answer. */
+export const MAX_EXPERT_ENTRIES = 1000;
+
+/** Most frame ids in one `diagram.links` request (a screenful of rows is well under it). */
+export const MAX_LINK_IDS = 5000;
+
+/** Most time buckets in one `session.stats` answer. */
+export const MAX_STATS_BUCKETS = 2000;
 
 /** Most destination mappings one replay takes (each is typed by a person). */
 export const MAX_DESTINATION_MAPPINGS = 100;
@@ -274,7 +432,16 @@ export interface Commands {
    * answer is a single-use ticket the host turns into a file: a download from the web host, a save dialog in
    * the desktop app.
    */
-  'session.export': { args: { session: number; filter: string; revealSecrets?: boolean }; result: { ticket: string; filename: string } };
+  'session.export': {
+    /** `format` pcapng: the whole session as a capture (TCP/IP headers synthesized); it takes no filter (give ''). */
+    args: { session: number; filter: string; revealSecrets?: boolean; format?: 'jsonl' | 'pcapng' }; result: { ticket: string; filename: string };
+  };
+  /**
+   * "Copy as code": a stomp.py script or a @stomp/stompjs module that reproduces one client frame (after its
+   * connection's CONNECT) or a whole client connection, as `stompscope export --format stomp.py|stompjs`. Give
+   * `frame` or `connection`. Credentials become constants to fill in unless `revealSecrets`.
+   */
+  'export.code': { args: ExportCodeArgsDto; result: ExportCodeDto };
   /**
    * Replays the client side of a recorded connection against `target`, recorded as a new session of kind 'replay'
    * (as `stompscope replay`). Mistakes that need no network (unknown connection, masked passcode without one,
@@ -291,6 +458,22 @@ export interface Commands {
    * records the exchange as a session of kind 'replay' with meta `resendOf`. Answers when the exchange is over.
    */
   'frame.resend': { args: ResendArgsDto; result: ResendResultDto };
+  /**
+   * Writes an edited client frame into a live connection of a proxy this core runs, towards the broker, at the
+   * next boundary between the client's frames; recorded there with frames.injected set. Answers once written.
+   */
+  'frame.inject': { args: InjectArgsDto; result: InjectResultDto };
+  /** The session's issues grouped by severity then code (Wireshark's Expert Info), with the first entries of each. */
+  'session.expertInfo': { args: { session: number; connection?: number; entries?: number }; result: ExpertInfoDto };
+  /** The frames correlated with one frame, both ways (at most `limit`, default 200; `total` counts them all). */
+  'frame.links': { args: { id: number; limit?: number }; result: { links: FrameLinkDto[]; total: number } };
+  /** The links that start or end at any of these frames (the rows a diagram shows). */
+  'diagram.links': { args: { ids: number[] }; result: LinkDto[] };
+  /**
+   * Per-destination SEND/MESSAGE counts over at most `buckets` (default 60) round time buckets (1, 2 or 5 × 10^n µs),
+   * and latency statistics per correlation kind. The whole session, whatever the display filter.
+   */
+  'session.stats': { args: { session: number; buckets?: number; destinations?: number }; result: SessionStatsDto };
 }
 
 export interface Events {
@@ -324,7 +507,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'sessions.list', 'sessions.rename', 'sessions.delete', 'connections.list', 'frames.page', 'frames.query', 'frames.window',
   'frames.indexOf', 'frames.close', 'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'diagram.export', 'filter.check',
   'proxy.start', 'proxy.stop', 'proxy.list', 'import.start', 'session.export', 'replay.start', 'replay.diff',
-  'frame.resendDraft', 'frame.resend',
+  'frame.resendDraft', 'frame.resend', 'frame.inject', 'session.expertInfo', 'frame.links', 'diagram.links', 'session.stats',
+  'export.code',
 ];
 
 export const EVENT_NAMES: readonly EventName[] = [
@@ -400,6 +584,26 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
     if ((a.ca !== undefined || a.insecure) && !a.targetTls) throw new ApiError('bad-request', `${cmd}: a CA or "accept any certificate" needs TLS to the target`);
     if (a.ca !== undefined && a.insecure) throw new ApiError('bad-request', `${cmd}: a CA and "accept any certificate" exclude each other`);
   };
+  /** An edited frame (frame.resend, frame.inject). */
+  const edited = (v: unknown, what: string, connect: boolean) => {
+    const f = v as Partial<EditedFrameDto> | null;
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ApiError('bad-request', `${cmd}: '${what}' must be a frame`);
+    if (typeof f.command !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(f.command)) {
+      throw new ApiError('bad-request', `${cmd}: the ${what} command must be a word of letters (e.g. SEND)`);
+    }
+    if (connect && f.command !== 'CONNECT' && f.command !== 'STOMP') throw new ApiError('bad-request', `${cmd}: the connect frame must be CONNECT or STOMP`);
+    if (!Array.isArray(f.headers) || f.headers.length > 500) throw new ApiError('bad-request', `${cmd}: the ${what} headers must be a list of at most 500`);
+    for (const h of f.headers as unknown[]) {
+      if (!Array.isArray(h) || h.length !== 2 || typeof h[0] !== 'string' || typeof h[1] !== 'string' || !h[0] || h[0].length > 1000 || h[1].length > 65_536) {
+        throw new ApiError('bad-request', `${cmd}: each ${what} header is [name, value] with a non-empty name`);
+      }
+      // A masked credential is a placeholder of the UI, never a value to send (issue 5: credentials).
+      if (isSecretHeader(h[0]) && h[1] === MASK) throw new ApiError('bad-request', `${cmd}: re-enter the ${what} header '${h[0]}': it is masked, and a masked value is never sent`);
+    }
+    if (typeof f.bodyBase64 !== 'string' || f.bodyBase64.length > MAX_RESEND_BODY_BASE64 || f.bodyBase64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(f.bodyBase64)) {
+      throw new ApiError('bad-request', `${cmd}: the ${what} body must be base64 of at most ${MAX_RESEND_BODY_BASE64} characters`);
+    }
+  };
   switch (cmd) {
     case 'sessions.list':
     case 'proxy.list':
@@ -456,10 +660,18 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
     case 'filter.check':
       str('filter', MAX_FILTER_LENGTH);
       break;
+    case 'export.code':
+      int('frame', 1, Number.MAX_SAFE_INTEGER, true);
+      int('connection', 1, Number.MAX_SAFE_INTEGER, true);
+      if ((a.frame === undefined) === (a.connection === undefined)) throw new ApiError('bad-request', `${cmd}: give 'frame' or 'connection'`);
+      if (!(CODE_LANGUAGES as readonly unknown[]).includes(a.language)) throw new ApiError('bad-request', `${cmd}: 'language' must be one of ${CODE_LANGUAGES.join(', ')}`);
+      bool('revealSecrets');
+      break;
     case 'session.export':
       int('session', 1);
       str('filter', MAX_FILTER_LENGTH);
       bool('revealSecrets');
+      if (a.format !== undefined && a.format !== 'jsonl' && a.format !== 'pcapng') throw new ApiError('bad-request', `${cmd}: 'format' must be jsonl or pcapng`);
       break;
     case 'import.start':
       str('upload', 100);
@@ -475,7 +687,7 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
       pem('tlsCert', 'certificate', 'certificate file');
       pem('tlsKey', 'key', 'key file');
       // The same rules as the CLI's --ca / --insecure / --tls-cert / --tls-key.
-      if ((a.ca !== undefined || a.insecure) && !a.upstreamTls) throw new ApiError('bad-request', `${cmd}: a CA or "accept any certificate" needs TLS to the broker`);
+      if ((a.ca !== undefined || a.insecure) && !a.upstreamTls && !/^wss:\/\//i.test(String(a.upstream))) throw new ApiError('bad-request', `${cmd}: a CA or "accept any certificate" needs TLS to the broker`);
       if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new ApiError('bad-request', `${cmd}: the certificate and the key for clients go together`);
       break;
     }
@@ -525,31 +737,38 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
     case 'frame.resend': {
       int('id', 1);
       targetArgs();
-      const edited = (v: unknown, what: string, connect: boolean) => {
-        const f = v as Partial<EditedFrameDto> | null;
-        if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ApiError('bad-request', `${cmd}: '${what}' must be a frame`);
-        if (typeof f.command !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(f.command)) {
-          throw new ApiError('bad-request', `${cmd}: the ${what} command must be a word of letters (e.g. SEND)`);
-        }
-        if (connect && f.command !== 'CONNECT' && f.command !== 'STOMP') throw new ApiError('bad-request', `${cmd}: the connect frame must be CONNECT or STOMP`);
-        if (!Array.isArray(f.headers) || f.headers.length > 500) throw new ApiError('bad-request', `${cmd}: the ${what} headers must be a list of at most 500`);
-        for (const h of f.headers as unknown[]) {
-          if (!Array.isArray(h) || h.length !== 2 || typeof h[0] !== 'string' || typeof h[1] !== 'string' || !h[0] || h[0].length > 1000 || h[1].length > 65_536) {
-            throw new ApiError('bad-request', `${cmd}: each ${what} header is [name, value] with a non-empty name`);
-          }
-          // A masked credential is a placeholder of the UI, never a value to send (issue 5: credentials).
-          if (isSecretHeader(h[0]) && h[1] === MASK) throw new ApiError('bad-request', `${cmd}: re-enter the ${what} header '${h[0]}': it is masked, and a masked value is never sent`);
-        }
-        if (typeof f.bodyBase64 !== 'string' || f.bodyBase64.length > MAX_RESEND_BODY_BASE64 || f.bodyBase64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(f.bodyBase64)) {
-          throw new ApiError('bad-request', `${cmd}: the ${what} body must be base64 of at most ${MAX_RESEND_BODY_BASE64} characters`);
-        }
-      };
       if (a.connect !== null) edited(a.connect, 'connect', true);
       edited(a.frame, 'frame', false);
       int('timeoutMs', 100, 600_000, true);
       str('name', 200, true);
       break;
     }
+    case 'frame.inject':
+      int('connection', 1);
+      edited(a.frame, 'frame', false);
+      int('timeoutMs', 100, 600_000, true);
+      break;
+    case 'session.expertInfo':
+      int('session', 1);
+      int('connection', 1, Number.MAX_SAFE_INTEGER, true);
+      int('entries', 0, MAX_EXPERT_ENTRIES, true);
+      break;
+    case 'frame.links':
+      int('id', 1);
+      int('limit', 1, 10_000, true);
+      break;
+    case 'diagram.links': {
+      const ids = a.ids;
+      if (!Array.isArray(ids) || ids.length > MAX_LINK_IDS || ids.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1)) {
+        throw new ApiError('bad-request', `${cmd}: 'ids' must be a list of at most ${MAX_LINK_IDS} frame ids`);
+      }
+      break;
+    }
+    case 'session.stats':
+      int('session', 1);
+      int('buckets', 1, MAX_STATS_BUCKETS, true);
+      int('destinations', 1, 100, true);
+      break;
   }
   return a as CommandArgs<C>;
 }

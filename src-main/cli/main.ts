@@ -8,7 +8,9 @@ import { proxyCommand } from './commands/proxy.js';
 import { connectionsCommand, framesCommand, sessionsCommand } from './commands/read.js';
 import { replayCommand } from './commands/replay.js';
 import { diffCommand } from './commands/diff.js';
+import { exportCommand } from './commands/export.js';
 import { uiCommand } from './commands/ui.js';
+import { reportCommand } from './commands/report.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   proxy: { run: proxyCommand, summary: 'run the transparent recording proxy between clients and a broker' },
@@ -18,6 +20,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   import: { run: importCommand, summary: 'import pcap / pcapng capture files as sessions (TCP reassembled)' },
   replay: { run: replayCommand, summary: 'replay the client side of a recorded connection against a broker (recorded as a new session)' },
   diff: { run: diffCommand, summary: 'compare what the broker sent on two connections (e.g. original and replay)' },
+  export: { run: exportCommand, summary: 'write a session as pcapng or JSON lines, or a connection or frame as stomp.py / stompjs code' },
+  report: { run: reportCommand, summary: 'statistics and expert info of sessions: latencies, rates, heart-beats, issues' },
   ui: { run: uiCommand, summary: 'serve the UI to a browser on this machine (127.0.0.1, with a token)' },
 };
 

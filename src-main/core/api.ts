@@ -12,6 +12,7 @@ import { LiveWatcher } from './live/watcher.js';
 import { ProxyManager } from './live/proxies.js';
 import { ImportManager } from './live/imports.js';
 import { ExportManager } from './live/exports.js';
+import { exportCode, MAX_CLIPBOARD_FRAMES } from './export/code.js';
 import { ReplayManager } from './live/replays.js';
 import { ResendManager } from './live/resends.js';
 import { diffConnections } from './replay/diff.js';
@@ -22,6 +23,9 @@ import { openDb, type Db } from './store/db.js';
 import { StoreReader } from './store/reader.js';
 import { deleteRawFile } from './store/raw-files.js';
 import { connectionJson, sessionJson } from './views/frame-json.js';
+import { ExpertInfoReader } from './analysis-read/expert-info.js';
+import { LinkReader } from './analysis-read/links.js';
+import { StatsReader } from './analysis-read/stats.js';
 
 type Handlers = { [C in CommandName]: (args: CommandArgs<C>) => CommandResult<C> | Promise<CommandResult<C>> };
 export type CoreListener = <E extends EventName>(event: E, data: Events[E]) => void;
@@ -50,13 +54,13 @@ export class Core {
     registerQueryFunctions(db, this.bodyReader);
     const rows = new FrameRows(db);
     this.queries = new FrameQueries(db, rows);
-    this.proxies = db.name && db.name !== ':memory:' ? new ProxyManager(db.name, () => this.watcher.poll()) : null;
+    this.proxies = db.name && db.name !== ':memory:' ? new ProxyManager(db.name, () => this.watcher.poll(), () => this.emit('sessions.changed', {})) : null;
     this.watcher = new LiveWatcher(db, (e) => this.emit('frames.appended', e), () => this.emit('sessions.changed', {}),
       () => this.proxies?.list().map((p) => p.session) ?? []);
     this.imports = new ImportManager(db.name, (event, data) => this.emit(event, data), () => this.emit('sessions.changed', {}));
     this.exports = new ExportManager(db.name);
     this.replays = db.name && db.name !== ':memory:' ? new ReplayManager(db.name, (event, data) => this.emit(event, data)) : null;
-    this.resends = db.name && db.name !== ':memory:' ? new ResendManager(db, this.reader, db.name, () => this.emit('sessions.changed', {})) : null;
+    this.resends = db.name && db.name !== ':memory:' ? new ResendManager(db, this.reader, db.name, () => this.emit('sessions.changed', {}), this.proxies) : null;
     const s = {
       frame: db.prepare(`SELECT * FROM frames WHERE id = ?`),
       issues: db.prepare(`SELECT code, severity, message FROM issues WHERE frame_id = ? ORDER BY id`),
@@ -76,6 +80,7 @@ export class Core {
       db.prepare(`DELETE FROM heartbeats WHERE connection_id IN (SELECT id FROM connections WHERE session_id = ?)`).run(session);
       db.prepare(`DELETE FROM frames WHERE session_id = ?`).run(session);
       db.prepare(`DELETE FROM issues WHERE session_id = ?`).run(session);
+      db.prepare(`DELETE FROM links WHERE session_id = ?`).run(session);
       db.prepare(`DELETE FROM connections WHERE session_id = ?`).run(session);
       return db.prepare(`DELETE FROM sessions WHERE id = ?`).run(session).changes;
     });
@@ -83,6 +88,10 @@ export class Core {
       if (!r.hasSession(session)) throw new ApiError('not-found', `no session ${session}`);
     };
     const pages = new Map<string, Database.Statement<unknown[]>>();
+    // Analysis read side (issue 6): Expert Info, correlation links, statistics.
+    const expert = new ExpertInfoReader(db);
+    const links = new LinkReader(db, rows);
+    const stats = new StatsReader(db);
 
     this.handlers = {
       'sessions.list': () => r.sessions().map(sessionJson),
@@ -176,7 +185,7 @@ export class Core {
           : [];
         const connections = r.connections(session).map(connectionJson);
         const t0 = (s.firstTime.get(session) as number | undefined) ?? rows[0]?.t ?? 0;
-        const svg = exportDiagramSvg({ connections, rows, total, heartbeats, t0, filter: filter.trim() });
+        const svg = exportDiagramSvg({ connections, rows, total, heartbeats, t0, filter: filter.trim(), links: links.answering(rows.map((x) => x.id)) });
         return { svg, frames: rows.length, total, capped: rows.length < total };
       },
       'filter.check': ({ filter }) => {
@@ -187,15 +196,33 @@ export class Core {
       'proxy.stop': async ({ session }) => ({ stopped: await this.needProxies().stop(session) }),
       'proxy.list': () => this.proxies?.list() ?? [],
       'import.start': ({ upload, name }) => this.imports.start(upload, name),
-      'session.export': ({ session, filter, revealSecrets }) => {
+      'export.code': ({ frame, connection, language, revealSecrets }) => {
+        const out = exportCode(r, frame !== undefined ? { frame } : { connection: connection! }, language, !!revealSecrets, MAX_CLIPBOARD_FRAMES);
+        return { text: out.text, filename: out.filename, connection: out.connection, frames: out.frames };
+      },
+      'session.export': ({ session, filter, revealSecrets, format }) => {
         needSession(session);
-        return this.exports.ticket(session, filter, !!revealSecrets);
+        return this.exports.ticket(session, filter, !!revealSecrets, format ?? 'jsonl');
       },
       'frame.resendDraft': ({ id }) => this.needResends().draft(id),
       'frame.resend': (o) => this.needResends().resend(o),
+      'frame.inject': (o) => this.needResends().inject(o),
       'replay.start': (o) => {
         if (!this.replays) throw new ApiError('bad-request', 'this core has no database file to record into');
         return this.replays.start(o);
+      },
+      'session.expertInfo': ({ session, connection, entries }) => {
+        needSession(session);
+        return expert.read(session, { connection, entries });
+      },
+      'frame.links': ({ id, limit }) => {
+        if (!s.frame.get(id)) throw new ApiError('not-found', `no frame ${id}`);
+        return links.forFrame(id, limit);
+      },
+      'diagram.links': ({ ids }) => links.answering(ids),
+      'session.stats': ({ session, buckets, destinations }) => {
+        needSession(session);
+        return stats.read(session, { buckets, destinations });
       },
       'replay.diff': ({ a, b, includeVolatile }) => {
         const ca = r.connection(a);
@@ -257,9 +284,14 @@ export class Core {
     return this.imports.register(file, name, owned);
   }
 
-  /** For hosts only: the JSONL lines of an export ticket (single use), or null. */
-  takeExport(ticket: string): Generator<string> | null {
+  /** For hosts only: the content of an export ticket (single use): JSONL lines or pcapng blocks; or null. */
+  takeExport(ticket: string): Generator<string | Uint8Array> | null {
     return this.exports.take(ticket);
+  }
+
+  /** For hosts only: the media type of an export ticket's content (before taking it), or null. */
+  exportContentType(ticket: string): string | null {
+    return this.exports.contentType(ticket);
   }
 
   /** Stops the proxies this core started (ending their sessions) and closes the database. */

@@ -110,7 +110,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !haveTools)('import 
         expect(json.complete).toBe(true);
         expect(json.warnings).toEqual([]);
         expect(json.connections).toBe(runs.length);
-        const frames = await readJsonl<FrameRow>(['frames', '--db', db, '--session', String(json.session)]);
+        const frames = await readJsonl<FrameRow>(['frames', '--db', db, '--session', String(json.session), '--reveal-secrets']);
         const connections = await readJsonl<ConnectionRow>(['connections', '--db', db, '--session', String(json.session)]);
         expect(json.frames).toBe(frames.length);
         imported.set(spec.name, { json, frames, connections });

@@ -146,7 +146,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     const lines = (proxyExit.stderr + proxyExit.stdout).split('\n').filter((l) => l.trim());
     expect(lines.length).toBeGreaterThan(1); // the listening line and at least the summary
 
-    frames = await readJsonl<FrameRow>(['frames', '--db', db]);
+    // Compared with the wire below, so credentials as recorded; by default they are masked (checked at the end).
+    frames = await readJsonl<FrameRow>(['frames', '--db', db, '--reveal-secrets']);
     connections = await readJsonl<ConnectionRow>(['connections', '--db', db]);
     sessions = await readJsonl(['sessions', '--db', db]);
     expect(frames.length).toBeGreaterThan(0);
@@ -158,6 +159,16 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     const id = s[0].id ?? s[0].session;
     expect(id).toBeDefined();
     for (const f of frames) expect(f.session).toBe(id);
+  });
+
+  it('frames JSONL masks login and passcode unless --reveal-secrets', async () => {
+    const masked = await readJsonl<FrameRow>(['frames', '--db', db]);
+    const creds = (rows: FrameRow[]) => rows.flatMap((f) => f.headers.filter(([n]) => n === 'login' || n === 'passcode').map(([, v]) => v));
+    expect(creds(frames).length).toBeGreaterThan(0);
+    expect(creds(frames).every((v) => v.length > 0 && !/^\*+$/.test(v))).toBe(true);
+    expect(creds(masked)).toHaveLength(creds(frames).length);
+    for (const v of creds(masked)) expect(creds(frames)).not.toContain(v);
+    expect(masked.map((f) => f.command)).toEqual(frames.map((f) => f.command));
   });
 
   it('frames JSONL rows are well-formed', () => {

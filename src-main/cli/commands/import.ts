@@ -4,8 +4,10 @@ import { CaptureError, importCapture, type ImportResult } from '../../core/captu
 import { defaultDbPath, openDb } from '../../core/store/db.js';
 import { StoreWriter } from '../../core/store/writer.js';
 import { parse, UsageError } from '../args.js';
+import { PROFILE_NAMES } from '../../../shared/analysis/profiles.js';
+import { parseProfileOption } from './report.js';
 
-export const IMPORT_HELP = `Usage: stompscope import FILE… [--db FILE] [--name NAME] [--port N]… [--json] [--skip-existing]
+export const IMPORT_HELP = `Usage: stompscope import FILE… [--db FILE] [--name NAME] [--port N]… [--json] [--skip-existing] [--profile NAME]
 
 Imports pcap and pcapng captures (tcpdump, dumpcap, tshark, Wireshark) into sessions,
 one per file, with the capture's own times. TCP is reassembled; STOMP connections are
@@ -17,6 +19,8 @@ found by port (61613, 61614, 61612) and by content (a flow that speaks STOMP).
   --json             print {"session", "connections", "frames", "issues", "warnings"}
                      (an array of them for several files) instead of the summary
   --skip-existing    skip files already imported (same SHA-256)
+  --profile NAME     broker profile for expert info: ${PROFILE_NAMES.join(', ')}
+                     (default: detected from CONNECTED's server header)
 
 Formats: classic pcap (µs and ns), pcapng. Link types: Ethernet (802.1Q, QinQ),
 Linux cooked (SLL, SLL2: tcpdump -i any), BSD loopback, raw IPv4/IPv6.
@@ -79,7 +83,7 @@ function jsonOf(r: ImportResult) {
 export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     db: { type: 'string' }, name: { type: 'string' }, port: { type: 'string', multiple: true }, json: { type: 'boolean' },
-    'skip-existing': { type: 'boolean' },
+    'skip-existing': { type: 'boolean' }, profile: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(IMPORT_HELP + '\n');
@@ -91,6 +95,7 @@ export async function importCommand(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw new UsageError(`--port: '${p}' is not a port number (1-65535)`);
     return n;
   });
+  const profile = parseProfileOption(values.profile);
   const dbPath = path.resolve(values.db ?? defaultDbPath());
   const writer = new StoreWriter(openDb(dbPath));
   const err = (line: string) => process.stderr.write(`stompscope import: ${line}\n`);
@@ -108,7 +113,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       let r: ImportResult;
       try {
         r = await importCapture(writer, file, {
-          name, ports, skipExisting: !!values['skip-existing'], signal: ac.signal,
+          name, ports, skipExisting: !!values['skip-existing'], signal: ac.signal, profile,
           onProgress: progress ? (done, total) => total >= PROGRESS_MIN_BYTES && progress.update(done, total) : undefined,
         });
       } catch (e) {

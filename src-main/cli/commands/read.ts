@@ -3,6 +3,7 @@
 import { openDb, defaultDbPath } from '../../core/store/db.js';
 import { StoreReader, type ConnectionInfo } from '../../core/store/reader.js';
 import { connectionJson, frameJson, isoMicros, sessionJson } from '../../core/views/frame-json.js';
+import { storedHandshake } from '../../../shared/transport/handshake.js';
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
 import { noPositionals, parse, parseId, UsageError } from '../args.js';
 import { LineOutput } from '../output.js';
@@ -26,9 +27,10 @@ Lists TCP connections with their negotiated STOMP version and counts.
   --jsonl        one JSON object per line: session, connection, client, broker,
                  version, opened, closed, frames, heartbeats, issues`;
 
-export const FRAMES_HELP = `Usage: stompscope frames [--db FILE] [--session ID] [--connection ID] [--filter EXPR] [--jsonl] [--body base64]
+export const FRAMES_HELP = `Usage: stompscope frames [--db FILE] [--session ID] [--connection ID] [--filter EXPR] [--jsonl] [--body base64] [--reveal-secrets]
 
-Prints STOMP frames in capture order.
+Prints STOMP frames in capture order. Credentials (passcode, login and token-like headers) are masked
+in --jsonl output unless --reveal-secrets is given.
 
   --db FILE         database to read (default: ${defaultDbPath()})
   --session ID      only this session's frames
@@ -39,7 +41,8 @@ Prints STOMP frames in capture order.
                     'from == broker', 'conn == 3', 'size > 1024', 'issue', 'not (...)'
   --jsonl           one JSON object per line: session, connection, seq, from, time,
                     command, headers, bodyLength, bodySha256, body, issues
-  --body base64     with --jsonl, add bodyBase64 (the whole body, base64)`;
+  --body base64     with --jsonl, add bodyBase64 (the whole body, base64)
+  --reveal-secrets  print credentials as recorded`;
 
 function open(dbFlag: string | undefined): StoreReader {
   return new StoreReader(openDb(dbFlag ?? defaultDbPath(), { readonly: true }));
@@ -73,7 +76,10 @@ export async function connectionsCommand(argv: string[]): Promise<number> {
   for (const c of reader.connections(session)) {
     if (values.jsonl) await out.line(JSON.stringify(connectionJson(c)));
     else {
-      await out.line(`${String(c.id).padStart(5)}  s${c.sessionId}  ${c.client} → ${c.broker}  ${c.transport}  STOMP ${c.version ?? '?'}  ` +
+      // WebSocket / SockJS: the path and subprotocol of the upgrade beside the transport (issue 8).
+      const h = storedHandshake(c.handshake);
+      const ws = h ? ` ${h.request?.target ?? '?'} ${h.subprotocol ?? 'no-subprotocol'}${h.deflate ? ' deflate' : ''}` : '';
+      await out.line(`${String(c.id).padStart(5)}  s${c.sessionId}  ${c.client} → ${c.broker}  ${c.transport}${ws}  STOMP ${c.version ?? '?'}  ` +
         `frames ${c.frames.client}/${c.frames.broker}  heart-beats ${c.heartbeats.client}/${c.heartbeats.broker}  issues ${c.issues}` +
         (c.closeReason ? `  (${c.closeReason})` : ''));
     }
@@ -85,7 +91,7 @@ export async function connectionsCommand(argv: string[]): Promise<number> {
 export async function framesCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     db: { type: 'string' }, session: { type: 'string' }, connection: { type: 'string' }, jsonl: { type: 'boolean' }, body: { type: 'string' },
-    filter: { type: 'string' },
+    filter: { type: 'string' }, 'reveal-secrets': { type: 'boolean' },
   });
   if (values.help) return help(FRAMES_HELP);
   noPositionals(positionals);
@@ -111,12 +117,12 @@ export async function framesCommand(argv: string[]): Promise<number> {
   for (const f of frames) {
     if (out.closed) break;
     if (values.jsonl) {
-      await out.line(JSON.stringify(frameJson(reader, f, connOf(f.connectionId), { base64: values.body === 'base64' })));
+      await out.line(JSON.stringify(frameJson(reader, f, connOf(f.connectionId), { base64: values.body === 'base64', maskSecrets: !values['reveal-secrets'] })));
     } else {
       const { headers } = interpretHeaders(f.command, f.rawHeaders, connOf(f.connectionId)?.version ?? '1.0');
       const info = f.destination ?? headerValue(headers, 'receipt-id') ?? headerValue(headers, 'receipt') ?? headerValue(headers, 'message') ?? '';
       const arrow = f.from === 'client' ? 'c→b' : 'c←b';
-      const flag = f.issues.length ? `  [${f.issues.map((i) => i.code).join(', ')}]` : '';
+      const flag = (f.injected ? '  (injected)' : '') + (f.issues.length ? `  [${f.issues.map((i) => i.code).join(', ')}]` : '');
       await out.line(`${isoMicros(f.time)}  #${f.connectionId}  ${String(f.seq).padStart(5)}  ${arrow}  ${f.command.padEnd(11)}  ${info}  ${f.length} B${flag}`);
     }
   }

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Recorder } from '../record/recorder.js';
+import { ClientInjector } from './injector.js';
 import type { Direction } from '../../../shared/stomp/types.js';
 
 export interface Endpoint {
@@ -27,6 +28,11 @@ export interface ProxyOptions {
   connectTimeoutMs?: number;
   /** Told about connection-level trouble (unreachable upstream…) for the console. */
   onNotice?: (message: string) => void;
+  /**
+   * Frames may be injected into the client → broker stream (`injector()`): that side's reads are then scanned for
+   * frame boundaries (shared/stomp/boundary.ts). Off by default, so other proxies forward each read unscanned.
+   */
+  injectable?: boolean;
 }
 
 /** "ip:port", with IPv6 in brackets and IPv4-mapped IPv6 shown as IPv4. */
@@ -44,6 +50,8 @@ export function formatAddress(address: string | undefined, port: number | undefi
 export class StompProxy {
   private readonly server: net.Server;
   private readonly live = new Set<net.Socket>();
+  /** Injectable proxies only: the injector of each open connection, by client address ("ip:port"). */
+  private readonly injectors = new Map<string, ClientInjector>();
   private stopping = false;
   /** Connections accepted since start. */
   accepted = 0;
@@ -76,6 +84,11 @@ export class StompProxy {
 
   get connections(): number {
     return this.live.size / 2;
+  }
+
+  /** The injector of the open connection from `client` ("ip:port"), if this proxy is injectable and it is open. */
+  injector(client: string): ClientInjector | null {
+    return this.injectors.get(client) ?? null;
   }
 
   /** Stops accepting, closes every proxied connection and waits until they are all closed. */
@@ -119,7 +132,8 @@ export class StompProxy {
       broker.setNoDelay(true);
       const transport = this.opts.upstreamTls || this.opts.serverTls ? 'tls' : 'tcp';
       key = recorder ? recorder.openConnection(clientAddr, formatAddress(broker.remoteAddress, broker.remotePort), transport) : 0;
-      this.pipe(client, broker, 'client', key);
+      if (this.opts.injectable) this.pipeInjectable(client, broker, clientAddr, key);
+      else this.pipe(client, broker, 'client', key);
       this.pipe(broker, client, 'broker', key);
       client.resume();
     });
@@ -129,6 +143,7 @@ export class StompProxy {
     const onClose = (side: Direction, sock: net.Socket, other: net.Socket) => (hadError: boolean) => {
       this.live.delete(sock);
       if (!reason) reason = this.stopping ? 'proxy stopped' : `${side} ${hadError ? 'reset' : 'closed'}`;
+      this.closeInjector(clientAddr, reason);
       // A reset is mirrored as a reset; an orderly close was already mirrored by end() in pipe().
       if (hadError && !other.destroyed) other.resetAndDestroy();
       if (++closedSides === 2 && recorder && key) recorder.closeConnection(key, reason);
@@ -154,6 +169,32 @@ export class StompProxy {
     client.on('error', (e: NodeJS.ErrnoException) => {
       if (recorder && key) recorder.event(key, { code: 'connection-error', severity: 'warning', message: `client side: ${e.code ?? e.message}`, dir: 'client' });
     });
+  }
+
+  /**
+   * Client → broker of an injectable proxy: as pipe(), through an injector that may put frames between the
+   * client's frames. Injected bytes are recorded in the client stream, marked, where the broker got them.
+   */
+  private pipeInjectable(client: net.Socket, broker: net.Socket, clientAddr: string, key: number): void {
+    const recorder = this.opts.recorder;
+    const injector = new ClientInjector((bytes, injected) => {
+      if (!broker.write(bytes)) client.pause();
+      if (recorder) recorder.data(key, 'client', bytes, injected);
+    });
+    this.injectors.set(clientAddr, injector);
+    client.on('data', (chunk: Buffer) => injector.forward(chunk));
+    broker.on('drain', () => client.resume());
+    client.on('end', () => {
+      this.closeInjector(clientAddr, 'the client closed its side of the connection');
+      if (!broker.destroyed) broker.end();
+    });
+  }
+
+  private closeInjector(clientAddr: string, reason: string): void {
+    const i = this.injectors.get(clientAddr);
+    if (!i) return;
+    this.injectors.delete(clientAddr);
+    i.close(reason);
   }
 
   /** Forwards src → dst at once; the recorder gets its copy after the write was issued. */

@@ -3,6 +3,8 @@ import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
 import { VersionTracker } from '../../../shared/stomp/version.js';
 import type { DecodeEvent, DecoderLimits, Direction, RawHeader, Severity, StompVersion } from '../../../shared/stomp/types.js';
 import type { ConnectionCounters, StoreWriter } from '../store/writer.js';
+import { TransportTap } from './transport-tap.js';
+import { RecordedAnalysis, type AnalysisOptions } from '../analysis/recording.js';
 
 /** What a feeder says happened to a connection besides bytes (resets, unreachable upstream, …). */
 export interface ConnectionEvent {
@@ -28,6 +30,8 @@ export interface RecorderOptions {
   /** Raw bytes are kept in chunks of about this size (default 256 KiB). */
   chunkBytes?: number;
   onLine?: (line: LiveLine) => void;
+  /** Correlation and expert info (issue 6): the chosen broker profile, the session's SEND -> MESSAGE matcher. */
+  analysis?: AnalysisOptions;
 }
 
 const CHUNK_BYTES = 256 * 1024;
@@ -35,6 +39,14 @@ const CHUNK_BYTES = 256 * 1024;
 function hasBackslash(headers: readonly RawHeader[]): boolean {
   for (let i = 0; i < headers.length; i++) if (headers[i][0].includes('\\') || headers[i][1].includes('\\')) return true;
   return false;
+}
+
+/** Whether the frame at `offset` is one that was injected; drops the marks of frames already passed. */
+function isInjected(marks: number[], offset: number): boolean {
+  while (marks.length && marks[0] < offset) marks.shift();
+  if (marks[0] !== offset) return false;
+  marks.shift();
+  return true;
 }
 
 class DirectionState {
@@ -46,6 +58,8 @@ class DirectionState {
   frames = 0;
   heartbeats = 0;
   bytes = 0;
+  /** Stream offsets where frames StompScope injected start (proxy injection), oldest first; usually empty. */
+  injectedAt: number[] = [];
   constructor(limits?: Partial<DecoderLimits>) {
     this.decoder = new StompDecoder(limits);
   }
@@ -60,9 +74,14 @@ export class ConnectionRecorder {
   private readonly dirs: Record<Direction, DirectionState>;
   private readonly version = new VersionTracker();
   private seq = 0;
+  /** The client said goodbye (DISCONNECT) or the broker refused it (ERROR): a broker close is then expected. */
+  private closeExpected = false;
   private issues = 0;
   private readonly chunkBytes: number;
   private readonly sinks: Record<Direction, (e: DecodeEvent) => void>;
+  /** STOMP over WebSocket / SockJS (issue 8): unwraps the stream under the decoders; null once it is plain STOMP. */
+  private tap: TransportTap | null;
+  private readonly analysis: RecordedAnalysis;
 
   constructor(
     private readonly writer: StoreWriter,
@@ -73,6 +92,13 @@ export class ConnectionRecorder {
     this.dirs = { client: new DirectionState(opts.limits), broker: new DirectionState(opts.limits) };
     this.chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     this.sinks = { client: (e) => this.onEvent('client', e), broker: (e) => this.onEvent('broker', e) };
+    this.tap = new TransportTap({
+      payload: (dir, bytes, time) => this.record(dir, bytes, time),
+      streamGap: (dir, n, time) => this.streamGap(dir, n, time),
+      event: (time, e) => this.event(time, e),
+      transport: (kind, handshake) => this.writer.setConnectionTransport(connectionId, kind, handshake),
+    });
+    this.analysis = new RecordedAnalysis(writer, sessionId, connectionId, opts.analysis);
   }
 
   get negotiatedVersion(): StompVersion | null {
@@ -83,8 +109,19 @@ export class ConnectionRecorder {
    * Bytes seen in one direction, at `time` (µs since the epoch). The recorder keeps a reference to `bytes`
    * until the next `flush()`: the caller must not reuse that memory before then.
    */
-  push(dir: Direction, bytes: Uint8Array, time: number): void {
+  push(dir: Direction, bytes: Uint8Array, time: number, injected = false): void {
+    if (this.tap && !injected) {
+      if (this.tap.active) return this.tap.push(dir, bytes, time);
+      this.tap = null;
+    }
+    this.record(dir, bytes, time, injected);
+  }
+
+  /** Bytes of one direction's STOMP stream: the wire bytes, or what a WebSocket carried (transport-tap.ts). */
+  private record(dir: Direction, bytes: Uint8Array, time: number, injected = false): void {
     const d = this.dirs[dir];
+    // An injected push is one whole frame (core/proxy/injector.ts): the frame that starts here is flagged.
+    if (injected) d.injectedAt.push(d.bytes);
     d.bytes += bytes.length;
     // Keep the wire truth first: the raw bytes go to the chunk store whatever the decoder makes of them.
     d.pending.push(bytes);
@@ -95,6 +132,15 @@ export class ConnectionRecorder {
 
   /** Bytes that were lost in one direction (a TCP gap in a capture, or recording shed under overload). */
   gap(dir: Direction, bytes: number, time: number, reason: ConnectionEvent): void {
+    if (this.tap?.active) {
+      if (this.tap.unwrapping) {
+        // Wire bytes of a WebSocket: the tap makes them a gap in the STOMP stream, or stops decoding that side.
+        this.event(time, { ...reason, dir });
+        this.tap.gap(dir, bytes, time);
+        return;
+      }
+      this.tap.gap(dir, bytes, time); // still sniffing: the connection is plain STOMP
+    }
     const d = this.dirs[dir];
     this.flushChunk(dir);
     d.chunkStart += bytes;
@@ -112,6 +158,15 @@ export class ConnectionRecorder {
     this.opts.onLine?.({ time, connectionId: this.connectionId, dir: e.dir ?? null, command: `! ${e.code}`, info: e.message, size: 0 });
   }
 
+  /** Bytes lost from one direction's unwrapped (WebSocket) STOMP stream: the decoder resynchronises after them. */
+  private streamGap(dir: Direction, n: number, time: number): void {
+    const d = this.dirs[dir];
+    this.flushChunk(dir);
+    d.chunkStart += n;
+    d.bytes += n;
+    d.decoder.gap(n, time, this.sinks[dir]);
+  }
+
   /** Writes buffered raw bytes and counters; call at the end of each transaction. */
   flush(): void {
     this.flushChunk('client');
@@ -121,8 +176,14 @@ export class ConnectionRecorder {
 
   /** End of both streams: reports incomplete frames, then flushes. */
   close(time: number, reason: string | null): void {
+    this.tap?.end(time);
     this.dirs.client.decoder.end(time, this.sinks.client);
     this.dirs.broker.decoder.end(time, this.sinks.broker);
+    this.analysis.close(time);
+    if ((reason === 'broker closed' || reason === 'broker reset') && !this.closeExpected) {
+      // A broker restart or shutdown, or the broker dropping the client (issue 7): the client has to reconnect.
+      this.event(time, { code: 'broker-closed', severity: 'warning', dir: 'broker', message: `${reason === 'broker reset' ? 'the broker reset' : 'the broker closed'} the connection before the client sent DISCONNECT` });
+    }
     this.flush();
     this.writer.closeConnection(this.connectionId, time, reason);
   }
@@ -132,8 +193,17 @@ export class ConnectionRecorder {
     const b = this.dirs.broker;
     return {
       version: this.version.version, framesClient: c.frames, framesBroker: b.frames, heartbeatsClient: c.heartbeats,
-      heartbeatsBroker: b.heartbeats, bytesClient: c.bytes, bytesBroker: b.bytes, issues: this.issues,
+      heartbeatsBroker: b.heartbeats, bytesClient: c.bytes, bytesBroker: b.bytes, issues: this.issues + this.analysis.findings,
     };
+  }
+
+  /**
+   * The SHA-256 of a body the decoder did not keep (over maxBodyBytes, issue 7): its bytes are all in the raw
+   * chunks, so they are written out and hashed from there in pieces, never held whole. Null if some were shed.
+   */
+  private hashUnkeptBody(dir: Direction, offset: number, length: number): Buffer | null {
+    this.flushChunk(dir);
+    return this.writer.hashStream(this.connectionId, dir, offset, length);
   }
 
   private flushChunk(dir: Direction): void {
@@ -152,6 +222,7 @@ export class ConnectionRecorder {
     if (e.kind === 'heartbeat') {
       d.heartbeats++;
       this.writer.insertHeartbeat(this.connectionId, dir, e.time, e.offset);
+      this.analysis.heartbeat(dir, e.time, e.offset);
       return;
     }
     if (e.kind === 'issue') {
@@ -164,6 +235,7 @@ export class ConnectionRecorder {
       return;
     }
     d.frames++;
+    if (dir === 'client' ? e.command === 'DISCONNECT' : e.command === 'ERROR') this.closeExpected = true;
     const negotiation = this.version.observe(dir, e);
     // The stored headers stay raw; the destination column is the interpreted (unescaped, first-wins) value so
     // that the UI can filter and index on it. Without a CONNECTED (capture picked up mid-stream) nothing is
@@ -176,9 +248,9 @@ export class ConnectionRecorder {
     const frameId = this.writer.insertFrame({
       sessionId: this.sessionId, connectionId: this.connectionId, seq: this.seq++, dir, time: e.time, offset: e.offset,
       length: e.length, command: e.command, destination, headersJson: JSON.stringify(e.headers), crlf: e.crlf,
-      bodyOffset: e.bodyOffset, bodyLength: e.bodyLength,
+      bodyOffset: e.bodyOffset, bodyLength: e.bodyLength, injected: d.injectedAt.length > 0 && isInjected(d.injectedAt, e.offset),
       // Bodies kept whole in the chunks are hashed when read; only a body that is not kept needs its hash now.
-      bodySha256: null, issues: issues.length,
+      bodySha256: e.body === null && e.bodyLength > 0 ? this.hashUnkeptBody(dir, e.bodyOffset, e.bodyLength) : null, issues: issues.length,
     });
     for (const i of issues) {
       this.issues++;
@@ -187,6 +259,7 @@ export class ConnectionRecorder {
         severity: i.severity, message: i.message,
       });
     }
+    this.analysis.frame(frameId, dir, e, headers);
     if (this.opts.onLine) {
       const info = destination ?? headerValue(headers, 'receipt-id') ?? headerValue(headers, 'receipt') ?? headerValue(headers, 'message') ?? '';
       this.opts.onLine({ time: e.time, connectionId: this.connectionId, dir, command: e.command, info, size: e.length });

@@ -17,6 +17,13 @@ export interface WorkerConfig {
 /** Fields of one segment in a data batch's descriptor (a Float64Array of SEG_FIELDS numbers per segment). */
 export const SEG_FIELDS = 6;
 export const SEG = { key: 0, dir: 1, start: 2, length: 3, time: 4, gap: 5 } as const;
+/**
+ * Values of a segment's `gap` field: bytes recorded, bytes forwarded but shed (a gap), or bytes StompScope injected
+ * into the stream itself (issue 5: a whole frame, recorded where the peer got it and flagged frames.injected).
+ */
+export const SEG_DATA = 0;
+export const SEG_SHED = 1;
+export const SEG_INJECTED = 2;
 
 export type ToWorker =
   | { t: 'open'; key: number; client: string; broker: string; transport: string; time: number }

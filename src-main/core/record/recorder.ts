@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ConnectionEvent } from './connection-recorder.js';
-import { SEG, SEG_FIELDS, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import { SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import type { SessionKind, SessionState } from '../store/writer.js';
 
@@ -69,6 +69,11 @@ export class Recorder {
   /** Bytes forwarded but not recorded because the worker was behind. */
   shedBytes = 0;
 
+  /** Bytes forwarded and not yet recorded (batched, or with the worker): past maxInFlightBytes, bytes are shed. */
+  get backlogBytes(): number {
+    return this.inFlight + this.used;
+  }
+
   private constructor(private readonly worker: Worker, readonly sessionId: number, readonly started: number, private readonly opts: RecorderOptions) {
     this.maxInFlight = opts.maxInFlightBytes ?? 256 * 1024 * 1024;
     this.batchMs = opts.batchMs ?? 100;
@@ -114,14 +119,17 @@ export class Recorder {
     return key;
   }
 
-  /** Records bytes that were just forwarded. Copies them: the caller may reuse its buffer at once. */
-  data(key: number, dir: Direction, chunk: Uint8Array): void {
+  /**
+   * Records bytes that were just forwarded. Copies them: the caller may reuse its buffer at once. `injected`: a
+   * whole frame StompScope wrote into the stream itself (proxy injection), flagged on the frame it becomes.
+   */
+  data(key: number, dir: Direction, chunk: Uint8Array, injected = false): void {
     if (this.ended) return;
     const time = nowMicros();
     const len = chunk.length;
     if (this.inFlight + this.used + len > this.maxInFlight) {
       this.shedBytes += len;
-      this.addSeg(key, DIR_CODE[dir], 0, len, time, 1);
+      this.addSeg(key, DIR_CODE[dir], 0, len, time, SEG_SHED);
     } else {
       if (this.used + len > this.buf.length) {
         this.flush();
@@ -130,7 +138,7 @@ export class Recorder {
       const at = this.used;
       this.buf.set(chunk, at);
       this.used += len; // before addSeg, which may flush the batch this read now belongs to
-      this.addSeg(key, DIR_CODE[dir], at, len, time, 0);
+      this.addSeg(key, DIR_CODE[dir], at, len, time, injected ? SEG_INJECTED : SEG_DATA);
     }
     if (this.used >= BATCH_FLUSH_BYTES) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.batchMs);

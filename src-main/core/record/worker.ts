@@ -7,7 +7,10 @@ import { openDb } from '../store/db.js';
 import { DIR_NAME, StoreWriter } from '../store/writer.js';
 import { ConnectionRecorder, type LiveLine } from './connection-recorder.js';
 import { formatLiveLine } from './live-line.js';
-import { SEG, SEG_FIELDS, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import type { AnalysisOptions } from '../analysis/recording.js';
+import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
+import { isProfileName } from '../../../shared/analysis/profiles.js';
+import { SEG, SEG_FIELDS, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 
 const port = parentPort!;
 
@@ -35,12 +38,17 @@ const connections = new Map<number, ConnectionRecorder>();
 let lines: string[] | null = cfg.live ? [] : null;
 const onLine = lines ? (l: LiveLine) => lines!.push(formatLiveLine(l, cfg.started)) : undefined;
 const totals = { connections: 0, bytes: 0 };
+// Issue 6: one SEND -> MESSAGE matcher for the whole session; the profile the user chose is in the session meta.
+const chosenProfile = (cfg.meta as { profile?: unknown }).profile;
+const analysis: AnalysisOptions = {
+  delivery: new DeliveryCorrelator(), profile: typeof chosenProfile === 'string' && isProfileName(chosenProfile) ? chosenProfile : null, onLine,
+};
 
 function handle(m: ToWorker): void {
   switch (m.t) {
     case 'open': {
       const id = writer.createConnection(sessionId, m.client, m.broker, m.transport, m.time);
-      connections.set(m.key, new ConnectionRecorder(writer, sessionId, id, { limits: cfg.limits, onLine }));
+      connections.set(m.key, new ConnectionRecorder(writer, sessionId, id, { limits: cfg.limits, onLine, analysis }));
       totals.connections++;
       return;
     }
@@ -53,13 +61,13 @@ function handle(m: ToWorker): void {
         const dir = DIR_NAME[s[i + SEG.dir]];
         const len = s[i + SEG.length];
         totals.bytes += len;
-        if (s[i + SEG.gap]) {
+        if (s[i + SEG.gap] === SEG_SHED) {
           rec.gap(dir, len, s[i + SEG.time], {
             code: 'recording-overload', severity: 'warning',
             message: `${len} bytes forwarded but not recorded: the recorder fell behind and shed them to keep forwarding fast`,
           });
         } else {
-          rec.push(dir, new Uint8Array(m.buf, s[i + SEG.start], len), s[i + SEG.time]);
+          rec.push(dir, new Uint8Array(m.buf, s[i + SEG.start], len), s[i + SEG.time], s[i + SEG.gap] === SEG_INJECTED);
         }
         touched.add(rec);
       }
@@ -95,13 +103,72 @@ function summary(): SessionSummary {
   return { session: sessionId, connections: totals.connections, frames: r.frames, heartbeats: r.heartbeats, issues: r.issues, bytes: totals.bytes };
 }
 
-port.on('message', (m: ToWorker) => {
+// Messages waiting for the database, oldest first. A batch the database refuses before any of it was recorded
+// (another process holds the write lock: BEGIN failed) waits here and is tried again, so recording pauses and
+// resumes without losing anything (issue 7); forwarding never waits, and the main thread's in-flight cap
+// bounds what piles up meanwhile (past it, bytes are shed and marked recording-overload).
+const waiting: ToWorker[] = [];
+const RETRY_MS = 200;
+/** Give up finishing the session if the database stays locked this long after the proxy stopped. */
+const END_PATIENCE_MS = 10_000;
+let retry: NodeJS.Timeout | null = null;
+let pausedAt = 0; // ms since the epoch when recording paused; 0 while recording
+let pauseReason = '';
+/** Batches the database failed in the middle of (disk full…): told as an issue once it works again. */
+let failed: { since: number; batches: number; bytes: number; error: string } | null = null;
+
+// How long a batch waits for another process's write lock before recording pauses (and says so).
+writer.db.pragma('busy_timeout = 1000');
+
+const isLocked = (e: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((e as { code?: unknown }).code ?? ''));
+
+/**
+ * Records one message; false when the database refused it before anything was recorded (try it again later).
+ * `giveUp`: the session is ending and the database stayed locked too long: record what can be, drop the rest.
+ */
+function apply(m: ToWorker, giveUp: boolean): boolean {
+  let started = false;
   try {
-    writer.transaction(() => handle(m));
+    if (giveUp && m.t !== 'end') throw new Error('the database stayed locked after the proxy stopped');
+    writer.transaction(() => {
+      started = true;
+      if (pausedAt) {
+        // Stored with the first batch after the pause, so the pause is visible in the session's issues.
+        const secs = ((Date.now() - pausedAt) / 1000).toFixed(1);
+        writer.insertIssue({
+          sessionId, connectionId: null, frameId: null, dir: null, offset: null, time: pausedAt * 1000, code: 'recording-paused', severity: 'warning',
+          message: `recording paused for ${secs} s: ${pauseReason}; forwarding went on, and the bytes were recorded when the database was free again`,
+        });
+      }
+      if (failed) {
+        writer.insertIssue({
+          sessionId, connectionId: null, frameId: null, dir: null, offset: null, time: failed.since * 1000, code: 'recording-failed', severity: 'error',
+          message: `${failed.batches} batch(es) of traffic (${failed.bytes} bytes) were forwarded but could not be recorded: ${failed.error}`,
+        });
+      }
+      handle(m);
+    });
+    if (failed) send({ t: 'warning', message: `recording works again; ${failed.batches} batch(es) (${failed.bytes} bytes) were not recorded` });
+    failed = null;
   } catch (e) {
-    // The database refused the batch (disk full, locked by another process…). Forwarding goes on regardless;
-    // the user is told, and the next batches are tried again.
-    send({ t: 'warning', message: `recording failed for a batch: ${(e as Error).message}` });
+    if (!started && isLocked(e) && !giveUp) {
+      if (!pausedAt) {
+        pausedAt = Date.now();
+        pauseReason = `the database is locked by another process (${(e as Error).message})`;
+        send({ t: 'warning', message: `recording paused: ${pauseReason}; forwarding goes on, recording resumes when it is free` });
+      }
+      return false;
+    }
+    // The database failed in the middle of a batch (disk full, I/O error): that batch is lost. Forwarding goes on
+    // regardless; the user is told, the loss is stored as an issue once the database works again, and the next
+    // batches are tried again.
+    const error = (e as Error).message;
+    if (!failed) send({ t: 'warning', message: `recording failed for a batch: ${error}; forwarding goes on, the next batches are tried` });
+    failed = { since: failed?.since ?? Date.now(), batches: (failed?.batches ?? 0) + 1, bytes: (failed?.bytes ?? 0) + (m.t === 'data' ? m.bytes : 0), error };
+  }
+  if (started && pausedAt) {
+    send({ t: 'warning', message: `recording resumed after ${((Date.now() - pausedAt) / 1000).toFixed(1)} s` });
+    pausedAt = 0;
   }
   if (m.t === 'data') {
     const out = lines && lines.length ? lines.join('\n') + '\n' : null;
@@ -112,11 +179,35 @@ port.on('message', (m: ToWorker) => {
     lines = [];
   }
   if (m.t === 'end') {
-    const s = summary();
+    let s: SessionSummary;
+    try {
+      s = summary();
+    } catch {
+      s = { session: sessionId, connections: totals.connections, frames: 0, heartbeats: 0, issues: 0, bytes: totals.bytes };
+    }
     writer.close();
     send({ t: 'ended', summary: s });
     port.close();
   }
+  return true;
+}
+
+function pump(): void {
+  retry = null;
+  while (waiting.length) {
+    // The proxy stopped (an 'end' waits) but the database stays locked: finish without it rather than hang.
+    const giveUp = pausedAt > 0 && Date.now() - pausedAt > END_PATIENCE_MS && waiting.some((w) => w.t === 'end');
+    if (!apply(waiting[0], giveUp)) {
+      retry = setTimeout(pump, RETRY_MS);
+      return;
+    }
+    waiting.shift();
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  waiting.push(m);
+  if (!retry) pump();
 });
 
 send({ t: 'ready', session: sessionId });

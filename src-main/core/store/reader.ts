@@ -21,6 +21,8 @@ export interface ConnectionInfo {
   client: string;
   broker: string;
   transport: string;
+  /** JSON of the WebSocket / SockJS handshake (shared/transport/handshake.ts); null for TCP and TLS. */
+  handshake: string | null;
   version: StompVersion | null;
   opened: number;
   closed: number | null;
@@ -55,19 +57,21 @@ export interface StoredFrame {
   bodyLength: number;
   bodySha256: Buffer | null;
   issueCount: number;
+  /** StompScope wrote this frame into the connection itself (proxy injection, issue 5). */
+  injected: boolean;
 }
 
 interface FrameRowDb {
   id: number; session_id: number; connection_id: number; seq: number; dir: number; time: number; offset: number; length: number;
   command: string; destination: string | null; headers: string; crlf: number; body_offset: number; body_length: number;
-  body_sha256: Buffer | null; issues: number;
+  body_sha256: Buffer | null; issues: number; injected?: number;
 }
 
 function toFrame(r: FrameRowDb): StoredFrame {
   return {
     id: r.id, sessionId: r.session_id, connectionId: r.connection_id, seq: r.seq, from: DIR_NAME[r.dir], time: r.time, offset: r.offset,
     length: r.length, command: r.command, destination: r.destination, rawHeaders: JSON.parse(r.headers) as RawHeader[], crlf: !!r.crlf,
-    bodyOffset: r.body_offset, bodyLength: r.body_length, bodySha256: r.body_sha256, issueCount: r.issues,
+    bodyOffset: r.body_offset, bodyLength: r.body_length, bodySha256: r.body_sha256, issueCount: r.issues, injected: !!r.injected,
   };
 }
 
@@ -191,7 +195,7 @@ export class StoreReader {
 function toConnection(r: Record<string, unknown>): ConnectionInfo {
   return {
     id: r.id as number, sessionId: r.session_id as number, client: r.client as string, broker: r.broker as string,
-    transport: r.transport as string, version: r.version as StompVersion | null, opened: r.opened as number, closed: r.closed as number | null,
+    transport: r.transport as string, handshake: (r.handshake as string | null | undefined) ?? null, version: r.version as StompVersion | null, opened: r.opened as number, closed: r.closed as number | null,
     closeReason: r.close_reason as string | null,
     frames: { client: r.frames_client as number, broker: r.frames_broker as number },
     heartbeats: { client: r.heartbeats_client as number, broker: r.heartbeats_broker as number },

@@ -1,6 +1,9 @@
+import type { Statement } from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import type { Db } from './db.js';
-import { RawFileWriter } from './raw-files.js';
+import { RawFileWriter, rawFileOf } from './raw-files.js';
 import type { Direction, Severity } from '../../../shared/stomp/types.js';
 
 export type SessionKind = 'proxy' | 'import' | 'replay';
@@ -25,6 +28,8 @@ export interface FrameRow {
   bodyOffset: number;
   bodyLength: number;
   bodySha256: Uint8Array | null;
+  /** StompScope wrote this frame into the stream itself (proxy injection, issue 5); default false. */
+  injected?: boolean;
   issues: number;
 }
 
@@ -60,11 +65,14 @@ function processAlive(pid: number): boolean {
   }
 }
 
-const FRAME_COLUMNS = 16;
+// `issues` stays the last column: countFrameIssue finds it there.
+const FRAME_COLUMNS = 17;
+/** Where a buffered frame row (insertFrame) holds its issue count: the last column. */
+const FRAME_ISSUES_AT = FRAME_COLUMNS - 1;
 /** Frames are inserted this many rows per statement: several times faster than a statement per row. */
 const FRAME_ROWS_PER_INSERT = 32;
 const frameInsert = (rows: number) => `INSERT INTO frames (id, session_id, connection_id, seq, dir, time, offset, length, command,
-  destination, headers, crlf, body_offset, body_length, body_sha256, issues) VALUES
+  destination, headers, crlf, body_offset, body_length, body_sha256, injected, issues) VALUES
   ${Array(rows).fill(`(${Array(FRAME_COLUMNS).fill('?').join(',')})`).join(',')}`;
 
 /**
@@ -105,6 +113,12 @@ export class StoreWriter {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       recording: db.prepare(`SELECT id, meta FROM sessions WHERE state = 'recording' AND id != ?`),
       interrupted: db.prepare(`UPDATE sessions SET state = 'interrupted' WHERE id = ?`),
+      // A WebSocket found on a TLS connection stays marked as TLS: 'tls' becomes 'websocket+tls'.
+      transport: db.prepare(`UPDATE connections SET transport = CASE WHEN transport LIKE '%tls' THEN ? || '+tls' ELSE ? END,
+        handshake = ? WHERE id = ?`),
+      link: db.prepare(`INSERT INTO links (session_id, kind, from_frame, to_frame, latency) VALUES (?, ?, ?, ?, ?)`),
+      frameIssue: db.prepare(`UPDATE frames SET issues = issues + 1 WHERE id = ?`),
+      profile: db.prepare(`UPDATE connections SET profile = ? WHERE id = ?`),
     };
   }
 
@@ -184,6 +198,11 @@ export class StoreWriter {
     return id;
   }
 
+  /** The transport found inside the connection ('websocket', 'sockjs') and its handshake as JSON (issue 8). */
+  setConnectionTransport(connectionId: number, transport: string, handshakeJson: string | null): void {
+    this.s.transport.run(transport, transport, handshakeJson, connectionId);
+  }
+
   updateCounters(connectionId: number, c: ConnectionCounters): void {
     this.s.counters.run(c.version, c.framesClient, c.framesBroker, c.heartbeatsClient, c.heartbeatsBroker, c.bytesClient,
       c.bytesBroker, c.issues, connectionId);
@@ -209,9 +228,49 @@ export class StoreWriter {
     if (!this.inTransaction) throw new Error('insertFrame outside a transaction');
     const id = ++this.nextFrameId;
     this.pendingFrames.push(id, f.sessionId, f.connectionId, f.seq, DIR_CODE[f.dir], f.time, f.offset, f.length, f.command,
-      f.destination, f.headersJson, f.crlf ? 1 : 0, f.bodyOffset, f.bodyLength, f.bodySha256, f.issues);
+      f.destination, f.headersJson, f.crlf ? 1 : 0, f.bodyOffset, f.bodyLength, f.bodySha256, f.injected ? 1 : 0, f.issues);
     return id;
   }
+
+  /**
+   * SHA-256 of stream bytes already appended (appendChunk), read back from the raw file 1 MiB at a time: for a
+   * body the decoder did not keep (over maxBodyBytes), so that its hash is stored without ever holding it whole.
+   * Null when some of the bytes were not recorded (shed).
+   */
+  hashStream(connectionId: number, dir: Direction, offset: number, length: number): Buffer | null {
+    const sessionId = this.sessionOf.get(connectionId);
+    if (sessionId === undefined) return null;
+    this.chunkStmts ??= {
+      at: this.db.prepare<unknown[]>(`SELECT offset, length, file_offset FROM chunks WHERE connection_id = ? AND dir = ? AND offset <= ? ORDER BY offset DESC LIMIT 1`),
+      from: this.db.prepare<unknown[]>(`SELECT offset, length, file_offset FROM chunks WHERE connection_id = ? AND dir = ? AND offset > ? AND offset < ? ORDER BY offset`),
+    };
+    type Chunk = { offset: number; length: number; file_offset: number };
+    const end = offset + length;
+    const first = this.chunkStmts.at.get(connectionId, DIR_CODE[dir], offset) as Chunk | undefined;
+    if (!first) return null;
+    const chunks = [first, ...(this.chunkStmts.from.all(connectionId, DIR_CODE[dir], first.offset, end) as Chunk[])];
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const fd = fs.openSync(rawFileOf(this.db.name, sessionId), 'r');
+    try {
+      let pos = offset;
+      for (const c of chunks) {
+        if (c.offset > pos || c.offset + c.length <= pos) return null; // a hole: bytes shed
+        const stop = Math.min(c.offset + c.length, end);
+        while (pos < stop) {
+          const n = fs.readSync(fd, buf, 0, Math.min(buf.length, stop - pos), c.file_offset + (pos - c.offset));
+          if (n === 0) return null;
+          hash.update(buf.subarray(0, n));
+          pos += n;
+        }
+      }
+      return pos === end ? hash.digest() : null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private chunkStmts: { at: Statement<unknown[]>; from: Statement<unknown[]> } | undefined;
 
   insertHeartbeat(connectionId: number, dir: Direction, time: number, offset: number): void {
     this.s.heartbeat.run(connectionId, DIR_CODE[dir], time, offset);
@@ -220,5 +279,27 @@ export class StoreWriter {
   insertIssue(i: IssueRow): void {
     this.s.issue.run(i.sessionId, i.connectionId, i.frameId, i.dir === null ? null : DIR_CODE[i.dir], i.offset, i.time, i.code,
       i.severity, i.message);
+  }
+
+  /** A correlation link between two frames (shared/analysis/types.ts names the kinds); latency in µs. */
+  insertLink(sessionId: number, kind: string, fromFrame: number, toFrame: number, latency: number | null): void {
+    this.s.link.run(sessionId, kind, fromFrame, toFrame, latency);
+  }
+
+  /**
+   * One more issue on a frame already inserted (an analysis finding): raises its issue count, in the buffered
+   * row when the frame is not written yet, else in the table.
+   */
+  countFrameIssue(frameId: number): void {
+    const pendingRows = this.pendingFrames.length / FRAME_COLUMNS;
+    const row = frameId - (this.nextFrameId - pendingRows) - 1;
+    if (row >= 0 && row < pendingRows) {
+      const at = row * FRAME_COLUMNS + FRAME_ISSUES_AT;
+      this.pendingFrames[at] = (this.pendingFrames[at] as number) + 1;
+    } else this.s.frameIssue.run(frameId);
+  }
+
+  setConnectionProfile(connectionId: number, profile: string | null): void {
+    this.s.profile.run(profile, connectionId);
   }
 }

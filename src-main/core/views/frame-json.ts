@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { interpretHeaders } from '../../../shared/stomp/escape.js';
 import { maskHeaders } from '../../../shared/stomp/secrets.js';
+import { storedHandshake } from '../../../shared/transport/handshake.js';
 import type { ConnectionInfo, SessionInfo, StoreReader, StoredFrame, StoredIssue } from '../store/reader.js';
 
 // The JSON shapes of the CLI contract (`sessions|connections|frames --jsonl`). Scripts depend on these
@@ -25,7 +26,7 @@ export function connectionJson(c: ConnectionInfo) {
   return {
     session: c.sessionId, connection: c.id, client: c.client, broker: c.broker, transport: c.transport, version: c.version,
     opened: isoMicros(c.opened), closed: isoMicros(c.closed), closeReason: c.closeReason, frames: c.frames, heartbeats: c.heartbeats,
-    bytes: c.bytes, issues: c.issues,
+    bytes: c.bytes, issues: c.issues, handshake: storedHandshake(c.handshake),
   };
 }
 
@@ -61,5 +62,7 @@ export function frameJson(reader: StoreReader, f: StoredFrame & { issues: Stored
     issues: f.issues.map((i) => ({ code: i.code, severity: i.severity, message: i.message })),
   };
   if (opts.base64) out.bodyBase64 = body ? body.toString('base64') : null;
+  // Only on frames StompScope injected into a live connection (issue 5): absent means the peer sent it.
+  if (f.injected) out.injected = true;
   return out;
 }
