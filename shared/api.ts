@@ -5,6 +5,7 @@ import type { BrokerDiff } from './correlate/broker-diff.js';
 import { MAX_EXPORT_FRAMES } from './diagram/model.js';
 import { parseTarget } from './replay-target.js';
 import { isSecretHeader, MASK } from './stomp/secrets.js';
+import type { LatencySummary } from './stats/latency.js';
 import type { Direction, Severity, StompVersion } from './stomp/types.js';
 import type { Handshake } from './transport/handshake.js';
 
@@ -324,18 +325,9 @@ export interface DestinationRateDto {
   messageBuckets: number[];
 }
 
-export interface LatencyStatsDto {
+/** One link kind's latencies, in microseconds: nearest-rank percentiles and a histogram on 1-2-5 edges, [lo, hi). */
+export interface LatencyStatsDto extends LatencySummary {
   kind: string;
-  count: number;
-  /** Microseconds. Percentiles by nearest rank. */
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-  /** Histogram on 1-2-5 edges (µs), [lo, hi). */
-  bins: Array<{ lo: number; hi: number; count: number }>;
 }
 
 export interface SessionStatsDto {

@@ -2,20 +2,10 @@
 // the analysis engine stores them) opened in the real UI; Expert Info lists the issue, a click selects its frame
 // in the list and shows it in the detail; the detail's related frames jump; "Filter" applies issue.code; the
 // statistics view draws its charts; the sequence diagram joins a SEND to its RECEIPT. No broker needed.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Core } from '../../src-main/core/api.js';
-import { startWebHost, type WebHost } from '../../src-main/web/server.js';
+import { describe, expect, it } from 'vitest';
 import { linkSession } from '../analysis-read/links-fixture.js';
-import { buildRenderer } from '../support/renderer-build.js';
 import { conversation, seedSession, type SeedFrame } from '../support/seed.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-results', 'e2e');
+import { useChromiumUi } from './support.js';
 
 /** conversation() with an ERROR from the broker after the 3rd SEND: the issue Expert Info must lead to. */
 function* withError(): Generator<SeedFrame> {
@@ -30,41 +20,21 @@ function* withError(): Generator<SeedFrame> {
 }
 
 describe('the analysis views in Chromium', () => {
-  let dir = '';
-  let core: Core;
-  let host: WebHost;
-  let context: BrowserContext;
-  let page: Page;
   let session = 0;
   let errorFrame = 0;
-  const pageErrors: string[] = [];
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), timeout: 10_000 });
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-e2e-analysis-'));
-    core = Core.open(path.join(dir, 'ui.db'));
-    session = seedSession(core.db, { name: 'with an error', connections: 1, frames: withError() }).session;
-    linkSession(core.db, session);
-    errorFrame = core.db.prepare(`SELECT id FROM frames WHERE session_id = ? AND command = 'ERROR'`).pluck().get(session) as number;
-    host = await startWebHost({ core, rendererDir: await buildRenderer() });
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 900 }, timeout: 60_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+  const ui = useChromiumUi({
+    dirPrefix: 'stompscope-e2e-analysis-',
+    seed: (core) => {
+      session = seedSession(core.db, { name: 'with an error', connections: 1, frames: withError() }).session;
+      linkSession(core.db, session);
+      errorFrame = core.db.prepare(`SELECT id FROM frames WHERE session_id = ? AND command = 'ERROR'`).pluck().get(session) as number;
+    },
   });
-
-  afterAll(async () => {
-    await context?.close();
-    await host?.close();
-    await core?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const shot = ui.shot;
 
   it('opens Expert Info, jumps to the frame of an issue, follows related frames, filters by code, and shows statistics', async () => {
-    await page.goto(host.url);
+    const { page } = ui;
+    await ui.open();
     await page.getByTestId(`session-${session}`).locator('button.open').click();
     await expect.poll(() => page.getByTestId('frame-row').count()).toBeGreaterThan(10);
     // The frame list marks the ERROR's row with a badge of its severity.
@@ -118,6 +88,6 @@ describe('the analysis views in Chromium', () => {
     expect(kinds).toEqual(['connect', 'receipt', 'subscription', 'ack', 'delivery']);
     expect(await page.locator('[data-testid=latency-histogram][data-kind=receipt] [data-testid=latency-bar]').count()).toBeGreaterThan(0);
     await shot('analysis-04-statistics');
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   }, 120_000);
 });

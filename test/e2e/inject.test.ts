@@ -3,54 +3,27 @@
 // this live connection", edit it and inject it. The broker answers the injected frame (its RECEIPT reaches the
 // client), and the frame list shows the injected frame with its marker; its detail says it was injected.
 import net from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Core } from '../../src-main/core/api.js';
-import { startWebHost, type WebHost } from '../../src-main/web/server.js';
-import { buildRenderer } from '../support/renderer-build.js';
-
-// As in ui.test.ts (not imported from it: that would run its tests here too).
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-results', 'e2e');
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { useChromiumUi } from './support.js';
 
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injecting an edited frame into a live connection, from the UI', () => {
   const rabbit = inject('rabbitmq');
-  let dir = '';
-  let core: Core;
-  let host: WebHost;
-  let context: BrowserContext;
-  let page: Page;
+  const ui = useChromiumUi({
+    dirPrefix: 'stompscope-e2e-inject-',
+    before: () => {
+      if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
+    },
+    timeoutMs: 120_000,
+  });
   let client: net.Socket | null = null;
-  const pageErrors: string[] = [];
 
-  beforeAll(async () => {
-    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
-    mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-e2e-inject-'));
-    core = Core.open(path.join(dir, 'ui.db'));
-    host = await startWebHost({ core, rendererDir: await buildRenderer() });
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 900 }, timeout: 60_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-  }, 120_000);
-
-  afterAll(async () => {
+  afterAll(() => {
     client?.destroy();
-    await context?.close();
-    await host?.close();
-    await core?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('injects an edited SEND into the connection the client keeps open, and marks it in the list', async () => {
-    await page.goto(host.url);
+    const { page } = ui;
+    await ui.open();
     await page.getByTestId('start-proxy-toggle').click();
     await page.getByTestId('proxy-listen').fill('127.0.0.1:0');
     await page.getByTestId('proxy-upstream').fill(`${rabbit!.host}:${rabbit!.stompPort}`);
@@ -79,7 +52,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injecting an edited f
     await page.getByTestId('resend-body').fill('injected from the browser');
     await page.getByTestId('resend-send').click();
     await expect.poll(() => page.getByTestId('inject-result').textContent(), { timeout: 15_000 }).toMatch(/^Injected \d+ bytes into connection #\d+/);
-    await page.screenshot({ path: path.join(SHOTS, '20-inject.png'), timeout: 10_000 });
+    await ui.shot('20-inject');
 
     // RabbitMQ took it: its RECEIPT, and the MESSAGE of our own subscription, reach the client.
     await expect.poll(() => got, { timeout: 10_000 }).toContain('receipt-id:r-injected');
@@ -91,11 +64,11 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injecting an edited f
     await marked.first().click();
     await expect.poll(() => page.getByTestId('detail-injected').isVisible()).toBe(true);
     expect(await page.getByTestId('detail-body').textContent()).toContain('injected from the browser');
-    await page.screenshot({ path: path.join(SHOTS, '21-injected-frame.png'), timeout: 10_000 });
+    await ui.shot('21-injected-frame');
 
     client.end('DISCONNECT\n\n\0');
     await page.getByTestId('proxy-stop').click();
     await expect.poll(() => page.getByTestId('proxy-address').count()).toBe(0);
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -3,55 +3,27 @@
 // frames arrive live, filter, open a frame's detail, open the sequence diagram and click an arrow, compare
 // two frames, export, and import a capture file. Screenshots go to test-results/ (kept by CI as artifacts).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Core } from '../../src-main/core/api.js';
-import { startWebHost, type WebHost } from '../../src-main/web/server.js';
+import { describe, expect, inject, it } from 'vitest';
 import { runStomppy, type StomppyRun } from '../support/clients/stomppy.js';
-import { buildRenderer } from '../support/renderer-build.js';
 import { IMPORTED_CONVERSATION, stompPcap } from '../support/pcap-build.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-results', 'e2e');
+import { useChromiumUi } from './support.js';
 
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, with a proxy to RabbitMQ started from it', () => {
   const rabbit = inject('rabbitmq');
-  let dir = '';
-  let core: Core;
-  let host: WebHost;
-  let context: BrowserContext;
-  let page: Page;
-  const pageErrors: string[] = [];
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), timeout: 10_000 });
-
-  beforeAll(async () => {
-    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
-    mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-e2e-'));
-    core = Core.open(path.join(dir, 'ui.db'));
-    host = await startWebHost({ core, rendererDir: await buildRenderer() });
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 900 }, timeout: 60_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+  const ui = useChromiumUi({
+    dirPrefix: 'stompscope-e2e-',
+    before: () => {
+      if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
+    },
   });
-
-  afterAll(async () => {
-    await context?.close();
-    await host?.close();
-    await core?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const shot = ui.shot;
 
   it('records live traffic, filters, details, diagrams, compares, exports, imports, renames and deletes', async () => {
-    await page.goto(host.url);
+    const { page, core, dir } = ui;
+    await ui.open();
     await expect.poll(() => page.getByTestId('welcome').isVisible()).toBe(true);
 
     // Start a proxy from the UI, towards the real broker, on a free loopback port.
@@ -172,10 +144,11 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await renamed.getByTestId('confirm-delete').click();
     await expect.poll(() => renamed.count()).toBe(0);
     expect((core.invoke('sessions.list', {}) as unknown[]).length).toBe(1);
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   }, 150_000);
 
   it('starts a proxy that accepts TLS from clients, with a certificate and key picked in the form', async () => {
+    const { page, dir } = ui;
     // A throwaway self-signed certificate for 127.0.0.1, made with Debian's openssl.
     const cert = path.join(dir, 'proxy-cert.pem');
     const key = path.join(dir, 'proxy-key.pem');
@@ -206,10 +179,11 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await shot('11-tls-frames');
     await page.getByTestId('proxy-stop').click();
     await expect.poll(() => page.getByTestId('proxy-address').count()).toBe(0);
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   }, 60_000);
 
   it('replays the recorded connection from the UI (confirming its own broker), opens the replay diff, and resends an edited SEND', async () => {
+    const { page } = ui;
     const target = `${rabbit!.host}:${rabbit!.stompPort}`;
     // Session 1 is the stomp.py session of the first test, recorded through the proxy to this broker.
     await page.locator('[data-testid=session-1] button.open').click();
@@ -256,6 +230,6 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await page.getByTestId('resend-open-session').click();
     await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
     await expect.poll(() => page.getByTestId('detail-body').textContent()).toContain('edited in the browser');
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   }, 120_000);
 });

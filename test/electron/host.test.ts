@@ -4,58 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { electron } from '../support/electron-mock.js';
 
-const electron = vi.hoisted(() => {
-  const handlers = new Map<string, (...a: unknown[]) => unknown>();
-  const windows: Array<{ options: Record<string, unknown>; webContents: Record<string, unknown>; loaded: string | null }> = [];
-  let headersHook: ((d: unknown, cb: (r: unknown) => void) => void) | null = null;
-  const exposed: Record<string, unknown> = {};
-  const ipcRendererInvoke = vi.fn(async (...a: unknown[]) => a);
-  const ipcRendererOn = vi.fn();
-  const menus: unknown[] = [];
-  const saveTarget = { path: '' };
-  class BrowserWindow {
-    webContents: Record<string, unknown>;
-    loaded: string | null = null;
-    constructor(readonly options: Record<string, unknown>) {
-      const listeners: Record<string, (...a: unknown[]) => void> = {};
-      this.webContents = {
-        on: (ev: string, fn: (...a: unknown[]) => void) => (listeners[ev] = fn),
-        listeners,
-        openHandler: null as unknown,
-        setWindowOpenHandler(fn: unknown) { this.openHandler = fn; },
-        sent: [] as unknown[][],
-        send(...a: unknown[]) { (this.sent as unknown[][]).push(a); },
-      };
-      windows.push(this as never);
-    }
-    once() {}
-    show() {}
-    isDestroyed() { return false; }
-    async loadFile(f: string) { this.loaded = f; }
-    async loadURL(u: string) { this.loaded = u; }
-  }
-  return {
-    handlers, windows, exposed, ipcRendererInvoke, ipcRendererOn, menus, saveTarget,
-    get headersHook() { return headersHook; },
-    module: {
-      app: { getAppPath: () => '/nonexistent', on: vi.fn(), quit: vi.fn(), whenReady: () => new Promise(() => {}), exit: vi.fn() },
-      BrowserWindow,
-      ipcMain: { handle: (ch: string, fn: (...a: unknown[]) => unknown) => handlers.set(ch, fn) },
-      dialog: {
-        showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: ['/nonexistent/capture.pcap'] })),
-        showSaveDialog: vi.fn(async () => ({ canceled: false, filePath: saveTarget.path })),
-      },
-      Menu: { setApplicationMenu: (m: unknown) => menus.push(m), buildFromTemplate: (t: unknown) => t },
-      session: { defaultSession: { webRequest: { onHeadersReceived: (fn: typeof headersHook) => (headersHook = fn) } } },
-      contextBridge: { exposeInMainWorld: (name: string, api: unknown) => (exposed[name] = api) },
-      ipcRenderer: { invoke: ipcRendererInvoke, on: ipcRendererOn },
-      webUtils: { getPathForFile: (f: { path?: string }) => f.path ?? '' },
-    },
-  };
-});
-
-vi.mock('electron', () => ({ ...electron.module, default: electron.module }));
+vi.mock('electron', async () => (await import('../support/electron-mock.js')).electronModule());
 
 describe('Electron host', () => {
   let dbDir: string;

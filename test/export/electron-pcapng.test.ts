@@ -1,4 +1,4 @@
-// The desktop app's "Export pcapng…" (Electron mocked, as in test/electron/host.test.ts: no runtime here): the
+// The desktop app's "Export pcapng…" (Electron mocked by test/support/electron-mock.ts: no runtime here): the
 // save dialog offers a pcapng file for a pcapng ticket, and main writes the ticket's binary blocks unchanged.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,40 +6,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { importFile } from '../capture/support/import-helper.js';
 import { frame, recordConversation } from '../replay/support.js';
+import { electron } from '../support/electron-mock.js';
 
-const electron = vi.hoisted(() => {
-  const handlers = new Map<string, (...a: unknown[]) => unknown>();
-  const windows: Array<{ webContents: Record<string, unknown> }> = [];
-  const saveTarget = { path: '' };
-  class BrowserWindow {
-    webContents: Record<string, unknown> = { on: () => {}, setWindowOpenHandler: () => {}, send: () => {} };
-    constructor() {
-      windows.push(this);
-    }
-    once() {}
-    show() {}
-    isDestroyed() { return false; }
-    async loadFile() {}
-    async loadURL() {}
-  }
-  const showSaveDialog = vi.fn(async (_o: unknown) => ({ canceled: false, filePath: saveTarget.path }));
-  return {
-    handlers, windows, saveTarget, showSaveDialog,
-    module: {
-      app: { getAppPath: () => '/nonexistent', on: () => {}, quit: () => {}, whenReady: () => new Promise(() => {}), exit: () => {} },
-      BrowserWindow,
-      ipcMain: { handle: (ch: string, fn: (...a: unknown[]) => unknown) => handlers.set(ch, fn) },
-      dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog },
-      Menu: { setApplicationMenu: () => {}, buildFromTemplate: (t: unknown) => t },
-      session: { defaultSession: { webRequest: { onHeadersReceived: () => {} } } },
-      contextBridge: { exposeInMainWorld: () => {} },
-      ipcRenderer: { invoke: async () => null, on: () => {} },
-      webUtils: { getPathForFile: () => '' },
-    },
-  };
-});
-
-vi.mock('electron', () => ({ ...electron.module, default: electron.module }));
+vi.mock('electron', async () => (await import('../support/electron-mock.js')).electronModule());
 
 describe('Electron host: pcapng export', () => {
   let dir = '';
@@ -65,7 +34,7 @@ describe('Electron host: pcapng export', () => {
     const { ticket, filename } = electron.handlers.get(IPC_CHANNEL)!(own, 'session.export', { session, filter: '', format: 'pcapng' }) as { ticket: string; filename: string };
     electron.saveTarget.path = path.join(dir, 'saved.pcapng');
     expect(await electron.handlers.get(IPC_EXPORT)!(own, ticket, filename)).toBe(true);
-    expect(electron.showSaveDialog).toHaveBeenCalledWith(expect.objectContaining({
+    expect(electron.module.dialog.showSaveDialog).toHaveBeenCalledWith(expect.objectContaining({
       defaultPath: `stompscope-session-${session}.pcapng`, filters: [{ name: 'pcapng capture', extensions: ['pcapng'] }],
     }));
     const bytes = fs.readFileSync(electron.saveTarget.path);

@@ -11,25 +11,21 @@
 // What "recorded" means is checked against an oracle independent of the product's decoder: the tee's bytes
 // split by test/support/stomp-wire.ts, headers unescaped per the negotiated version. The clients' own logs
 // must agree with that oracle too (so the test helpers are checked as well).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectionFrames, expectSameBytes, findConnectionByDestination, header, isoToMicros, pick } from '../support/checks.js';
+import { describe, expect, inject, it } from 'vitest';
+import { connectionFrames, expectSameBytes, findConnectionByDestination, header, isoToMicros, pick, within } from '../support/checks.js';
 import { loggedFrames, loggedHeartbeats, runStomppy } from '../support/clients/stomppy.js';
 import { runStompjsScenario, type LogRecord, type ScenarioSummary } from '../support/clients/stompjs-scenario.js';
 import {
   connectionId,
   ISO_MICROS,
   readJsonl,
-  startProxy,
   type CliResult,
   type ConnectionRow,
   type FrameRow,
-  type RunningProxy,
 } from '../support/proxy-cli.js';
 import { expectFrame, negotiatedVersion, sha256 as sha, splitStream } from '../support/stomp-wire.js';
-import { startTee, type Tee, type TeeConnection } from '../support/tee.js';
+import type { TeeConnection } from '../support/tee.js';
+import { useTeedProxy } from '../support/teed-proxy.js';
 
 interface Scenario {
   name: string;
@@ -56,60 +52,44 @@ interface Run {
   b: TeeConnection; // broker side of the proxy
 }
 
-const within = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`timed out: ${what}`)), ms))]);
-
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy between real clients and RabbitMQ', () => {
   const rabbit = inject('rabbitmq');
-  let dir = '';
-  let db = '';
-  let teeA: Tee | undefined;
-  let teeB: Tee | undefined;
-  let proxy: RunningProxy | undefined;
+  const t = useTeedProxy({
+    dirPrefix: 'stompscope-it-',
+    name: 'it-test',
+    before: () => {
+      if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
+    },
+    broker: () => ({ host: rabbit!.host, port: rabbit!.stompPort }),
+  });
   let proxyExit: CliResult | undefined;
   const runs = new Map<string, Run>();
   let frames: FrameRow[] = [];
   let connections: ConnectionRow[] = [];
   let sessions: Record<string, unknown>[] = [];
 
-  beforeAll(async () => {
-    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
-    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-it-'));
-    db = path.join(dir, 's.db');
-    teeB = await startTee(rabbit.host, rabbit.stompPort);
-    proxy = await startProxy({ upstream: `127.0.0.1:${teeB.port}`, db, name: 'it-test' });
-    teeA = await startTee(proxy.host, proxy.port);
-  });
-
-  afterAll(async () => {
-    if (proxy && !proxyExit) await proxy.stop(10_000);
-    await teeA?.close();
-    await teeB?.close();
-    if (dir && process.env.STOMPSCOPE_KEEP_TEST_DIR !== '1') rmSync(dir, { recursive: true, force: true });
-  });
-
   for (const sc of SCENARIOS) {
     it(`${sc.name}: the client's whole scenario succeeds through the proxy`, async () => {
-      const beforeA = teeA!.connections.length;
-      const beforeB = teeB!.connections.length;
+      const beforeA = t.teeA.connections.length;
+      const beforeB = t.teeB.connections.length;
       let records: LogRecord[];
       let summary: ScenarioSummary;
       if (sc.client === 'stomp.py') {
-        const r = await runStomppy({ port: teeA!.port, version: sc.version, messages: sc.messages, slowS: sc.slow, prefetch: sc.prefetch });
+        const r = await runStomppy({ port: t.teeA.port, version: sc.version, messages: sc.messages, slowS: sc.slow, prefetch: sc.prefetch });
         expect(r.ok, `stomp.py failed: ${JSON.stringify(r.summary.errors)}\n${r.stderr}`).toBe(true);
         ({ records, summary } = r);
       } else {
-        const r = await runStompjsScenario({ port: teeA!.port, version: sc.version, messages: sc.messages, slowMs: (sc.slow ?? 0) * 1000, prefetch: sc.prefetch });
+        const r = await runStompjsScenario({ port: t.teeA.port, version: sc.version, messages: sc.messages, slowMs: (sc.slow ?? 0) * 1000, prefetch: sc.prefetch });
         expect(r.ok, `stompjs failed: ${JSON.stringify(r.summary.errors)}`).toBe(true);
         ({ records, summary } = r);
       }
       expect(summary.messages).toBe(summary.expectedMessages);
       // One TCP connection per scenario on each side of the proxy; wait until both are fully closed.
-      expect(teeA!.connections.length).toBe(beforeA + 1);
-      await within(teeA!.connections[beforeA].closed, 10_000, 'client-side connection close');
-      expect(teeB!.connections.length, 'the proxy opened exactly one upstream connection').toBe(beforeB + 1);
-      await within(teeB!.connections[beforeB].closed, 10_000, 'broker-side connection close');
-      runs.set(sc.name, { scenario: sc, records, summary, a: teeA!.connections[beforeA], b: teeB!.connections[beforeB] });
+      expect(t.teeA.connections.length).toBe(beforeA + 1);
+      await within(t.teeA.connections[beforeA].closed, 10_000, 'client-side connection close');
+      expect(t.teeB.connections.length, 'the proxy opened exactly one upstream connection').toBe(beforeB + 1);
+      await within(t.teeB.connections[beforeB].closed, 10_000, 'broker-side connection close');
+      runs.set(sc.name, { scenario: sc, records, summary, a: t.teeA.connections[beforeA], b: t.teeB.connections[beforeB] });
     });
   }
 
@@ -139,17 +119,17 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
   });
 
   it('SIGINT flushes the recording and exits 0 with a summary', async () => {
-    expect(proxy).toBeDefined();
-    proxyExit = await proxy!.stop(30_000);
+    expect(t.proxy).toBeDefined();
+    proxyExit = await t.stopProxy(30_000);
     expect(proxyExit.signal, `proxy was killed\nstderr:\n${proxyExit.stderr}`).toBeNull();
     expect(proxyExit.code, `proxy exit code\nstderr:\n${proxyExit.stderr}`).toBe(0);
     const lines = (proxyExit.stderr + proxyExit.stdout).split('\n').filter((l) => l.trim());
     expect(lines.length).toBeGreaterThan(1); // the listening line and at least the summary
 
     // Compared with the wire below, so credentials as recorded; by default they are masked (checked at the end).
-    frames = await readJsonl<FrameRow>(['frames', '--db', db, '--reveal-secrets']);
-    connections = await readJsonl<ConnectionRow>(['connections', '--db', db]);
-    sessions = await readJsonl(['sessions', '--db', db]);
+    frames = await readJsonl<FrameRow>(['frames', '--db', t.db, '--reveal-secrets']);
+    connections = await readJsonl<ConnectionRow>(['connections', '--db', t.db]);
+    sessions = await readJsonl(['sessions', '--db', t.db]);
     expect(frames.length).toBeGreaterThan(0);
   });
 
@@ -162,7 +142,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
   });
 
   it('frames JSONL masks login and passcode unless --reveal-secrets', async () => {
-    const masked = await readJsonl<FrameRow>(['frames', '--db', db]);
+    const masked = await readJsonl<FrameRow>(['frames', '--db', t.db]);
     const creds = (rows: FrameRow[]) => rows.flatMap((f) => f.headers.filter(([n]) => n === 'login' || n === 'passcode').map(([, v]) => v));
     expect(creds(frames).length).toBeGreaterThan(0);
     expect(creds(frames).every((v) => v.length > 0 && !/^\*+$/.test(v))).toBe(true);

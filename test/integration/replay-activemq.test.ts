@@ -1,195 +1,24 @@
 // Replay and replay diff against a real ActiveMQ classic (test/support/activemq.ts), through the real CLI: the
-// same checks as replay-rabbitmq.test.ts on a broker that talks differently (JMS headers on MESSAGE, `ID:` message
-// ids, a BytesMessage for a SEND with content-length).
-//
-// A stomp.py session (SUBSCRIBE with ack:client-individual, SENDs with receipts, a transaction, individual ACKs) is
-// recorded through the proxy, then replayed against the same broker: as recorded, and with its queue mapped to
-// others. Checked: every frame sent, no finding, the broker delivered the same messages (`diff` finds nothing
-// beyond volatile headers), the re-pointed ACKs were accepted (a fresh consumer finds nothing left to redeliver),
-// and the mapped replay differs exactly in the MESSAGE destinations.
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// scenario of replay-scenario.ts (also run on RabbitMQ by replay-rabbitmq.test.ts) on a broker that talks
+// differently (JMS headers on MESSAGE, `ID:` message ids, a BytesMessage for a SEND with content-length).
 import { startActiveMQ, type ActiveMQNode } from '../support/activemq.js';
-import { findConnectionByDestination } from '../support/checks.js';
-import { runStomppy } from '../support/clients/stomppy.js';
-import { readJsonl, runCli, startProxy, type FrameRow } from '../support/proxy-cli.js';
-import { WireSplitter } from '../support/stomp-wire.js';
-import { tmpDir } from '../replay/support.js';
+import { describeReplay } from './replay-scenario.js';
 
-const run = Math.random().toString(36).slice(2, 8);
+let broker: ActiveMQNode | null = null;
 
-interface ReplayJson {
-  session: number;
-  connection: number;
-  sent: number;
-  received: number;
-  findings: Array<{ code: string; message: string; seq: number | null }>;
-}
-
-interface DiffJson {
-  same: boolean;
-  matched: number;
-  missing: number;
-  extra: number;
-  changed: number;
-  ignoredHeaders: string[];
-  differences: Array<{ kind: string; key: string; command: string; headers: Array<{ name: string; a: string | null; b: string | null }>; body: unknown }>;
-}
-
-/** A fresh consumer (ack:auto) on `queue`: how many MESSAGEs it gets within `ms`. Bounded throughout. */
-async function drain(host: string, port: number, queue: string, ms = 1500): Promise<number> {
-  const sock = net.connect(port, host);
-  const splitter = new WireSplitter();
-  let messages = 0;
-  let receipt = false;
-  let error = '';
-  sock.on('data', (d) => {
-    for (const ev of splitter.feed(d)) {
-      if (ev.kind !== 'frame') continue;
-      if (ev.frame.command === 'MESSAGE') messages++;
-      if (ev.frame.command === 'RECEIPT') receipt = true;
-      if (ev.frame.command === 'ERROR') error = ev.frame.body.toString();
-    }
-  });
-  sock.on('error', (e) => (error = e.message));
-  await new Promise<void>((r) => sock.once('connect', () => r()));
-  sock.write('CONNECT\naccept-version:1.2\nhost:localhost\nlogin:guest\npasscode:guest\n\n\0');
-  sock.write(`SUBSCRIBE\nid:drain\ndestination:${queue}\nack:auto\nreceipt:r-drain\n\n\0`);
-  const deadline = Date.now() + 10_000;
-  while (!receipt && !error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, ms));
-  sock.destroy();
-  if (error || !receipt) throw new Error(`drain ${queue}: ${error || 'no RECEIPT for the SUBSCRIBE'}`);
-  return messages;
-}
-
-describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('replay and diff against ActiveMQ', () => {
-  let broker: ActiveMQNode | null = null;
-  let dir = '';
-  let db = '';
-  const target = () => `${broker!.host}:${broker!.stompPort}`;
-  const recorded = new Map<string, { queue: string; connection: number; frames: FrameRow[] }>();
-
-  beforeAll(async () => {
-    dir = tmpDir('stompscope-replay-amq-');
-    db = path.join(dir, 'r.db');
+describeReplay({
+  name: 'ActiveMQ',
+  async start() {
     broker = await startActiveMQ();
-    const proxy = await startProxy({ upstream: target(), db, name: 'replay-original-activemq', extraArgs: ['--quiet'] });
-    try {
-      for (const version of ['1.2', '1.1'] as const) {
-        const queue = `/queue/replay-amq-${run}-${version.replace('.', '')}`;
-        const r = await runStomppy({ port: proxy.port, version, queue, lingerS: 0.3, heartbeatMs: 1000, messages: 3 });
-        expect(r.ok, `stomp.py failed: ${JSON.stringify(r.summary.errors)}\n${r.stderr}`).toBe(true);
-        recorded.set(version, { queue, connection: 0, frames: [] });
-      }
-    } finally {
-      const stopped = await proxy.stop(30_000);
-      expect(stopped.code, stopped.stderr).toBe(0);
-    }
-    const frames = await readJsonl<FrameRow>(['frames', '--db', db]);
-    for (const rec of recorded.values()) {
-      rec.connection = Number(findConnectionByDestination(frames, rec.queue));
-      rec.frames = frames.filter((f) => Number(f.connection) === rec.connection);
-    }
-  }, 150_000);
-
-  afterAll(async () => {
-    await broker?.stop();
-    if (dir && process.env.STOMPSCOPE_KEEP_TEST_DIR !== '1') fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const replay = async (args: string[]): Promise<ReplayJson> => {
-    const r = await runCli(['replay', '--db', db, '--target', target(), '--json', '--timeout', '10000', ...args], 90_000);
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout) as ReplayJson;
-  };
-  const diff = async (a: number, b: number, extra: string[] = []) => {
-    const r = await runCli(['diff', '--db', db, '--connection', String(a), '--connection', String(b), '--json', ...extra]);
-    expect(r.stdout, `diff exited ${r.code}: ${r.stderr}`).not.toBe('');
-    expect([0, 1], r.stderr).toContain(r.code);
-    return { code: r.code, d: JSON.parse(r.stdout) as DiffJson };
-  };
-  const h = (f: FrameRow, n: string) => f.headers.find(([k]) => k === n)?.[1];
-
-  for (const version of ['1.2', '1.1'] as const) {
-    describe(`stomp.py ${version}`, () => {
-      let replayed: ReplayJson;
-
-      it('replays against the same broker: every frame sent, no finding, the broker delivered the same messages', async () => {
-        const rec = recorded.get(version)!;
-        expect(rec.connection).toBeGreaterThan(0);
-        // ActiveMQ's own wire, so this is not RabbitMQ's test again.
-        expect(h(rec.frames.find((f) => f.command === 'CONNECTED')!, 'server')).toMatch(/^ActiveMQ\//);
-        const clientFrames = rec.frames.filter((f) => f.from === 'client');
-        expect(clientFrames.map((f) => f.command)).toEqual(expect.arrayContaining(['SUBSCRIBE', 'SEND', 'BEGIN', 'COMMIT', 'ACK', 'UNSUBSCRIBE', 'DISCONNECT']));
-        expect(rec.frames.find((f) => f.command === 'SUBSCRIBE') && h(rec.frames.find((f) => f.command === 'SUBSCRIBE')!, 'ack')).toBe('client-individual');
-        replayed = await replay(['--connection', String(rec.connection), '--speed', '2']);
-        expect(replayed.findings).toEqual([]);
-        expect(replayed.sent).toBe(clientFrames.length);
-        expect(replayed.received).toBe(rec.frames.filter((f) => f.from === 'broker').length);
-
-        const sessions = await readJsonl<{ session: number; kind: string }>(['sessions', '--db', db]);
-        expect(sessions.find((s) => s.session === replayed.session)?.kind).toBe('replay');
-        const mine = await readJsonl<FrameRow>(['frames', '--db', db, '--connection', String(replayed.connection)]);
-        expect(mine.filter((f) => f.from === 'client').map((f) => f.command)).toEqual(clientFrames.map((f) => f.command));
-        // The ACKs name the replay's MESSAGEs (ActiveMQ's `ID:` ids of this run), not the original's.
-        const ackKey = version === '1.2' ? 'id' : 'message-id';
-        const msgKey = version === '1.2' ? 'ack' : 'message-id';
-        const acked = mine.filter((f) => f.command === 'ACK').map((f) => h(f, ackKey));
-        const delivered = mine.filter((f) => f.command === 'MESSAGE').map((f) => h(f, msgKey));
-        expect(acked.length).toBeGreaterThan(0);
-        expect(new Set(acked)).toEqual(new Set(delivered));
-        const originalIds = rec.frames.filter((f) => f.command === 'MESSAGE').map((f) => h(f, msgKey));
-        expect(acked.some((id) => originalIds.includes(id))).toBe(false);
-        // The same messages: bodies in the same order.
-        const bodies = (fs: FrameRow[]) => fs.filter((f) => f.command === 'MESSAGE').map((f) => f.bodySha256);
-        expect(bodies(mine)).toEqual(bodies(rec.frames));
-      });
-
-      it('diff of original and replay: nothing beyond volatile headers', async () => {
-        const rec = recorded.get(version)!;
-        const { code, d } = await diff(rec.connection, replayed.connection);
-        expect(d.differences).toEqual([]);
-        expect(code).toBe(0);
-        expect(d.same).toBe(true);
-        expect(d.matched).toBe(replayed.received);
-        const all = await diff(rec.connection, replayed.connection, ['--include-volatile']);
-        expect(all.code).toBe(1);
-        expect(all.d.differences.flatMap((x) => x.headers.map((hh) => hh.name))).toEqual(expect.arrayContaining(['message-id', 'session']));
-      });
-
-      it('--map-destination: the replay uses the other queue, and diff shows exactly the MESSAGE destinations changed', async () => {
-        const rec = recorded.get(version)!;
-        const mapped = `${rec.queue}-mapped`;
-        const r = await replay(['--connection', String(rec.connection), '--as-fast-as-possible', '--map-destination', `${rec.queue}=${mapped}`]);
-        expect(r.findings).toEqual([]);
-        const { code, d } = await diff(rec.connection, r.connection);
-        expect(code).toBe(1);
-        const messages = rec.frames.filter((f) => f.command === 'MESSAGE').length;
-        expect(d).toMatchObject({ missing: 0, extra: 0, changed: messages });
-        for (const x of d.differences) {
-          expect(x).toMatchObject({ kind: 'changed', command: 'MESSAGE', body: null });
-          expect(x.headers).toEqual([{ name: 'destination', a: rec.queue, b: mapped }]);
-        }
-      });
-
-      it('the broker accepted the re-pointed ACKs: nothing is left or redelivered on either queue', async () => {
-        const rec = recorded.get(version)!;
-        expect(await drain(broker!.host, broker!.stompPort, rec.queue)).toBe(0);
-        expect(await drain(broker!.host, broker!.stompPort, `${rec.queue}-mapped`)).toBe(0);
-      });
-
-      it('control: a replay cut before the first ACK leaves its messages to be redelivered (so the check above has teeth)', async () => {
-        const rec = recorded.get(version)!;
-        const firstAck = rec.frames.find((f) => f.command === 'ACK')!;
-        const cut = `${rec.queue}-unacked`;
-        const r = await replay(['--connection', String(rec.connection), '--as-fast-as-possible', '--until', String(firstAck.seq - 1),
-          '--map-destination', `${rec.queue}=${cut}`]);
-        expect(r.findings).toEqual([]);
-        expect(await drain(broker!.host, broker!.stompPort, cut)).toBe(rec.frames.filter((f) => f.command === 'MESSAGE').length);
-      });
-    });
-  }
+    return { host: broker.host, port: broker.stompPort };
+  },
+  stop: async () => broker?.stop(),
+  connectHost: 'localhost',
+  drainMs: 1500,
+  queuePrefix: 'replay-amq-',
+  dirPrefix: 'stompscope-replay-amq-',
+  sessionName: 'replay-original-activemq',
+  server: /^ActiveMQ\//,
+  messageId: /^ID:/,
+  setupTimeoutMs: 150_000,
 });

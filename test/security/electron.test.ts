@@ -6,48 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiError, COMMAND_NAMES } from '../../shared/api.js';
+import { electron } from '../support/electron-mock.js';
 
-const electron = vi.hoisted(() => {
-  const handlers = new Map<string, (...a: unknown[]) => unknown>();
-  const windows: Array<{ webContents: Record<string, unknown> }> = [];
-  let headersHook: ((d: unknown, cb: (r: unknown) => void) => void) | null = null;
-  class BrowserWindow {
-    webContents: Record<string, unknown>;
-    constructor(readonly options: Record<string, unknown>) {
-      const listeners: Record<string, (...a: unknown[]) => void> = {};
-      this.webContents = {
-        listeners,
-        on: (ev: string, fn: (...a: unknown[]) => void) => (listeners[ev] = fn),
-        openHandler: null as unknown,
-        setWindowOpenHandler(fn: unknown) { this.openHandler = fn; },
-        send() {},
-      };
-      windows.push(this);
-    }
-    once() {}
-    show() {}
-    isDestroyed() { return false; }
-    async loadFile() {}
-    async loadURL() {}
-  }
-  return {
-    handlers, windows,
-    get headersHook() { return headersHook; },
-    module: {
-      app: { getAppPath: () => '/nonexistent', on: () => {}, quit: () => {}, whenReady: () => new Promise(() => {}), exit: () => {} },
-      BrowserWindow,
-      ipcMain: { handle: (ch: string, fn: (...a: unknown[]) => unknown) => handlers.set(ch, fn) },
-      dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }) },
-      Menu: { setApplicationMenu: () => {}, buildFromTemplate: (t: unknown) => t },
-      session: { defaultSession: { webRequest: { onHeadersReceived: (fn: typeof headersHook) => (headersHook = fn) } } },
-      contextBridge: { exposeInMainWorld: () => {} },
-      ipcRenderer: { invoke: async () => null, on: () => {} },
-      webUtils: { getPathForFile: () => '' },
-    },
-  };
-});
-
-vi.mock('electron', () => ({ ...electron.module, default: electron.module }));
+vi.mock('electron', async () => (await import('../support/electron-mock.js')).electronModule());
 
 describe('Electron host: every command through the keyhole', () => {
   let dir = '';

@@ -43,3 +43,7 @@ export function findConnectionByDestination(frames: FrameRow[], destination: str
   return frames.find((f) => f.from === 'client' && (f.command === 'SUBSCRIBE' || f.command === 'SEND') && header(f, 'destination') === destination)
     ?.connection;
 }
+
+/** `p`, or a rejection naming `what` if it has not settled within `ms`: a bounded wait for a test. */
+export const within = <T>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`timed out: ${what}`)), ms))]);

@@ -17,6 +17,7 @@ import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { connectionJson, frameJson } from '../../src-main/core/views/frame-json.js';
+import { within } from '../support/checks.js';
 
 /** A STOMP peer that needs no broker: CONNECTED, MESSAGE for each SEND to a subscribed destination, RECEIPT. */
 function stompPeer(conn: Connection, closeAfterReceipt: boolean): void {
@@ -44,9 +45,6 @@ function stompPeer(conn: Connection, closeAfterReceipt: boolean): void {
     }
   });
 }
-
-const within = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`timed out: ${what}`)), ms))]);
 
 describe('SockJS through the proxy (sockjs npm server)', () => {
   let dir = '';

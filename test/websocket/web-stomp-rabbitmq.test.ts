@@ -10,15 +10,14 @@
 // (RabbitMQ is configured to accept it). Then the tcpdump capture of the same traffic is imported through the
 // CLI, and must give the same frames and transport as the proxy's recording.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CAPTURES, probeListener, startCapture, toolAvailable, waitUntilCapturing, type RunningCapture } from '../capture/support/capture-tools.js';
-import { expectSameBytes, findConnectionByDestination, pick } from '../support/checks.js';
-import { readJsonl, runCli, startProxy, type ConnectionRow, type FrameRow, type RunningProxy } from '../support/proxy-cli.js';
+import { expectSameBytes, findConnectionByDestination, pick, within } from '../support/checks.js';
+import { readJsonl, runCli, type ConnectionRow, type FrameRow } from '../support/proxy-cli.js';
 import { expectFrame, negotiatedVersion, splitStream } from '../support/stomp-wire.js';
-import { startTee, type Tee, type TeeConnection } from '../support/tee.js';
+import type { TeeConnection } from '../support/tee.js';
+import { useTeedProxy } from '../support/teed-proxy.js';
 import { runWsScenario, unwrapWebSocket, type WsScenarioResult } from './support.js';
 
 interface Run {
@@ -39,61 +38,54 @@ const RUNS: Run[] = [
 
 type Conn = ConnectionRow & { transport: string; handshake: Record<string, unknown> | null; client: string };
 
-const within = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`timed out: ${what}`)), ms))]);
-
 const haveTcpdump = toolAvailable('tcpdump');
 
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket: stompjs → proxy → RabbitMQ Web STOMP', () => {
   const rabbit = inject('rabbitmq');
-  let dir = '';
-  let db = '';
-  let teeA: Tee | undefined;
-  let teeB: Tee | undefined;
-  let proxy: RunningProxy | undefined;
+  const t = useTeedProxy({
+    dirPrefix: 'stompscope-ws-',
+    name: 'ws-test',
+    before: () => {
+      if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
+    },
+    broker: () => ({ host: rabbit!.host, port: rabbit!.webStompPort }),
+    upstream: (port) => `ws://127.0.0.1:${port}/ws`,
+    extraArgs: ['--quiet'],
+  });
   let capture: RunningCapture | undefined;
   let captureFile = '';
   let frames: FrameRow[] = [];
   let connections: Conn[] = [];
 
   beforeAll(async () => {
-    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
-    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-ws-'));
-    db = path.join(dir, 's.db');
-    teeB = await startTee(rabbit.host, rabbit.webStompPort);
-    proxy = await startProxy({ upstream: `ws://127.0.0.1:${teeB.port}/ws`, db, name: 'ws-test', extraArgs: ['--quiet'] });
-    teeA = await startTee(proxy.host, proxy.port);
     if (haveTcpdump) {
       const probe = await probeListener();
-      captureFile = path.join(dir, 'web-stomp.pcap');
-      capture = await startCapture(CAPTURES[0], captureFile, `tcp port ${rabbit.webStompPort} or tcp port ${probe.port}`);
+      captureFile = path.join(t.dir, 'web-stomp.pcap');
+      capture = await startCapture(CAPTURES[0], captureFile, `tcp port ${rabbit!.webStompPort} or tcp port ${probe.port}`);
       await waitUntilCapturing([capture], probe.port);
       await probe.close();
     }
   }, 60_000);
 
+  // Runs before the harness's afterAll (after hooks run in reverse order), as the capture started after it.
   afterAll(async () => {
     if (capture) await capture.stop();
-    if (proxy) await proxy.stop(10_000);
-    await teeA?.close();
-    await teeB?.close();
-    if (dir && process.env.STOMPSCOPE_KEEP_TEST_DIR !== '1') rmSync(dir, { recursive: true, force: true });
   });
 
   for (const run of RUNS) {
     it(`${run.name}: subscribe, send text, binary and 100 kB, receive and ACK them through the proxy`, async () => {
-      const beforeA = teeA!.connections.length;
-      const beforeB = teeB!.connections.length;
-      const r = await runWsScenario(`ws://127.0.0.1:${teeA!.port}/ws`, { queue: run.queue, deflate: run.deflate, split: run.split });
+      const beforeA = t.teeA.connections.length;
+      const beforeB = t.teeB.connections.length;
+      const r = await runWsScenario(`ws://127.0.0.1:${t.teeA.port}/ws`, { queue: run.queue, deflate: run.deflate, split: run.split });
       expect(r.ok, r.errors.join('; ')).toBe(true);
       expect(r.protocol).toBe('v12.stomp');
       if (run.deflate) expect(r.extensions).toMatch(/permessage-deflate/);
       else expect(r.extensions).toBe('');
       expect(r.received.map((m) => m.body)).toEqual([Buffer.from(r.sent.text), r.sent.binary, Buffer.from(r.sent.big)]);
-      expect(teeA!.connections.length).toBe(beforeA + 1);
-      expect(teeB!.connections.length).toBe(beforeB + 1);
-      run.a = teeA!.connections[beforeA];
-      run.b = teeB!.connections[beforeB];
+      expect(t.teeA.connections.length).toBe(beforeA + 1);
+      expect(t.teeB.connections.length).toBe(beforeB + 1);
+      run.a = t.teeA.connections[beforeA];
+      run.b = t.teeB.connections[beforeB];
       await within(run.a.closed, 10_000, 'client-side close');
       await within(run.b.closed, 10_000, 'broker-side close');
       run.result = r;
@@ -114,12 +106,11 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
   });
 
   it('stopping the proxy flushes the recording', async () => {
-    const exit = await proxy!.stop(30_000);
-    proxy = undefined;
+    const exit = await t.stopProxy(30_000);
     expect(exit.code, exit.stderr).toBe(0);
     expect(exit.stderr).toMatch(/WebSocket clients connect to ws:\/\/127\.0\.0\.1:\d+\/ws/);
-    frames = await readJsonl<FrameRow>(['frames', '--db', db, '--reveal-secrets']);
-    connections = await readJsonl<Conn>(['connections', '--db', db]);
+    frames = await readJsonl<FrameRow>(['frames', '--db', t.db, '--reveal-secrets']);
+    connections = await readJsonl<Conn>(['connections', '--db', t.db]);
     expect(connections).toHaveLength(RUNS.length);
   });
 
@@ -144,7 +135,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
       expect(h.response.status).toBe(101);
       // The client's Host header went through as the client sent it (the proxy's own address).
       const host = h.request.headers.find(([k]) => k.toLowerCase() === 'host')?.[1];
-      expect(host).toBe(`127.0.0.1:${teeA!.port}`);
+      expect(host).toBe(`127.0.0.1:${t.teeA.port}`);
       if (run.deflate) expect(h.extensions).toMatch(/^permessage-deflate/);
     }
   });
@@ -175,7 +166,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
   });
 
   it('records the upgrade and both closes as notes, and nothing worse', () => {
-    const sql = new Database(db, { readonly: true });
+    const sql = new Database(t.db, { readonly: true });
     try {
       for (const run of RUNS) {
         const { conn } = recorded(run);
@@ -195,7 +186,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
     const stopped = await capture!.stop();
     capture = undefined;
     expect(stopped.code, stopped.stderr).toBe(0);
-    const idb = path.join(dir, 'import.db');
+    const idb = path.join(t.dir, 'import.db');
     const r = await runCli(['import', captureFile, '--db', idb, '--json'], 120_000);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as { connections: number; warnings: string[]; complete: boolean };

@@ -1,0 +1,93 @@
+// The end-to-end tests' harness: a Core on a fresh database in a temp dir, the web host (`stompscope ui`'s code)
+// serving the built renderer, and Debian's Chromium (headless, its own profile in the temp dir) driven by
+// playwright-core. Page errors are collected so a test can check there were none; screenshots go to
+// test-results/e2e (kept by CI as artifacts). Not a test file itself, so importing it runs no tests.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { Core } from '../../src-main/core/api.js';
+import { startWebHost, type WebHost } from '../../src-main/web/server.js';
+import { buildRenderer } from '../support/renderer-build.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const SHOTS = path.resolve('test-results', 'e2e');
+
+export interface ChromiumUi {
+  readonly dir: string;
+  readonly core: Core;
+  readonly host: WebHost;
+  readonly page: Page;
+  /** Messages of uncaught exceptions in the page, in order. */
+  readonly pageErrors: string[];
+  /** Loads the UI from the web host (its URL carries the session token). */
+  open(): Promise<unknown>;
+  /** A screenshot of the page as test-results/e2e/`name`.png. */
+  shot(name: string): Promise<Buffer>;
+}
+
+export interface ChromiumUiOptions {
+  /** The temp dir's name prefix (`stompscope-e2e-…`). */
+  dirPrefix: string;
+  /** Runs first in beforeAll (e.g. a check that the broker the test needs is there). */
+  before?: () => void | Promise<void>;
+  /** Fills the database before the web host starts. */
+  seed?: (core: Core) => void | Promise<void>;
+  /** beforeAll's timeout (default: the config's hookTimeout). */
+  timeoutMs?: number;
+}
+
+/**
+ * Registers the beforeAll/afterAll that start and stop the harness for the enclosing describe; the returned
+ * object's fields are valid inside its tests.
+ */
+export function useChromiumUi(opts: ChromiumUiOptions): ChromiumUi {
+  let dir = '';
+  let core: Core | undefined;
+  let host: WebHost | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    await opts.before?.();
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(path.join(tmpdir(), opts.dirPrefix));
+    core = Core.open(path.join(dir, 'ui.db'));
+    await opts.seed?.(core);
+    host = await startWebHost({ core, rendererDir: await buildRenderer() });
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 900 }, timeout: 60_000,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }, opts.timeoutMs);
+
+  afterAll(async () => {
+    await context?.close();
+    await host?.close();
+    await core?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  return {
+    get dir() {
+      return dir;
+    },
+    get core() {
+      return core!;
+    },
+    get host() {
+      return host!;
+    },
+    get page() {
+      return page!;
+    },
+    pageErrors,
+    open: () => page!.goto(host!.url),
+    shot: (name) => page!.screenshot({ path: path.join(SHOTS, `${name}.png`), timeout: 10_000 }),
+  };
+}
