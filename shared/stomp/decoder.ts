@@ -274,21 +274,12 @@ export class StompDecoder {
    * a `truncated-frame` issue; pending garbage is reported. The decoder is then back at a frame boundary.
    */
   end(time: number, sink: DecodeSink): void {
-    this.base = this._offset;
-    this.now = time;
     const at = this._offset;
-    switch (this.st) {
+    switch (this.stopAt(time, sink)) {
       case S_IDLE:
-        break;
-      case S_IDLE_CR:
-        this.gStart = this.crAbs;
-        this.flushGarbage(at, sink);
         break;
       case S_COMMAND:
         sink(streamIssue('truncated-frame', 'stream ended inside a command line', this.fStart, at - this.fStart, time));
-        break;
-      case S_GARBAGE:
-        this.flushGarbage(at, sink);
         break;
       default: {
         // HEAD, BODY_*, AWAIT_NUL, SKIP_*: the command is known, so show the frame as far as it got.
@@ -317,18 +308,9 @@ export class StompDecoder {
    */
   gap(bytes: number, time: number, sink: DecodeSink): void {
     if (!(bytes > 0)) return;
-    this.base = this._offset;
-    this.now = time;
     const at = this._offset;
-    switch (this.st) {
+    switch (this.stopAt(time, sink)) {
       case S_IDLE:
-        break;
-      case S_IDLE_CR:
-        this.gStart = this.crAbs;
-        this.flushGarbage(at, sink);
-        break;
-      case S_GARBAGE:
-        this.flushGarbage(at, sink);
         break;
       default: {
         const what = this.st === S_COMMAND ? 'a frame' : `a ${this.command} frame`;
@@ -340,6 +322,21 @@ export class StompDecoder {
     this.releaseBody();
     this.st = S_IDLE;
     this.strict = true;
+  }
+
+  /**
+   * Where end() and gap() start: the stream stops at the current offset. Pending garbage (or a lone CR between
+   * frames) is reported; the answer is S_IDLE when no frame is open, else the state of the open frame.
+   */
+  private stopAt(time: number, sink: DecodeSink): number {
+    this.base = this._offset;
+    this.now = time;
+    if (this.st === S_IDLE_CR) this.gStart = this.crAbs;
+    if (this.st === S_IDLE_CR || this.st === S_GARBAGE) {
+      this.flushGarbage(this._offset, sink);
+      return S_IDLE;
+    }
+    return this.st;
   }
 
   // --- states ---------------------------------------------------------------------------------------------
