@@ -1,3 +1,4 @@
+import { GuardedAction } from './guarded-action.svelte.js';
 import type { ApiClient, ConnectionDto, Events, ReplayDiffDto, ReplayStartDto } from '../../../shared/api.js';
 import { isOriginalBroker, parseTarget } from '../../../shared/replay-target.js';
 import { targetTlsArgs } from './target.js';
@@ -13,7 +14,7 @@ type Done = Events['replay.done'];
  * The "Replay connection…" dialog: its options, the confirmation asked before replaying against the broker the
  * connection was recorded with, the job's progress and findings, and the replay diff afterwards.
  */
-export class ReplayState {
+export class ReplayState extends GuardedAction {
   /** The connection being replayed; null while the dialog is closed. */
   connection = $state.raw<ConnectionDto | null>(null);
   /** Never pre-filled (issue 5, Safety): not even with the original broker, which is the one place it must not go by accident. */
@@ -29,10 +30,6 @@ export class ReplayState {
   until = $state('');
   timeoutS = $state(10);
   name = $state('');
-  /** The target is the original broker and the user has not confirmed yet: the dialog shows the question. */
-  confirming = $state(false);
-  busy = $state(false);
-  error = $state<string | null>(null);
   job = $state<number | null>(null);
   sent = $state(0);
   total = $state(0);
@@ -42,6 +39,7 @@ export class ReplayState {
   private readonly early = new Map<number, { progress?: Events['replay.progress']; done?: Done }>();
 
   constructor(private readonly api: ApiClient) {
+    super();
     api.on('replay.progress', (e) => {
       if (e.job === this.job) this.progress(e);
       else if (this.busy) this.early.set(e.job, { ...this.early.get(e.job), progress: e });
@@ -137,33 +135,19 @@ export class ReplayState {
    */
   async start(confirmed = false): Promise<void> {
     if (!this.connection || this.problem || this.running) return;
-    if (this.targetIsOriginal && !confirmed) {
-      this.confirming = true;
-      return;
-    }
-    this.confirming = false;
-    this.busy = true;
+    if (this.mustAsk(this.targetIsOriginal, confirmed)) return;
     this.result = null;
     this.diff = null;
     this.sent = 0;
     this.total = 0;
-    try {
+    await this.run(async () => {
       const { job } = await this.api.invoke('replay.start', this.args(confirmed && this.targetIsOriginal));
       this.job = job;
-      this.error = null;
       const early = this.early.get(job);
       this.early.clear();
       if (early?.progress) this.progress(early.progress);
       if (early?.done) this.finish(early.done);
-    } catch (e) {
-      this.error = (e as Error).message;
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  cancelConfirm(): void {
-    this.confirming = false;
+    });
   }
 
   private progress(e: Events['replay.progress']): void {

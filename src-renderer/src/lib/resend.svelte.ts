@@ -1,3 +1,4 @@
+import { GuardedAction } from './guarded-action.svelte.js';
 import {
   INJECTABLE_COMMANDS, type ApiClient, type EditedFrameDto, type InjectResultDto, type ResendArgsDto, type ResendDraftDto, type ResendResultDto,
 } from '../../../shared/api.js';
@@ -28,7 +29,7 @@ const pairs = (hs: EditHeader[]): Array<[string, string]> => hs.filter((h) => h.
  * frame's own connection while a proxy of this StompScope still carries it (`frame.inject`). Masked credentials
  * come from the core as MASK and must be re-entered before anything can be sent.
  */
-export class ResendState {
+export class ResendState extends GuardedAction {
   draft = $state.raw<ResendDraftDto | null>(null);
   command = $state('');
   headers = $state<EditHeader[]>([]);
@@ -44,14 +45,13 @@ export class ResendState {
   ca = $state<string | undefined>();
   timeoutS = $state(10);
   name = $state('');
-  confirming = $state(false);
-  busy = $state(false);
-  error = $state<string | null>(null);
   result = $state.raw<ResendResultDto | null>(null);
   mode = $state<ResendMode>('new');
   injected = $state.raw<InjectResultDto | null>(null);
 
-  constructor(private readonly api: ApiClient) {}
+  constructor(private readonly api: ApiClient) {
+    super();
+  }
 
   get isOpen(): boolean {
     return this.draft !== null;
@@ -196,42 +196,22 @@ export class ResendState {
   async send(confirmed = false): Promise<void> {
     if (!this.draft || this.problem || this.busy) return;
     if (this.mode === 'inject') return this.inject();
-    if (this.targetIsOriginal && !confirmed) {
-      this.confirming = true;
-      return;
-    }
-    this.confirming = false;
-    this.busy = true;
+    if (this.mustAsk(this.targetIsOriginal, confirmed)) return;
     this.result = null;
-    try {
+    await this.run(async () => {
       this.result = await this.api.invoke('frame.resend', this.args(confirmed && this.targetIsOriginal));
-      this.error = null;
-    } catch (e) {
-      this.error = (e as Error).message;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   /** Into the live connection, at the next boundary between the client's frames. */
   private async inject(): Promise<void> {
     const d = this.draft!;
-    this.busy = true;
     this.injected = null;
-    try {
+    await this.run(async () => {
       this.injected = await this.api.invoke('frame.inject', {
         connection: d.connection, timeoutMs: Math.round(this.timeoutS * 1000),
         frame: { command: this.command.trim(), headers: pairs(this.headers), bodyBase64: toBase64(this.bodyBytes ?? new Uint8Array(0)) },
       });
-      this.error = null;
-    } catch (e) {
-      this.error = (e as Error).message;
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  cancelConfirm(): void {
-    this.confirming = false;
+    });
   }
 }
