@@ -98,7 +98,9 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('expert info and repor
     port.error = bad.localPort;
     bad.send('CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:wrong\n\n\0');
     await bad.frame('ERROR');
-    await bad.until(() => bad.closed, 10_000, 'the broker to close after ERROR');
+    // The client hangs up, as STOMP clients do after an ERROR. RabbitMQ 3.10 does not close first: it keeps a
+    // refused connection until its login timeout, 10 s after the ERROR (measured), which no wait here should race.
+    await bad.end();
 
     // 2. Two MESSAGEs on a client-individual subscription, one ACKed, then DISCONNECT. A second connection sends.
     const consumer = await RawClient.connect(proxy.port);
