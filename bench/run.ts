@@ -20,7 +20,9 @@ if (badFlags.length) {
 const groups: Record<string, () => Promise<BenchResult[]>> = {
   decoder: async () => (await import('./decoder.js')).benchDecoder(quick ? { corpusBytes: 2_000_000, repeats: 1 } : {}),
   store: async () => (await import('./store.js')).benchStore(),
-  proxy: async () => (await import('./proxy.js')).benchProxy(quick ? { mixedMB: 2, smallFrames: 10_000, roundTrips: 200, latencyRounds: 1 } : {}),
+  proxy: async () => (await import('./proxy.js')).benchProxy(
+    quick ? { mixedMB: 2, smallFrames: 10_000, roundTrips: 200, latencyRounds: 1, coldRoundTrips: 100, warmupRoundTrips: 50 } : {},
+  ),
   import: async () => (await import('./import.js')).benchImport(),
   ui: async () => (await import('./ui.js')).benchUi(quick ? { frames: 20_000 } : {}),
 };
