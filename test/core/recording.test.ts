@@ -184,6 +184,43 @@ describe('batching', () => {
     expect(whole).toHaveLength(Math.floor(reads / frame.length));
     expect(frames.at(-1)!.issues).toEqual([expect.objectContaining({ code: 'truncated-frame' })]);
   });
+
+  it('writes every frame row of a transaction, at and around the rows-per-statement boundaries, and counts issues on written and pending rows', () => {
+    const db = tmpDb();
+    const writer = new StoreWriter(openDb(db));
+    const session = writer.transaction(() => writer.createSession('import', 'rows', 1));
+    const conn = writer.transaction(() => writer.createConnection(session, 'c', 'b', 'tcp', 1));
+    let seq = 0;
+    const row = () => writer.insertFrame({
+      sessionId: session, connectionId: conn, seq: seq++, dir: 'client', time: seq, offset: seq, length: 1, command: 'SEND',
+      destination: `/q/${seq}`, headersJson: '[]', crlf: false, bodyOffset: seq, bodyLength: 0, bodySha256: null, injected: false, issues: 0,
+    });
+    const ids: number[] = [];
+    for (const n of [0, 1, 31, 32, 33, 65, 64]) {
+      writer.transaction(() => {
+        const mine = Array.from({ length: n }, row);
+        ids.push(...mine);
+        // An issue on the first row of this transaction (written already once 32 rows piled up) and on the last.
+        if (n) writer.countFrameIssue(mine[0]);
+        if (n > 1) writer.countFrameIssue(mine[n - 1]);
+      });
+    }
+    const rows = writer.db.prepare('SELECT id, seq, destination, issues FROM frames ORDER BY id').all() as Array<{ id: number; seq: number; destination: string; issues: number }>;
+    expect(rows.map((r) => r.id)).toEqual(ids);
+    expect(rows.map((r) => r.seq)).toEqual(ids.map((_, i) => i));
+    expect(rows.map((r) => r.destination)).toEqual(ids.map((_, i) => `/q/${i + 1}`));
+    expect(rows.reduce((s, r) => s + r.issues, 0)).toBe(1 + 2 * 5); // n=1: one; n>1: two each (5 of them)
+    // A transaction that fails writes none of its rows, and the next one goes on.
+    expect(() => writer.transaction(() => {
+      for (let i = 0; i < 40; i++) row();
+      throw new Error('boom');
+    })).toThrow('boom');
+    writer.transaction(() => row());
+    expect(writer.db.prepare('SELECT count(*) FROM frames').pluck().get()).toBe(ids.length + 1);
+    // New files get 8 KiB pages (faster frame inserts); the setting is the file's own.
+    expect(writer.db.pragma('page_size', { simple: true })).toBe(8192);
+    writer.close();
+  });
 });
 
 describe('the better-sqlite3 addon', () => {

@@ -78,12 +78,18 @@ const frameInsert = (rows: number) => `INSERT INTO frames (id, session_id, conne
 /**
  * The single writer of a database (DESIGN.md principle 6): statements prepared once; the caller groups calls
  * into `transaction(fn)` batches, which run synchronously and never on the proxy's forwarding thread.
- * Frame rows are buffered and written many per statement when the transaction ends; their ids are assigned
- * here so that issues can point at them before they are written.
+ * Frame rows are buffered and written FRAME_ROWS_PER_INSERT per statement (the rest when the transaction
+ * ends); their ids are assigned here so that issues can point at them before they are written.
  */
 export class StoreWriter {
   private readonly s;
-  private pendingFrames: unknown[] = [];
+  /**
+   * Frame rows not yet written, FRAME_ROWS_PER_INSERT at most: written by one statement as soon as it is full,
+   * so this array of parameters is reused for every statement and never grows (an array of a whole batch's
+   * rows, sliced per statement, made old-space garbage at every batch).
+   */
+  private readonly pendingFrames: unknown[] = new Array(FRAME_ROWS_PER_INSERT * FRAME_COLUMNS);
+  private pendingRows = 0;
   private nextFrameId = 0;
   private inTransaction = false;
   private readonly raw: RawFileWriter;
@@ -135,19 +141,17 @@ export class StoreWriter {
         return result;
       } finally {
         this.inTransaction = false;
-        this.pendingFrames = [];
+        this.pendingRows = 0;
       }
     }).immediate();
   }
 
+  /** Writes the pending frame rows: all at once when there are FRAME_ROWS_PER_INSERT, else one by one. */
   private flushFrames(): void {
     const p = this.pendingFrames;
-    const rows = p.length / FRAME_COLUMNS;
-    let i = 0;
-    const batch = FRAME_ROWS_PER_INSERT * FRAME_COLUMNS;
-    for (; (rows - i / FRAME_COLUMNS) >= FRAME_ROWS_PER_INSERT; i += batch) this.s.frames.run(p.slice(i, i + batch));
-    for (; i < p.length; i += FRAME_COLUMNS) this.s.frame.run(p.slice(i, i + FRAME_COLUMNS));
-    this.pendingFrames = [];
+    if (this.pendingRows === FRAME_ROWS_PER_INSERT) this.s.frames.run(p);
+    else for (let i = 0; i < this.pendingRows * FRAME_COLUMNS; i += FRAME_COLUMNS) this.s.frame.run(p.slice(i, i + FRAME_COLUMNS));
+    this.pendingRows = 0;
   }
 
   /**
@@ -227,8 +231,12 @@ export class StoreWriter {
   insertFrame(f: FrameRow): number {
     if (!this.inTransaction) throw new Error('insertFrame outside a transaction');
     const id = ++this.nextFrameId;
-    this.pendingFrames.push(id, f.sessionId, f.connectionId, f.seq, DIR_CODE[f.dir], f.time, f.offset, f.length, f.command,
-      f.destination, f.headersJson, f.crlf ? 1 : 0, f.bodyOffset, f.bodyLength, f.bodySha256, f.injected ? 1 : 0, f.issues);
+    const p = this.pendingFrames;
+    let k = this.pendingRows * FRAME_COLUMNS;
+    p[k++] = id; p[k++] = f.sessionId; p[k++] = f.connectionId; p[k++] = f.seq; p[k++] = DIR_CODE[f.dir]; p[k++] = f.time;
+    p[k++] = f.offset; p[k++] = f.length; p[k++] = f.command; p[k++] = f.destination; p[k++] = f.headersJson; p[k++] = f.crlf ? 1 : 0;
+    p[k++] = f.bodyOffset; p[k++] = f.bodyLength; p[k++] = f.bodySha256; p[k++] = f.injected ? 1 : 0; p[k++] = f.issues;
+    if (++this.pendingRows === FRAME_ROWS_PER_INSERT) this.flushFrames();
     return id;
   }
 
@@ -291,7 +299,7 @@ export class StoreWriter {
    * row when the frame is not written yet, else in the table.
    */
   countFrameIssue(frameId: number): void {
-    const pendingRows = this.pendingFrames.length / FRAME_COLUMNS;
+    const pendingRows = this.pendingRows;
     const row = frameId - (this.nextFrameId - pendingRows) - 1;
     if (row >= 0 && row < pendingRows) {
       const at = row * FRAME_COLUMNS + FRAME_ISSUES_AT;
