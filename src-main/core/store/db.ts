@@ -48,6 +48,9 @@ export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?:
   try {
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
+      // 8 KiB pages for a new file (an existing one keeps its own): frame rows and their four indexes are
+      // written about 5% faster than with 4 KiB pages (bench/store.ts). Must come before WAL is switched on.
+      db.pragma('page_size = 8192');
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a crash loses at most the last transactions, never corrupts (sqlite.org/wal.html).
       db.pragma('synchronous = NORMAL');
