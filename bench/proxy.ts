@@ -187,7 +187,7 @@ export async function benchProxy(opts: {
   const smallCount = opts.smallFrames ?? 500_000;
   const small = smallFrames(smallCount);
   const rtCount = opts.roundTrips ?? 4000;
-  const rounds = opts.latencyRounds ?? 5;
+  const rounds = opts.latencyRounds ?? 7;
   const kinds = ['direct', 'pipe', 'proxy'] as const;
   const coldCount = opts.coldRoundTrips ?? 2000;
   const warmCount = opts.warmupRoundTrips ?? 1000;
