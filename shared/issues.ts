@@ -338,7 +338,7 @@ export const ISSUES = {
     severity: 'warning',
     title: 'Heart-beat missed',
     explanation:
-      'Nothing (no frame, no heart-beat) came from this side for longer than the negotiated period plus a grace of 50% (the tolerance stomp.py and ActiveMQ use; RabbitMQ allows about two periods). A peer enforcing heart-beats would have considered the connection dead at the time given, and dropped it.',
+      'Nothing (no frame, no heart-beat) came from this side for longer than the negotiated period plus a grace of 50% (the tolerance stomp.py and ActiveMQ use; RabbitMQ allows about two periods). A peer enforcing heart-beats would have considered the connection dead at the time given, and dropped it. A live recording reports it while the silence lasts (checked every second); a capture, when that side is heard again or the connection ends.',
     specRef: `${SPEC_12} §Heart-beating`,
   },
   'heartbeat-too-frequent': {

@@ -104,6 +104,8 @@ export class ConnectionAnalyzer {
   private readonly lastData: Record<Direction, number> = { client: 0, broker: 0 };
   private readonly lastBeat: Record<Direction, number> = { client: -1, broker: -1 };
   private readonly frameEnd: Record<Direction, number> = { client: -1, broker: -1 };
+  /** The silence of each direction already reported while it lasted (tick()): its start, or -1. */
+  private readonly silenceReported: Record<Direction, number> = { client: -1, broker: -1 };
   private readonly fast: Record<Direction, { count: number; first: number; shortest: number }> = {
     client: { count: 0, first: 0, shortest: Infinity }, broker: { count: 0, first: 0, shortest: Infinity },
   };
@@ -144,7 +146,7 @@ export class ConnectionAnalyzer {
   /** Something arrived from `dir`: checks the silence before it against the heart-beat period. */
   private data(dir: Direction, time: number): void {
     const period = this.period[dir];
-    if (this.heartBeating && !this.ending && period > 0) {
+    if (this.heartBeating && !this.ending && period > 0 && this.silenceReported[dir] !== this.lastData[dir]) {
       const limit = period * 1000 * (1 + HEARTBEAT_GRACE);
       const gap = time - this.lastData[dir];
       if (gap > limit) {
@@ -155,6 +157,37 @@ export class ConnectionAnalyzer {
       }
     }
     if (time > this.lastData[dir]) this.lastData[dir] = time;
+  }
+
+  /**
+   * The time is now `now` and nothing else arrived: a direction silent past its heart-beat limit is reported at
+   * once, while the connection is still open (a live recording calls this every second), and only once: when
+   * that side speaks again or the connection closes, the same silence is not reported a second time.
+   */
+  tick(now: number): void {
+    for (const dir of ['client', 'broker'] as const) {
+      if (!this.silentPastLimit(dir, now)) continue;
+      const since = this.lastData[dir];
+      const period = this.period[dir];
+      this.silenceReported[dir] = since;
+      const at = since + period * 1000 * (1 + HEARTBEAT_GRACE);
+      this.find('heartbeat-missed', null, dir, at,
+        `nothing from the ${dir} for ${seconds(now - since)} so far (heart-beat every ${period} ms, +50% grace): the ${OTHER[dir]} ` +
+        `would have dropped the connection at ${isoTime(at)}`);
+    }
+  }
+
+  /** Whether tick(now) would report something: lets a caller skip a tick that has nothing to write. */
+  silenceDue(now: number): boolean {
+    return this.silentPastLimit('client', now) || this.silentPastLimit('broker', now);
+  }
+
+  /** `dir` has been silent past its heart-beat limit at `now`, and that silence is not reported yet. */
+  private silentPastLimit(dir: Direction, now: number): boolean {
+    const period = this.period[dir];
+    if (this.closed || !this.heartBeating || this.ending || period === 0) return false;
+    const since = this.lastData[dir];
+    return now - since > period * 1000 * (1 + HEARTBEAT_GRACE) && this.silenceReported[dir] !== since;
   }
 
   /** A frame, in wire order. `f` is not kept (callers may reuse the object): what is needed later is copied. */
@@ -422,7 +455,7 @@ export class ConnectionAnalyzer {
         const period = this.period[dir];
         const limit = period * 1000 * (1 + HEARTBEAT_GRACE);
         const gap = time - this.lastData[dir];
-        if (period > 0 && gap > limit) {
+        if (period > 0 && gap > limit && this.silenceReported[dir] !== this.lastData[dir]) {
           const at = this.lastData[dir] + limit;
           this.find('heartbeat-missed', null, dir, at,
             `nothing from the ${dir} for the last ${seconds(gap)} before the connection closed (heart-beat every ${period} ms, +50% grace): ` +

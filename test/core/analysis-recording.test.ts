@@ -150,6 +150,38 @@ describe('recording with analysis through the worker (proxy sessions)', () => {
   });
 });
 
+describe('heart-beat silence reported live (proxy sessions)', () => {
+  it('a client silent past its heart-beat is in the issues and on the console while the connection is still open, once', async () => {
+    const dbPath = tmpDb();
+    let console = '';
+    const rec = await Recorder.start({ dbPath, kind: 'proxy', name: 'live', onLines: (t) => (console += t), tickMs: 50 });
+    const k = rec.openConnection('127.0.0.1:1', '127.0.0.1:61613');
+    // The client promises a heart-beat every 100 ms (limit 150 ms) and then says nothing.
+    rec.data(k, 'client', b('CONNECT\naccept-version:1.2\nhost:/\nheart-beat:100,0\n\n\0'));
+    rec.data(k, 'broker', b('CONNECTED\nversion:1.2\nheart-beat:0,100\n\n\0'));
+    const missed = async () => {
+      const db = openDb(dbPath, { readonly: true });
+      const r = db.prepare(`SELECT dir, message FROM issues WHERE code = 'heartbeat-missed'`).all() as Array<{ dir: number; message: string }>;
+      db.close();
+      return r;
+    };
+    const deadline = Date.now() + 10_000;
+    let found = await missed();
+    while (!found.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      found = await missed();
+    }
+    expect(found).toEqual([{ dir: 0, message: expect.stringMatching(/^nothing from the client for .* so far .*the broker would have dropped the connection at /) }]);
+    expect(console).toMatch(/! heartbeat-missed/);
+    // More ticks, then the client speaks and the connection closes: the same silence is not reported again.
+    await new Promise((r) => setTimeout(r, 200));
+    rec.data(k, 'client', b('\n'));
+    rec.closeConnection(k, 'client closed');
+    await rec.end();
+    expect(await missed()).toHaveLength(1);
+  });
+});
+
 describe('stompscope report (CLI)', () => {
   it('--help, usage errors exit 2, text and --json', async () => {
     const dbPath = tmpDb();

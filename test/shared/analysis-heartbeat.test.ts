@@ -2,7 +2,7 @@
 // time the peer would have dropped the connection), heart-beats faster than negotiated.
 import { describe, expect, it } from 'vitest';
 import { isoTime } from '../../shared/analysis/connection.js';
-import { analyze, T0, type Step } from './analysis-helpers.js';
+import { analyze, conversation, T0, type Step } from './analysis-helpers.js';
 
 const hs = (c: string, s: string): Step[] => [
   ['client', `CONNECT\naccept-version:1.2\nhost:/\nheart-beat:${c}\n\n\0`, 0],
@@ -59,6 +59,54 @@ describe('heartbeat-missed', () => {
     expect(d.codes).toEqual(['heartbeat-negotiated']);
     const e = analyze([...hs('1000,1000', '1000,1000'), ['broker', 'ERROR\nmessage:x\n\n\0', 2]], { closeAtMs: 60_000 });
     expect(e.codes).toEqual(['heartbeat-negotiated', 'error-frame']);
+  });
+});
+
+describe('heartbeat-missed, live (tick)', () => {
+  const at = (ms: number) => T0 + ms * 1000;
+  it('reported by the clock while the silence lasts, once, and not again when the peer speaks or the connection closes', () => {
+    // The client must send every 1000 ms (limit 1500 ms); it is silent after CONNECTED (1 ms).
+    const c = conversation();
+    c.feed(hs('1000,0', '0,1000'));
+    c.analyzer.tick(at(1000));
+    c.analyzer.tick(at(1500));
+    expect(c.analyzer.silenceDue(at(1501))).toBe(false); // exactly at the limit: not yet
+    expect(c.analyzer.silenceDue(at(1502))).toBe(true);
+    c.analyzer.tick(at(2000));
+    expect(c.analyzer.silenceDue(at(2000))).toBe(false);
+    c.analyzer.tick(at(3000));
+    c.feed([['client', '\n', 3500]]);
+    const a = c.close(3600);
+    const missed = a.findings.filter((f) => f.code === 'heartbeat-missed');
+    expect(missed).toHaveLength(1);
+    expect(missed[0]).toMatchObject({ dir: 'client', frameId: null, time: at(1501) });
+    expect(missed[0].message).toContain('for 2.00 s so far');
+    expect(missed[0].message).toContain(`would have dropped the connection at ${isoTime(at(1501))}`);
+  });
+  it('a new silence after the peer spoke again is reported again; one reported and lasting to the close is not', () => {
+    const c = conversation();
+    c.feed(hs('1000,0', '0,1000'));
+    c.analyzer.tick(at(2000)); // silence 1: reported live
+    c.feed([['client', 'SEND\ndestination:/q\n\nx\0', 2500]]);
+    c.analyzer.tick(at(3000)); // 500 ms after the SEND: nothing
+    c.analyzer.tick(at(4100)); // silence 2: reported live
+    const a = c.close(9000); // silence 2 lasts to the close: not reported a second time
+    const missed = a.findings.filter((f) => f.code === 'heartbeat-missed');
+    expect(missed.map((f) => f.time)).toEqual([at(1501), at(4000)]);
+    expect(missed.every((f) => f.message.includes('so far'))).toBe(true);
+  });
+  it('nothing without negotiated heart-beats, after DISCONNECT, or after close', () => {
+    const none = conversation();
+    none.feed(hs('0,0', '0,0'));
+    expect(none.analyzer.silenceDue(at(60_000))).toBe(false);
+    const bye = conversation();
+    bye.feed([...hs('1000,1000', '1000,1000'), ['client', 'DISCONNECT\n\n\0', 2]]);
+    expect(bye.analyzer.silenceDue(at(60_000))).toBe(false);
+    const closed = conversation();
+    closed.feed(hs('1000,1000', '1000,1000'));
+    const a = closed.close(3); // closed before any silence
+    closed.analyzer.tick(at(60_000));
+    expect(a.findings.map((f) => f.code)).toEqual(['heartbeat-negotiated']); // the live array: nothing added by the tick
   });
 });
 

@@ -60,6 +60,16 @@ export class RecordedAnalysis implements AnalysisSink {
     this.analyzer.close(time);
   }
 
+  /** Live recordings, every second: findings due by the clock alone (a peer silent past its heart-beat). */
+  tick(now: number): void {
+    this.analyzer.tick(now);
+  }
+
+  /** Whether tick(now) has something to write. */
+  tickDue(now: number): boolean {
+    return this.analyzer.silenceDue(now);
+  }
+
   link(l: Link): void {
     this.writer.insertLink(this.sessionId, l.kind, l.fromFrameId, l.toFrameId, l.latencyUs);
   }

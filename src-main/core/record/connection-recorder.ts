@@ -174,6 +174,21 @@ export class ConnectionRecorder {
     this.writer.updateCounters(this.connectionId, this.counters());
   }
 
+  /**
+   * The time is now `now` and all bytes read before it were pushed: findings due by the clock alone (a peer
+   * silent past its heart-beat) are written now instead of when that peer speaks again or the connection closes.
+   */
+  tick(now: number): void {
+    const before = this.analysis.findings;
+    this.analysis.tick(now);
+    if (this.analysis.findings !== before) this.flush(); // the connection's issue count
+  }
+
+  /** Whether tick(now) has something to write (the recording worker skips a transaction otherwise). */
+  tickDue(now: number): boolean {
+    return this.analysis.tickDue(now);
+  }
+
   /** End of both streams: reports incomplete frames, then flushes. */
   close(time: number, reason: string | null): void {
     this.tap?.end(time);

@@ -30,7 +30,9 @@ export type ToWorker =
   | { t: 'data'; buf: ArrayBuffer; segs: Float64Array; bytes: number }
   | { t: 'event'; key: number; time: number; event: ConnectionEvent }
   | { t: 'close'; key: number; time: number; reason: string | null }
-  | { t: 'end'; time: number; state: SessionState };
+  | { t: 'end'; time: number; state: SessionState }
+  /** The clock of the forwarding thread, after every byte read before it: findings due by time alone. */
+  | { t: 'tick'; time: number };
 
 export interface SessionSummary {
   session: number;

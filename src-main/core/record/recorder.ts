@@ -25,6 +25,11 @@ export interface RecorderOptions {
   maxInFlightBytes?: number;
   /** How long data is batched before it is handed to the worker (ms). */
   batchMs?: number;
+  /**
+   * How often the worker is told the time while connections are open (ms; default 1000, 0 never), so that a
+   * peer silent past its heart-beat is reported while the silence lasts, not only when it ends.
+   */
+  tickMs?: number;
 }
 
 const DIR_CODE = { client: 0, broker: 1 } as const;
@@ -60,6 +65,8 @@ export class Recorder {
   private segs = new Float64Array(SEG_FIELDS * MAX_SEGS);
   private nsegs = 0;
   private timer: NodeJS.Timeout | null = null;
+  private readonly ticker: NodeJS.Timeout | null = null;
+  private openConnections = 0;
   private inFlight = 0;
   private ended: Promise<SessionSummary> | null = null;
   private resolveEnded!: (s: SessionSummary) => void;
@@ -77,6 +84,13 @@ export class Recorder {
   private constructor(private readonly worker: Worker, readonly sessionId: number, readonly started: number, private readonly opts: RecorderOptions) {
     this.maxInFlight = opts.maxInFlightBytes ?? 256 * 1024 * 1024;
     this.batchMs = opts.batchMs ?? 100;
+    const tickMs = opts.tickMs ?? 1000;
+    if (tickMs > 0) {
+      this.ticker = setInterval(() => {
+        if (this.openConnections > 0) this.post({ t: 'tick', time: nowMicros() });
+      }, tickMs);
+      this.ticker.unref();
+    }
   }
 
   static start(opts: RecorderOptions): Promise<Recorder> {
@@ -115,6 +129,7 @@ export class Recorder {
 
   openConnection(client: string, broker: string, transport = 'tcp'): number {
     const key = this.nextKey++;
+    this.openConnections++;
     this.post({ t: 'open', key, client, broker, transport, time: nowMicros() });
     return key;
   }
@@ -149,12 +164,14 @@ export class Recorder {
   }
 
   closeConnection(key: number, reason: string | null): void {
+    this.openConnections--;
     this.post({ t: 'close', key, time: nowMicros(), reason });
   }
 
   /** Flushes everything, ends the session and closes the database. */
   end(state: SessionState = 'complete'): Promise<SessionSummary> {
     if (this.ended) return this.ended;
+    if (this.ticker) clearInterval(this.ticker);
     this.flush();
     this.ended = new Promise<SessionSummary>((resolve, reject) => {
       this.resolveEnded = resolve;

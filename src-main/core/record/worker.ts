@@ -84,6 +84,9 @@ function handle(m: ToWorker): void {
       connections.delete(m.key);
       return;
     }
+    case 'tick':
+      for (const rec of connections.values()) rec.tick(m.time);
+      return;
     case 'end':
       for (const [key, rec] of connections) {
         rec.close(m.time, 'session ended');
@@ -127,6 +130,8 @@ const isLocked = (e: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((e as { cod
  * `giveUp`: the session is ending and the database stayed locked too long: record what can be, drop the rest.
  */
 function apply(m: ToWorker, giveUp: boolean): boolean {
+  // Most ticks find nothing due: no write transaction for those.
+  if (m.t === 'tick' && ![...connections.values()].some((rec) => rec.tickDue(m.time))) return true;
   let started = false;
   try {
     if (giveUp && m.t !== 'end') throw new Error('the database stayed locked after the proxy stopped');
