@@ -471,6 +471,11 @@ export interface Commands {
 export interface Events {
   /** New frames were recorded into a session (its largest frame id and its frame count now). */
   'frames.appended': { session: number; lastId: number; frames: number };
+  /**
+   * New issues (wire issues, connection events, analysis findings) were recorded into a session, its largest
+   * issue id now: some come without a new frame (a peer silent past its heart-beat, found by the clock).
+   */
+  'issues.appended': { session: number; lastId: number };
   /** Sessions were added, renamed, deleted, or changed state. */
   'sessions.changed': Record<string, never>;
   'import.progress': { job: number; name: string; done: number; total: number };
@@ -504,7 +509,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
 ];
 
 export const EVENT_NAMES: readonly EventName[] = [
-  'frames.appended', 'sessions.changed', 'import.progress', 'import.done', 'replay.progress', 'replay.done', 'ui.action',
+  'frames.appended', 'issues.appended', 'sessions.changed', 'import.progress', 'import.done', 'replay.progress', 'replay.done', 'ui.action',
 ];
 
 export function isCommandName(x: unknown): x is CommandName {

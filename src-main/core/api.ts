@@ -56,7 +56,7 @@ export class Core {
     this.queries = new FrameQueries(db, rows);
     this.proxies = db.name && db.name !== ':memory:' ? new ProxyManager(db.name, () => this.watcher.poll(), () => this.emit('sessions.changed', {})) : null;
     this.watcher = new LiveWatcher(db, (e) => this.emit('frames.appended', e), () => this.emit('sessions.changed', {}),
-      () => this.proxies?.list().map((p) => p.session) ?? []);
+      () => this.proxies?.list().map((p) => p.session) ?? [], undefined, (e) => this.emit('issues.appended', e));
     this.imports = new ImportManager(db.name, (event, data) => this.emit(event, data), () => this.emit('sessions.changed', {}));
     this.exports = new ExportManager(db.name);
     this.replays = db.name && db.name !== ':memory:' ? new ReplayManager(db.name, (event, data) => this.emit(event, data)) : null;

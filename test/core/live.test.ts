@@ -64,4 +64,29 @@ describe('live proxies from the contract', () => {
     ]);
     expect(events.some((e) => e.event === 'sessions.changed')).toBe(true);
   });
+
+  it('announces an issue found by the clock alone: a client silent past its heart-beat, while the connection stays open', async () => {
+    // A broker that accepts a client heart-beat of 100 ms (limit 150 ms) and says nothing more.
+    const hb = net.createServer((s) => s.once('data', () => s.write('CONNECTED\nversion:1.2\nheart-beat:0,100\n\n\0')));
+    await new Promise<void>((r) => hb.listen(0, '127.0.0.1', () => r()));
+    const p = (await core.invoke('proxy.start', { listen: '127.0.0.1:0', upstream: `127.0.0.1:${(hb.address() as net.AddressInfo).port}`, name: 'silent' })) as ProxyDto;
+    const sock = net.connect(Number(p.listen.split(':').pop()), '127.0.0.1');
+    sock.on('error', () => {});
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('CONNECT\naccept-version:1.2\nhost:/\nheart-beat:100,0\n\n\0');
+    try {
+      const missedId = () => core.db.prepare(`SELECT max(id) FROM issues WHERE session_id = ? AND code = 'heartbeat-missed'`).pluck().get(p.session) as number | null;
+      await expect.poll(missedId, { timeout: 8000 }).toBeGreaterThan(0);
+      expect(sock.destroyed).toBe(false); // found while the connection is open
+      // The event that announces it (no frame came with it, so frames.appended could not).
+      await expect.poll(() => events.some((e) => e.event === 'issues.appended' && e.data.session === p.session
+        && (e.data as { lastId?: number }).lastId! >= missedId()!), { timeout: 5000 }).toBe(true);
+      const info = core.invoke('session.expertInfo', { session: p.session }) as { groups: Array<{ codes: Array<{ code: string }> }> };
+      expect(info.groups.flatMap((g) => g.codes.map((c) => c.code))).toContain('heartbeat-missed');
+    } finally {
+      sock.destroy();
+      await core.invoke('proxy.stop', { session: p.session });
+      await new Promise((r) => hb.close(r));
+    }
+  });
 });

@@ -261,4 +261,17 @@ describe('live sessions', () => {
     await settle();
     expect(fake.calls.filter((c) => c.cmd === 'session.expertInfo')).toHaveLength(2);
   });
+  it('reloads Expert Info when an issue comes without a frame (a heart-beat silence), for the open session only', async () => {
+    let total = 1;
+    const { app, fake } = await mountApp({ 'session.expertInfo': () => ({ ...EXPERT, total: total++ }) });
+    await app.setView('expert');
+    fake.emit('issues.appended', { session: 1, lastId: 7 });
+    await settle();
+    expect(app.expert.info?.total).toBe(2);
+    fake.emit('issues.appended', { session: 2, lastId: 8 });
+    await app.setView('list');
+    fake.emit('issues.appended', { session: 1, lastId: 9 }); // Expert Info not on screen: loaded when it is opened
+    await settle();
+    expect(fake.calls.filter((c) => c.cmd === 'session.expertInfo')).toHaveLength(2);
+  });
 });

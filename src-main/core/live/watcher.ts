@@ -1,12 +1,18 @@
-// `frames.appended`: the recorder writes from its own thread (and a CLI proxy from its own process), so the
-// core learns of new frames by looking: every `intervalMs`, the largest frame id of each recording session
-// (an index lookup). Only sessions that changed produce an event.
+// `frames.appended` and `issues.appended`: the recorder writes from its own thread (and a CLI proxy from its
+// own process), so the core learns of new frames and issues by looking: every `intervalMs`, the largest frame
+// id of each recording session (an index lookup), and the issues written since the last look (a rowid range).
+// Only sessions that changed produce an event.
 import type { Db } from '../store/db.js';
 
 export interface AppendedEvent {
   session: number;
   lastId: number;
   frames: number;
+}
+
+export interface IssuesAppendedEvent {
+  session: number;
+  lastId: number;
 }
 
 export class LiveWatcher {
@@ -16,13 +22,23 @@ export class LiveWatcher {
   private readonly recordingQ;
   private readonly maxQ;
   private readonly countAfterQ;
+  private readonly maxIssueQ;
+  private readonly issuesAfterQ;
+  /** The largest issue id seen; null until the first look (issues already there are not news). */
+  private lastIssue: number | null = null;
 
-  /** `alsoWatch`: sessions this process is recording (its proxies), watched whatever their stored state says. */
+  /**
+   * `alsoWatch`: sessions this process is recording (its proxies), watched whatever their stored state says.
+   * `onIssues`: issues written since the last look, per session.
+   */
   constructor(db: Db, private readonly onAppended: (e: AppendedEvent) => void, private readonly onSessionsChanged: () => void,
-    private readonly alsoWatch: () => number[] = () => [], private readonly intervalMs = 250) {
+    private readonly alsoWatch: () => number[] = () => [], private readonly intervalMs = 250,
+    private readonly onIssues: (e: IssuesAppendedEvent) => void = () => {}) {
     this.recordingQ = db.prepare(`SELECT id FROM sessions WHERE state = 'recording'`).pluck();
     this.maxQ = db.prepare(`SELECT max(id) FROM frames WHERE session_id = ?`).pluck();
     this.countAfterQ = db.prepare(`SELECT count(*) FROM frames WHERE session_id = ? AND id > ?`).pluck();
+    this.maxIssueQ = db.prepare(`SELECT coalesce(max(id), 0) FROM issues`).pluck();
+    this.issuesAfterQ = db.prepare(`SELECT session_id, max(id) last FROM issues WHERE id > ? GROUP BY session_id`);
   }
 
   start(): void {
@@ -53,6 +69,21 @@ export class LiveWatcher {
       }
       if (!now.has(s)) this.known.delete(s);
     }
+    this.pollIssues();
     if (changed) this.onSessionsChanged();
+  }
+
+  private pollIssues(): void {
+    const max = this.maxIssueQ.get() as number;
+    if (this.lastIssue === null || max < this.lastIssue) {
+      // First look, or issues were deleted with their session: start from here.
+      this.lastIssue = max;
+      return;
+    }
+    if (max === this.lastIssue) return;
+    for (const r of this.issuesAfterQ.all(this.lastIssue) as Array<{ session_id: number; last: number }>) {
+      this.onIssues({ session: r.session_id, lastId: r.last });
+    }
+    this.lastIssue = max;
   }
 }

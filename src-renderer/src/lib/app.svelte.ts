@@ -59,6 +59,10 @@ export class AppState {
         else if (this.view === 'expert' && e.session === this.frames.session) void this.expert.load(e.session);
       });
     });
+    // Findings that come without a frame (a peer silent past its heart-beat): the open Expert Info follows them.
+    api.on('issues.appended', (e) => {
+      if (this.view === 'expert' && e.session === this.frames.session) void this.expert.load(e.session);
+    });
     api.on('sessions.changed', () => void this.sessions.refresh());
     api.on('ui.action', (e) => {
       if (e.action === 'start-proxy') this.showProxyForm = true;
