@@ -472,8 +472,8 @@ export interface Events {
   /** New frames were recorded into a session (its largest frame id and its frame count now). */
   'frames.appended': { session: number; lastId: number; frames: number };
   /**
-   * New issues (wire issues, connection events, analysis findings) were recorded into a session, its largest
-   * issue id now: some come without a new frame (a peer silent past its heart-beat, found by the clock).
+   * New issues (wire issues, connection events, analysis findings) were recorded into a session being recorded,
+   * its largest issue id now: some come without a new frame (a peer silent past its heart-beat, found by the clock).
    */
   'issues.appended': { session: number; lastId: number };
   /** Sessions were added, renamed, deleted, or changed state. */

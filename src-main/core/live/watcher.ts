@@ -69,21 +69,20 @@ export class LiveWatcher {
       }
       if (!now.has(s)) this.known.delete(s);
     }
-    this.pollIssues();
+    this.pollIssues(look);
     if (changed) this.onSessionsChanged();
   }
 
-  private pollIssues(): void {
+  /** Issues of the sessions being recorded (`live`) written since the last look. */
+  private pollIssues(live: Set<number>): void {
     const max = this.maxIssueQ.get() as number;
-    if (this.lastIssue === null || max < this.lastIssue) {
-      // First look, or issues were deleted with their session: start from here.
-      this.lastIssue = max;
-      return;
-    }
-    if (max === this.lastIssue) return;
-    for (const r of this.issuesAfterQ.all(this.lastIssue) as Array<{ session_id: number; last: number }>) {
-      this.onIssues({ session: r.session_id, lastId: r.last });
-    }
+    const since = this.lastIssue;
     this.lastIssue = max;
+    // First look, nothing new, issues deleted with their session, or nothing recording (an import's issues are
+    // not followed live): no range to read.
+    if (since === null || max <= since || live.size === 0) return;
+    for (const r of this.issuesAfterQ.all(since) as Array<{ session_id: number; last: number }>) {
+      if (live.has(r.session_id)) this.onIssues({ session: r.session_id, lastId: r.last });
+    }
   }
 }
