@@ -232,6 +232,11 @@ function webSocketOf(conn: ConnectionInfo, reveal: boolean): CodeModel['webSocke
 }
 
 /** The header's value as a literal string, when it is one. */
+/** What a generated program reproduces, for its opening comment: one frame, or a connection's client side. */
+export function subject(m: CodeModel): string {
+  return m.frame !== null ? `frame ${m.frame} (seq ${m.steps[0]?.seq ?? '?'}) of connection ${m.connection}` : `the client side of connection ${m.connection}`;
+}
+
 export function literal(headers: Array<[string, Value]>, name: string): string | undefined {
   const h = headers.find(([n]) => n === name);
   return h && 'lit' in h[1] ? h[1].lit : undefined;

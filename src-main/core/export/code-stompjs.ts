@@ -3,7 +3,7 @@
 // over plain TCP through a small net.Socket wrapper given as webSocketFactory (the @stomp/tcp-wrapper
 // pattern), so the recorded broker's STOMP port works as it is.
 import type { Condition } from '../replay/plan.js';
-import { literal, textBody, type CodeModel, type CodeStep, type Value } from './code-model.js';
+import { literal, subject, textBody, type CodeModel, type CodeStep, type Value } from './code-model.js';
 
 const str = (s: string) => JSON.stringify(s);
 
@@ -81,7 +81,7 @@ function call(m: CodeModel, s: CodeStep, unrequested: Set<string>): string[] {
 }
 
 export function stompjsModule(m: CodeModel): string {
-  const what = m.frame !== null ? `frame ${m.frame} (seq ${m.steps[0]?.seq ?? '?'}) of connection ${m.connection}` : `the client side of connection ${m.connection}`;
+  const what = subject(m);
   const out: string[] = [
     `// Reproduces ${what} of StompScope session ${m.session}`,
     `// (client ${m.client}, broker ${m.broker}, STOMP ${m.version}) with @stomp/stompjs 7: the same frames, in the same order.`,

@@ -1,7 +1,7 @@
 // "Copy as code" for Python: a runnable script using stomp.py (https://github.com/jasonrbriggs/stomp.py, 8.x:
 // stomp.ConnectionNN, connect, subscribe, send, ack, nack, begin, commit, abort, unsubscribe, disconnect).
 import type { Condition } from '../replay/plan.js';
-import { literal, textBody, type CodeModel, type CodeStep, type Value } from './code-model.js';
+import { literal, subject, textBody, type CodeModel, type CodeStep, type Value } from './code-model.js';
 
 /** A Python string literal (JSON's escapes are all valid in Python 3; the file is UTF-8). */
 function str(s: string): string {
@@ -118,7 +118,7 @@ function ackCall(m: CodeModel, s: CodeStep): string[] {
 
 export function stomppyScript(m: CodeModel): string {
   const cls = m.version === '1.2' ? 'Connection12' : m.version === '1.1' ? 'Connection11' : 'Connection10';
-  const what = m.frame !== null ? `frame ${m.frame} (seq ${m.steps[0]?.seq ?? '?'}) of connection ${m.connection}` : `the client side of connection ${m.connection}`;
+  const what = subject(m);
   const out: string[] = [
     '#!/usr/bin/env python3',
     `# Reproduces ${what} of StompScope session ${m.session}`,
