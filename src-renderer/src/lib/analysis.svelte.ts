@@ -1,33 +1,60 @@
 import type { ApiClient, ExpertInfoDto, FrameLinkDto, SessionStatsDto } from '../../../shared/api.js';
 
-/** The Expert Info panel: the open session's issues grouped by severity and code, and which codes are unfolded. */
-export class ExpertInfoState {
-  info = $state.raw<ExpertInfoDto | null>(null);
-  expanded = $state<Record<string, boolean>>({});
+/**
+ * The loads of one view: the latest call wins (what calls superseded meanwhile return or throw is dropped), and
+ * `loading` and `error` follow it.
+ */
+class LatestLoad {
   loading = $state(false);
   error = $state<string | null>(null);
   private gen = 0;
 
-  constructor(private readonly api: ApiClient) {}
+  /** Drops whatever load is in flight (the view was cleared). */
+  cancel(): void {
+    this.gen++;
+    this.loading = false;
+  }
 
-  async load(session: number | null): Promise<void> {
+  async run<T>(fetch: () => Promise<T>, apply: (value: T) => void): Promise<void> {
     const gen = ++this.gen;
-    if (session === null) {
-      this.info = null;
-      return;
-    }
-    if (this.info?.session !== session) this.expanded = {};
     this.loading = true;
     try {
-      const info = await this.api.invoke('session.expertInfo', { session });
+      const value = await fetch();
       if (gen !== this.gen) return;
-      this.info = info;
+      apply(value);
       this.error = null;
     } catch (e) {
       if (gen === this.gen) this.error = (e as Error).message;
     } finally {
       if (gen === this.gen) this.loading = false;
     }
+  }
+}
+
+/** The Expert Info panel: the open session's issues grouped by severity and code, and which codes are unfolded. */
+export class ExpertInfoState {
+  info = $state.raw<ExpertInfoDto | null>(null);
+  expanded = $state<Record<string, boolean>>({});
+  private readonly latest = new LatestLoad();
+
+  constructor(private readonly api: ApiClient) {}
+
+  get loading(): boolean {
+    return this.latest.loading;
+  }
+
+  get error(): string | null {
+    return this.latest.error;
+  }
+
+  async load(session: number | null): Promise<void> {
+    if (session === null) {
+      this.latest.cancel();
+      this.info = null;
+      return;
+    }
+    if (this.info?.session !== session) this.expanded = {};
+    await this.latest.run(() => this.api.invoke('session.expertInfo', { session }), (info) => (this.info = info));
   }
 
   toggle(code: string): void {
@@ -71,28 +98,24 @@ export class LinksState {
 /** The statistics view of the open session: rates per destination over time, latency histograms per link kind. */
 export class StatsState {
   stats = $state.raw<SessionStatsDto | null>(null);
-  loading = $state(false);
-  error = $state<string | null>(null);
-  private gen = 0;
+  private readonly latest = new LatestLoad();
 
   constructor(private readonly api: ApiClient) {}
 
+  get loading(): boolean {
+    return this.latest.loading;
+  }
+
+  get error(): string | null {
+    return this.latest.error;
+  }
+
   async load(session: number | null, buckets = 60): Promise<void> {
-    const gen = ++this.gen;
     if (session === null) {
+      this.latest.cancel();
       this.stats = null;
       return;
     }
-    this.loading = true;
-    try {
-      const s = await this.api.invoke('session.stats', { session, buckets });
-      if (gen !== this.gen) return;
-      this.stats = s;
-      this.error = null;
-    } catch (e) {
-      if (gen === this.gen) this.error = (e as Error).message;
-    } finally {
-      if (gen === this.gen) this.loading = false;
-    }
+    await this.latest.run(() => this.api.invoke('session.stats', { session, buckets }), (stats) => (this.stats = stats));
   }
 }
