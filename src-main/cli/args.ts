@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Endpoint } from '../core/proxy/proxy.js';
+import { PROFILE_NAMES, isProfileName, type ProfileName } from '../../shared/analysis/profiles.js';
 
 /** A mistake in how the command was called: one line on stderr, exit status 2. */
 export class UsageError extends Error {}
@@ -58,4 +59,11 @@ export function parseId(value: string | undefined, what: string): number | null 
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Validates `--profile NAME` (proxy, import): null when not given. */
+export function parseProfileOption(value: string | undefined): ProfileName | null {
+  if (value === undefined) return null;
+  if (!isProfileName(value)) throw new UsageError(`--profile: unknown profile '${value}' (one of: ${PROFILE_NAMES.join(', ')})`);
+  return value;
 }

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { CaptureError, importCapture, type ImportResult } from '../../core/capture/import-job.js';
 import { defaultDbPath, openDb } from '../../core/store/db.js';
 import { StoreWriter } from '../../core/store/writer.js';
-import { parse, UsageError } from '../args.js';
+import { parse, parseProfileOption, UsageError } from '../args.js';
 import { PROFILE_NAMES } from '../../../shared/analysis/profiles.js';
-import { parseProfileOption } from './report.js';
 
 export const IMPORT_HELP = `Usage: stompscope import FILE… [--db FILE] [--name NAME] [--port N]… [--json] [--skip-existing] [--profile NAME]
 

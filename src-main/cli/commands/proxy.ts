@@ -3,11 +3,10 @@ import path from 'node:path';
 import { defaultDbPath } from '../../core/store/db.js';
 import { Recorder } from '../../core/record/recorder.js';
 import { StompProxy, formatAddress } from '../../core/proxy/proxy.js';
-import { isLoopback, noPositionals, parse, parseEndpoint, UsageError } from '../args.js';
+import { isLoopback, noPositionals, parse, parseEndpoint, parseProfileOption, UsageError } from '../args.js';
 import { stopSignal } from '../signals.js';
 import { isWebSocketUrl, parseWebSocketUrl } from '../../../shared/transport/url.js';
 import { PROFILE_NAMES } from '../../../shared/analysis/profiles.js';
-import { parseProfileOption } from './report.js';
 
 export const DEFAULT_LISTEN_PORT = 61623;
 

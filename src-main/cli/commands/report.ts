@@ -1,6 +1,5 @@
 // `stompscope report`: statistics and expert info of recorded sessions. Only carries
-// core/analysis/report.ts to a terminal. Also home of the `--profile` option shared by proxy and import.
-import { PROFILE_NAMES, isProfileName, type ProfileName } from '../../../shared/analysis/profiles.js';
+// core/analysis/report.ts to a terminal.
 import { computeReport, formatReport, ReportError } from '../../core/analysis/report.js';
 import { defaultDbPath, openDb } from '../../core/store/db.js';
 import { noPositionals, parse, parseId, UsageError } from '../args.js';
@@ -17,13 +16,6 @@ issues grouped by severity and code (docs/expert-info.md lists the codes).
   --session ID   only this session (default: every session)
   --json         one JSON document: an array of sessions, each with its connections;
                  times are ISO 8601, durations and latencies microseconds`;
-
-/** Validates `--profile NAME` (proxy, import): null when not given. */
-export function parseProfileOption(value: string | undefined): ProfileName | null {
-  if (value === undefined) return null;
-  if (!isProfileName(value)) throw new UsageError(`--profile: unknown profile '${value}' (one of: ${PROFILE_NAMES.join(', ')})`);
-  return value;
-}
 
 export async function reportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { db: { type: 'string' }, session: { type: 'string' }, json: { type: 'boolean' } });
