@@ -1,21 +1,21 @@
 import type { ApiClient, ExpertInfoDto, FrameLinkDto, SessionStatsDto } from '../../../shared/api.js';
 
 /**
- * The loads of one view: the latest call wins (what calls superseded meanwhile return or throw is dropped), and
+ * A view that loads: the latest load wins (what loads superseded meanwhile return or throw is dropped), and
  * `loading` and `error` follow it.
  */
-class LatestLoad {
+abstract class LatestLoad {
   loading = $state(false);
   error = $state<string | null>(null);
   private gen = 0;
 
   /** Drops whatever load is in flight (the view was cleared). */
-  cancel(): void {
+  protected cancel(): void {
     this.gen++;
     this.loading = false;
   }
 
-  async run<T>(fetch: () => Promise<T>, apply: (value: T) => void): Promise<void> {
+  protected async run<T>(fetch: () => Promise<T>, apply: (value: T) => void): Promise<void> {
     const gen = ++this.gen;
     this.loading = true;
     try {
@@ -32,29 +32,21 @@ class LatestLoad {
 }
 
 /** The Expert Info panel: the open session's issues grouped by severity and code, and which codes are unfolded. */
-export class ExpertInfoState {
+export class ExpertInfoState extends LatestLoad {
   info = $state.raw<ExpertInfoDto | null>(null);
   expanded = $state<Record<string, boolean>>({});
-  private readonly latest = new LatestLoad();
-
-  constructor(private readonly api: ApiClient) {}
-
-  get loading(): boolean {
-    return this.latest.loading;
-  }
-
-  get error(): string | null {
-    return this.latest.error;
+  constructor(private readonly api: ApiClient) {
+    super();
   }
 
   async load(session: number | null): Promise<void> {
     if (session === null) {
-      this.latest.cancel();
+      this.cancel();
       this.info = null;
       return;
     }
     if (this.info?.session !== session) this.expanded = {};
-    await this.latest.run(() => this.api.invoke('session.expertInfo', { session }), (info) => (this.info = info));
+    await this.run(() => this.api.invoke('session.expertInfo', { session }), (info) => (this.info = info));
   }
 
   toggle(code: string): void {
@@ -96,26 +88,18 @@ export class LinksState {
 }
 
 /** The statistics view of the open session: rates per destination over time, latency histograms per link kind. */
-export class StatsState {
+export class StatsState extends LatestLoad {
   stats = $state.raw<SessionStatsDto | null>(null);
-  private readonly latest = new LatestLoad();
-
-  constructor(private readonly api: ApiClient) {}
-
-  get loading(): boolean {
-    return this.latest.loading;
-  }
-
-  get error(): string | null {
-    return this.latest.error;
+  constructor(private readonly api: ApiClient) {
+    super();
   }
 
   async load(session: number | null, buckets = 60): Promise<void> {
     if (session === null) {
-      this.latest.cancel();
+      this.cancel();
       this.stats = null;
       return;
     }
-    await this.latest.run(() => this.api.invoke('session.stats', { session, buckets }), (stats) => (this.stats = stats));
+    await this.run(() => this.api.invoke('session.stats', { session, buckets }), (stats) => (this.stats = stats));
   }
 }
