@@ -4,6 +4,7 @@
 // The broker is started only when a selected test file asks for it (its source contains the text
 // `inject('rabbitmq')`), so `npx vitest run test/shared` costs no broker start. STOMPSCOPE_NO_BROKER=1 never
 // starts it (tests that need it then skip themselves).
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { startRabbit, type RabbitNode } from './rabbitmq.js';
@@ -44,7 +45,34 @@ async function selectedFilesNeedBroker(project: TestProject): Promise<boolean> {
   }
 }
 
+/**
+ * The Debian packages the suite uses (scripts/system-deps.sh holds the list). On a fresh machine `npm test` installs
+ * the missing ones when it runs as root with apt (as CI does), and otherwise stops at once with the one command
+ * that installs them, instead of failing test by test minutes later. STOMPSCOPE_SKIP_SYSTEM_DEPS=1 skips the check.
+ */
+function ensureSystemPackages(root: string): void {
+  if (process.env.STOMPSCOPE_SKIP_SYSTEM_DEPS === '1') return;
+  const script = `${root}/scripts/system-deps.sh`;
+  const check = spawnSync('bash', [script, '--check'], { encoding: 'utf8' });
+  if (check.error || check.status === 0) return;
+  const missing = check.stdout.trim();
+  if (spawnSync('dpkg-query', ['--version']).error) {
+    console.warn(`[global-setup] not a Debian system: cannot check the system packages the tests use (${missing})`);
+    return;
+  }
+  const canInstall = process.getuid?.() === 0 && !spawnSync('apt-get', ['--version']).error;
+  if (!canInstall) {
+    throw new Error(`missing system packages: ${missing}. Install them with: sudo bash scripts/system-deps.sh --install`);
+  }
+  console.log(`[global-setup] installing missing system packages: ${missing}`);
+  const install = spawnSync('bash', [script, '--install'], { stdio: 'inherit' });
+  if (install.status !== 0) {
+    throw new Error(`installing ${missing} failed (exit ${install.status}): run sudo bash scripts/system-deps.sh --install`);
+  }
+}
+
 export default async function setup(project: TestProject) {
+  ensureSystemPackages(project.config.root);
   let node: RabbitNode | null = null;
   if (process.env.STOMPSCOPE_NO_BROKER === '1') {
     console.log('[global-setup] STOMPSCOPE_NO_BROKER=1: not starting RabbitMQ');
