@@ -4,11 +4,43 @@
 
 export const MASK = '********';
 
-const SECRET_NAME = /^(login|passcode|password|passwd|authorization|proxy-authorization|api[-_]?key|.*token.*|.*secret.*)$/i;
+/**
+ * Header (and URL query parameter) names whose values are credentials, matched whole and case-insensitively:
+ *   login, passcode               CONNECT's credentials (STOMP 1.2 §CONNECT or STOMP Frame)
+ *   *password*, *passwd*, passphrase, *pass, *pwd
+ *   *token*, *secret*, *jwt*, *credential(s)
+ *   *api-key*, *api_key*, *apikey*, *access-key*, *private-key*   (x-api-key, X-API-KEY, apiKey, ...)
+ *   authorization, proxy-authorization, *-authorization, auth, *-auth    (RFC 9110 §11.6.2, §11.7.2)
+ *   cookie, set-cookie             (RFC 6265 §4: a cookie is as good as a login)
+ *   *session-id, *sessionid, *session_id   (a web session's bearer id, e.g. JSESSIONID)
+ *   *signature                      (signed URLs: X-Amz-Signature, sig tokens)
+ * Deliberately not: STOMP's own `session` (CONNECTED, STOMP 1.2 §CONNECTED: an identifier, not a credential),
+ * `message-id`, `subscription`, `receipt`, `ack`, `id`, `routing-key` and other *-key names that route rather
+ * than authenticate.
+ */
+const SECRET_NAME = new RegExp('^(?:' + [
+  'login', 'passcode', 'passphrase', '.*passw(?:or)?d.*', '(?:.*[-_])?pass', '(?:.*[-_])?pwd',
+  '.*token.*', '.*secret.*', '.*jwt.*', '.*credentials?',
+  '.*api[-_]?key.*', '.*access[-_]?key.*', '.*private[-_]?key.*',
+  '(?:.*[-_])?authorization', '(?:.*[-_])?auth',
+  'cookie', 'set-cookie', 'cookie2', 'set-cookie2',
+  '.*session[-_]?id', '.*signature',
+].join('|') + ')$', 'i');
+
+/**
+ * A cheap prefilter: false means no name in `text` (e.g. a frame's stored headers as JSON) can be a credential,
+ * so the text needs no closer look. Every name SECRET_NAME accepts contains one of these words.
+ */
+const MAYBE_SECRET = /login|pass|pwd|token|secret|jwt|credential|key|auth|cookie|session|signature/i;
 
 /** Is a header (by name) a credential? */
 export function isSecretHeader(name: string): boolean {
   return SECRET_NAME.test(name);
+}
+
+/** May `text` (any text holding header names) name a credential? False only when it surely does not. */
+export function mayHoldSecret(text: string): boolean {
+  return MAYBE_SECRET.test(text);
 }
 
 /** The headers with credential values replaced by MASK; the same array when there is nothing to mask. */

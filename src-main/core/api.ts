@@ -224,12 +224,12 @@ export class Core {
         needSession(session);
         return stats.read(session, { buckets, destinations });
       },
-      'replay.diff': ({ a, b, includeVolatile }) => {
+      'replay.diff': ({ a, b, includeVolatile, revealSecrets }) => {
         const ca = r.connection(a);
         const cb = r.connection(b);
         if (!ca) throw new ApiError('not-found', `no connection ${a}`);
         if (!cb) throw new ApiError('not-found', `no connection ${b}`);
-        const d = diffConnections(r, ca, cb, { includeVolatile: !!includeVolatile });
+        const d = diffConnections(r, ca, cb, { includeVolatile: !!includeVolatile, revealSecrets: !!revealSecrets });
         return {
           a: { session: ca.sessionId, connection: ca.id, version: ca.version }, b: { session: cb.sessionId, connection: cb.id, version: cb.version },
           same: d.differences.length === 0, ...d,
