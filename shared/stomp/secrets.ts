@@ -53,11 +53,14 @@ const LF = 0x0a;
 const CR = 0x0d;
 const COLON = 0x3a;
 const STAR = 0x2a;
+/** Characters of the credential names SECRET_NAME knows. */
+const NAME_CHAR = /[A-Za-z0-9_-]/;
 
 /**
  * A copy of a frame's raw bytes with the value bytes of credential header lines overwritten by '*', each
  * byte in place, so that offsets and lengths (hex dumps) stay true. Only the header block is touched: the
- * scan stops at the blank line that ends it.
+ * scan stops at the blank line that ends it. A line without ':' whose leading name is a credential's
+ * (`passcode=…`, a mistyped separator) is masked after that name too: it stays a line without ':'.
  */
 export function maskRawFrame(bytes: Uint8Array): Uint8Array {
   let out: Uint8Array | null = null;
@@ -74,8 +77,15 @@ export function maskRawFrame(bytes: Uint8Array): Uint8Array {
     if (last) end = nul;
     const contentEnd = end > start && bytes[end - 1] === CR ? end - 1 : end;
     if (contentEnd === start) break; // blank line: the body follows
-    const colon = bytes.indexOf(COLON, start);
-    if (colon > start && colon < contentEnd) {
+    let colon = bytes.indexOf(COLON, start);
+    if (colon < 0 || colon >= contentEnd) {
+      // Not a header line (STOMP 1.2 §Augmented BNF), but `passcode=…` or `passcode …` is still a passcode:
+      // the name ends at the first character that cannot be part of one.
+      colon = start;
+      while (colon < contentEnd && NAME_CHAR.test(String.fromCharCode(bytes[colon]))) colon++;
+      if (colon === contentEnd) colon = -1;
+    }
+    if (colon > start) {
       let name = '';
       for (let i = start; i < colon; i++) name += String.fromCharCode(bytes[i]);
       if (isSecretHeader(name)) {
