@@ -28,4 +28,10 @@ describe('secrets', () => {
     const untouched = enc('SEND\ndestination:/q\n\nbody\0');
     expect(maskRawFrame(untouched)).toBe(untouched);
   });
+
+  it('masks a credential line typed with another separator than \':\' (not a header, still a credential), and only its value', () => {
+    const frame = 'CONNECT\naccept-version:1.2\npasscode=Hunter2\nx-api-key Abc\nheart-beat 0,0\nnocolon\n\n\0';
+    expect(dec(maskRawFrame(enc(frame)))).toBe('CONNECT\naccept-version:1.2\npasscode=*******\nx-api-key ***\nheart-beat 0,0\nnocolon\n\n\0');
+  });
 });
+
