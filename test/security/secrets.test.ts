@@ -152,11 +152,11 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('secrets are masked by
     expect(revealed.stdout).toContain(`x-api-key: "${MORE.xApiKeyA}" → "${MORE.xApiKeyB}"`);
   });
 
-  it('replay.diff (the UI\'s replay diff) comes masked unless revealSecrets', () => {
-    const d = core.invoke('replay.diff', { a: diffA, b: diffB });
+  it('replay.diff (the UI\'s replay diff) comes masked unless revealSecrets', async () => {
+    const d = await core.invoke('replay.diff', { a: diffA, b: diffB });
     none(JSON.stringify(d), 'replay.diff');
     expect(d.differences.flatMap((x) => x.headers)).toContainEqual({ name: 'auth-token', a: MASK, b: MASK });
-    const shown = core.invoke('replay.diff', { a: diffA, b: diffB, revealSecrets: true });
+    const shown = await core.invoke('replay.diff', { a: diffA, b: diffB, revealSecrets: true });
     expect(shown.differences.flatMap((x) => x.headers)).toContainEqual({ name: 'auth-token', a: MORE.tokenA, b: MORE.tokenB });
   });
 
