@@ -63,7 +63,6 @@ function sameToken(a: string | null | undefined, token: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-
 /** The request target as a URL, or null when it does not parse. */
 function parseTarget(target: string | undefined): URL | null {
   try {
