@@ -43,10 +43,58 @@ export function mayHoldSecret(text: string): boolean {
   return MAYBE_SECRET.test(text);
 }
 
-/** The headers with credential values replaced by MASK; the same array when there is nothing to mask. */
+/**
+ * `name=` or `name: ` inside free text (a broker's ERROR `message` quoting the line it could not parse,
+ * `Unable to parse header line [passcode=…]`): group 1 the name. In a raw header value the colon may be
+ * escaped as `\\c` (STOMP 1.2 §Value Encoding). The value that follows a credential's name runs up to a space,
+ * a bracket, a quote or a separator.
+ */
+const QUOTED_NAME = /(?<![A-Za-z0-9_-])([A-Za-z0-9_-]+)\s*(?:[=:]|\\c)\s*/;
+const VALUE_END = /[\s[\]"'(),;&<>\\]/;
+
+/** Where `text` quotes a credential's value (start, end of each value), for masking in place. */
+function quotedSecrets(text: string): Array<[number, number]> {
+  if (!mayHoldSecret(text)) return [];
+  const out: Array<[number, number]> = [];
+  const re = new RegExp(QUOTED_NAME.source, 'g');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (!isSecretHeader(m[1])) continue; // the search goes on right after the separator: `bad: token=…`
+    const start = m.index + m[0].length;
+    let end = start;
+    while (end < text.length && !VALUE_END.test(text[end])) end++;
+    if (end > start) out.push([start, end]);
+    re.lastIndex = end;
+  }
+  return out;
+}
+
+/**
+ * Free text (a header value that is not itself a credential, an ERROR body, a message quoting wire text) with
+ * the values of the credentials it quotes as `name=value` or `name: value` replaced by MASK.
+ */
+export function maskText(text: string): string {
+  const ranges = quotedSecrets(text);
+  if (!ranges.length) return text;
+  let out = '';
+  let at = 0;
+  for (const [a, b] of ranges) {
+    out += text.slice(at, a) + MASK;
+    at = b;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * The headers with credential values replaced by MASK, and credentials quoted inside other values masked too
+ * (maskText); the same array when there is nothing to mask.
+ */
 export function maskHeaders<H extends readonly [string, string]>(headers: readonly H[]): H[] {
-  if (!headers.some((h) => isSecretHeader(h[0]))) return headers as H[];
-  return headers.map((h) => (isSecretHeader(h[0]) ? ([h[0], MASK] as unknown as H) : h));
+  const masked = (h: H): string => (isSecretHeader(h[0]) ? MASK : maskText(h[1]));
+  if (!headers.some((h) => masked(h) !== h[1])) return headers as H[];
+  return headers.map((h) => {
+    const v = masked(h);
+    return v === h[1] ? h : ([h[0], v] as unknown as H);
+  });
 }
 
 const LF = 0x0a;
@@ -60,7 +108,8 @@ const NAME_CHAR = /[A-Za-z0-9_-]/;
  * A copy of a frame's raw bytes with the value bytes of credential header lines overwritten by '*', each
  * byte in place, so that offsets and lengths (hex dumps) stay true. Only the header block is touched: the
  * scan stops at the blank line that ends it. A line without ':' whose leading name is a credential's
- * (`passcode=…`, a mistyped separator) is masked after that name too: it stays a line without ':'.
+ * (`passcode=…`, a mistyped separator) is masked after that name too: it stays a line without ':'. Credentials
+ * quoted inside other values (maskText) are masked in place.
  */
 export function maskRawFrame(bytes: Uint8Array): Uint8Array {
   let out: Uint8Array | null = null;
@@ -91,6 +140,14 @@ export function maskRawFrame(bytes: Uint8Array): Uint8Array {
       if (isSecretHeader(name)) {
         out ??= bytes.slice();
         out.fill(STAR, colon + 1, contentEnd);
+      } else {
+        // A value quoting a credential (maskText), masked byte for byte: one character per byte read as Latin-1.
+        let value = '';
+        for (let i = colon + 1; i < contentEnd; i++) value += String.fromCharCode(bytes[i]);
+        for (const [a, b] of quotedSecrets(value)) {
+          out ??= bytes.slice();
+          out.fill(STAR, colon + 1 + a, colon + 1 + b);
+        }
       }
     }
     if (last) break;

@@ -60,6 +60,9 @@ function capture(): Buffer {
     { from: 'broker', data: fromBroker(frame('RECEIPT', [['receipt-id', 'rcpt-visible']])) },
     // The broker copies the SEND's headers into the MESSAGE, as RabbitMQ does.
     { from: 'broker', data: fromBroker(frame('MESSAGE', [...BROKER_PLAIN.slice(2), ...PLAIN_HEADERS.filter(([n]) => n !== 'receipt'), ...SECRET_HEADERS], 'hello')) },
+    // Brokers quote the line they could not parse in their ERROR (ActiveMQ, Artemis, Apollo: `Unable to parse
+    // header line [...]`), and STOMP 1.2 escapes that ':' as \c (§Value Encoding).
+    { from: 'broker', data: fromBroker(frame('ERROR', [['message', `Unable to parse header line [passcode=${MISTYPED}]`], ['x-detail', `bad line passcode\\c${MISTYPED}`]], 'see the log')) },
   ], { brokerPort: 15674 });
 }
 
@@ -166,6 +169,24 @@ describe('credentials in an imported STOMP-over-WebSocket capture', () => {
     none(bytes, 'export --format pcapng');
     expect(bytes).toContain(`passcode=${'*'.repeat(MISTYPED.length)}\n`);
     expect(bytes).toContain('rk-visible');
+  });
+
+  it('a credential the broker quotes in its ERROR is masked where the ERROR is shown: frames --jsonl, frame detail, raw bytes', async () => {
+    const r = await runCli(['frames', '--db', db, '--session', String(session), '--jsonl']);
+    const error = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { command: string; headers: Array<[string, string]> }).find((f) => f.command === 'ERROR')!;
+    expect(error.headers).toEqual([['message', `Unable to parse header line [passcode=${MASK}]`], ['x-detail', `bad line passcode:${MASK}`]]);
+    const core = Core.open(db);
+    try {
+      const id = core.db.prepare(`SELECT id FROM frames WHERE command = 'ERROR'`).pluck().get() as number;
+      const d = await core.invoke('frame.detail', { id });
+      const raw = Buffer.from(d.rawBase64 ?? '', 'base64').toString('latin1');
+      none(JSON.stringify(d.headers) + raw, 'the ERROR\'s frame detail');
+      expect(raw).toContain(`[passcode=${'*'.repeat(MISTYPED.length)}]`);
+      const shown = await core.invoke('frame.detail', { id, revealSecrets: true });
+      expect(JSON.stringify(shown.headers)).toContain(MISTYPED);
+    } finally {
+      await core.close();
+    }
   });
 
   it('a mistyped credential line is reported without its text: frames --jsonl, Expert Info, and no issue message anywhere', async () => {
