@@ -14,6 +14,7 @@ import { encodeFrame, OPCODE } from '../../shared/transport/websocket.js';
 import { Core } from '../../src-main/core/api.js';
 import { stompPcap } from '../support/pcap-build.js';
 import { runCli } from '../support/proxy-cli.js';
+import { seedSession } from '../support/seed.js';
 
 /** Credential header names, each with a value found nowhere else in the capture. */
 const SECRET_HEADERS: Array<[string, string]> = [
@@ -208,3 +209,44 @@ describe('credentials in an imported STOMP-over-WebSocket capture', () => {
     }
   });
 });
+
+describe('issue messages recorded before they stopped quoting credential lines', () => {
+  let dir = '';
+  let db = '';
+  let session = 0;
+  const OLD = `header line without ':' "passcode=${MISTYPED}"`;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-sec-old-'));
+    db = path.join(dir, 'o.db');
+    const core = Core.open(db);
+    try {
+      session = seedSession(core.db, {
+        name: 'old', connections: 1,
+        frames: [{ conn: 1, from: 'client', command: 'CONNECT', headers: [['accept-version', '1.2']], issues: [{ code: 'malformed-header', severity: 'error', message: OLD }] }],
+      }).session;
+    } finally {
+      await core.close();
+    }
+  });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are masked when shown: frames --jsonl (unless --reveal-secrets) and Expert Info', async () => {
+    const r = await runCli(['frames', '--db', db, '--session', String(session), '--jsonl']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`"passcode=${MASK}\\"`);
+    expect(r.stdout).not.toContain(MISTYPED);
+    expect((await runCli(['frames', '--db', db, '--session', String(session), '--jsonl', '--reveal-secrets'])).stdout).toContain(MISTYPED);
+    const core = Core.open(db);
+    try {
+      const info = JSON.stringify(await core.invoke('session.expertInfo', { session }));
+      expect(info).toContain('passcode=');
+      expect(info).not.toContain(MISTYPED);
+    } finally {
+      await core.close();
+    }
+  });
+});
+
