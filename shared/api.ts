@@ -441,8 +441,11 @@ export interface Commands {
    * `replay.progress` and `replay.done` follow.
    */
   'replay.start': { args: ReplayStartDto; result: { job: number } };
-  /** What the broker sent on two connections, compared by correlation (as `stompscope diff`). */
-  'replay.diff': { args: { a: number; b: number; includeVolatile?: boolean }; result: ReplayDiffDto };
+  /**
+   * What the broker sent on two connections, compared by correlation (as `stompscope diff`). Credential header
+   * values come masked unless `revealSecrets` is set.
+   */
+  'replay.diff': { args: { a: number; b: number; includeVolatile?: boolean; revealSecrets?: boolean }; result: ReplayDiffDto };
   /** The editor's starting point for "Edit and resend…" of a client frame. */
   'frame.resendDraft': { args: { id: number }; result: ResendDraftDto };
   /**
@@ -727,6 +730,7 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
       int('a', 1);
       int('b', 1);
       bool('includeVolatile');
+      bool('revealSecrets');
       break;
     case 'frame.resendDraft':
       int('id', 1);

@@ -7,6 +7,7 @@
 import { ackFrameKey, ackIdentityHeaders, messageAckKey } from '../correlate/ack.js';
 import { ISSUES, type IssueCode } from '../issues.js';
 import { headerValue, interpretHeaders } from '../stomp/escape.js';
+import { maskText } from '../stomp/secrets.js';
 import type { Direction, RawHeader, StompVersion } from '../stomp/types.js';
 import { negotiateHeartBeat, parseHeartBeat, type HeartBeatSpec } from '../stomp/version.js';
 import type { DeliveryCorrelator } from './delivery.js';
@@ -373,7 +374,8 @@ export class ConnectionAnalyzer {
         }
         this.receipt(f, h);
         const message = headerValue(h, 'message');
-        this.find('error-frame', f, 'broker', f.time, message !== undefined ? `ERROR: ${message}` : 'ERROR without a message header');
+        // An issue message has no unmasked form: a credential the broker quotes (the line it refused) is masked.
+        this.find('error-frame', f, 'broker', f.time, message !== undefined ? `ERROR: ${maskText(message)}` : 'ERROR without a message header');
         this.ending = true;
         return;
       }

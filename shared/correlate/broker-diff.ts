@@ -11,6 +11,9 @@
 // of subscriptions differs, which is normal between two runs.
 //
 // Pure: frames in (interpreted headers, body digest), differences out. No node:*, reused by analyses.
+// Values are compared as recorded; maskDiff then hides credential values from whoever shows the result.
+
+import { isSecretHeader, MASK, maskText } from '../stomp/secrets.js';
 
 type Headers = readonly (readonly [string, string])[];
 
@@ -210,4 +213,20 @@ export function diffBrokerFrames(a: readonly DiffFrame[], b: readonly DiffFrame[
     }
   }
   return result;
+}
+
+/**
+ * The diff with the values of credential headers (shared/stomp/secrets.ts) replaced by MASK, and credentials
+ * quoted inside other values masked in place (maskText): what the CLI and the UI show unless asked to reveal.
+ * The comparison itself ran on the recorded values, so a credential that changed is still listed as changed,
+ * only not shown.
+ */
+export function maskDiff(d: BrokerDiff): BrokerDiff {
+  const mask = (name: string, v: string | null) => (v === null ? null : isSecretHeader(name) ? MASK : maskText(v));
+  return {
+    ...d,
+    differences: d.differences.map((x) => (x.headers.length
+      ? { ...x, headers: x.headers.map((h) => ({ name: h.name, a: mask(h.name, h.a), b: mask(h.name, h.b) })) }
+      : x)),
+  };
 }

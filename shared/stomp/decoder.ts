@@ -15,6 +15,7 @@
 
 import { makeIssue, type IssueCode } from '../issues.js';
 import { isKnownCommand, mayHaveBody } from './commands.js';
+import { mayHoldSecret } from './secrets.js';
 import type {
   DecodeEvent,
   DecodedFrame,
@@ -135,6 +136,14 @@ function parseContentLength(raw: string): number {
 
 function quote(bytes: string): string {
   return JSON.stringify(bytes.length > 60 ? bytes.slice(0, 60) + '…' : bytes);
+}
+
+/**
+ * A line that did not parse, quoted in an issue message unless it may hold a credential: issue messages are shown
+ * as they are wherever header values are masked, and `passcode=…` (a mistyped separator) is still a passcode.
+ */
+function quoteLine(text: string): string {
+  return mayHoldSecret(text) ? `(${text.length} characters, not shown: they may hold a credential)` : quote(text);
 }
 
 /**
@@ -410,7 +419,7 @@ export class StompDecoder {
       return;
     } else {
       this.command = asciiString(this.cmdBuf, 0, this.cmdLen);
-      this.issues.push(makeIssue('unknown-command', `unknown command ${quote(this.command)}`, this.fStart));
+      this.issues.push(makeIssue('unknown-command', `unknown command ${quoteLine(this.command)}`, this.fStart));
     }
     this.beginHead();
   }
@@ -545,7 +554,7 @@ export class StompDecoder {
     if (colon < 0) {
       // STOMP 1.2 §Augmented BNF: header = header-name ":" header-value. Not a header: reported, not kept.
       const text = high ? this.text(buf, a, b) : asciiString(buf, a, b);
-      this.issues.push(makeIssue('malformed-header', `header line without ':' ${quote(text)}`, this.lineAbs));
+      this.issues.push(makeIssue('malformed-header', `header line without ':' ${quoteLine(text)}`, this.lineAbs));
       return;
     }
     // Split at the FIRST colon: later colons belong to the value (unescaped colons are common in 1.0 values).
@@ -559,7 +568,7 @@ export class StompDecoder {
       value = this.text(buf, colon + 1, b);
     }
     if (colon === a) {
-      this.issues.push(makeIssue('malformed-header', `header with an empty name (value ${quote(value)})`, this.lineAbs));
+      this.issues.push(makeIssue('malformed-header', `header with an empty name (a ${value.length}-character value)`, this.lineAbs));
     }
     this.addHeader(name, value);
   }

@@ -16,6 +16,7 @@ import type { Direction } from '../stomp/types.js';
 import {
   HeadReader, headerOf, isWebSocketUpgrade, parseRequestHead, parseResponseHead, type HttpRequestHead, type HttpResponseHead,
 } from './http.js';
+import { maskSubprotocol, maskTarget } from './handshake.js';
 import { looksLikeSockJs, parseClientFrame, parseServerFrame, sockJsHttpTransport } from './sockjs.js';
 import { OPCODE, parseClose, WebSocketFrameDecoder, type FrameSink } from './websocket.js';
 
@@ -359,9 +360,9 @@ export class WebSocketConnection {
       const sockjs = sockJsHttpTransport(req.target);
       if (sockjs) {
         this.sink.event('client', time, 'sockjs-unsupported-transport',
-          `${req.method} ${req.target}: SockJS over ${sockjs === 'info' ? 'HTTP (its /info request)' : `the "${sockjs}" transport`}, not WebSocket; not decoded`);
+          `${req.method} ${maskTarget(req.target)}: SockJS over ${sockjs === 'info' ? 'HTTP (its /info request)' : `the "${sockjs}" transport`}, not WebSocket; not decoded`);
       } else {
-        this.sink.event('client', time, 'http-not-websocket', `${req.method} ${req.target} is an HTTP request, not a WebSocket upgrade; not decoded`);
+        this.sink.event('client', time, 'http-not-websocket', `${req.method} ${maskTarget(req.target)} is an HTTP request, not a WebSocket upgrade; not decoded`);
       }
       this.sides.client.phase = 'ignored';
       this.sides.broker.phase = 'ignored';
@@ -381,7 +382,7 @@ export class WebSocketConnection {
     if (res.status !== 101) {
       this.sink.handshake(h);
       this.sink.event('broker', time, 'websocket-upgrade-refused',
-        `the server answered ${res.status} ${res.reason}${h.request ? ` to the upgrade of ${h.request.target}` : ''}: no WebSocket; not decoded`);
+        `the server answered ${res.status} ${res.reason}${h.request ? ` to the upgrade of ${maskTarget(h.request.target)}` : ''}: no WebSocket; not decoded`);
       this.sides.client.phase = 'ignored';
       b.phase = 'ignored';
       return;
@@ -392,15 +393,15 @@ export class WebSocketConnection {
     b.phase = 'frames';
     b.frames = new WebSocketFrameDecoder({ masked: false, rsv1Allowed: () => this.handshakeInfo.deflate });
     this.sink.handshake(h);
-    const at = h.request ? ` at ${h.request.target}` : '';
+    const at = h.request ? ` at ${maskTarget(h.request.target)}` : '';
     this.sink.event('broker', time, 'websocket-upgrade',
-      `upgraded to WebSocket${at}, subprotocol ${h.subprotocol ?? 'none'}${h.deflate ? ', permessage-deflate' : ''}`);
+      `upgraded to WebSocket${at}, subprotocol ${h.subprotocol !== null ? maskSubprotocol(h.subprotocol) : 'none'}${h.deflate ? ', permessage-deflate' : ''}`);
     // SockJS endpoints (…/websocket) negotiate no subprotocol by design: nothing worth a note there.
     const sockjsPath = /\/websocket(\?|$)/.test(h.request?.target ?? '');
     if (!sockjsPath && (!h.subprotocol || !/^v1[012]\.stomp$/i.test(h.subprotocol))) {
       this.sink.event('broker', time, 'websocket-no-stomp-subprotocol',
-        `the server chose ${h.subprotocol ? `the subprotocol "${h.subprotocol}"` : 'no subprotocol'}` +
-          `${h.offeredSubprotocols.length ? ` (the client offered ${h.offeredSubprotocols.join(', ')})` : ''}`);
+        `the server chose ${h.subprotocol ? `the subprotocol "${maskSubprotocol(h.subprotocol)}"` : 'no subprotocol'}` +
+          `${h.offeredSubprotocols.length ? ` (the client offered ${h.offeredSubprotocols.map(maskSubprotocol).join(', ')})` : ''}`);
     }
   }
 

@@ -6,7 +6,7 @@ import {
 import { exportDiagramSvg, MAX_EXPORT_FRAMES, MAX_EXPORT_HEARTBEATS } from '../../shared/diagram/model.js';
 import { filterError } from '../../shared/filter/parser.js';
 import { interpretHeaders } from '../../shared/stomp/escape.js';
-import { isSecretHeader, maskRawFrame, MASK } from '../../shared/stomp/secrets.js';
+import { isSecretHeader, maskRawFrame, MASK, maskText } from '../../shared/stomp/secrets.js';
 import type { RawHeader, Severity } from '../../shared/stomp/types.js';
 import { LiveWatcher } from './live/watcher.js';
 import { ProxyManager } from './live/proxies.js';
@@ -146,7 +146,9 @@ export class Core {
           const repeated = seen.has(name);
           seen.add(name);
           const secret = !revealSecrets && isSecretHeader(name);
-          return { name, value: secret ? MASK : value, rawName: raw[i][0], rawValue: secret ? MASK : raw[i][1], repeated };
+          // Other values may quote a credential (an ERROR's message quoting the line it refused): masked in place.
+          const shown = (v: string) => (secret ? MASK : revealSecrets ? v : maskText(v));
+          return { name, value: shown(value), rawName: raw[i][0], rawValue: shown(raw[i][1]), repeated };
         });
         const bodyLength = f.body_length as number;
         const body = r.readBytes(conn, from, f.body_offset as number, Math.min(bodyLength, max));
@@ -224,12 +226,12 @@ export class Core {
         needSession(session);
         return stats.read(session, { buckets, destinations });
       },
-      'replay.diff': ({ a, b, includeVolatile }) => {
+      'replay.diff': ({ a, b, includeVolatile, revealSecrets }) => {
         const ca = r.connection(a);
         const cb = r.connection(b);
         if (!ca) throw new ApiError('not-found', `no connection ${a}`);
         if (!cb) throw new ApiError('not-found', `no connection ${b}`);
-        const d = diffConnections(r, ca, cb, { includeVolatile: !!includeVolatile });
+        const d = diffConnections(r, ca, cb, { includeVolatile: !!includeVolatile, revealSecrets: !!revealSecrets });
         return {
           a: { session: ca.sessionId, connection: ca.id, version: ca.version }, b: { session: cb.sessionId, connection: cb.id, version: cb.version },
           same: d.differences.length === 0, ...d,

@@ -1,9 +1,13 @@
 // The web host: the same renderer build and the same API contract as the desktop app, over HTTP + WebSocket,
-// for a browser on this machine (DESIGN.md principle 5). It binds 127.0.0.1 only, and every request must
-// carry the random token of the URL it printed (query `token`, or the cookie set when that URL was opened).
+// for a browser on this machine. It binds 127.0.0.1 only, and every request must carry the random token of the
+// URL it printed in its query (`token`); only the renderer's static build (assets/: scripts and styles, the
+// same for everyone, no data) is served without it, so that the page can load them. No cookie: cookies are not
+// tied to a port (RFC 6265 §8.5), so one set by 127.0.0.1:PORT would reach every other web app on 127.0.0.1.
 // The WebSocket also needs our own Origin: another site open in the same browser can reach 127.0.0.1, but it
 // cannot know the token, and its Origin is not ours. No CORS headers are ever sent. The Host header must be
-// ours too, against DNS rebinding.
+// ours too, against DNS rebinding. `openUrl()` gives a URL for a browser launcher, whose command line any local
+// user can read (ps): it carries a one-time code, not the token, which the host trades once, within a minute,
+// for a redirect to the token URL.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,12 +24,20 @@ export interface WebHostOptions {
   rendererDir: string;
   port?: number;
   token?: string;
+  /** The clock one-time codes expire by (ms); Date.now unless a test drives it. */
+  now?: () => number;
 }
 
 export interface WebHost {
   url: string;
   port: number;
   token: string;
+  /**
+   * A URL to hand to a browser launcher: `/?code=…` with a fresh one-time code (single use, valid for
+   * OPEN_CODE_TTL_MS) that the host answers with a redirect to the token URL. The token itself never goes on a
+   * command line.
+   */
+  openUrl(): string;
   close(): Promise<void>;
 }
 
@@ -39,7 +51,8 @@ export const WEB_CSP = [
   "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join('; ');
 
-const COOKIE = 'stompscope_token';
+/** How long a one-time code of openUrl() stays valid: a browser launcher opens it within seconds. */
+export const OPEN_CODE_TTL_MS = 60_000;
 const MAX_MESSAGE = 1024 * 1024;
 const MAX_UPLOAD = 4 * 2 ** 30;
 
@@ -48,14 +61,6 @@ function sameToken(a: string | null | undefined, token: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(token);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookieToken(req: http.IncomingMessage): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return v.join('=');
-  }
-  return null;
 }
 
 /** The request target as a URL, or null when it does not parse. */
@@ -79,6 +84,21 @@ function decodePath(pathname: string): string | null {
 
 export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   const token = o.token ?? randomBytes(24).toString('base64url');
+  const now = o.now ?? Date.now;
+  /** Open one-time codes of openUrl(). Each is compared in constant time, never looked up by value. */
+  let codes: Array<{ code: string; expires: number }> = [];
+  /** Trades a one-time code: true once per code, before it expires. */
+  const takeCode = (given: string | null): boolean => {
+    const t = now();
+    codes = codes.filter((c) => c.expires > t);
+    let hit = -1;
+    codes.forEach((c, i) => {
+      if (sameToken(given, c.code)) hit = i;
+    });
+    if (hit < 0) return false;
+    codes.splice(hit, 1);
+    return true;
+  };
   const root = path.resolve(o.rendererDir);
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`no renderer build in ${root} (run: npm run build)`);
@@ -101,7 +121,16 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return refuse(res, 403, 'cross-origin requests are refused');
     const queryToken = url.searchParams.get('token');
-    if (!sameToken(queryToken, token) && !sameToken(cookieToken(req), token)) return refuse(res, 403, 'missing or wrong token: open the URL that `stompscope ui` printed');
+    if (url.searchParams.has('code') && url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (!takeCode(url.searchParams.get('code'))) return refuse(res, 403, 'this link was already used or has expired: open the URL that `stompscope ui` printed');
+      res.writeHead(303, { Location: `/?token=${token}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+      return res.end();
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const asset = staticAsset(url.pathname);
+      if (asset) return sendFile(req, res, asset);
+    }
+    if (!sameToken(queryToken, token)) return refuse(res, 403, 'missing or wrong token: open the URL that `stompscope ui` printed');
     if (url.pathname === '/upload') {
       // A write: our page's fetch always sends its Origin; a request without one is not from it.
       if (req.method !== 'POST') return refuse(res, 405, 'method not allowed');
@@ -115,6 +144,19 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = path.resolve(root, '.' + rel);
     if (!file.startsWith(root + path.sep)) return refuse(res, 404, 'not found');
+    sendFile(req, res, file);
+  });
+
+  /** A file of the renderer's assets/ directory that a URL path names, or null (then the token is needed). */
+  const assets = path.join(root, 'assets') + path.sep;
+  const staticAsset = (pathname: string): string | null => {
+    const rel = decodePath(pathname);
+    if (rel === null || !rel.startsWith('/assets/')) return null;
+    const file = path.resolve(root, '.' + rel);
+    return file.startsWith(assets) ? file : null;
+  };
+
+  const sendFile = (req: http.IncomingMessage, res: http.ServerResponse, file: string) => {
     fs.readFile(file, (err, data) => {
       if (err) return refuse(res, 404, 'not found');
       const headers: Record<string, string> = {
@@ -126,11 +168,10 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
         'Referrer-Policy': 'no-referrer',
         'Cache-Control': 'no-store',
       };
-      if (sameToken(queryToken, token)) headers['Set-Cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
       res.writeHead(200, headers);
       res.end(req.method === 'HEAD' ? undefined : data);
     });
-  });
+  };
 
   /** Streams an uploaded capture to a private temporary directory and registers it with the core. */
   const receiveUpload = (req: http.IncomingMessage, res: http.ServerResponse, name: string) => {
@@ -191,7 +232,7 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     if (url.pathname !== '/api') return deny(404, 'Not Found');
     if (!allowedHosts().has(req.headers.host ?? '')) return deny(421, 'Misdirected Request');
     if (!allowedOrigins().has(req.headers.origin ?? '')) return deny(403, 'Forbidden');
-    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token)) return deny(403, 'Forbidden');
+    if (!sameToken(url.searchParams.get('token'), token)) return deny(403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
   });
 
@@ -240,6 +281,11 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    openUrl: () => {
+      const code = randomBytes(24).toString('base64url');
+      codes.push({ code, expires: now() + OPEN_CODE_TTL_MS });
+      return `http://127.0.0.1:${port}/?code=${code}`;
+    },
     close: async () => {
       for (const ws of sockets) ws.terminate();
       wss.close();

@@ -113,6 +113,28 @@ describe('ReplayDialog', () => {
     expect(rows[2].textContent).toContain('added in replay');
   });
 
+  it('the replay diff asks for credentials masked; "show credentials" asks again with revealSecrets and the same volatile choice', async () => {
+    const { fake } = await mountDialog();
+    await fireEvent.input(screen.getByTestId('replay-target'), { target: { value: 'test-broker:61613' } });
+    await fireEvent.click(screen.getByTestId('replay-start'));
+    await settle();
+    fake.emit('replay.done', { job: 1, original: 7, session: 2, connection: 9, sent: 6, received: 5, error: null, findings: [] });
+    await settle();
+    await fireEvent.click(screen.getByTestId('replay-open-diff'));
+    await settle();
+    const box = screen.getByTestId('replay-diff-reveal-secrets') as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    await fireEvent.click(box);
+    await settle();
+    await fireEvent.click(box);
+    await settle();
+    expect(fake.calls.filter((c) => c.cmd === 'replay.diff').map((c) => c.args)).toEqual([
+      { a: 7, b: 9, includeVolatile: false },
+      { a: 7, b: 9, includeVolatile: false, revealSecrets: true },
+      { a: 7, b: 9, includeVolatile: false },
+    ]);
+  });
+
   it('a refused start (e.g. a masked passcode) is shown in the dialog', async () => {
     const fake = fakeApi({
       'connections.list': () => [conn],

@@ -1,7 +1,9 @@
 // Credentials on the wire (CONNECT's login and passcode, token-like headers) through the real CLI proxy to a
 // real RabbitMQ: recorded as sent (wire truth), but never printed by `stompscope proxy` (its live lines and its
-// messages), masked by default in the UI's frame detail (headers and raw bytes) and in every export, shown only
-// when asked for explicitly (revealSecrets, --reveal-secrets).
+// messages), masked by default in the UI's frame detail (headers and raw bytes), in every export and in the
+// diff of two connections (RabbitMQ copies a SEND's headers into the MESSAGE it delivers), shown only when asked
+// for explicitly (revealSecrets, --reveal-secrets). A credential line typed with '=' for ':' is not a header, but
+// its value must not come back through an issue message either.
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +15,8 @@ import { WireSplitter } from '../support/stomp-wire.js';
 import { runCli, startProxy, type CliResult } from '../support/proxy-cli.js';
 
 const SECRETS = { passcode: 'sec-pass-9Zq4', apiKey: 'sec-apikey-3Xw8', token: 'sec-token-5Yv2', authorization: 'Bearer sec-bearer-7Tu1' };
+/** Carried by the two connections whose MESSAGEs are diffed, and by a mistyped CONNECT line. */
+const MORE = { tokenA: 'sec-diff-a-4Rk6', tokenB: 'sec-diff-b-8Mn3', xApiKeyA: 'sec-xkey-a-2Jd5', xApiKeyB: 'sec-xkey-b-6Wc9', mistyped: 'Hunter2Secret' };
 
 /** Sends `frames` on one connection through the proxy and waits (bounded) for `until` frames from the broker. */
 async function converse(port: number, frames: string[], until: (commands: string[]) => boolean): Promise<string[]> {
@@ -37,6 +41,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('secrets are masked by
   let db = '';
   let proxyRun: CliResult;
   let core: Core;
+  let diffA = 0;
+  let diffB = 0;
 
   beforeAll(async () => {
     if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
@@ -53,10 +59,24 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('secrets are masked by
         `SEND\ndestination:/queue/secrets-${process.pid}\napi-key:${SECRETS.apiKey}\nx-auth-token:${SECRETS.token}\nauthorization:${SECRETS.authorization}\nreceipt:r1\n\nhello\0`,
       ], (c) => c.includes('RECEIPT') || c.includes('ERROR'));
       expect(ok).toEqual(['CONNECTED', 'RECEIPT']);
+      // A passcode line with '=' for ':' (RabbitMQ closes the connection on it; whatever it answers, the CONNECT is recorded).
+      await converse(proxy.port, [`CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode=${MORE.mistyped}\n\n\0`],
+        (c) => c.includes('CONNECTED') || c.includes('ERROR'));
+      // Two connections that each send themselves a message with their own credential headers.
+      const queue = `/queue/secrets-diff-${process.pid}`;
+      for (const [token, xKey] of [[MORE.tokenA, MORE.xApiKeyA], [MORE.tokenB, MORE.xApiKeyB]]) {
+        const got = await converse(proxy.port, [
+          `CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\0`,
+          `SUBSCRIBE\ndestination:${queue}\nid:s1\nack:auto\n\n\0`,
+          `SEND\ndestination:${queue}\nauth-token:${token}\nx-api-key:${xKey}\n\nsame body\0`,
+        ], (c) => c.includes('MESSAGE') || c.includes('ERROR'));
+        expect(got).toEqual(['CONNECTED', 'MESSAGE']);
+      }
     } finally {
       proxyRun = await proxy.stop();
     }
     core = Core.open(db);
+    [diffA, diffB] = core.db.prepare(`SELECT DISTINCT connection_id FROM frames WHERE command = 'SUBSCRIBE' ORDER BY connection_id`).pluck().all() as number[];
   });
   afterAll(async () => {
     await core?.close();
@@ -64,7 +84,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('secrets are masked by
   });
 
   const none = (text: string, what: string) => {
-    for (const [name, value] of Object.entries(SECRETS)) expect(text, `${what} shows the ${name}`).not.toContain(value.replace('Bearer ', ''));
+    for (const [name, value] of Object.entries({ ...SECRETS, ...MORE })) expect(text, `${what} shows the ${name}`).not.toContain(value.replace('Bearer ', ''));
   };
 
   it('`stompscope proxy` printed a line per frame, and no credential in its output', () => {
@@ -82,7 +102,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('secrets are masked by
   });
 
   it('frame detail (the UI) masks header values and raw bytes unless revealSecrets', () => {
-    const ids = core.db.prepare(`SELECT id FROM frames WHERE command IN ('CONNECT', 'SEND') AND (headers LIKE '%sec-%') ORDER BY id`).pluck().all() as number[];
+    const ids = core.db.prepare(`SELECT id FROM frames WHERE command IN ('CONNECT', 'SEND') AND (headers LIKE '%sec-%') AND connection_id NOT IN (?, ?) ORDER BY id`)
+      .pluck().all(diffA, diffB) as number[];
     expect(ids).toHaveLength(2);
     for (const id of ids) {
       const d = core.invoke('frame.detail', { id }) as { headers: Array<{ name: string; value: string; rawValue: string }>; rawBase64: string | null };
@@ -109,5 +130,44 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('secrets are masked by
       expect((await runCli(['export', '--db', db, '--session', String(session), '--format', format, '--out', revealed, '--reveal-secrets'])).code).toBe(0);
       expect(fs.readFileSync(revealed).toString('latin1')).toContain(SECRETS.passcode);
     }
+  });
+
+  it('the broker copied the credential headers into its MESSAGEs: `stompscope diff` lists them changed but masked, text and --json', async () => {
+    expect(diffA).toBeGreaterThan(0);
+    const messages = core.db.prepare(`SELECT headers FROM frames WHERE command = 'MESSAGE' AND connection_id IN (?, ?)`).pluck().all(diffA, diffB) as string[];
+    expect(messages.join('')).toContain(MORE.tokenA);
+    const text = await runCli(['diff', '--db', db, '--connection', String(diffA), '--connection', String(diffB)]);
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stdout).toContain(`auth-token: "${MASK}" → "${MASK}"`);
+    expect(text.stdout).toContain(`x-api-key: "${MASK}" → "${MASK}"`);
+    none(text.stdout + text.stderr, 'diff');
+    const json = await runCli(['diff', '--db', db, '--connection', String(diffA), '--connection', String(diffB), '--json', '--include-volatile']);
+    expect(json.code, json.stderr).toBe(1);
+    none(json.stdout, 'diff --json');
+    const d = JSON.parse(json.stdout) as { differences: Array<{ command: string; headers: Array<{ name: string; a: string; b: string }> }> };
+    expect(d.differences.find((x) => x.command === 'MESSAGE')!.headers).toContainEqual({ name: 'auth-token', a: MASK, b: MASK });
+    const revealed = await runCli(['diff', '--db', db, '--connection', String(diffA), '--connection', String(diffB), '--reveal-secrets']);
+    expect(revealed.code, revealed.stderr).toBe(1);
+    expect(revealed.stdout).toContain(`auth-token: "${MORE.tokenA}" → "${MORE.tokenB}"`);
+    expect(revealed.stdout).toContain(`x-api-key: "${MORE.xApiKeyA}" → "${MORE.xApiKeyB}"`);
+  });
+
+  it('replay.diff (the UI\'s replay diff) comes masked unless revealSecrets', async () => {
+    const d = await core.invoke('replay.diff', { a: diffA, b: diffB });
+    none(JSON.stringify(d), 'replay.diff');
+    expect(d.differences.flatMap((x) => x.headers)).toContainEqual({ name: 'auth-token', a: MASK, b: MASK });
+    const shown = await core.invoke('replay.diff', { a: diffA, b: diffB, revealSecrets: true });
+    expect(shown.differences.flatMap((x) => x.headers)).toContainEqual({ name: 'auth-token', a: MORE.tokenA, b: MORE.tokenB });
+  });
+
+  it('the mistyped passcode line is reported without its text, in frames --jsonl and in Expert Info', async () => {
+    const session = core.db.prepare('SELECT id FROM sessions ORDER BY id DESC LIMIT 1').pluck().get() as number;
+    const messages = core.db.prepare(`SELECT message FROM issues WHERE code = 'malformed-header'`).pluck().all() as string[];
+    expect(messages.length).toBeGreaterThan(0);
+    none(messages.join('\n'), 'the malformed-header issue');
+    none(JSON.stringify(core.invoke('session.expertInfo', { session })), 'Expert Info');
+    const r = await runCli(['frames', '--db', db, '--session', String(session), '--jsonl', '--reveal-secrets']);
+    expect(r.stdout).toContain('malformed-header');
+    expect(r.stdout).not.toContain(MORE.mistyped);
   });
 });

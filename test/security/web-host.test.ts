@@ -1,7 +1,7 @@
 // The web host's boundary under requests a browser would never send (test/web/host.test.ts covers the token,
 // Origin, Host and CORS rules with ordinary requests): raw, malformed request lines and URLs must be refused
 // without taking the host down; CORS preflights get no CORS headers; the WebSocket checks Host and Origin even
-// with a valid cookie; export tickets cannot be traversed; uploads land in a private directory of their own,
+// with the right token; export tickets cannot be traversed; uploads land in a private directory of their own,
 // whatever name the page gives.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -106,19 +106,20 @@ describe('web host: hostile requests', () => {
     expect(full.toLowerCase()).not.toContain('access-control-allow');
   });
 
-  it('checks the WebSocket Host and Origin even when the cookie carries the token', async () => {
-    const url = `ws://127.0.0.1:${host.port}/api`;
-    const cookie = `stompscope_token=${host.token}`;
-    expect(await wsStatus(url, { Cookie: cookie, Origin: `http://127.0.0.1:${host.port}` })).toBe('open');
-    expect(await wsStatus(url, { Cookie: cookie, Origin: 'http://evil.example' })).toBe(403);
-    expect(await wsStatus(url, { Cookie: cookie, Origin: `http://127.0.0.1:${host.port}.evil.example` })).toBe(403);
-    expect(await wsStatus(url, { Cookie: cookie, Origin: `https://127.0.0.1:${host.port}` })).toBe(403);
+  it('checks the WebSocket Host and Origin even with the right token, and takes the token from no cookie', async () => {
+    const url = `ws://127.0.0.1:${host.port}/api?token=${host.token}`;
+    expect(await wsStatus(url, { Origin: `http://127.0.0.1:${host.port}` })).toBe('open');
+    expect(await wsStatus(url, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await wsStatus(url, { Origin: `http://127.0.0.1:${host.port}.evil.example` })).toBe(403);
+    expect(await wsStatus(url, { Origin: `https://127.0.0.1:${host.port}` })).toBe(403);
     // DNS rebinding: evil.example resolving to 127.0.0.1 sends its own name as Host.
-    expect(await wsStatus(url, { Cookie: cookie, Origin: `http://127.0.0.1:${host.port}`, Host: `evil.example:${host.port}` })).toBe(421);
+    expect(await wsStatus(url, { Origin: `http://127.0.0.1:${host.port}`, Host: `evil.example:${host.port}` })).toBe(421);
     // A token one character off (its last character changed: 'x', or 'y' when it already ends in 'x').
     const forged = host.token.slice(0, -1) + (host.token.endsWith('x') ? 'y' : 'x');
-    expect(await wsStatus(url, { Cookie: `stompscope_token=${forged}`, Origin: `http://127.0.0.1:${host.port}` })).toBe(403);
-    expect(await wsStatus(`${url}?token=${encodeURIComponent(host.token + ' ')}`, { Origin: `http://127.0.0.1:${host.port}` })).toBe(403);
+    expect(await wsStatus(`ws://127.0.0.1:${host.port}/api?token=${forged}`, { Origin: `http://127.0.0.1:${host.port}` })).toBe(403);
+    expect(await wsStatus(`ws://127.0.0.1:${host.port}/api?token=${encodeURIComponent(host.token + ' ')}`, { Origin: `http://127.0.0.1:${host.port}` })).toBe(403);
+    // A cookie is sent to every port of the host it belongs to (RFC 6265 §8.5): the token is never read from one.
+    expect(await wsStatus(`ws://127.0.0.1:${host.port}/api`, { Cookie: `stompscope_token=${host.token}`, Origin: `http://127.0.0.1:${host.port}` })).toBe(403);
   });
 
   it('answers every hostile WebSocket message with an error and stays up (not JSON, binary, no id, odd ids, bad args)', async () => {

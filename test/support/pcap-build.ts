@@ -12,7 +12,7 @@ const ACK = 0x10;
 const PSH = 0x08;
 const FIN = 0x01;
 
-export function stompPcap(messages: Array<{ from: 'client' | 'broker'; data: string }>, opts: { clientPort?: number; brokerPort?: number } = {}): Buffer {
+export function stompPcap(messages: Array<{ from: 'client' | 'broker'; data: string | Uint8Array }>, opts: { clientPort?: number; brokerPort?: number } = {}): Buffer {
   const cport = opts.clientPort ?? 50123;
   const bport = opts.brokerPort ?? 61613;
   const client = [127, 0, 0, 1];
@@ -55,7 +55,7 @@ export function stompPcap(messages: Array<{ from: 'client' | 'broker'; data: str
   packet('client', SYN, Buffer.alloc(0));
   packet('broker', SYN | ACK, Buffer.alloc(0));
   packet('client', ACK, Buffer.alloc(0));
-  for (const m of messages) packet(m.from, PSH | ACK, Buffer.from(m.data, 'utf8'));
+  for (const m of messages) packet(m.from, PSH | ACK, typeof m.data === 'string' ? Buffer.from(m.data, 'utf8') : Buffer.from(m.data));
   packet('client', FIN | ACK, Buffer.alloc(0));
   packet('broker', FIN | ACK, Buffer.alloc(0));
   packet('client', ACK, Buffer.alloc(0));

@@ -80,19 +80,25 @@ describe('web host', () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/);
   });
 
-  it('serves the UI with the token, sets an HttpOnly SameSite cookie and strict headers, and no CORS', async () => {
+  it('serves the UI with the token and strict headers, sets no cookie, and no CORS; its static assets load without the token', async () => {
     const r = await get(host.port, `/?token=${host.token}`, { Host: `127.0.0.1:${host.port}` });
     expect(r.status).toBe(200);
     expect(r.body).toContain('<div id="app">');
-    expect(r.headers['set-cookie']?.[0]).toMatch(/HttpOnly; SameSite=Strict/);
+    // A cookie of 127.0.0.1 would be sent to every port of 127.0.0.1 (RFC 6265 §8.5): none is set.
+    expect(r.headers['set-cookie']).toBeUndefined();
     expect(r.headers['content-security-policy']).toContain("default-src 'self'");
     expect(r.headers['referrer-policy']).toBe('no-referrer');
     expect(r.headers['x-frame-options']).toBe('DENY');
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
+    // The page's scripts are requested without the token (the browser does not carry the page's query): the
+    // build's assets are served to anyone on 127.0.0.1 with our Host, and nothing else is.
     const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(r.body)![1];
-    const withCookie = await get(host.port, `/${asset}`, { Cookie: `stompscope_token=${host.token}` });
-    expect(withCookie.status).toBe(200);
-    expect(withCookie.headers['content-type']).toContain('javascript');
+    const plain = await get(host.port, `/${asset}`);
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-type']).toContain('javascript');
+    expect((await get(host.port, `/${asset}`, { Host: `evil.example:${host.port}` })).status).toBe(421);
+    expect((await get(host.port, '/assets/../index.html')).status).toBe(403);
+    expect((await get(host.port, '/assets/%2e%2e/index.html')).status).toBe(403);
   });
 
   it('refuses HTTP requests without the token, with a forged one, from another Origin or Host, and outside its directory', async () => {
@@ -100,6 +106,8 @@ describe('web host', () => {
     expect((await get(host.port, '/?token=' + 'x'.repeat(32))).status).toBe(403);
     expect((await get(host.port, '/?token=')).status).toBe(403);
     expect((await get(host.port, '/', { Cookie: 'stompscope_token=guess' })).status).toBe(403);
+    // Not even the right token in a cookie: the host sets none and reads none.
+    expect((await get(host.port, '/', { Cookie: `stompscope_token=${host.token}` })).status).toBe(403);
     const cross = await get(host.port, `/?token=${host.token}`, { Origin: 'http://evil.example' });
     expect(cross.status).toBe(403);
     expect(cross.headers['access-control-allow-origin']).toBeUndefined();

@@ -5,14 +5,16 @@ import { diffConnections } from '../../core/replay/diff.js';
 import type { FrameDifference } from '../../../shared/correlate/broker-diff.js';
 import { noPositionals, parse, parseId, UsageError } from '../args.js';
 
-export const DIFF_HELP = `Usage: stompscope diff --connection A --connection B [--db FILE] [--json] [--include-volatile]
+export const DIFF_HELP = `Usage: stompscope diff --connection A --connection B [--db FILE] [--json] [--include-volatile] [--reveal-secrets]
 
 Compares what the broker sent on two connections (an original and its replay, or
 any two). Frames are matched by correlation: CONNECTED with CONNECTED, RECEIPT by
 receipt-id, MESSAGE by subscription and order, ERROR and the rest by order. Then
 reports frames missing from B, extra in B, and matched frames whose headers or
 body changed. Volatile headers (message-id, ack, session, server, timestamp,
-expires, __AMQ_CID) are ignored unless --include-volatile.
+expires, __AMQ_CID) are ignored unless --include-volatile. Credential values
+(login, passcode, token-like headers) are compared as recorded but printed masked
+unless --reveal-secrets.
 
   --db FILE            database to read (default: ${defaultDbPath()})
   --connection ID      give it twice: A, then B
@@ -20,6 +22,7 @@ expires, __AMQ_CID) are ignored unless --include-volatile.
                        ignoredHeaders, differences:[{kind, key, command, a, b,
                        headers:[{name, a, b}], body}]}
   --include-volatile   compare the volatile headers too
+  --reveal-secrets     print credential header values as recorded
 
 Exit status 0 when the broker sent the same, 1 when it did not, 2 for a usage
 mistake (as diff(1)).`;
@@ -42,6 +45,7 @@ function lines(d: FrameDifference): string[] {
 export async function diffCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     db: { type: 'string' }, connection: { type: 'string', multiple: true }, json: { type: 'boolean' }, 'include-volatile': { type: 'boolean' },
+    'reveal-secrets': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(DIFF_HELP + '\n');
@@ -57,7 +61,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
     const b = reader.connection(idB);
     if (!a) throw new UsageError(`--connection: no connection ${idA} in the database`);
     if (!b) throw new UsageError(`--connection: no connection ${idB} in the database`);
-    const d = diffConnections(reader, a, b, { includeVolatile: !!values['include-volatile'] });
+    const d = diffConnections(reader, a, b, { includeVolatile: !!values['include-volatile'], revealSecrets: !!values['reveal-secrets'] });
     const same = d.differences.length === 0;
     if (values.json) {
       process.stdout.write(JSON.stringify({

@@ -16,7 +16,8 @@ The URL carries a random token: only someone who has it can use the UI.
 
   --db FILE   database to open (default: ${defaultDbPath()})
   --port N    port to listen on (default: a free one)
-  --open      open the URL in the default browser
+  --open      open the UI in the default browser (through a one-time link: the token
+              never goes on the browser launcher's command line, which other users can see)
 
 Ctrl-C stops it, and any proxy started from the UI.`;
 
@@ -59,7 +60,9 @@ export async function uiCommand(argv: string[]): Promise<number> {
   process.stdout.write(`${host.url}\n`);
   if (values.open) {
     const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-    spawn(opener, [host.url], { detached: true, stdio: 'ignore' }).on('error', () => process.stderr.write(`stompscope: could not run ${opener}; open the URL yourself\n`)).unref();
+    // Any local user can read a command line (ps): the launcher gets a one-time code that the host trades for the
+    // token once, within a minute, not the token.
+    spawn(opener, [host.openUrl()], { detached: true, stdio: 'ignore' }).on('error', () => process.stderr.write(`stompscope: could not run ${opener}; open the URL yourself\n`)).unref();
   }
   await stopSignal();
   await host.close();

@@ -5,6 +5,7 @@
 import type { ExpertCodeDto, ExpertEntryDto, ExpertInfoDto } from '../../../shared/api.js';
 import { issueInfo } from '../../../shared/issues.js';
 import type { Severity } from '../../../shared/stomp/types.js';
+import { maskText } from '../../../shared/stomp/secrets.js';
 import type { Db } from '../store/db.js';
 import { NearestFrame } from './nearest-frame.js';
 
@@ -69,7 +70,8 @@ export class ExpertInfoReader {
 
   private entry(session: number, r: IssueRow): ExpertEntryDto {
     const frameId = r.frame_id ?? this.nearest.find(session, r.connection_id, r.time);
-    return { issue: r.id, frameId, onFrame: r.frame_id !== null, connection: r.connection_id, t: r.time, message: r.message };
+    // Masked as frames' headers are: older recordings' messages may quote a credential line (`passcode=…`).
+    return { issue: r.id, frameId, onFrame: r.frame_id !== null, connection: r.connection_id, t: r.time, message: maskText(r.message) };
   }
 }
 

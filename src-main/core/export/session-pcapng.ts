@@ -23,7 +23,7 @@
 // header values are touched, never names or bodies.
 import type { StoreReader, ConnectionInfo } from '../store/reader.js';
 import { RawFileReader } from '../store/raw-files.js';
-import { maskRawFrame } from '../../../shared/stomp/secrets.js';
+import { maskRawFrame, mayHoldSecret } from '../../../shared/stomp/secrets.js';
 import type { Direction } from '../../../shared/stomp/types.js';
 import {
   enhancedPacketBlock, endpointsOf, interfaceDescriptionBlock, sectionHeaderBlock, tcpPacket, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN,
@@ -67,12 +67,6 @@ interface Piece {
 }
 
 const DIR_CODE: Record<Direction, number> = { client: 0, broker: 1 };
-
-/**
- * A cheap look at a frame's stored header JSON: could it hold a credential (shared/stomp/secrets.ts)? Only
- * those frames are run through maskRawFrame, which decides header by header.
- */
-const MAYBE_SECRET = /login|passcode|passw|authorization|api[-_]?key|token|secret/i;
 
 /** Reads one direction's bytes forward, through the chunk index, leaving out what was never recorded. */
 class StreamCursor {
@@ -125,7 +119,7 @@ function statements(reader: StoreReader) {
   return {
     chunks: db.prepare(`SELECT offset, length, file_offset FROM chunks WHERE connection_id = ? AND dir = ? AND offset > ? ORDER BY offset LIMIT ?`),
     streamEnd: db.prepare(`SELECT max(offset + length) FROM chunks WHERE connection_id = ? AND dir = ?`).pluck(),
-    frames: db.prepare(`SELECT seq, time, offset, length, headers FROM frames WHERE connection_id = ? AND dir = ? AND seq > ? ORDER BY seq LIMIT ?`),
+    frames: db.prepare(`SELECT seq, time, offset, length, headers, issues FROM frames WHERE connection_id = ? AND dir = ? AND seq > ? ORDER BY seq LIMIT ?`),
     heartbeats: db.prepare(`SELECT time, offset FROM heartbeats WHERE connection_id = ? AND dir = ? AND (time > @t OR (time = @t AND offset > @o))
       ORDER BY time, offset LIMIT @limit`),
     lastTime: db.prepare(`SELECT max(time) FROM frames WHERE connection_id = ?`).pluck(),
@@ -137,7 +131,7 @@ function* cutsOf(ctx: Ctx, conn: ConnectionInfo, dir: number, endTime: number): 
   const frames = (function* () {
     let after = -1;
     for (;;) {
-      const rows = ctx.s.frames.all(conn.id, dir, after, PAGE) as Array<{ seq: number; time: number; offset: number; length: number; headers: string }>;
+      const rows = ctx.s.frames.all(conn.id, dir, after, PAGE) as Array<{ seq: number; time: number; offset: number; length: number; headers: string; issues: number }>;
       for (const r of rows) yield r;
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1].seq;
@@ -159,7 +153,9 @@ function* cutsOf(ctx: Ctx, conn: ConnectionInfo, dir: number, endTime: number): 
   while (!f.done || !h.done) {
     if (!f.done && (h.done || f.value.offset <= h.value.offset)) {
       const r = f.value;
-      yield { end: r.offset + r.length, time: r.time, seq: r.seq, maskFrom: !ctx.reveal && MAYBE_SECRET.test(r.headers) ? r.offset : null };
+      // A cheap look at the stored header JSON: only frames that may hold a credential go through maskRawFrame,
+      // and frames with issues (a malformed line such as `passcode=…` is not among the stored headers).
+      yield { end: r.offset + r.length, time: r.time, seq: r.seq, maskFrom: !ctx.reveal && (r.issues > 0 || mayHoldSecret(r.headers)) ? r.offset : null };
       f = frames.next();
     } else if (!h.done) {
       // The store keeps where a heart-beat starts, not its length: a CRLF one is two bytes, kept in one piece.

@@ -1,5 +1,6 @@
 import { StompDecoder } from '../../../shared/stomp/decoder.js';
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
+import { maskText } from '../../../shared/stomp/secrets.js';
 import { VersionTracker } from '../../../shared/stomp/version.js';
 import type { DecodeEvent, DecoderLimits, Direction, RawHeader, Severity, StompVersion } from '../../../shared/stomp/types.js';
 import type { ConnectionCounters, StoreWriter } from '../store/writer.js';
@@ -276,7 +277,8 @@ export class ConnectionRecorder {
     }
     this.analysis.frame(frameId, dir, e, headers);
     if (this.opts.onLine) {
-      const info = destination ?? headerValue(headers, 'receipt-id') ?? headerValue(headers, 'receipt') ?? headerValue(headers, 'message') ?? '';
+      // An ERROR's message may quote the line the broker refused, a credential included: masked (maskText).
+      const info = destination ?? headerValue(headers, 'receipt-id') ?? headerValue(headers, 'receipt') ?? maskText(headerValue(headers, 'message') ?? '');
       this.opts.onLine({ time: e.time, connectionId: this.connectionId, dir, command: e.command, info, size: e.length });
     }
   }

@@ -2,7 +2,7 @@
 // comparison. Header values are compared unescaped, each connection read with its own negotiated version
 // (the two may have negotiated different ones).
 import { createHash } from 'node:crypto';
-import { diffBrokerFrames, type BrokerDiff, type DiffFrame, type DiffOptions } from '../../../shared/correlate/broker-diff.js';
+import { diffBrokerFrames, maskDiff, type BrokerDiff, type DiffFrame, type DiffOptions } from '../../../shared/correlate/broker-diff.js';
 import { interpretHeaders } from '../../../shared/stomp/escape.js';
 import type { ConnectionInfo, StoreReader } from '../store/reader.js';
 
@@ -30,6 +30,8 @@ export function brokerFrames(reader: StoreReader, conn: ConnectionInfo): DiffFra
   return out.sort((a, b) => a.seq - b.seq);
 }
 
-export function diffConnections(reader: StoreReader, a: ConnectionInfo, b: ConnectionInfo, opts: DiffOptions = {}): BrokerDiff {
-  return diffBrokerFrames(brokerFrames(reader, a), brokerFrames(reader, b), opts);
+/** Credential values come masked, as in `frames --jsonl` and the frame detail, unless `revealSecrets`. */
+export function diffConnections(reader: StoreReader, a: ConnectionInfo, b: ConnectionInfo, opts: DiffOptions & { revealSecrets?: boolean } = {}): BrokerDiff {
+  const d = diffBrokerFrames(brokerFrames(reader, a), brokerFrames(reader, b), opts);
+  return opts.revealSecrets ? d : maskDiff(d);
 }

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import { MessageOrdinals } from '../../../shared/correlate/ack.js';
 import { issueInfo, type IssueCode } from '../../../shared/issues.js';
 import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { maskText } from '../../../shared/stomp/secrets.js';
 import type { DecodedFrame, Severity, StompVersion } from '../../../shared/stomp/types.js';
 import { formatAddress } from '../proxy/proxy.js';
 import type { Recorder } from '../record/recorder.js';
@@ -137,8 +138,9 @@ class ReplayRun extends RecordedClient {
     } else if (ev.command === 'MESSAGE') {
       this.ordinals.add(headers);
     } else if (ev.command === 'ERROR') {
-      const m = headerValue(headers, 'message');
-      const body = ev.body ? Buffer.from(ev.body).toString('utf8').trim().slice(0, 200) : '';
+      // The broker may quote what it refused, a credential included: findings are shown as they are, so masked.
+      const m = maskText(headerValue(headers, 'message') ?? '');
+      const body = ev.body ? maskText(Buffer.from(ev.body).toString('utf8').trim().slice(0, 200)) : '';
       this.findings.push(finding('replay-broker-error', `broker sent ERROR${m ? `: ${m}` : ''}${body ? ` (${body.replace(/\s+/g, ' ')})` : ''}`, this.lastSeq));
     }
   }

@@ -8,6 +8,7 @@
 // §DISCONNECT: a graceful close) unless the frame was itself a DISCONNECT. Every wait is bounded.
 import type net from 'node:net';
 import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { maskText } from '../../../shared/stomp/secrets.js';
 import { buildFrame } from '../../../shared/stomp/encoder.js';
 import type { DecodedFrame, StompVersion } from '../../../shared/stomp/types.js';
 import { formatAddress } from '../proxy/proxy.js';
@@ -91,7 +92,8 @@ class Exchange extends RecordedClient {
     else if (ev.command === 'MESSAGE') info = `${h('destination') ?? ''} (${ev.body ? ev.body.length : 0} bytes)`;
     else if (ev.command === 'ERROR') {
       const body = ev.body ? Buffer.from(ev.body).toString('utf8').trim().replace(/\s+/g, ' ').slice(0, 200) : '';
-      info = [h('message'), body].filter(Boolean).join(': ');
+      // The broker may quote what it refused, a credential included: masked, as findings are shown as they are.
+      info = maskText([h('message'), body].filter(Boolean).join(': '));
       this.findings.push(finding('replay-broker-error', `broker sent ERROR${info ? `: ${info}` : ''}`, null));
     }
     this.received.push({ seq: ++this.seq, command: ev.command, info });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { interpretHeaders } from '../../../shared/stomp/escape.js';
-import { maskHeaders } from '../../../shared/stomp/secrets.js';
+import { maskHeaders, maskText } from '../../../shared/stomp/secrets.js';
 import { storedHandshake } from '../../../shared/transport/handshake.js';
 import type { ConnectionInfo, SessionInfo, StoreReader, StoredFrame, StoredIssue } from '../store/reader.js';
 
@@ -59,7 +59,8 @@ export function frameJson(reader: StoreReader, f: StoredFrame & { issues: Stored
   const out: Record<string, unknown> = {
     session: f.sessionId, connection: f.connectionId, seq: f.seq, from: f.from, time: isoMicros(f.time), command: f.command, headers,
     bodyLength: f.bodyLength, bodySha256: sha ? sha.toString('hex') : null, body: body ? textOf(body) : null,
-    issues: f.issues.map((i) => ({ code: i.code, severity: i.severity, message: i.message })),
+    // Recordings made before issue messages stopped quoting credential lines may still quote one.
+    issues: f.issues.map((i) => ({ code: i.code, severity: i.severity, message: opts.maskSecrets ? maskText(i.message) : i.message })),
   };
   if (opts.base64) out.bodyBase64 = body ? body.toString('base64') : null;
   // Only on frames StompScope injected into a live connection (issue 5): absent means the peer sent it.

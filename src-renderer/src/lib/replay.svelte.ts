@@ -35,6 +35,8 @@ export class ReplayState extends GuardedAction {
   total = $state(0);
   result = $state.raw<Done | null>(null);
   diff = $state.raw<ReplayDiffDto | null>(null);
+  /** Show credential header values in the diff as recorded (masked otherwise, as in the frame detail). */
+  diffRevealSecrets = $state(false);
   /** Events of jobs whose id the answer to replay.start has not told yet (an event can overtake the answer). */
   private readonly early = new Map<number, { progress?: Events['replay.progress']; done?: Done }>();
 
@@ -102,6 +104,7 @@ export class ReplayState extends GuardedAction {
     this.total = 0;
     this.result = null;
     this.diff = null;
+    this.diffRevealSecrets = false;
     this.early.clear();
   }
 
@@ -165,10 +168,17 @@ export class ReplayState extends GuardedAction {
     const r = this.result;
     if (!r || r.connection === null) return;
     try {
-      this.diff = await this.api.invoke('replay.diff', { a: r.original, b: r.connection, includeVolatile });
+      const reveal = this.diffRevealSecrets ? { revealSecrets: true } : {};
+      this.diff = await this.api.invoke('replay.diff', { a: r.original, b: r.connection, includeVolatile, ...reveal });
       this.error = null;
     } catch (e) {
       this.error = (e as Error).message;
     }
+  }
+
+  /** Shows or masks credential values in the open diff: asks the core again, with the same volatile headers. */
+  async setDiffRevealSecrets(reveal: boolean): Promise<void> {
+    this.diffRevealSecrets = reveal;
+    if (this.diff) await this.openDiff(this.diff.ignoredHeaders.length === 0);
   }
 }
