@@ -22,6 +22,7 @@ export function definePrecisionTests(results: () => Promise<Results>, clients: C
   it('the proxy recorded one connection per run and exited 0; the capture imported completely', async () => {
     const res = await results();
     expect(res.proxyExit.code, res.proxyExit.stderr).toBe(0);
+    expect([...res.runs.values()].filter((r) => !r.a).map((r) => r.name), 'runs that opened no connection').toEqual([]);
     expect(res.recordedConnections).toBe(res.runs.size);
     expect(res.importExit.code, res.importExit.stderr).toBe(0);
     const json = JSON.parse(res.importExit.stdout) as { complete: boolean; warnings: string[] };

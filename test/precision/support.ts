@@ -397,8 +397,15 @@ export function usePrecisionRig(opts: RigOptions): { results: () => Promise<Resu
     capture = undefined;
     const exit = await t.stopProxy(30_000);
 
-    const ordered = [...runs.values()];
-    for (const run of ordered) if (run.a) run.oracle = await oracleOf(run.a, run.websocket).catch(() => undefined);
+    // Runs that opened a connection, in order: the n-th is the n-th connection the proxy recorded.
+    const ordered = [...runs.values()].filter((r) => r.a);
+    for (const run of ordered) {
+      try {
+        run.oracle = await oracleOf(run.a!, run.websocket);
+      } catch (e) {
+        run.failure ??= `the byte log does not split into frames: ${(e as Error).message}`;
+      }
+    }
     const lengths = ordered.map((r) => (r.oracle ? { client: r.oracle.client.stream.length, broker: r.oracle.broker.stream.length } : undefined));
     const recorded = readRecording(t.db, lengths);
     ordered.forEach((r, i) => (r.recorded = recorded[i]));
