@@ -40,7 +40,17 @@ const JAVA9_OPENS = [
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 
-export async function startActiveMQ(opts: { startTimeoutMs?: number; keepDir?: boolean } = {}): Promise<ActiveMQNode> {
+export interface ActiveMQOptions {
+  startTimeoutMs?: number;
+  keepDir?: boolean;
+  /**
+   * Logins the broker accepts (its simpleAuthenticationPlugin); others get an ERROR. Without it, any login is
+   * accepted.
+   */
+  users?: Array<{ username: string; password: string }>;
+}
+
+export async function startActiveMQ(opts: ActiveMQOptions = {}): Promise<ActiveMQNode> {
   const jar = path.join(ACTIVEMQ_HOME, 'bin/activemq.jar');
   if (!existsSync(jar) || !existsSync(JAVA)) {
     throw new Error(`ActiveMQ is not installed (${jar} or ${JAVA} is missing): install Debian's activemq (apt-get install activemq); .ci/run does.`);
@@ -59,7 +69,18 @@ export async function startActiveMQ(opts: { startTimeoutMs?: number; keepDir?: b
   <!-- persistent=false: no KahaDB; useJmx=false: no RMI port; advisory topics off: fewer moving parts. -->
   <broker xmlns="http://activemq.apache.org/schema/core" brokerName="stompscope-test" persistent="false" useJmx="false"
           advisorySupport="false" dataDirectory="${xmlEscape(p('data'))}">
-    <transportConnectors>
+${
+      opts.users
+        ? `    <plugins>
+      <simpleAuthenticationPlugin>
+        <users>
+${opts.users.map((u) => `          <authenticationUser username="${xmlEscape(u.username)}" password="${xmlEscape(u.password)}" groups="users"/>`).join('\n')}
+        </users>
+      </simpleAuthenticationPlugin>
+    </plugins>
+`
+        : ''
+    }    <transportConnectors>
       <transportConnector name="stomp" uri="stomp://${HOST}:${stompPort}"/>
     </transportConnectors>
   </broker>

@@ -19,6 +19,11 @@ export interface TeeConnection {
   closed: Promise<void>;
   c2s(): Buffer;
   s2c(): Buffer;
+  /**
+   * From now on, drop client→server bytes (neither forwarded nor recorded; a half-close still goes through): a
+   * link that loses one way, for faults that need a broker that never hears a frame.
+   */
+  dropClientToServer(): void;
 }
 
 export interface Tee {
@@ -28,8 +33,9 @@ export interface Tee {
   close(): Promise<void>;
 }
 
-function pump(from: net.Socket, to: net.Socket, record: Buffer[]) {
+function pump(from: net.Socket, to: net.Socket, record: Buffer[], held: () => boolean = () => false) {
   from.on('data', (d: Buffer) => {
+    if (held()) return;
     record.push(Buffer.from(d));
     if (!to.write(d)) {
       from.pause();
@@ -47,6 +53,7 @@ export async function startTee(upstreamHost: string, upstreamPort: number): Prom
     sockets.add(client);
     sockets.add(upstream);
     let open = 2;
+    let held = false;
     let done!: () => void;
     const conn: TeeConnection = {
       index: connections.length,
@@ -56,6 +63,9 @@ export async function startTee(upstreamHost: string, upstreamPort: number): Prom
       closed: new Promise<void>((r) => (done = r)),
       c2s: () => Buffer.concat(conn.clientToServer),
       s2c: () => Buffer.concat(conn.serverToClient),
+      dropClientToServer: () => {
+        held = true;
+      },
     };
     connections.push(conn);
     const onClose = (s: net.Socket) => () => {
@@ -69,7 +79,7 @@ export async function startTee(upstreamHost: string, upstreamPort: number): Prom
     upstream.on('error', () => client.destroy());
     client.on('close', (hadError) => hadError && upstream.destroy());
     upstream.on('close', (hadError) => hadError && client.destroy());
-    pump(client, upstream, conn.clientToServer);
+    pump(client, upstream, conn.clientToServer, () => held);
     pump(upstream, client, conn.serverToClient);
     upstream.once('connect', () => client.resume());
   });

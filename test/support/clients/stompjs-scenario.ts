@@ -56,6 +56,15 @@ export interface StompjsScenarioOptions {
   timeoutMs?: number;
   /** Called with each log record as it happens (the records are also returned). */
   onRecord?: (r: LogRecord) => void;
+  /**
+   * Another transport than the tapped TCP socket (e.g. a `ws` WebSocket for STOMP over WebSocket). Its bytes are
+   * not logged: the caller takes its byte log elsewhere (a tee), and the summary's byte counts stay 0.
+   */
+  socketFactory?: () => IStompSocket;
+  /** The binary body (default: every byte value, NULs, and bytes that are not UTF-8). */
+  binaryBody?: Buffer;
+  /** Ask for a receipt on DISCONNECT (default true; RabbitMQ Web STOMP closes at DISCONNECT without sending it). */
+  disconnectReceipt?: boolean;
 }
 
 /** ISO 8601 UTC with microseconds (µs from hrtime, anchored to the wall clock once). */
@@ -208,7 +217,7 @@ export async function runStompjsScenario(opts: StompjsScenarioOptions): Promise<
   let connected = false;
   let closed = false;
   const client = new Client({
-    webSocketFactory: () => (sock = new TcpStompSocket(host, opts.port, tap)),
+    webSocketFactory: () => opts.socketFactory?.() ?? (sock = new TcpStompSocket(host, opts.port, tap)),
     connectHeaders: { login: 'guest', passcode: 'guest', host: '/' },
     stompVersions: new Versions([version]),
     heartbeatIncoming: hb,
@@ -228,7 +237,7 @@ export async function runStompjsScenario(opts: StompjsScenarioOptions): Promise<
   });
 
   let expected = 0;
-  const binary = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\0\0NUL-in-the-middle\0\xff\xfe', 'latin1')]);
+  const binary = opts.binaryBody ?? Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\0\0NUL-in-the-middle\0\xff\xfe', 'latin1')]);
   const escaped: Record<string, string> = { 'x-colon': 'a:b:c', 'x-newline': 'line1\nline2', 'x-backslash': 'back\\slash', 'x-cr': 'carriage\rreturn' };
   const withReceipt = async (id: string, send: () => void) => {
     client.watchForReceipt(id, () => {
@@ -294,7 +303,7 @@ export async function runStompjsScenario(opts: StompjsScenarioOptions): Promise<
 
     await sleep(opts.lingerMs ?? 2500); // let heart-beats flow both ways
     await withReceipt('r-unsub', () => sub!.unsubscribe({ receipt: 'r-unsub' }));
-    client.configure({ disconnectHeaders: { receipt: 'r-disconnect' } });
+    if (opts.disconnectReceipt ?? true) client.configure({ disconnectHeaders: { receipt: 'r-disconnect' } });
     await Promise.race([client.deactivate(), sleep(timeoutMs)]);
     await waitFor(() => closed, 'socket close');
   } catch (e) {
