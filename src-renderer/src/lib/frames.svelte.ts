@@ -75,6 +75,8 @@ export class FramesState {
       }
       return true;
     } catch (e) {
+      // A newer open() replaced this one (the core may have cancelled this query for it): its error is not news.
+      if (gen !== this.generation) return false;
       const err = e as Error & { detail?: FilterErrorDto };
       if (err.detail) this.filterError = err.detail;
       else this.error = err.message;
