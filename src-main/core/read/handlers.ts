@@ -1,6 +1,6 @@
-// The read commands of the API contract, written once: the core's read worker runs them (read-worker.ts) on its
-// own read-only connections, so that no read runs on the thread that forwards the proxies' bytes. A core over a
-// database without a file (':memory:') runs them in its own thread (pool.ts, InlineReads).
+// The read commands of the API contract, written once: the core's read workers run them (read-worker.ts) on
+// their own read-only connections, so that no read runs on the thread that forwards the proxies' bytes (why,
+// and how a read is stopped: pool.ts). The core's handler table (api.ts) sends each of them to a worker.
 import {
   ApiError, type CommandArgs, type CommandName, type CommandResult, type FrameDetailDto, type HeaderDto,
 } from '../../../shared/api.js';
