@@ -1,5 +1,7 @@
-// A read worker of the core (pool.ts): runs the read commands (read/handlers.ts) on its own read-only
-// connections, one at a time, and answers each with its result or its error.
+// A read worker of the core: runs the read commands (read/handlers.ts) on its own read-only connections, one
+// at a time, and answers each with its result or its error. Why reads run in a worker, and why a read past its
+// time limit is stopped by terminating the worker (a running regular expression cannot be interrupted
+// otherwise): pool.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
