@@ -30,7 +30,13 @@ export function isTrustedSender(event: IpcMainInvokeEvent, win: BrowserWindow | 
 async function writeLines(file: string, lines: AsyncIterable<string | Uint8Array>): Promise<void> {
   const out = fs.createWriteStream(file);
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
-  for await (const line of lines) if (!out.write(line)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+  try {
+    for await (const line of lines) if (!out.write(line)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+  } catch (e) {
+    // A read that failed or ran past the time limit: the file is closed as it is, and the window told why.
+    out.destroy();
+    throw e;
+  }
   await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
 }
 
