@@ -13,8 +13,11 @@ export default defineConfig({
       outDir: 'out/main',
       externalizeDeps: true,
       // The recorder's worker thread is its own entry: the core starts it as ./worker.js beside the main
-      // bundle (src-main/core/record/recorder.ts), so proxies started from the desktop app record too.
-      rollupOptions: { input: { index: here('src-main/electron/main.ts'), worker: here('src-main/core/record/worker.ts') } },
+      // bundle (src-main/core/record/recorder.ts), so proxies started from the desktop app record too. So is
+      // the core's read worker (./read-worker.js, src-main/core/read/pool.ts), where every read of the UI runs.
+      rollupOptions: {
+        input: { index: here('src-main/electron/main.ts'), worker: here('src-main/core/record/worker.ts'), 'read-worker': here('src-main/core/read/read-worker.ts') },
+      },
     },
   },
   preload: {

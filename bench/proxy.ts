@@ -157,6 +157,8 @@ export async function benchProxy(opts: {
   coldRoundTrips?: number;
   /** Unmeasured round trips between the cold ones and the measured ones (default 1,000). */
   warmupRoundTrips?: number;
+  /** The sizes of proxy.latency.p99.during-queries (benchProxyDuringQueries). */
+  duringQueries?: { frames?: number; roundTrips?: number; rounds?: number };
 } = {}): Promise<BenchResult[]> {
   buildCli();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bench-'));
@@ -243,6 +245,7 @@ export async function benchProxy(opts: {
   const x = results.proxy;
   const added = (r: typeof d, q: 'p50' | 'p99' | 'coldP99') => Math.max(0, r[q] - d[q]);
   const measured = `median of ${rounds} rounds of ${rtCount}, after ${coldCount + warmCount} from the start`;
+  const duringQueries = await benchProxyDuringQueries(opts.duringQueries);
   return [
     { name: 'proxy.throughput', unit: 'MB/s', ours: x.mbps, baseline: p.mbps, baselineName: 'plain Node pipe', higherIsBetter: true,
       notes: `no proxy ${d.mbps.toFixed(0)} MB/s; mixed corpus ${mixed.frames} frames x${repeat}` },
@@ -254,6 +257,8 @@ export async function benchProxy(opts: {
       notes: `${measured}; round trip without proxy: p50 ${d.p50.toFixed(0)} µs` },
     { name: 'proxy.latency.p99', unit: 'µs added', ours: added(x, 'p99'), baseline: added(p, 'p99'), baselineName: 'plain Node pipe', higherIsBetter: false,
       notes: `${measured}; round trip without proxy: p99 ${d.p99.toFixed(0)} µs` },
+    // The proxy as the UI starts it, with display filters running in the core (beside the same proxy idle).
+    ...duringQueries,
     { name: 'proxy.latency.p99.cold', unit: 'µs added', ours: added(x, 'coldP99'), baseline: added(p, 'coldP99'), baselineName: 'plain Node pipe', higherIsBetter: false,
       notes: `the first ${coldCount} round trips after the hop started (median of ${rounds} rounds); without proxy: p99 ${d.coldP99.toFixed(0)} µs` },
     // The same round trips as they are, beside no proxy at all (the lines above subtract it).
@@ -264,7 +269,63 @@ export async function benchProxy(opts: {
   ];
 }
 
+/**
+ * Round trips through a proxy started through the core (as the UI starts it), while display filters run through
+ * the core's API without pause (bench/core-host.ts: a long legitimate one, and one that backtracks until the
+ * time limit stops it) on a 200k-frame session of the same database; baseline: the same host, no filters.
+ * The host runs in a process of its own, the client and echo broker here.
+ */
+export async function benchProxyDuringQueries(opts: { frames?: number; roundTrips?: number; rounds?: number } = {}): Promise<BenchResult[]> {
+  const { openDb } = await import('../src-main/core/store/db.js');
+  const { conversation, seedSession } = await import('../test/support/seed.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bench-queries-'));
+  const db = path.join(dir, 'q.db');
+  const target = opts.frames ?? 200_000;
+  const d = openDb(db);
+  // conversation(n) is about 3.3 frames per n; then one body that makes the regular expression backtrack.
+  function* frames() {
+    let k = 0;
+    for (const f of conversation(Math.ceil(target / 3.3), 4)) if (k++ < target - 1) yield f;
+    yield { conn: 1, from: 'client' as const, command: 'SEND', headers: [['destination', '/queue/slow']] as Array<[string, string]>, body: 'a'.repeat(40) + '!' };
+  }
+  const seeded = seedSession(d, { name: 'bench: seeded', connections: 4, frames: frames() });
+  d.close();
+  const echoServer = net.createServer((s) => {
+    s.setNoDelay(true);
+    s.on('data', (x) => s.write(x));
+  });
+  const echoPort = await listen(echoServer);
+  const rtCount = opts.roundTrips ?? 10_000;
+  const rounds = opts.rounds ?? 3;
+  const figures = { idle: { p50: [] as number[], p99: [] as number[] }, queries: { p50: [] as number[], p99: [] as number[] } };
+  const queryCounts: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ['idle', 'queries'] as const) {
+      const { child, port, stderr } = await spawnHop(`core host (${mode})`, ['--import', 'tsx', 'bench/core-host.ts', db, String(echoPort), mode]);
+      await roundTrips(port, 1000); // warm-up
+      const rtts = (await roundTrips(port, rtCount)).sort((a, b) => a - b);
+      const out = await new Promise<string>((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve(stderr()));
+        child.kill('SIGINT');
+      });
+      figures[mode].p50.push(pct(rtts, 50));
+      figures[mode].p99.push(pct(rtts, 99));
+      if (mode === 'queries') queryCounts.push(/queries: (.*)/.exec(out)?.[1] ?? '?');
+    }
+  }
+  echoServer.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return [
+    { name: 'proxy.latency.p99.during-queries', unit: 'µs round trip', ours: median(figures.queries.p99), baseline: median(figures.idle.p99),
+      baselineName: 'the same proxy, no filters running', higherIsBetter: false,
+      notes: `median of ${rounds} rounds of ${rtCount}; p50 ${median(figures.queries.p50).toFixed(0)} µs (idle ${median(figures.idle.p50).toFixed(0)} µs); `
+        + `${seeded.frames}-frame session; filters per round (host started 3 s before): ${queryCounts.join(' / ')}` },
+  ];
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { printTable } = await import('./table.js');
-  printTable(await benchProxy());
+  printTable(process.argv[2] === 'during-queries' ? await benchProxyDuringQueries() : await benchProxy());
 }

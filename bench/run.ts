@@ -21,7 +21,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   decoder: async () => (await import('./decoder.js')).benchDecoder(quick ? { corpusBytes: 2_000_000, repeats: 1 } : {}),
   store: async () => (await import('./store.js')).benchStore(),
   proxy: async () => (await import('./proxy.js')).benchProxy(
-    quick ? { mixedMB: 2, smallFrames: 10_000, roundTrips: 200, latencyRounds: 1, coldRoundTrips: 100, warmupRoundTrips: 50 } : {},
+    quick ? { mixedMB: 2, smallFrames: 10_000, roundTrips: 200, latencyRounds: 1, coldRoundTrips: 100, warmupRoundTrips: 50, duringQueries: { frames: 20_000, roundTrips: 200, rounds: 1 } } : {},
   ),
   import: async () => (await import('./import.js')).benchImport(),
   ui: async () => (await import('./ui.js')).benchUi(quick ? { frames: 20_000 } : {}),

@@ -774,7 +774,11 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
   return a as CommandArgs<C>;
 }
 
-export type ApiErrorCode = 'bad-request' | 'bad-filter' | 'not-found' | 'conflict' | 'internal';
+/**
+ * `timeout`: a read ran past the core's time limit and was stopped; `cancelled`: a newer frames.query of the same
+ * UI replaced it before it ended.
+ */
+export type ApiErrorCode = 'bad-request' | 'bad-filter' | 'not-found' | 'conflict' | 'internal' | 'timeout' | 'cancelled';
 
 export class ApiError extends Error {
   constructor(readonly code: ApiErrorCode, message: string, readonly detail?: FilterErrorDto) {

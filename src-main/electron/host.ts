@@ -27,10 +27,16 @@ export function isTrustedSender(event: IpcMainInvokeEvent, win: BrowserWindow | 
   return url.startsWith('file://') || (!!process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL));
 }
 
-async function writeLines(file: string, lines: Iterable<string | Uint8Array>): Promise<void> {
+async function writeLines(file: string, lines: AsyncIterable<string | Uint8Array>): Promise<void> {
   const out = fs.createWriteStream(file);
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
-  for (const line of lines) if (!out.write(line)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+  try {
+    for await (const line of lines) if (!out.write(line)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+  } catch (e) {
+    // A read that failed or ran past the time limit: the file is closed as it is, and the window told why.
+    out.destroy();
+    throw e;
+  }
   await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
 }
 
@@ -65,7 +71,8 @@ export async function createApp(): Promise<void> {
   ipcMain.handle(IPC_CHANNEL, (event, command: unknown, args: unknown) => {
     if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
     if (!isCommandName(command)) throw new ApiError('bad-request', `unknown command ${String(command)}`);
-    return core.invoke(command, args);
+    // The window is the caller: its newer frames.query replaces its older one still running.
+    return core.invoke(command, args, event.sender);
   });
 
   // A dropped or picked file: Electron gave the preload its path. It must be a regular file; it is only read.

@@ -212,13 +212,16 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       'X-Content-Type-Options': 'nosniff',
     });
     try {
-      for (const line of lines) {
+      for await (const line of lines) {
         if (!res.write(line)) await new Promise((r) => res.once('drain', r));
         if (res.destroyed) break;
       }
-    } finally {
-      lines.return(undefined);
       res.end();
+    } catch {
+      // A read that failed or ran past the time limit: the download is cut, not ended as if it were whole.
+      res.destroy();
+    } finally {
+      await lines.return(undefined);
     }
   };
 
@@ -260,7 +263,8 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
         id = msg.id;
         if (typeof id !== 'number') throw new ApiError('bad-request', 'every request needs a numeric id');
         if (!isCommandName(msg.cmd)) throw new ApiError('bad-request', `unknown command ${String(msg.cmd)}`);
-        const result = await o.core.invoke(msg.cmd, msg.args);
+        // This connection is the caller: its newer frames.query replaces its older one still running.
+        const result = await o.core.invoke(msg.cmd, msg.args, ws);
         ws.send(JSON.stringify({ id, ok: true, result }));
       } catch (e) {
         const err = e instanceof ApiError ? { code: e.code, message: e.message, detail: e.detail } : { code: 'internal', message: (e as Error).message };

@@ -44,6 +44,7 @@ describe('bench --json', () => {
   it('every name the issue asks for is produced by some group, with its baselines', () => {
     const sources = fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(root, 'bench', f), 'utf8')).join('\n');
     for (const name of ['decoder.throughput', 'decoder.throughput.indexOf', 'proxy.throughput', 'proxy.throughput.direct', 'proxy.latency.p99', 'proxy.latency.p99.direct',
+      'proxy.latency.p99.during-queries',
       'store.ingest', 'import.throughput', 'ui.first-rows', 'ui.filter']) {
       expect(sources, name).toContain(`name: '${name}'`);
     }

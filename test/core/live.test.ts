@@ -59,7 +59,7 @@ describe('live proxies from the contract', () => {
     expect(await core.invoke('proxy.stop', { session: a.session })).toEqual({ stopped: true });
     expect(await core.invoke('proxy.stop', { session: a.session })).toEqual({ stopped: false });
     expect(await core.invoke('proxy.stop', { session: b.session })).toEqual({ stopped: true });
-    expect(core.invoke('sessions.list', {})).toEqual([
+    expect(await core.invoke('sessions.list', {})).toEqual([
       expect.objectContaining({ name: 'first', frames: 10 }), expect.objectContaining({ name: 'second', frames: 2, state: 'complete' }),
     ]);
     expect(events.some((e) => e.event === 'sessions.changed')).toBe(true);
@@ -81,7 +81,7 @@ describe('live proxies from the contract', () => {
       // The event that announces it (no frame came with it, so frames.appended could not).
       await expect.poll(() => events.some((e) => e.event === 'issues.appended' && e.data.session === p.session
         && (e.data as { lastId?: number }).lastId! >= missedId()!), { timeout: 5000 }).toBe(true);
-      const info = core.invoke('session.expertInfo', { session: p.session }) as { groups: Array<{ codes: Array<{ code: string }> }> };
+      const info = (await core.invoke('session.expertInfo', { session: p.session })) as { groups: Array<{ codes: Array<{ code: string }> }> };
       expect(info.groups.flatMap((g) => g.codes.map((c) => c.code))).toContain('heartbeat-missed');
     } finally {
       sock.destroy();

@@ -143,7 +143,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await renamed.getByTestId('delete').click();
     await renamed.getByTestId('confirm-delete').click();
     await expect.poll(() => renamed.count()).toBe(0);
-    expect((core.invoke('sessions.list', {}) as unknown[]).length).toBe(1);
+    expect(((await core.invoke('sessions.list', {})) as unknown[]).length).toBe(1);
     expect(ui.pageErrors).toEqual([]);
   }, 150_000);
 

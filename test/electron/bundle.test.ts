@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { openDb } from '../../src-main/core/store/db.js';
 
 const out = fileURLToPath(new URL('../../out/main/', import.meta.url));
 
@@ -16,6 +17,31 @@ describe('desktop bundle', () => {
     expect(fs.existsSync(path.join(out, 'worker.js'))).toBe(true);
     // The Recorder resolves './worker.js' against its own module: it must be bundled into index.js itself.
     expect(/["']\.\/worker\.js["']/.test(fs.readFileSync(path.join(out, 'index.js'), 'utf8'))).toBe(true);
+  });
+
+  it('has the core\'s read worker beside the main bundle, and it answers a read', async () => {
+    expect(fs.existsSync(path.join(out, 'read-worker.js'))).toBe(true);
+    // The read pool resolves './read-worker.js' against its own module, bundled into index.js.
+    expect(/["']\.\/read-worker\.js["']/.test(fs.readFileSync(path.join(out, 'index.js'), 'utf8'))).toBe(true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bundle-'));
+    try {
+      openDb(path.join(dir, 'r.db')).close();
+      const w = new Worker(path.join(out, 'read-worker.js'), { workerData: { dbPath: path.join(dir, 'r.db'), firstHandle: 1 } });
+      const answers: unknown[] = [];
+      const got = new Promise<void>((resolve, reject) => {
+        w.on('message', (m: { t: string }) => {
+          answers.push(m);
+          if (m.t === 'ready') w.postMessage({ t: 'call', id: 1, cmd: 'sessions.list', args: {} });
+          if (m.t === 'done') resolve();
+        });
+        w.once('error', reject);
+      });
+      await got;
+      expect(answers).toEqual([{ t: 'ready' }, { t: 'done', id: 1, ok: true, result: [] }]);
+      await w.terminate();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs the bundled worker: it opens a database and starts a session', async () => {

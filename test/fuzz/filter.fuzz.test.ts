@@ -17,6 +17,9 @@ import { parseFilter } from '../../shared/filter/parser.js';
 import { Core } from '../../src-main/core/api.js';
 import { compileFilter } from '../../src-main/core/query/compile.js';
 import { conditionOf, fromClause } from '../../src-main/core/query/frames-query.js';
+import { registerQueryFunctions } from '../../src-main/core/query/functions.js';
+import { openDb } from '../../src-main/core/store/db.js';
+import { StoreReader } from '../../src-main/core/store/reader.js';
 import { conversation, seedSession } from '../support/seed.js';
 import { fuzz, mutate, Rng, RUNS, te, timeoutFor } from './support.js';
 
@@ -73,6 +76,7 @@ const VALID = [
 describe('fuzz: display filters', () => {
   let dir = '';
   let core: Core;
+  let bodies: StoreReader | undefined;
   let tablesBefore = '';
   let framesBefore = 0;
   let session = 0;
@@ -87,10 +91,15 @@ describe('fuzz: display filters', () => {
       name: 'hostile', connections: 1,
       frames: INJECTIONS.map((s) => ({ conn: 1, from: 'client' as const, command: 'SEND', headers: [['destination', s], [s || 'empty', s]] as [string, string][], body: s })),
     });
+    // The compiled SQL runs here on the core's own connection (the core runs filters in its read workers): it
+    // gets the same SQLite functions, bodies read through a second connection.
+    bodies = new StoreReader(openDb(path.join(dir, 'f.db'), { readonly: true }));
+    registerQueryFunctions(core.db, bodies);
     tablesBefore = JSON.stringify(core.db.prepare(`SELECT type, name FROM sqlite_master ORDER BY name`).all());
     framesBefore = core.db.prepare('SELECT count(*) FROM frames').pluck().get() as number;
   });
   afterAll(async () => {
+    bodies?.close();
     await core?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

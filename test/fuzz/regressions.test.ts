@@ -29,48 +29,48 @@ describe('display filter: nesting and long chains (filter.fuzz)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const total = (filter: string) => (core.invoke('frames.query', { session, filter }) as { total: number }).total;
-  const error = (filter: string) => {
+  const total = async (filter: string) => ((await core.invoke('frames.query', { session, filter })) as { total: number }).total;
+  const error = async (filter: string) => {
     try {
-      core.invoke('frames.query', { session, filter });
+      await core.invoke('frames.query', { session, filter });
     } catch (e) {
       return e;
     }
     return null;
   };
 
-  it('"((((…" deeper than the stack is a syntax error, not a RangeError (parser: MAX_NESTING)', () => {
+  it('"((((…" deeper than the stack is a syntax error, not a RangeError (parser: MAX_NESTING)', async () => {
     expect(() => parseFilter('('.repeat(100_000))).toThrow(FilterSyntaxError);
     expect(() => parseFilter('not '.repeat(50_000) + 'issue')).toThrow(/nested too deeply/);
-    const e = error('('.repeat(MAX_NESTING + 1) + 'issue' + ')'.repeat(MAX_NESTING + 1));
+    const e = await error('('.repeat(MAX_NESTING + 1) + 'issue' + ')'.repeat(MAX_NESTING + 1));
     expect(e).toBeInstanceOf(ApiError);
     expect(e).toMatchObject({ code: 'bad-filter', detail: { start: MAX_NESTING } });
     // Up to the limit it works.
-    expect(total('('.repeat(MAX_NESTING) + 'size > 0' + ')'.repeat(MAX_NESTING))).toBe(total('size > 0'));
+    expect(await total('('.repeat(MAX_NESTING) + 'size > 0' + ')'.repeat(MAX_NESTING))).toBe(await total('size > 0'));
   });
 
-  it('1,000 "!" within the API length limit is a syntax error, not an SQLite "Recursion limit" error', () => {
-    const e = error('!'.repeat(1000) + 'issue');
+  it('1,000 "!" within the API length limit is a syntax error, not an SQLite "Recursion limit" error', async () => {
+    const e = await error('!'.repeat(1000) + 'issue');
     expect(e).toBeInstanceOf(ApiError);
     expect((e as ApiError).code).toBe('bad-filter');
-    expect(total('!'.repeat(MAX_NESTING) + 'issue')).toBe(total(MAX_NESTING % 2 ? '!issue' : 'issue'));
+    expect(await total('!'.repeat(MAX_NESTING) + 'issue')).toBe(await total(MAX_NESTING % 2 ? '!issue' : 'issue'));
   });
 
-  it('a chain of more terms than SQLite\'s expression depth (1000) runs (compile: balanced AND/OR)', () => {
+  it('a chain of more terms than SQLite\'s expression depth (1000) runs (compile: balanced AND/OR)', async () => {
     // The CLI's --filter has no length limit.
     const chain = Array.from({ length: 1100 }, (_, i) => `seq == ${i + 1000}`).join(' or ') + ' or command == "SEND"';
     const reader = new StoreReader(openDb(path.join(dir, 'r.db'), { readonly: true }));
     try {
-      expect([...filteredFrames(reader, chain, { session })].length).toBe(total('command == "SEND"'));
+      expect([...filteredFrames(reader, chain, { session })].length).toBe(await total('command == "SEND"'));
     } finally {
       reader.close();
     }
     // Within the API's length limit: 1,024 terms.
     const within = Array.from({ length: 1024 }, () => 'no').join('||');
     expect(within.length).toBeLessThanOrEqual(MAX_FILTER_LENGTH);
-    expect(total(within)).toBe(total(''));
+    expect(await total(within)).toBe(await total(''));
     // Grouping does not change what a mixed chain means: and binds tighter than or, left to right.
-    expect(total('command == "SEND" or seq == 0 and from == client or issue')).toBe(total('(command == "SEND") or (seq == 0 and from == client) or (issue)'));
+    expect(await total('command == "SEND" or seq == 0 and from == client or issue')).toBe(await total('(command == "SEND") or (seq == 0 and from == client) or (issue)'));
   });
 });
 

@@ -115,7 +115,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
     await client.receipt('r-1');
     const t0 = Date.now();
     while (!connection && Date.now() - t0 < 5000) {
-      connection = (core.invoke('connections.list', { session: proxy.session }) as Array<{ connection: number }>)[0]?.connection ?? 0;
+      connection = ((await core.invoke('connections.list', { session: proxy.session })) as Array<{ connection: number }>)[0]?.connection ?? 0;
       await sleep(20);
     }
   });
@@ -133,7 +133,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
     let send: FrameRowDto | undefined;
     const t0 = Date.now();
     while (!send && Date.now() - t0 < 5000) {
-      send = (core.invoke('frames.page', { session: proxy.session, after: 0, limit: 100 }) as FrameRowDto[]).find((f) => f.command === 'SEND');
+      send = ((await core.invoke('frames.page', { session: proxy.session, after: 0, limit: 100 })) as FrameRowDto[]).find((f) => f.command === 'SEND');
       await sleep(20);
     }
     const draft = core.invoke('frame.resendDraft', { id: send!.id }) as ResendDraftDto;
@@ -245,7 +245,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout.split('\n').filter((l) => l.includes('(injected)')).map((l) => /c→b\s+SEND\s/.test(l))).toEqual([true, true]);
     // The UI's rows and detail say so too.
-    const detail = core.invoke('frame.detail', { id: first.frame! }) as { row: FrameRowDto };
+    const detail = (await core.invoke('frame.detail', { id: first.frame! })) as { row: FrameRowDto };
     expect(detail.row.injected).toBe(true);
   });
 
@@ -259,7 +259,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
     let conn2 = 0;
     const t0 = Date.now();
     while (!conn2 && Date.now() - t0 < 5000) {
-      conn2 = (core.invoke('connections.list', { session: p2.session }) as Array<{ connection: number }>)[0]?.connection ?? 0;
+      conn2 = ((await core.invoke('connections.list', { session: p2.session })) as Array<{ connection: number }>)[0]?.connection ?? 0;
       await sleep(20);
     }
     const attempt = (f: typeof frame) => Promise.resolve().then(() => core.invoke('frame.inject', { connection: conn2, frame: f }));
@@ -273,7 +273,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
     let conn3 = 0;
     const t1 = Date.now();
     while (!conn3 && Date.now() - t1 < 5000) {
-      conn3 = (core.invoke('connections.list', { session: p2.session }) as Array<{ connection: number }>)[1]?.connection ?? 0;
+      conn3 = ((await core.invoke('connections.list', { session: p2.session })) as Array<{ connection: number }>)[1]?.connection ?? 0;
       await sleep(20);
     }
     await expect(Promise.resolve().then(() => core.invoke('frame.inject', { connection: conn3, frame })))

@@ -25,8 +25,8 @@ describe('diagram.export', () => {
   let core: Core;
   let session = 0;
   const arrows = (svg: string) => (svg.match(/marker-end="url\(#arrow\)"/g) ?? []).length;
-  const exportOf = (args: unknown) => core.invoke('diagram.export', args) as CommandResult<'diagram.export'>;
-  const query = (filter: string) => (core.invoke('frames.query', { session, filter }) as QueryDto).query;
+  const exportOf = async (args: unknown) => (await core.invoke('diagram.export', args)) as CommandResult<'diagram.export'>;
+  const query = async (filter: string) => ((await core.invoke('frames.query', { session, filter })) as QueryDto).query;
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'stompscope-diagram-'));
@@ -43,8 +43,8 @@ describe('diagram.export', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('draws the whole session up to the cap, and says it is capped', () => {
-    const r = exportOf({ query: query('') });
+  it('draws the whole session up to the cap, and says it is capped', async () => {
+    const r = await exportOf({ query: await query('') });
     expect(r).toMatchObject({ frames: MAX_EXPORT_FRAMES, total: MAX_EXPORT_FRAMES + EXTRA, capped: true });
     expect(arrows(r.svg)).toBe(MAX_EXPORT_FRAMES);
     expect(r.svg).toContain('>SEND /queue/a<');
@@ -54,8 +54,8 @@ describe('diagram.export', () => {
     expect((r.svg.match(/<circle /g) ?? []).length).toBe(1);
   });
 
-  it('follows the display filter of the query, timed from the session start', () => {
-    const r = exportOf({ query: query('command == "MESSAGE" and conn == 2') });
+  it('follows the display filter of the query, timed from the session start', async () => {
+    const r = await exportOf({ query: await query('command == "MESSAGE" and conn == 2') });
     // Every other frame is a MESSAGE on connection 2.
     expect(r).toMatchObject({ frames: Math.floor((MAX_EXPORT_FRAMES + EXTRA) / 2), capped: false });
     expect(r.svg).not.toContain('>SEND ');
@@ -64,11 +64,11 @@ describe('diagram.export', () => {
     expect(r.svg).toContain('matching command == &quot;MESSAGE&quot; and conn == 2.');
   });
 
-  it('takes a smaller cap, and refuses bad arguments', () => {
-    const q = query('');
-    expect(exportOf({ query: q, maxFrames: 5 })).toMatchObject({ frames: 5, capped: true });
-    expect(() => exportOf({ query: q, maxFrames: MAX_EXPORT_FRAMES + 1 })).toThrow(/'maxFrames' must be an integer from 1 to 10000/);
-    expect(() => exportOf({ query: q, maxFrames: 0 })).toThrow(/maxFrames/);
-    expect(() => exportOf({ query: 99_999 })).toThrow(/no open query/);
+  it('takes a smaller cap, and refuses bad arguments', async () => {
+    const q = await query('');
+    expect(await exportOf({ query: q, maxFrames: 5 })).toMatchObject({ frames: 5, capped: true });
+    await expect(exportOf({ query: q, maxFrames: MAX_EXPORT_FRAMES + 1 })).rejects.toThrow(/'maxFrames' must be an integer from 1 to 10000/);
+    await expect(exportOf({ query: q, maxFrames: 0 })).rejects.toThrow(/maxFrames/);
+    await expect(exportOf({ query: 99_999 })).rejects.toThrow(/no open query/);
   });
 });

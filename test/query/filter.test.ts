@@ -63,9 +63,9 @@ describe('filters over a database', () => {
   let dir = '';
   let core: Core;
   let session = 0;
-  const ids = (filter: string) => {
-    const q = core.invoke('frames.query', { session, filter }) as { query: number; total: number };
-    const w = core.invoke('frames.window', { query: q.query, start: 0, count: 5000 }) as { rows: Array<{ id: number; command: string; destination: string | null; from: string; size: number; connection: number; issues: number }> };
+  const ids = async (filter: string) => {
+    const q = await core.invoke('frames.query', { session, filter }) as { query: number; total: number };
+    const w = await core.invoke('frames.window', { query: q.query, start: 0, count: 5000 }) as { rows: Array<{ id: number; command: string; destination: string | null; from: string; size: number; connection: number; issues: number }> };
     return w.rows;
   };
 
@@ -81,45 +81,43 @@ describe('filters over a database', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('matches command, destination, direction, connection, size and issues', () => {
-    const all = ids('');
+  it('matches command, destination, direction, connection, size and issues', async () => {
+    const all = await ids('');
     expect(all.length).toBeGreaterThan(200);
-    const sends = ids('command == "SEND" and destination contains "orders"');
+    const sends = await ids('command == "SEND" and destination contains "orders"');
     expect(sends.length).toBe(40);
     expect(sends.every((r) => r.command === 'SEND' && r.destination === '/queue/orders')).toBe(true);
-    expect(ids('command == send').length).toBe(60);
-    expect(ids('from == broker').every((r) => r.from === 'broker')).toBe(true);
-    expect(ids('from == broker').length + ids('from == client').length).toBe(all.length);
-    expect(ids('conn == 2').every((r) => r.connection === all.find((x) => x.connection !== all[0].connection)!.connection)).toBe(true);
-    expect(ids('size > 100').every((r) => r.size > 100)).toBe(true);
-    expect(ids('issue').length).toBe(all.filter((r) => r.issues > 0).length);
-    expect(ids('issue').length).toBeGreaterThan(0);
-    expect(ids('issue == "content-length-mismatch"').length).toBe(ids('issue').length);
-    expect(ids('not issue').length).toBe(all.length - ids('issue').length);
+    expect((await ids('command == send')).length).toBe(60);
+    expect((await ids('from == broker')).every((r) => r.from === 'broker')).toBe(true);
+    expect((await ids('from == broker')).length + (await ids('from == client')).length).toBe(all.length);
+    expect((await ids('conn == 2')).every((r) => r.connection === all.find((x) => x.connection !== all[0].connection)!.connection)).toBe(true);
+    expect((await ids('size > 100')).every((r) => r.size > 100)).toBe(true);
+    expect((await ids('issue')).length).toBe(all.filter((r) => r.issues > 0).length);
+    expect((await ids('issue')).length).toBeGreaterThan(0);
+    expect((await ids('issue == "content-length-mismatch"')).length).toBe((await ids('issue')).length);
+    expect((await ids('not issue')).length).toBe(all.length - (await ids('issue')).length);
   });
 
-  it('matches headers decoded, first one winning, and bodies read from the chunks', () => {
-    expect(ids('header["content-type"] == "application/json"').length).toBe(all().filter((r) => r.command === 'SEND' || r.command === 'MESSAGE').length - ids('header["content-type"] == "text/plain"').length);
-    expect(ids('header["x-dup"] == "first"').length).toBe(40);
-    expect(ids('header["x-dup"] == "second"').length).toBe(0);
-    expect(ids('header["receipt-id"]').every((r) => r.command === 'RECEIPT')).toBe(true);
-    const b = ids('body contains "answer 42"');
+  it('matches headers decoded, first one winning, and bodies read from the chunks', async () => {
+    const all = await ids('');
+    expect((await ids('header["content-type"] == "application/json"')).length).toBe(all.filter((r) => r.command === 'SEND' || r.command === 'MESSAGE').length - (await ids('header["content-type"] == "text/plain"')).length);
+    expect((await ids('header["x-dup"] == "first"')).length).toBe(40);
+    expect((await ids('header["x-dup"] == "second"')).length).toBe(0);
+    expect((await ids('header["receipt-id"]')).every((r) => r.command === 'RECEIPT')).toBe(true);
+    const b = await ids('body contains "answer 42"');
     expect(b.length).toBe(6 + 4); // SENDs 0,10,…,50 and the MESSAGEs of those on /queue/orders (10, 20, 40, 50)
-    expect(ids('body matches "\\"order\\":5[0-9],"').length).toBeGreaterThan(0);
-    function all() {
-      return ids('');
-    }
+    expect((await ids('body matches "\\"order\\":5[0-9],"')).length).toBeGreaterThan(0);
   });
 
-  it('treats injection attempts as plain values', () => {
-    expect(ids(`destination == "x' OR '1'='1"`)).toEqual([]);
-    expect(ids(`header["x\\"); DROP TABLE frames; --"] == "1"`)).toEqual([]);
-    expect(ids('').length).toBeGreaterThan(0);
+  it('treats injection attempts as plain values', async () => {
+    expect(await ids(`destination == "x' OR '1'='1"`)).toEqual([]);
+    expect(await ids(`header["x\\"); DROP TABLE frames; --"] == "1"`)).toEqual([]);
+    expect((await ids('')).length).toBeGreaterThan(0);
   });
 
-  it('pages with a filter, and reports syntax errors with their place', () => {
-    const page = core.invoke('frames.page', { session, after: 0, limit: 3, filter: 'command == "ACK"' }) as Array<{ command: string }>;
+  it('pages with a filter, and reports syntax errors with their place', async () => {
+    const page = await core.invoke('frames.page', { session, after: 0, limit: 3, filter: 'command == "ACK"' }) as Array<{ command: string }>;
     expect(page.map((r) => r.command)).toEqual(['ACK', 'ACK', 'ACK']);
-    expect(() => core.invoke('frames.query', { session, filter: 'command ==' })).toThrow(expect.objectContaining({ code: 'bad-filter', detail: expect.objectContaining({ start: 10 }) }));
+    await expect(Promise.resolve().then(() => core.invoke('frames.query', { session, filter: 'command ==' }))).rejects.toThrow(expect.objectContaining({ code: 'bad-filter', detail: expect.objectContaining({ start: 10 }) }));
   });
 });

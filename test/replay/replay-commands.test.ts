@@ -136,9 +136,9 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('replay.start and repl
     expect(done.received).toBe(2);
   });
 
-  it('unknown connections: replay.start and replay.diff answer not-found', () => {
+  it('unknown connections: replay.start and replay.diff answer not-found', async () => {
     expect(() => core.invoke('replay.start', { connection: 999_999, target: target() })).toThrow(expect.objectContaining({ code: 'not-found' }) as ApiError);
-    expect(() => core.invoke('replay.diff', { a: original.connection, b: 999_999 })).toThrow(expect.objectContaining({ code: 'not-found' }) as ApiError);
+    await expect(Promise.resolve().then(() => core.invoke('replay.diff', { a: original.connection, b: 999_999 }))).rejects.toThrow(expect.objectContaining({ code: 'not-found' }) as ApiError);
   });
 
   describe('frame.resend: an edited client frame on a new connection', () => {

@@ -63,51 +63,51 @@ describe('filter injection', () => {
   });
 
   /** Frame ids of `session` matching `filter`, through the UI's commands. */
-  function matching(filter: string, s = session): number[] {
-    const q = core.invoke('frames.query', { session: s, filter }) as { query: number; total: number };
-    const w = core.invoke('frames.window', { query: q.query, start: 0, count: 100 }) as { rows: Array<{ id: number }> };
-    core.invoke('frames.close', { query: q.query });
+  async function matching(filter: string, s = session): Promise<number[]> {
+    const q = (await core.invoke('frames.query', { session: s, filter })) as { query: number; total: number };
+    const w = (await core.invoke('frames.window', { query: q.query, start: 0, count: 100 })) as { rows: Array<{ id: number }> };
+    await core.invoke('frames.close', { query: q.query });
     expect(w.rows).toHaveLength(q.total);
     return w.rows.map((r) => r.id);
   }
 
-  it.each(EVIL.map((s, i) => [s, i] as const))('%s is matched literally wherever it appears', (s, i) => {
+  it.each(EVIL.map((s, i) => [s, i] as const))('%s is matched literally wherever it appears', async (s, i) => {
     const id = ids.get(s)!;
     expect(id).toBeGreaterThan(0);
-    expect(matching(`destination == ${lit(s)}`)).toEqual([id]);
-    expect(matching(`header["x-${i}"] == ${lit(s)}`)).toEqual([id]);
-    expect(matching(`header[${lit(s.replace(/:/g, ''))}] == "named"`)).toContain(id);
-    expect(matching(`issue == ${lit(s)}`)).toEqual([id]);
-    expect(matching(`body == ${lit(`body ${s}`)}`)).toEqual([id]);
+    expect(await matching(`destination == ${lit(s)}`)).toEqual([id]);
+    expect(await matching(`header["x-${i}"] == ${lit(s)}`)).toEqual([id]);
+    expect(await matching(`header[${lit(s.replace(/:/g, ''))}] == "named"`)).toContain(id);
+    expect(await matching(`issue == ${lit(s)}`)).toEqual([id]);
+    expect(await matching(`body == ${lit(`body ${s}`)}`)).toEqual([id]);
     // contains is a substring test, not LIKE: % and _ are not wildcards.
-    const sub = matching(`destination contains ${lit(s)}`);
+    const sub = await matching(`destination contains ${lit(s)}`);
     expect(sub).toContain(id);
     for (const other of sub) expect([...ids.entries()].find(([, v]) => v === other)![0]).toContain(s);
     // A bare word where a value goes is a string too, never SQL.
-    expect(matching(`destination != ${lit(s)}`)).not.toContain(id);
+    expect(await matching(`destination != ${lit(s)}`)).not.toContain(id);
   });
 
-  it('header names with quotes, escapes or tabs are found (regression: the pre-check missed JSON-escaped names)', () => {
+  it('header names with quotes, escapes or tabs are found (regression: the pre-check missed JSON-escaped names)', async () => {
     const s = seedSession(core.db, {
       name: 'names', connections: 1,
       frames: [{ conn: 1, from: 'client', command: 'SEND', headers: [['destination', '/q'], ['a\\cb', 'colon'], ['say "hi"', 'quote'], ['t\tab', 'tab']] }],
     }).session;
     rows = counts();
-    const [id] = matching('command == "SEND"', s);
-    expect(matching('header["a:b"] == "colon"', s)).toEqual([id]);
-    expect(matching('header["say \\"hi\\""] == "quote"', s)).toEqual([id]);
-    expect(matching('header["t\\tab"] == "tab"', s)).toEqual([id]);
-    expect(matching('header["say"] or header["a"] or header["b"]', s)).toEqual([]);
+    const [id] = await matching('command == "SEND"', s);
+    expect(await matching('header["a:b"] == "colon"', s)).toEqual([id]);
+    expect(await matching('header["say \\"hi\\""] == "quote"', s)).toEqual([id]);
+    expect(await matching('header["t\\tab"] == "tab"', s)).toEqual([id]);
+    expect(await matching('header["say"] or header["a"] or header["b"]', s)).toEqual([]);
   });
 
-  it('regular expressions are matched by the regex engine, not by SQL', () => {
-    expect(matching(`destination matches ${lit("^'; DROP TABLE frames; --$")}`)).toEqual([ids.get(EVIL[0])]);
-    expect(matching(`destination matches "^%$"`)).toEqual([ids.get('%')]);
+  it('regular expressions are matched by the regex engine, not by SQL', async () => {
+    expect(await matching(`destination matches ${lit("^'; DROP TABLE frames; --$")}`)).toEqual([ids.get(EVIL[0])]);
+    expect(await matching(`destination matches "^%$"`)).toEqual([ids.get('%')]);
   });
 
-  it('the other session saw nothing of it, and no table or row was touched', () => {
-    expect(matching(`destination == ${lit(EVIL[0])} or destination contains "DROP"`, other)).toEqual([]);
-    expect(matching('command == "SEND"', other)).toHaveLength(10);
+  it('the other session saw nothing of it, and no table or row was touched', async () => {
+    expect(await matching(`destination == ${lit(EVIL[0])} or destination contains "DROP"`, other)).toEqual([]);
+    expect(await matching('command == "SEND"', other)).toHaveLength(10);
     expect(JSON.stringify(core.db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all())).toBe(schema);
     expect(counts()).toBe(rows);
   });

@@ -252,7 +252,7 @@ describe('web host uploads', () => {
     await expect.poll(() => events.find((e) => e.event === 'import.done'), { timeout: 10_000 }).toBeTruthy();
     const done = events.find((e) => e.event === 'import.done')!.data;
     expect(done).toMatchObject({ name: 'evil.pcap', frames: 5, complete: true, error: null });
-    const frames = core.invoke('frames.page', { session: done.session as number, after: 0, limit: 10, filter: 'destination == "/queue/imported"' }) as Array<{ command: string }>;
+    const frames = await core.invoke('frames.page', { session: done.session as number, after: 0, limit: 10, filter: 'destination == "/queue/imported"' }) as Array<{ command: string }>;
     expect(frames.map((f) => f.command)).toEqual(['SEND']);
     // An upload is imported once.
     expect(await call(ws, 3, 'import.start', { upload })).toMatchObject({ ok: false, error: { code: 'not-found' } });

@@ -20,8 +20,6 @@ const TICKET_MS = 60_000;
 export class ExportManager {
   private readonly tickets = new Map<string, { session: number; filter: string; reveal: boolean; format: ExportFormat; expires: number }>();
 
-  constructor(private readonly dbPath: string) {}
-
   /**
    * `reveal`: keep credentials as recorded; by default they are masked (shared/stomp/secrets.ts). A pcapng
    * export holds whole connections, so it takes no filter.
@@ -43,15 +41,28 @@ export class ExportManager {
   }
 
   /**
-   * The content of a ticket: JSON lines (strings, each ending with a newline) or pcapng blocks (bytes); null for
-   * an unknown, used or expired ticket.
+   * What a ticket exports (its content is read by the core's read worker, exportContent); null for an unknown,
+   * used or expired ticket.
    */
-  take(ticket: string): Generator<string | Uint8Array> | null {
+  take(ticket: string): ExportSpec | null {
     const t = this.tickets.get(ticket);
     this.tickets.delete(ticket);
     if (!t || t.expires < Date.now()) return null;
-    return t.format === 'pcapng' ? pcapngBlocks(this.dbPath, t.session, t.reveal) : sessionJsonLines(this.dbPath, t.session, t.filter, t.reveal);
+    return { session: t.session, filter: t.filter, reveal: t.reveal, format: t.format };
   }
+}
+
+/** What one export holds: a session's frames through a filter (JSON lines), or the whole session (pcapng). */
+export interface ExportSpec {
+  session: number;
+  filter: string;
+  reveal: boolean;
+  format: ExportFormat;
+}
+
+/** The content of an export: JSON lines (strings, each ending with a newline) or pcapng blocks (bytes). */
+export function exportContent(dbPath: string, t: ExportSpec): Generator<string | Uint8Array> {
+  return t.format === 'pcapng' ? pcapngBlocks(dbPath, t.session, t.reveal) : sessionJsonLines(dbPath, t.session, t.filter, t.reveal);
 }
 
 function* pcapngBlocks(dbPath: string, session: number, reveal: boolean): Generator<Uint8Array> {

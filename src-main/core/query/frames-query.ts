@@ -163,10 +163,13 @@ function infoOf(command: string, h: Array<[string, string]>): string {
 /** The open filtered views of one core, at most `max` (the least recently used is dropped). */
 export class FrameQueries {
   private readonly open = new Map<number, OpenQuery>();
-  private nextId = 1;
+  private nextId: number;
   private clock = 0;
 
-  constructor(private readonly db: Db, private readonly rows: FrameRows, private readonly max = 16) {}
+  /** `firstId`: the first handle given out (a restarted read worker starts past its predecessor's handles). */
+  constructor(private readonly db: Db, private readonly rows: FrameRows, private readonly max = 16, firstId = 1) {
+    this.nextId = firstId;
+  }
 
   create(session: number, filter: string): { query: number; total: number } {
     const cond = conditionOf(filter);

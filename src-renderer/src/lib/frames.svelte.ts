@@ -3,6 +3,11 @@ import { filterError } from '../../../shared/filter/parser.js';
 import { atBottom, ensureVisible, scrollTopFor, windowFor } from './windowing.js';
 
 export const ROW_HEIGHT = 22;
+
+/** The core's answer for a query its read worker lost when it was restarted (the message survives every transport). */
+function lostQuery(e: unknown): boolean {
+  return /was closed when its read worker was restarted/.test((e as Error | null)?.message ?? '');
+}
 const BLOCK = 200;
 const MAX_BLOCKS = 60;
 
@@ -75,6 +80,8 @@ export class FramesState {
       }
       return true;
     } catch (e) {
+      // A newer open() replaced this one (the core may have cancelled this query for it): its error is not news.
+      if (gen !== this.generation) return false;
       const err = e as Error & { detail?: FilterErrorDto };
       if (err.detail) this.filterError = err.detail;
       else this.error = err.message;
@@ -169,7 +176,35 @@ export class FramesState {
       this.windowTop = w.top;
       this.contentHeight = w.height;
     } catch (e) {
+      if (lostQuery(e) && !this.reopening) return this.reopen();
       this.error = (e as Error).message;
+    }
+  }
+
+  private reopening = false;
+
+  /**
+   * The core stopped the read worker that held this list's query (another read ran past its time limit): the
+   * same filter is opened again, keeping the place in the list and the selection.
+   */
+  private async reopen(): Promise<void> {
+    if (this.session === null) return;
+    const gen = this.generation;
+    this.reopening = true;
+    try {
+      const { query, total } = await this.api.invoke('frames.query', { session: this.session, filter: this.applied });
+      if (gen !== this.generation) {
+        void this.api.invoke('frames.close', { query }).catch(() => {});
+        return;
+      }
+      this.query = query;
+      this.total = total;
+      this.blocks.clear();
+      await this.load();
+    } catch (e) {
+      if (gen === this.generation) this.error = (e as Error).message;
+    } finally {
+      this.reopening = false;
     }
   }
 

@@ -1,0 +1,127 @@
+// The core's read workers (src-main/core/read/pool.ts): a read past its time limit is stopped by terminating its
+// worker, which is started again; the queries it held answer not-found with the reason; errors cross the thread
+// as ApiErrors; a newer frames.query of the same caller cancels its older one; a slow read in one worker leaves
+// the other to answer. Nothing here measures time: the slow filter would run for years, not seconds.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, type QueryDto, type WindowDto } from '../../shared/api.js';
+import { Core, type CoreOptions } from '../../src-main/core/api.js';
+import { openDb } from '../../src-main/core/store/db.js';
+import { conversation, seedSession } from '../support/seed.js';
+
+/** Catastrophic backtracking on a body of 40 'a's and a '!': exponential in the 'a's, so it never ends by itself. */
+const SLOW_FILTER = 'body matches "^(a|a){1,26}(a+)+$"';
+const QUICK_FILTER = 'command == "SEND"';
+
+describe('read workers', () => {
+  let dir = '';
+  let db = '';
+  let session = 0;
+  let sends = 0;
+  const cores: Core[] = [];
+  const open = (o: CoreOptions) => {
+    const c = Core.open(db, o);
+    cores.push(c);
+    return c;
+  };
+  const pool = (c: Core) => (c as unknown as { reads: { workerIds(): number[] } }).reads;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-reads-'));
+    db = path.join(dir, 'r.db');
+    const d = openDb(db);
+    const frames = [...conversation(6), { conn: 1, from: 'client' as const, command: 'SEND', headers: [['destination', '/queue/slow']] as Array<[string, string]>, body: 'a'.repeat(40) + '!' }];
+    sends = frames.filter((f) => f.command === 'SEND').length;
+    session = seedSession(d, { name: 'slow bodies', connections: 1, frames }).session;
+    d.close();
+  });
+  afterEach(async () => {
+    for (const c of cores.splice(0)) await c.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops a filter past the time limit with a clear error, restarts the worker, and answers the next query', async () => {
+    const core = open({ readTimeoutMs: 2000, readWorkers: 1 });
+    const first = (await core.invoke('frames.query', { session, filter: QUICK_FILTER })) as QueryDto;
+    expect(first.total).toBe(sends);
+    const before = pool(core).workerIds();
+    const slow = Promise.resolve(core.invoke('frames.query', { session, filter: SLOW_FILTER }));
+    await expect(slow).rejects.toThrow(ApiError);
+    await expect(slow).rejects.toMatchObject({ code: 'timeout', message: 'filter took too long (over 2 s) and was stopped' });
+    const again = (await core.invoke('frames.query', { session, filter: QUICK_FILTER })) as QueryDto;
+    expect(again.total).toBe(sends);
+    const after = pool(core).workerIds();
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(before[0]);
+    // The query the stopped worker held is gone, and says why; closing it is not an error.
+    await expect(Promise.resolve(core.invoke('frames.window', { query: first.query, start: 0, count: 5 })))
+      .rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/was closed when its read worker was restarted/) });
+    expect(await core.invoke('frames.close', { query: first.query })).toEqual({ closed: false });
+    // The new worker's queries work, and never reuse a handle of the old one.
+    expect(again.query).not.toBe(first.query);
+    const w = (await core.invoke('frames.window', { query: again.query, start: 0, count: 100 })) as WindowDto;
+    expect(w.rows.every((r) => r.command === 'SEND')).toBe(true);
+  });
+
+  it('stops any read past the limit, a page of rows and an export too', async () => {
+    const core = open({ readTimeoutMs: 2000, readWorkers: 1 });
+    await expect(Promise.resolve(core.invoke('frames.page', { session, after: 0, limit: 10, filter: SLOW_FILTER })))
+      .rejects.toMatchObject({ code: 'timeout', message: 'filter took too long (over 2 s) and was stopped' });
+    const { ticket } = core.invoke('session.export', { session, filter: SLOW_FILTER }) as { ticket: string };
+    const parts = core.takeExport(ticket)!;
+    await expect(parts.next()).rejects.toMatchObject({ code: 'timeout' });
+    expect(((await core.invoke('frames.page', { session, after: 0, limit: 100 })) as unknown[]).length).toBeGreaterThan(sends);
+  });
+
+  it('carries errors from the worker as ApiErrors, with their code and detail', async () => {
+    const core = open({ readWorkers: 1 });
+    const bad = Promise.resolve(core.invoke('frames.query', { session, filter: 'command ==' }));
+    await expect(bad).rejects.toBeInstanceOf(ApiError);
+    await expect(bad).rejects.toMatchObject({ code: 'bad-filter', detail: { start: 10 } });
+    await expect(Promise.resolve(core.invoke('frame.detail', { id: 999_999 }))).rejects.toMatchObject({ code: 'not-found', message: 'no frame 999999' });
+    await expect(Promise.resolve(core.invoke('frames.window', { query: 12, start: 0, count: 1 }))).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/no open query 12/) });
+    // Arguments are still checked in the caller's thread, at once.
+    expect(() => core.invoke('frames.query', { session: 'x', filter: '' })).toThrow(/'session' must be an integer/);
+  });
+
+  it('a newer frames.query of the same caller cancels its older one; another caller\'s query is left alone', async () => {
+    // A limit no test waits out: only the cancellation can end the slow query before the test's own timeout.
+    const core = open({ readTimeoutMs: 600_000, readWorkers: 1 });
+    const ui = {};
+    const otherUi = {};
+    const slow = Promise.resolve(core.invoke('frames.query', { session, filter: SLOW_FILTER }, ui));
+    slow.catch(() => {});
+    const others = Promise.resolve(core.invoke('frames.query', { session, filter: QUICK_FILTER }, otherUi));
+    const newer = Promise.resolve(core.invoke('frames.query', { session, filter: QUICK_FILTER }, ui));
+    await expect(slow).rejects.toMatchObject({ code: 'cancelled', message: 'filter cancelled: a newer filter replaced it' });
+    expect(((await newer) as QueryDto).total).toBe(sends);
+    expect(((await others) as QueryDto).total).toBe(sends);
+  });
+
+  it('answers other reads from the second worker while the first runs a slow filter', async () => {
+    const core = open({ readTimeoutMs: 600_000, readWorkers: 2 });
+    const ui = {};
+    const slow = Promise.resolve(core.invoke('frames.query', { session, filter: SLOW_FILTER }, ui));
+    slow.catch(() => {});
+    // Were these queued behind the slow filter, the test would time out.
+    expect(((await core.invoke('sessions.list', {})) as Array<{ session: number }>).map((s) => s.session)).toContain(session);
+    const q = (await core.invoke('frames.query', { session, filter: QUICK_FILTER })) as QueryDto;
+    expect(q.total).toBe(sends);
+    expect(((await core.invoke('frames.window', { query: q.query, start: 0, count: 2 })) as WindowDto).rows).toHaveLength(2);
+    expect(pool(core).workerIds()).toHaveLength(2);
+    await core.invoke('frames.query', { session, filter: '' }, ui);
+    await expect(slow).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  it('closing the core ends reads still running', async () => {
+    const core = open({ readTimeoutMs: 600_000, readWorkers: 1 });
+    const slow = Promise.resolve(core.invoke('frames.query', { session, filter: SLOW_FILTER }));
+    slow.catch(() => {});
+    await expect.poll(() => pool(core).workerIds().length).toBe(1);
+    cores.splice(cores.indexOf(core), 1);
+    await core.close();
+    await expect(slow).rejects.toMatchObject({ code: 'conflict', message: 'the core is closing' });
+  });
+});
