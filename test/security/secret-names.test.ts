@@ -198,7 +198,7 @@ describe('credentials in an imported STOMP-over-WebSocket capture', () => {
     expect(malformed!.message).not.toContain(MISTYPED);
     const core = Core.open(db);
     try {
-      const info = core.invoke('session.expertInfo', { session });
+      const info = await core.invoke('session.expertInfo', { session });
       expect(JSON.stringify(info)).toContain('malformed-header');
       none(JSON.stringify(info), 'Expert Info');
       const messages = (core.db.prepare('SELECT message FROM issues WHERE session_id = ?').pluck().all(session) as string[]).join('\n');
