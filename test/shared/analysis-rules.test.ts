@@ -16,12 +16,21 @@ describe('every finding carries its catalogue severity', () => {
 });
 
 describe('missing-accept-version', () => {
-  it('a CONNECT with 1.1+ headers but no accept-version', () => {
-    const a = analyze([['client', 'CONNECT\nhost:/\nlogin:guest\n\n\0'], ['broker', 'CONNECTED\nversion:1.0\n\n\0']]);
+  it('a STOMP frame without accept-version (the STOMP command does not exist in 1.0)', () => {
+    const a = analyze([['client', 'STOMP\nhost:/\n\n\0']]);
     expect(a.codes).toEqual(['missing-accept-version']);
-    expect(a.findings[0]).toMatchObject({ frameId: a.id('CONNECT'), dir: 'client' });
-    expect(analyze([['client', 'STOMP\nhost:/\n\n\0']]).codes).toEqual(['missing-accept-version']);
-    expect(analyze([['client', 'CONNECT\nheart-beat:0,1000\n\n\0']]).codes).toEqual(['missing-accept-version']);
+    expect(a.findings[0]).toMatchObject({ frameId: a.id('STOMP'), dir: 'client', severity: 'warning' });
+  });
+  it('not for a STOMP 1.0 client with login, passcode and host (PHP stomp, Net::Stomp), in any header order', () => {
+    for (const connect of ['CONNECT\nlogin:guest\npasscode:guest\nhost:/\n\n\0', 'CONNECT\nhost:/\npasscode:guest\nlogin:guest\n\n\0']) {
+      const a = analyze([['client', connect], ['broker', 'CONNECTED\nsession:s1\nheart-beat:0,0\nserver:RabbitMQ/3.10.7\nversion:1.0\n\n\0']]);
+      expect(a.findings.filter((f) => f.severity !== 'note')).toEqual([]);
+      expect(a.codes).toEqual([]);
+    }
+  });
+  it('a heart-beat header without accept-version: a note (1.0 defines no heart-beats), not a warning', () => {
+    const a = analyze([['client', 'CONNECT\nheart-beat:0,1000\nhost:/\n\n\0'], ['broker', 'CONNECTED\nversion:1.0\n\n\0']]);
+    expect(a.findings).toEqual([expect.objectContaining({ code: 'heartbeat-header-1-0', severity: 'note', frameId: null })]);
   });
   it('not for a plain 1.0 CONNECT, nor with accept-version', () => {
     expect(analyze([['client', 'CONNECT\nlogin:guest\n\n\0'], ['broker', 'CONNECTED\n\n\0']]).codes).toEqual([]);
