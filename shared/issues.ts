@@ -264,10 +264,10 @@ export const ISSUES = {
     specRef: `${SPEC_12} §Protocol Negotiation, §Heart-beating`,
   },
   'missing-host': {
-    severity: 'warning',
+    severity: 'note',
     title: 'CONNECT without host (STOMP 1.2)',
     explanation:
-      'STOMP 1.2 makes the host header of CONNECT/STOMP required (the virtual host to connect to). Brokers that serve several virtual hosts reject the connection or pick a default one.',
+      'STOMP 1.2 makes the host header of CONNECT/STOMP required (the virtual host to connect to), yet @stomp/stompjs, for one, sends none unless connectHeaders has it. Reported only once the broker has answered CONNECTED, that is, accepted the connection with a default: a note, since nothing failed; a broker that needs the host answers ERROR instead, which is reported as such.',
     specRef: `${SPEC_12} §CONNECT or STOMP Frame`,
   },
   'subscribe-without-id': {
@@ -312,6 +312,13 @@ export const ISSUES = {
       'The broker sent an ERROR frame (its message header is quoted): it refused something the client did. The broker closes the connection after an ERROR, so later frames of the client were lost.',
     specRef: `${SPEC_12} §ERROR`,
   },
+  'disconnect-receipt-missing': {
+    severity: 'note',
+    title: 'DISCONNECT receipt never answered',
+    explanation:
+      'The client asked for a receipt on DISCONNECT and the connection closed without one. The client wanted the connection closed, and it was: nothing it sent is known to be lost, though the receipt would have confirmed that the broker had processed every earlier frame. RabbitMQ Web STOMP closes the WebSocket at DISCONNECT without the RECEIPT.',
+    specRef: `${SPEC_12} §DISCONNECT, §Header receipt`,
+  },
   'transaction-open': {
     severity: 'warning',
     title: 'Transaction never committed or aborted',
@@ -352,7 +359,7 @@ export const ISSUES = {
     severity: 'warning',
     title: 'Heart-beat missed',
     explanation:
-      'Nothing (no frame, no heart-beat) came from this side for more than twice the negotiated period, past what the common clients tolerate by default (stomp.py 1.5×, @stomp/stompjs 2× checked once per period; the Ruby stomp gem never gives up unless configured): the message says which of them would have dropped the connection. A receiver may consider the connection dead after one period without data; how late a broker accepts a client is its configuration (ActiveMQ: transport.hbGracePeriodMultiplier, no grace by default). The time given is when the silence passed twice the period. A live recording reports it while the silence lasts (checked every second); a capture, when that side is heard again or the connection ends.',
+      'Nothing (no frame, no heart-beat) came from this side for more than twice the negotiated period, past what the common clients tolerate by default (stomp.py 1.5×, @stomp/stompjs 2× checked once per period; the Ruby stomp gem never gives up unless configured): the message says which of them would have dropped the connection. A receiver may consider the connection dead after one period without data; how late a broker accepts a client is its configuration (ActiveMQ: transport.hbGracePeriodMultiplier, no grace by default; RabbitMQ 3.10 closed a silent client about three periods after its last data). The time given is when the silence passed twice the period. A live recording reports it while the silence lasts (checked every second); a capture, when that side is heard again or the connection ends.',
     specRef: `${SPEC_12} §Heart-beating`,
   },
   'heartbeat-too-frequent': {

@@ -460,7 +460,7 @@ export class ConnectionAnalyzer {
     const v = headerValue(h, 'version') ?? '1.0';
     this.version = v === '1.0' || v === '1.1' || v === '1.2' ? v : '1.2';
     if (this.version === '1.2' && this.connect && !this.connect.host) {
-      this.find('missing-host', this.connect, 'client', this.connect.time, 'CONNECT has no host header, which STOMP 1.2 requires');
+      this.find('missing-host', this.connect, 'client', this.connect.time, 'CONNECT has no host header, which STOMP 1.2 requires; the broker accepted it without one');
     }
     if (!this.chosen) {
       const p = detectProfile(headerValue(h, 'server'));
@@ -523,8 +523,16 @@ export class ConnectionAnalyzer {
           `the ${dir} sent ${fst.count} heart-beats less than half the negotiated ${this.period[dir]} ms apart (shortest ${seconds(fst.shortest)})`);
       }
     }
-    this.listAtClose('receipt-missing', [...this.receipts], ([id, r]) => [r, 'client',
+    // A DISCONNECT's receipt that never came: the connection ended, which is what the client asked for (RabbitMQ
+    // Web STOMP closes the WebSocket at DISCONNECT without answering): a note, not a failed request.
+    const pending = [...this.receipts];
+    this.listAtClose('receipt-missing', pending.filter(([, r]) => r.command !== 'DISCONNECT'), ([id, r]) => [r, 'client',
       `${r.command} asked for receipt ${JSON.stringify(id)}; no RECEIPT came before the connection ended`], 'receipts never answered');
+    for (const [id, r] of pending) {
+      if (r.command === 'DISCONNECT') {
+        this.find('disconnect-receipt-missing', r, 'client', r.time, `DISCONNECT asked for receipt ${JSON.stringify(id)}; the connection closed without it`);
+      }
+    }
     this.listAtClose('transaction-open', [...this.transactions], ([tx, b]) => [b, 'client',
       `transaction ${JSON.stringify(tx)} (${b.sends} SEND${b.sends === 1 ? '' : 's'}) was neither committed nor aborted: the broker discards it`],
     'transactions left open');

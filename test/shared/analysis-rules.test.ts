@@ -39,10 +39,10 @@ describe('missing-accept-version', () => {
 });
 
 describe('missing-host', () => {
-  it('1.2 negotiated, CONNECT without host', () => {
-    const a = analyze([['client', 'CONNECT\naccept-version:1.2\n\n\0'], ['broker', 'CONNECTED\nversion:1.2\n\n\0']]);
+  it('1.2 negotiated, CONNECT without host (@stomp/stompjs by default): a note, since the broker accepted it', () => {
+    const a = analyze([['client', 'CONNECT\naccept-version:1.2,1.1,1.0\nheart-beat:10000,10000\n\n\0'], ['broker', 'CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0']]);
     expect(a.codes).toEqual(['missing-host']);
-    expect(a.findings[0].frameId).toBe(a.id('CONNECT'));
+    expect(a.findings[0]).toMatchObject({ frameId: a.id('CONNECT'), severity: 'note' });
   });
   it('not with host, nor on 1.1', () => {
     expect(analyze(handshake('1.2')).codes).toEqual([]);
@@ -104,9 +104,13 @@ describe('frame-after-disconnect', () => {
 describe('receipt-missing', () => {
   it('a receipt never answered is reported at close, on the asking frame', () => {
     const a = analyze([...handshake('1.2'), ['client', 'SEND\ndestination:/queue/a\nreceipt:r7\n\nx\0'], ['client', 'DISCONNECT\nreceipt:bye\n\n\0']]);
-    expect(a.codes).toEqual(['receipt-missing', 'receipt-missing']);
+    expect(a.codes).toEqual(['receipt-missing', 'disconnect-receipt-missing']);
     expect(a.findings.map((f) => f.frameId)).toEqual([a.id('SEND'), a.id('DISCONNECT')]);
     expect(a.findings[0].message).toContain('"r7"');
+  });
+  it('a DISCONNECT receipt the broker never sent (RabbitMQ Web STOMP closes at DISCONNECT): a note, since the connection closed as asked', () => {
+    const a = analyze([...handshake('1.2'), ['client', 'DISCONNECT\nreceipt:close-1\n\n\0']]);
+    expect(a.findings).toEqual([expect.objectContaining({ code: 'disconnect-receipt-missing', severity: 'note', frameId: a.id('DISCONNECT') })]);
   });
   it('not when a RECEIPT, or an ERROR with the receipt-id, answers', () => {
     expect(analyze([...handshake('1.2'), ['client', 'SEND\ndestination:/queue/a\nreceipt:r7\n\nx\0'], ['broker', 'RECEIPT\nreceipt-id:r7\n\n\0']]).codes).toEqual([]);

@@ -20,7 +20,7 @@ const SECTIONS: Array<{ title: string; intro: string; codes: string[] }> = [
     intro: 'Checked per connection as frames are recorded (shared/analysis/connection.ts), against the version CONNECTED negotiated. ' +
       'Rules that need the version are skipped on a connection whose CONNECT/CONNECTED was not captured.',
     codes: ['unknown-version', 'version-not-offered', 'missing-accept-version', 'heartbeat-header-1-0', 'missing-host', 'subscribe-without-id', 'ack-without-id',
-      'nack-in-1-0', 'ack-unknown-message', 'frame-after-disconnect', 'receipt-missing', 'error-frame', 'transaction-open', 'message-unacked'],
+      'nack-in-1-0', 'ack-unknown-message', 'frame-after-disconnect', 'receipt-missing', 'disconnect-receipt-missing', 'error-frame', 'transaction-open', 'message-unacked'],
   },
   {
     title: 'Heart-beats',
