@@ -85,8 +85,6 @@ interface Transaction extends FrameRef {
   sends: number;
 }
 
-const OTHER: Record<Direction, Direction> = { client: 'broker', broker: 'client' };
-
 /** "2.40 s", "850 ms": for messages. */
 function seconds(us: number): string {
   return us >= 10_000_000 ? `${(us / 1e6).toFixed(1)} s` : us >= 1_000_000 ? `${(us / 1e6).toFixed(2)} s` : `${Math.round(us / 1000)} ms`;

@@ -1,7 +1,6 @@
-// Expert info, heart-beats: the negotiated period each way, silences longer than period + grace (with the
-// time the peer would have dropped the connection), heart-beats faster than negotiated.
+// Expert info, heart-beats: the negotiated period each way, silences graded by how late they are (with what
+// the common clients would have done by default), heart-beats faster than negotiated.
 import { describe, expect, it } from 'vitest';
-import { isoTime } from '../../shared/analysis/connection.js';
 import { analyze, conversation, T0, type Step } from './analysis-helpers.js';
 
 const hs = (c: string, s: string): Step[] => [

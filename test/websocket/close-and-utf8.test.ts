@@ -193,7 +193,7 @@ describe('the same WebSocket bytes through the proxy recording and the import', 
       expect(r.issues.filter((i) => i.severity !== 'note').map((i) => i.code), what).toEqual(['websocket-invalid-utf8']);
       // On the MESSAGE frame that carried the bytes.
       const message = r.frames.find((f) => f.command === 'MESSAGE')!;
-      expect(message.issues.map((i) => i.code), what).toEqual(['websocket-invalid-utf8']);
+      expect((message.issues as Array<{ code: string }>).map((i) => i.code), what).toEqual(['websocket-invalid-utf8']);
     }
     // The same findings, the capture's own TCP notes aside.
     const codes = (r: typeof proxied) => r.issues.map((i) => `${i.severity} ${i.code}`).filter((c) => !/ tcp-/.test(c));

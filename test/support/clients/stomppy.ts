@@ -75,7 +75,7 @@ export function loggedHeartbeats(records: LogRecord[], dir: 'sent' | 'received')
   let n = 0;
   let afterFrame = false;
   for (const r of records) {
-    if (r.dir !== dir) continue;
+    if ((r.event !== 'frame' && r.event !== 'heartbeat') || r.dir !== dir) continue;
     if (r.event === 'frame') afterFrame = true;
     else if (r.event === 'heartbeat') {
       if (!afterFrame) n++;

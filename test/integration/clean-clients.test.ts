@@ -1,4 +1,5 @@
-// Real client libraries, used the way their documentation shows, through the recording proxy to a real RabbitMQ:
+// Real client libraries, used the way their documentation shows, through the recording proxy to a real RabbitMQ
+// and a real ActiveMQ 5.17:
 // a clean, correct session must raise no error and no warning (notes are fine). PHP's stomp extension and Perl's
 // Net::Stomp speak STOMP 1.0 (CONNECT with login, passcode and host, no accept-version; client ack, PHP's
 // ack($frame) copying the MESSAGE's headers into the ACK; no receipt on DISCONNECT); stomp.py 8 speaks 1.2 with
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDb } from '../../src-main/core/store/db.js';
+import { startActiveMQ } from '../support/activemq.js';
 import { startProxy, type RunningProxy } from '../support/proxy-cli.js';
 
 const has = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' }).status === 0;
@@ -73,53 +75,72 @@ c.disconnect
 puts 'OK'
 `;
 
-describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('clean sessions of real clients against RabbitMQ raise nothing worse than a note', () => {
-  const rabbit = inject('rabbitmq');
-  let dir = '';
-  let db = '';
-  let proxy: RunningProxy | undefined;
+/** Runs every installed client through a recording proxy to `upstream`; the database and the clients that ran. */
+async function runClients(upstream: string, dir: string, name: string): Promise<{ db: string; ran: string[] }> {
+  const db = path.join(dir, `${name}.db`);
+  const proxy: RunningProxy = await startProxy({ upstream, db, name: `clean clients, ${name}`, extraArgs: ['--quiet'] });
   const ran: string[] = [];
-
-  beforeAll(async () => {
-    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
-    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-clean-'));
-    db = path.join(dir, 's.db');
-    proxy = await startProxy({ upstream: `${rabbit.host}:${rabbit.stompPort}`, db, name: 'clean clients', extraArgs: ['--quiet'] });
-    const run = (name: string, cmd: string, file: string, text: string, queue: string) => {
+  try {
+    const run = (client: string, cmd: string, file: string, text: string, queue: string) => {
       writeFileSync(path.join(dir, file), text);
-      const r = spawnSync(cmd, [path.join(dir, file), String(proxy!.port), queue], { encoding: 'utf8', timeout: 30_000 });
-      expect(r.stdout.trim(), `${name}: ${r.stderr}`).toBe('OK');
-      ran.push(name);
+      const r = spawnSync(cmd, [path.join(dir, file), String(proxy.port), queue], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.stdout.trim(), `${name}, ${client}: ${r.stderr}`).toBe('OK');
+      ran.push(client);
     };
     const q = `/queue/stompscope-clean-${process.pid}`;
     if (HAVE_PHP) run('php', 'php', 'c.php', PHP, `${q}-php`);
     if (HAVE_PERL) run('perl', 'perl', 'c.pl', PERL, `${q}-perl`);
     if (HAVE_STOMPPY) run('stomp.py', '/usr/bin/python3', 'c.py', PY, `${q}-py`);
     if (HAVE_RUBY) run('ruby', 'ruby', 'c.rb', RUBY, `${q}-rb`);
+  } finally {
     const exit = await proxy.stop();
-    proxy = undefined;
     expect(exit.code, exit.stderr).toBe(0);
-  }, 120_000);
-  afterAll(async () => {
-    await proxy?.stop();
-    if (dir && !process.env.KEEP_DIR) rmSync(dir, { recursive: true, force: true });
+  }
+  return { db, ran };
+}
+
+/** No error and no warning on any connection; 1.0 clients have no heart-beats. */
+function expectClean(db: string, ran: string[], broker: string): void {
+  expect(ran.length, 'at least one client library is installed').toBeGreaterThan(0);
+  const store = openDb(db, { readonly: true });
+  try {
+    const conns = store.prepare('SELECT id, version, heartbeats_client, heartbeats_broker FROM connections ORDER BY id').all() as
+      Array<{ id: number; version: string; heartbeats_client: number; heartbeats_broker: number }>;
+    expect(conns).toHaveLength(ran.length);
+    for (const [i, c] of conns.entries()) {
+      const bad = store.prepare(`SELECT code, severity, message FROM issues WHERE connection_id = ? AND severity != 'note'`).all(c.id);
+      expect(bad, `${broker}, ${ran[i]}: ${JSON.stringify(bad)}`).toEqual([]);
+      if (c.version === '1.0') expect([c.heartbeats_client, c.heartbeats_broker], ran[i]).toEqual([0, 0]);
+    }
+    expect(conns.map((c) => c.version)).toEqual(ran.map((n) => (n === 'stomp.py' || n === 'ruby' ? '1.2' : '1.0')));
+  } finally {
+    store.close();
+  }
+}
+
+describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('clean sessions of real clients raise nothing worse than a note', () => {
+  const rabbit = inject('rabbitmq');
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-clean-'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('no error and no warning on any connection; 1.0 clients have no heart-beats', () => {
-    expect(ran.length, 'at least one client library is installed').toBeGreaterThan(0);
-    const store = openDb(db, { readonly: true });
+  it('against RabbitMQ', async () => {
+    if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
+    const { db, ran } = await runClients(`${rabbit.host}:${rabbit.stompPort}`, dir, 'rabbitmq');
+    expectClean(db, ran, 'RabbitMQ');
+  }, 120_000);
+
+  it('against ActiveMQ 5.17', async () => {
+    const amq = await startActiveMQ();
     try {
-      const conns = store.prepare('SELECT id, version, close_reason, heartbeats_client, heartbeats_broker FROM connections ORDER BY id').all() as
-        Array<{ id: number; version: string; close_reason: string; heartbeats_client: number; heartbeats_broker: number }>;
-      expect(conns).toHaveLength(ran.length);
-      for (const [i, c] of conns.entries()) {
-        const bad = store.prepare(`SELECT code, severity, message FROM issues WHERE connection_id = ? AND severity != 'note'`).all(c.id);
-        expect(bad, `${ran[i]}: ${JSON.stringify(bad)}`).toEqual([]);
-        if (c.version === '1.0') expect([c.heartbeats_client, c.heartbeats_broker], ran[i]).toEqual([0, 0]);
-      }
-      expect(conns.map((c) => c.version)).toEqual(ran.map((n) => (n === 'stomp.py' || n === 'ruby' ? '1.2' : '1.0')));
+      const { db, ran } = await runClients(`${amq.host}:${amq.stompPort}`, dir, 'activemq');
+      expectClean(db, ran, 'ActiveMQ');
     } finally {
-      store.close();
+      await amq.stop();
     }
-  });
+  }, 180_000);
 });
