@@ -191,3 +191,30 @@ describe('times', () => {
     expect(a.findings[0].time).toBe(T0 + 50_000);
   });
 });
+
+describe('clean sessions of real clients raise nothing worse than a note', () => {
+  it('PHP stomp 1.0: CONNECT with host and no accept-version, client ack by ack($frame) copying every MESSAGE header, no DISCONNECT receipt', () => {
+    const a = analyze([
+      ['client', 'CONNECT\nlogin:guest\npasscode:guest\nhost:/\n\n\0'],
+      ['broker', 'CONNECTED\nserver:RabbitMQ/3.10.8\nsession:s1\nheart-beat:0,0\nversion:1.0\n\n\0\n'],
+      ['client', 'SUBSCRIBE\nack:client\ndestination:/queue/a\n\n\0'],
+      ['broker', 'MESSAGE\ndestination:/queue/a\nmessage-id:Q_a@@s1@@1\nredelivered:false\ntransaction:tx-of-the-producer\nreceipt:r-of-the-producer\ncontent-length:2\n\nhi\0\n'],
+      // ack($frame): the MESSAGE's headers, content-length aside, sent back (including transaction and receipt).
+      ['client', 'ACK\ndestination:/queue/a\nmessage-id:Q_a@@s1@@1\nredelivered:false\ntransaction:tx-of-the-producer\nreceipt:r-of-the-producer\n\n\0'],
+      ['broker', 'RECEIPT\nreceipt-id:r-of-the-producer\n\n\0\n'],
+      ['client', 'DISCONNECT\n\n\0'],
+    ]);
+    expect(a.findings.filter((f) => f.severity !== 'note')).toEqual([]);
+  });
+  it('Net::Stomp 1.0: headers in any order', () => {
+    const a = analyze([
+      ['client', 'CONNECT\nhost:/\npasscode:guest\nlogin:guest\n\n\0'],
+      ['broker', 'CONNECTED\nversion:1.0\nheart-beat:0,0\nsession:s2\nserver:RabbitMQ/3.10.8\n\n\0\n'],
+      ['client', 'SUBSCRIBE\ndestination:/queue/b\nack:client\n\n\0'],
+      ['broker', 'MESSAGE\nmessage-id:Q_b@@s2@@1\ndestination:/queue/b\nredelivered:false\ncontent-length:2\n\nhi\0\n'],
+      ['client', 'ACK\nmessage-id:Q_b@@s2@@1\n\n\0'],
+      ['client', 'DISCONNECT\n\n\0'],
+    ]);
+    expect(a.findings).toEqual([]);
+  });
+});
