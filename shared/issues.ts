@@ -352,7 +352,7 @@ export const ISSUES = {
     severity: 'note',
     title: 'Heart-beat late',
     explanation:
-      'Nothing (no frame, no heart-beat) came from this side for more than 1.5 and at most 2 times the negotiated period. Within what most peers tolerate: stomp.py (heart_beat_receive_scale 1.5 by default, with extra time for the first heart-beat) gives up on a broker this late, @stomp/stompjs (2× by default) and the Ruby stomp gem (no limit by default) do not; the message names which would have. Reported when that side is heard again or the connection ends.',
+      'Nothing (no frame, no heart-beat) came from this side for more than 1.5 and at most 2 times the negotiated period. Late, but within what @stomp/stompjs (2× by default) and the Ruby stomp gem (no limit by default) tolerate; stomp.py (heart_beat_receive_scale 1.5 by default, with extra time for the first heart-beat) gives up on a broker this late, and the message says whether it would have. Reported when that side is heard again or the connection ends.',
     specRef: `${SPEC_12} §Heart-beating`,
   },
   'heartbeat-missed': {
@@ -461,7 +461,7 @@ export const ISSUES = {
     severity: 'warning',
     title: 'Text WebSocket message not UTF-8',
     explanation:
-      'A text message (opcode 1) whose payload, joined from its fragments (and decompressed), is not valid UTF-8, e.g. a binary STOMP body sent in a text message. RFC 6455 requires the receiver to fail the connection, with close code 1007; strict clients (the ws package for Node.js) do, browsers too. Binary bodies belong in binary messages (opcode 2). Where the bad byte lies in a STOMP frame the issue is on that frame; the first ones are listed, the rest counted at the end.',
+      'A text message (opcode 1) whose payload, joined from its fragments (and decompressed), is not valid UTF-8, e.g. a binary STOMP body sent in a text message. RFC 6455 requires the receiver to fail the connection, with close code 1007; strict clients such as the ws package for Node.js do. Binary bodies belong in binary messages (opcode 2). Where the bad byte lies in a STOMP frame the issue is on that frame; the first ones are listed, the rest counted at the end.',
     specRef: 'RFC 6455 §8.1 (handling errors in UTF-8-encoded data), §5.6 (data frames)',
   },
   'websocket-deflate-unsupported': {
