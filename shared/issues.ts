@@ -251,16 +251,23 @@ export const ISSUES = {
   // --- protocol rules by version (shared/analysis) ---
   'missing-accept-version': {
     severity: 'warning',
-    title: 'CONNECT without accept-version',
+    title: 'STOMP frame without accept-version',
     explanation:
-      'The client uses STOMP 1.1+ features (a STOMP frame, a host or heart-beat header) but sends no accept-version header, which makes it a STOMP 1.0 client: the broker must either answer 1.0 (no header escaping, no NACK, no heart-beats) or reject it.',
+      'The client opens with a STOMP frame (which STOMP 1.2 introduced) but sends no accept-version header, which makes it a STOMP 1.0 client, for which the STOMP command does not exist: the broker may answer 1.0 or reject it. A CONNECT without accept-version is an ordinary STOMP 1.0 client (PHP stomp, Net::Stomp) and is not reported, whatever other headers it has (RabbitMQ reads host as its virtual host in every version).',
     specRef: `${SPEC_12} §Protocol Negotiation`,
   },
+  'heartbeat-header-1-0': {
+    severity: 'note',
+    title: 'heart-beat header from a STOMP 1.0 client',
+    explanation:
+      'CONNECT has a heart-beat header but no accept-version, so the client speaks STOMP 1.0, which defines no heart-beats. The header matters only if the broker answers with a heart-beat header of its own; then both sides heart-beat as negotiated and StompScope checks them as for 1.1+.',
+    specRef: `${SPEC_12} §Protocol Negotiation, §Heart-beating`,
+  },
   'missing-host': {
-    severity: 'warning',
+    severity: 'note',
     title: 'CONNECT without host (STOMP 1.2)',
     explanation:
-      'STOMP 1.2 makes the host header of CONNECT/STOMP required (the virtual host to connect to). Brokers that serve several virtual hosts reject the connection or pick a default one.',
+      'STOMP 1.2 makes the host header of CONNECT/STOMP required (the virtual host to connect to), yet @stomp/stompjs, for one, sends none unless connectHeaders has it. Reported only once the broker has answered CONNECTED, that is, accepted the connection with a default: a note, since nothing failed; a broker that needs the host answers ERROR instead, which is reported as such.',
     specRef: `${SPEC_12} §CONNECT or STOMP Frame`,
   },
   'subscribe-without-id': {
@@ -305,6 +312,13 @@ export const ISSUES = {
       'The broker sent an ERROR frame (its message header is quoted): it refused something the client did. The broker closes the connection after an ERROR, so later frames of the client were lost.',
     specRef: `${SPEC_12} §ERROR`,
   },
+  'disconnect-receipt-missing': {
+    severity: 'note',
+    title: 'DISCONNECT receipt never answered',
+    explanation:
+      'The client asked for a receipt on DISCONNECT and the connection closed without one. The client wanted the connection closed, and it was: nothing it sent is known to be lost, though the receipt would have confirmed that the broker had processed every earlier frame. RabbitMQ Web STOMP closes the WebSocket at DISCONNECT without the RECEIPT.',
+    specRef: `${SPEC_12} §DISCONNECT, §Header receipt`,
+  },
   'transaction-open': {
     severity: 'warning',
     title: 'Transaction never committed or aborted',
@@ -334,11 +348,18 @@ export const ISSUES = {
       'The effective heart-beat period each way: the client sends at least every max(cx, sy) ms and the broker every max(sx, cy) ms, 0 meaning none.',
     specRef: `${SPEC_12} §Heart-beating`,
   },
+  'heartbeat-late': {
+    severity: 'note',
+    title: 'Heart-beat late',
+    explanation:
+      'Nothing (no frame, no heart-beat) came from this side for more than 1.5 and at most 2 times the negotiated period. Late, but within what @stomp/stompjs (2× by default) and the Ruby stomp gem (no limit by default) tolerate; stomp.py (heart_beat_receive_scale 1.5 by default, with extra time for the first heart-beat) gives up on a broker this late, and the message says whether it would have. Reported when that side is heard again or the connection ends.',
+    specRef: `${SPEC_12} §Heart-beating`,
+  },
   'heartbeat-missed': {
     severity: 'warning',
     title: 'Heart-beat missed',
     explanation:
-      'Nothing (no frame, no heart-beat) came from this side for longer than the negotiated period plus a grace of 50% (the tolerance stomp.py and ActiveMQ use; RabbitMQ allows about two periods). A peer enforcing heart-beats would have considered the connection dead at the time given, and dropped it. A live recording reports it while the silence lasts (checked every second); a capture, when that side is heard again or the connection ends.',
+      'Nothing (no frame, no heart-beat) came from this side for more than twice the negotiated period, past what the common clients tolerate by default (stomp.py 1.5×, @stomp/stompjs 2× checked once per period; the Ruby stomp gem never gives up unless configured): the message says which of them would have dropped the connection. A receiver may consider the connection dead after one period without data; how late a broker accepts a client is its configuration (ActiveMQ: transport.hbGracePeriodMultiplier, no grace by default; RabbitMQ 3.10 closed a silent client about three periods after its last data). The time given is when the silence passed twice the period. A live recording reports it while the silence lasts (checked every second); a capture, when that side is heard again or the connection ends.',
     specRef: `${SPEC_12} §Heart-beating`,
   },
   'heartbeat-too-frequent': {
@@ -435,6 +456,13 @@ export const ISSUES = {
     explanation:
       'The WebSocket framing breaks a rule of RFC 6455 (masking, reserved bits or opcodes, control frame size or fragmentation, a continuation without a message, a stream cut inside a frame). Where the frame boundaries are still known, decoding goes on; where they are lost, the rest of this direction is not decoded.',
     specRef: 'RFC 6455 §5.2 (base framing), §5.4 (fragmentation), §5.5 (control frames)',
+  },
+  'websocket-invalid-utf8': {
+    severity: 'warning',
+    title: 'Text WebSocket message not UTF-8',
+    explanation:
+      'A text message (opcode 1) whose payload, joined from its fragments (and decompressed), is not valid UTF-8, e.g. a binary STOMP body sent in a text message. RFC 6455 requires the receiver to fail the connection, with close code 1007; strict clients such as the ws package for Node.js do. Binary bodies belong in binary messages (opcode 2). Where the bad byte lies in a STOMP frame the issue is on that frame; the first ones are listed, the rest counted at the end.',
+    specRef: 'RFC 6455 §8.1 (handling errors in UTF-8-encoded data), §5.6 (data frames)',
   },
   'websocket-deflate-unsupported': {
     severity: 'warning',

@@ -31,8 +31,38 @@ export interface AnalyzerOptions {
   maxListed?: number;
 }
 
-/** The grace beyond the negotiated heart-beat period before a peer counts as silent: 50% (stomp.py, ActiveMQ). */
-export const HEARTBEAT_GRACE = 0.5;
+/**
+ * How late a silence may be, in multiples of the negotiated heart-beat period, before it is reported: past
+ * 1.5x it is late (a note: stomp.py, with its default heart_beat_receive_scale of 1.5, gives up there); past 2x
+ * it is missed (a warning: @stomp/stompjs 7's default heartbeatToleranceMultiplier of 2 gives up there too, so
+ * the common clients would all have dropped the connection or be about to).
+ */
+export const HEARTBEAT_LATE = 1.5;
+export const HEARTBEAT_MISSED = 2;
+
+/**
+ * What common clients do by default with a broker silent for `gap` µs since `since`, the heart-beat period
+ * being `period` µs, from their code: stomp.py 8 (heart_beat_receive_scale 1.5) drops once 1.5 periods passed
+ * since the later of the last data and CONNECTED + 1.5 periods (its grace for the first heart-beat);
+ * @stomp/stompjs 7 looks once per period and drops past 2 periods (heartbeatToleranceMultiplier 2), so between
+ * 2 and 3 periods it may not have looked yet; the Ruby stomp gem never drops (max_hbread_fails 0).
+ */
+function clientVerdict(gap: number, since: number, connectedAt: number, period: number): string {
+  const would: string[] = [];
+  const may: string[] = [];
+  const not: string[] = [];
+  const pyDeadline = Math.max(since, connectedAt + HEARTBEAT_LATE * period) + HEARTBEAT_LATE * period;
+  const graced = pyDeadline - since > HEARTBEAT_LATE * period;
+  (since + gap > pyDeadline ? would : not).push(`stomp.py (${HEARTBEAT_LATE}×${graced ? ', with its grace for the first heart-beat' : ''})`);
+  const ratio = gap / period;
+  (ratio > 3 ? would : ratio > HEARTBEAT_MISSED ? may : not).push(`stompjs (${HEARTBEAT_MISSED}×, checked once per period)`);
+  not.push('the Ruby stomp gem (no limit unless configured)');
+  const parts: string[] = [];
+  if (would.length) parts.push(`${would.join(' and ')} would have dropped the connection`);
+  if (may.length) parts.push(`${may.join(' and ')} may have dropped it`);
+  parts.push(`${not.join(' and ')} would not`);
+  return `by default ${parts.join('; ')}`;
+}
 
 interface FrameRef {
   id: number;
@@ -55,8 +85,6 @@ interface Delivered extends FrameRef {
 interface Transaction extends FrameRef {
   sends: number;
 }
-
-const OTHER: Record<Direction, Direction> = { client: 'broker', broker: 'client' };
 
 /** "2.40 s", "850 ms": for messages. */
 function seconds(us: number): string {
@@ -101,6 +129,10 @@ export class ConnectionAnalyzer {
   // Heart-beats, per direction [client, broker]: negotiated period (ms), last data, last heart-beat, where the
   // last frame ended (an EOL right there only ends the frame), and heart-beats that came too soon.
   private heartBeating = false;
+  /** Whether heart-beats are settled: 'unknown' with no CONNECT seen, 'pending' until CONNECTED, then 'done'. */
+  private negotiation: 'unknown' | 'pending' | 'done' = 'unknown';
+  /** When CONNECTED set heart-beating up (stomp.py grants the first heart-beat extra time), or -1. */
+  private connectedAt = -1;
   private readonly period: Record<Direction, number> = { client: 0, broker: 0 };
   private readonly lastData: Record<Direction, number> = { client: 0, broker: 0 };
   private readonly lastBeat: Record<Direction, number> = { client: -1, broker: -1 };
@@ -127,14 +159,25 @@ export class ConnectionAnalyzer {
     this.sink.link({ kind, fromFrameId: from.id, toFrameId: to.id, latencyUs: to.time - from.time });
   }
 
-  /** A heart-beat (EOL between frames) in one direction. `offset` tells one that merely ends a frame. */
-  heartbeat(dir: Direction, time: number, offset?: number): void {
-    if (this.closed) return;
+  /**
+   * An EOL at a frame boundary in one direction; answers whether it is a heart-beat. This is the one rule every
+   * count follows (the recorder's stored heart-beats and counters, hence import, report, proxy summary and
+   * `connections --jsonl`): an EOL right after a frame's NUL only ends that frame (STOMP 1.2 §Augmented BNF:
+   * frame = ... NULL *( EOL )), and an EOL is a heart-beat only in a direction where heart-beats were
+   * negotiated (STOMP 1.2 §Heart-beating; STOMP 1.0 has none). Until CONNECT/CONNECTED settle it, nothing is a
+   * heart-beat; with no CONNECT seen (a capture picked up mid-stream) the negotiation is unknown and the other
+   * EOLs count. `offset` (the EOL's stream offset) is compared with where that direction's last frame ended,
+   * so any chunking of the bytes gives the same answer.
+   */
+  heartbeat(dir: Direction, time: number, offset?: number): boolean {
+    if (this.closed) return false;
     const trailing = offset !== undefined && offset === this.frameEnd[dir];
     this.frameEnd[dir] = -1;
     this.data(dir, time);
+    if (trailing) return false;
+    if (this.negotiation === 'unknown') return true;
     const period = this.period[dir];
-    if (trailing || !this.heartBeating || period === 0) return;
+    if (this.negotiation === 'pending' || period === 0) return false;
     const last = this.lastBeat[dir];
     this.lastBeat[dir] = time;
     if (last >= 0 && time - last < (period * 1000) / 2) {
@@ -142,39 +185,50 @@ export class ConnectionAnalyzer {
       if (f.count++ === 0) f.first = time;
       f.shortest = Math.min(f.shortest, time - last);
     }
+    return true;
   }
 
   /** Something arrived from `dir`: checks the silence before it against the heart-beat period. */
   private data(dir: Direction, time: number): void {
-    const period = this.period[dir];
-    if (this.heartBeating && !this.ending && period > 0 && this.silenceReported[dir] !== this.lastData[dir]) {
-      const limit = period * 1000 * (1 + HEARTBEAT_GRACE);
-      const gap = time - this.lastData[dir];
-      if (gap > limit) {
-        const at = this.lastData[dir] + limit;
-        this.find('heartbeat-missed', null, dir, at,
-          `nothing from the ${dir} for ${seconds(gap)} (heart-beat every ${period} ms, +50% grace): the ${OTHER[dir]} ` +
-          `would have dropped the connection at ${isoTime(at)}`);
-      }
-    }
+    if (this.watching(dir)) this.silence(dir, time - this.lastData[dir], 'spoke');
     if (time > this.lastData[dir]) this.lastData[dir] = time;
   }
 
+  /** Heart-beats are expected from `dir` and its current silence is not reported yet. */
+  private watching(dir: Direction): boolean {
+    return this.heartBeating && !this.ending && this.period[dir] > 0 && this.silenceReported[dir] !== this.lastData[dir];
+  }
+
   /**
-   * The time is now `now` and nothing else arrived: a direction silent past its heart-beat limit is reported at
-   * once, while the connection is still open (a live recording calls this every second), and only once: when
-   * that side speaks again or the connection closes, the same silence is not reported a second time.
+   * Grades a silence of `gap` µs from `dir` (since lastData[dir]) against its negotiated period: past 1.5× it is
+   * late (a note), past 2× missed (a warning). The message says what the common clients' defaults would have
+   * done with a broker that late, and nothing it does not know (a broker's tolerance is its configuration).
+   */
+  private silence(dir: Direction, gap: number, how: 'spoke' | 'tick' | 'close'): void {
+    const period = this.period[dir];
+    const ratio = gap / (period * 1000);
+    if (!(ratio > HEARTBEAT_LATE)) return;
+    const missed = ratio > HEARTBEAT_MISSED;
+    const since = this.lastData[dir];
+    this.silenceReported[dir] = since;
+    const at = since + period * 1000 * (missed ? HEARTBEAT_MISSED : HEARTBEAT_LATE);
+    const span = how === 'tick' ? `for ${seconds(gap)} so far` : how === 'close' ? `for the last ${seconds(gap)} before the connection closed` : `for ${seconds(gap)}`;
+    const consequence = dir === 'broker'
+      ? clientVerdict(gap, since, this.connectedAt, period * 1000)
+      : missed ? 'the broker may have considered the connection dead (STOMP 1.2 §Heart-beating)' : 'late, within twice the period';
+    this.find(missed ? 'heartbeat-missed' : 'heartbeat-late', null, dir, at,
+      `nothing from the ${dir} ${span} with a heart-beat every ${period} ms negotiated (${ratio.toFixed(1)}× the period): ${consequence}`);
+  }
+
+  /**
+   * The time is now `now` and nothing else arrived: a direction silent past twice its heart-beat period is
+   * reported at once, while the connection is still open (a live recording calls this every second), and only
+   * once: when that side speaks again or the connection closes, the same silence is not reported a second time.
+   * A silence that ends between 1.5× and 2× is graded when it ends, as in a capture.
    */
   tick(now: number): void {
     for (const dir of ['client', 'broker'] as const) {
-      if (!this.silentPastLimit(dir, now)) continue;
-      const since = this.lastData[dir];
-      const period = this.period[dir];
-      this.silenceReported[dir] = since;
-      const at = since + period * 1000 * (1 + HEARTBEAT_GRACE);
-      this.find('heartbeat-missed', null, dir, at,
-        `nothing from the ${dir} for ${seconds(now - since)} so far (heart-beat every ${period} ms, +50% grace): the ${OTHER[dir]} ` +
-        `would have dropped the connection at ${isoTime(at)}`);
+      if (this.silentPastLimit(dir, now)) this.silence(dir, now - this.lastData[dir], 'tick');
     }
   }
 
@@ -183,12 +237,10 @@ export class ConnectionAnalyzer {
     return this.silentPastLimit('client', now) || this.silentPastLimit('broker', now);
   }
 
-  /** `dir` has been silent past its heart-beat limit at `now`, and that silence is not reported yet. */
+  /** `dir` has been silent past twice its heart-beat period at `now`, and that silence is not reported yet. */
   private silentPastLimit(dir: Direction, now: number): boolean {
-    const period = this.period[dir];
-    if (this.closed || !this.heartBeating || this.ending || period === 0) return false;
-    const since = this.lastData[dir];
-    return now - since > period * 1000 * (1 + HEARTBEAT_GRACE) && this.silenceReported[dir] !== since;
+    if (this.closed || !this.watching(dir)) return false;
+    return now - this.lastData[dir] > this.period[dir] * 1000 * HEARTBEAT_MISSED;
   }
 
   /** A frame, in wire order. `f` is not kept (callers may reuse the object): what is needed later is copied. */
@@ -216,10 +268,19 @@ export class ConnectionAnalyzer {
         const hb = headerValue(h, 'heart-beat');
         this.connect = { id: f.id, time: f.time, host, clientId: headerValue(h, 'client-id'), heartBeat: parseHeartBeat(hb) };
         this.connectAnswered = false;
-        if (headerValue(h, 'accept-version') === undefined && (f.command === 'STOMP' || host || hb !== undefined)) {
-          const why = f.command === 'STOMP' ? 'a STOMP frame (STOMP 1.2)' : host ? 'a host header (STOMP 1.1+)' : 'a heart-beat header (STOMP 1.1+)';
-          this.find('missing-accept-version', f, 'client', f.time,
-            `${f.command} has ${why} but no accept-version: the broker must take the client for STOMP 1.0`);
+        this.negotiation = 'pending';
+        // No accept-version makes a STOMP 1.0 client (STOMP 1.2 §Protocol Negotiation), a normal one: PHP stomp and
+        // Net::Stomp send login, passcode and host (RabbitMQ's virtual host in every version) and nothing else.
+        // Only the STOMP command, which 1.0 does not have, contradicts it.
+        if (headerValue(h, 'accept-version') === undefined) {
+          if (f.command === 'STOMP') {
+            this.find('missing-accept-version', f, 'client', f.time,
+              'STOMP frame (STOMP 1.2) without accept-version: the broker must take the client for STOMP 1.0, which has no STOMP command');
+          } else if (hb !== undefined) {
+            this.find('heartbeat-header-1-0', null, 'client', f.time,
+              `CONNECT has heart-beat:${hb} but no accept-version: a STOMP 1.0 client, and STOMP 1.0 defines no heart-beats ` +
+              '(they happen only if the broker answers with a heart-beat header)');
+          }
         }
         return;
       }
@@ -399,7 +460,7 @@ export class ConnectionAnalyzer {
     const v = headerValue(h, 'version') ?? '1.0';
     this.version = v === '1.0' || v === '1.1' || v === '1.2' ? v : '1.2';
     if (this.version === '1.2' && this.connect && !this.connect.host) {
-      this.find('missing-host', this.connect, 'client', this.connect.time, 'CONNECT has no host header, which STOMP 1.2 requires');
+      this.find('missing-host', this.connect, 'client', this.connect.time, 'CONNECT has no host header, which STOMP 1.2 requires; the broker accepted it without one');
     }
     if (!this.chosen) {
       const p = detectProfile(headerValue(h, 'server'));
@@ -408,14 +469,16 @@ export class ConnectionAnalyzer {
         this.sink.profile?.(p);
       }
     }
-    if (!this.connect || this.connect.heartBeat === null) return;
     const broker = parseHeartBeat(headerValue(h, 'heart-beat'));
-    if (broker === null) return;
+    // Without the CONNECT (a capture picked up after it) only a CONNECTED that offers no heart-beats settles it.
+    if (this.connect || broker === null || (broker[0] === 0 && broker[1] === 0)) this.negotiation = 'done';
+    if (!this.connect || this.connect.heartBeat === null || broker === null) return;
     const hb = negotiateHeartBeat(this.connect.heartBeat, broker);
     this.period.client = hb.clientToBroker;
     this.period.broker = hb.brokerToClient;
     if (hb.clientToBroker === 0 && hb.brokerToClient === 0) return;
     this.heartBeating = true;
+    this.connectedAt = f.time;
     this.lastData.client = this.lastData.broker = f.time;
     const each = (ms: number) => (ms === 0 ? 'none' : `every ${ms} ms`);
     // About the connection, not a fault of the CONNECTED frame: not attached to it, so clean frames stay clean.
@@ -452,19 +515,7 @@ export class ConnectionAnalyzer {
   close(time: number): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.heartBeating && !this.ending) {
-      for (const dir of ['client', 'broker'] as const) {
-        const period = this.period[dir];
-        const limit = period * 1000 * (1 + HEARTBEAT_GRACE);
-        const gap = time - this.lastData[dir];
-        if (period > 0 && gap > limit && this.silenceReported[dir] !== this.lastData[dir]) {
-          const at = this.lastData[dir] + limit;
-          this.find('heartbeat-missed', null, dir, at,
-            `nothing from the ${dir} for the last ${seconds(gap)} before the connection closed (heart-beat every ${period} ms, +50% grace): ` +
-            `the ${OTHER[dir]} would have dropped the connection at ${isoTime(at)}`);
-        }
-      }
-    }
+    for (const dir of ['client', 'broker'] as const) if (this.watching(dir)) this.silence(dir, time - this.lastData[dir], 'close');
     for (const dir of ['client', 'broker'] as const) {
       const fst = this.fast[dir];
       if (fst.count >= 2) {
@@ -472,8 +523,16 @@ export class ConnectionAnalyzer {
           `the ${dir} sent ${fst.count} heart-beats less than half the negotiated ${this.period[dir]} ms apart (shortest ${seconds(fst.shortest)})`);
       }
     }
-    this.listAtClose('receipt-missing', [...this.receipts], ([id, r]) => [r, 'client',
+    // A DISCONNECT's receipt that never came: the connection ended, which is what the client asked for (RabbitMQ
+    // Web STOMP closes the WebSocket at DISCONNECT without answering): a note, not a failed request.
+    const pending = [...this.receipts];
+    this.listAtClose('receipt-missing', pending.filter(([, r]) => r.command !== 'DISCONNECT'), ([id, r]) => [r, 'client',
       `${r.command} asked for receipt ${JSON.stringify(id)}; no RECEIPT came before the connection ended`], 'receipts never answered');
+    for (const [id, r] of pending) {
+      if (r.command === 'DISCONNECT') {
+        this.find('disconnect-receipt-missing', r, 'client', r.time, `DISCONNECT asked for receipt ${JSON.stringify(id)}; the connection closed without it`);
+      }
+    }
     this.listAtClose('transaction-open', [...this.transactions], ([tx, b]) => [b, 'client',
       `transaction ${JSON.stringify(tx)} (${b.sends} SEND${b.sends === 1 ? '' : 's'}) was neither committed nor aborted: the broker discards it`],
     'transactions left open');

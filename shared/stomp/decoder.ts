@@ -351,7 +351,8 @@ export class StompDecoder {
   // --- states ---------------------------------------------------------------------------------------------
 
   private idle(d: Uint8Array, pos: number, end: number, sink: DecodeSink): number {
-    // Runs of EOLs are heart-beats (STOMP 1.2 §Heart-beating; §Augmented BNF: frame = ... NULL *( EOL )).
+    // EOLs at a frame boundary (STOMP 1.2 §Augmented BNF: frame = ... NULL *( EOL )) go out as heart-beat events;
+    // which of them are heart-beats (§Heart-beating) is the analysis's call (ConnectionAnalyzer.heartbeat).
     while (pos < end) {
       const b = d[pos];
       if (b === LF) {

@@ -47,7 +47,10 @@ export interface DecodedFrame {
   issues: WireIssue[];
 }
 
-/** An EOL between frames: a heart-beat, not a frame. */
+/**
+ * An EOL at a frame boundary. Only a candidate heart-beat: the EOL that directly follows a frame's NUL merely
+ * ends that frame, and none is a heart-beat where none were negotiated; ConnectionAnalyzer.heartbeat decides.
+ */
 export interface HeartBeat {
   kind: 'heartbeat';
   offset: number;

@@ -18,6 +18,7 @@ import {
 } from './http.js';
 import { maskSubprotocol, maskTarget } from './handshake.js';
 import { looksLikeSockJs, parseClientFrame, parseServerFrame, sockJsHttpTransport } from './sockjs.js';
+import { Utf8Validator } from './utf8.js';
 import { OPCODE, parseClose, WebSocketFrameDecoder, type FrameSink } from './websocket.js';
 
 /** Decompresses one permessage-deflate message (RFC 7692 §7.2.2), keeping the window between calls unless told not to. */
@@ -48,7 +49,8 @@ export interface TransportSink {
   payload(dir: Direction, bytes: Uint8Array, time: number): void;
   /** `n` bytes of one direction's STOMP stream are lost (the STOMP decoder resynchronises). */
   gap(dir: Direction, n: number, time: number): void;
-  event(dir: Direction | null, time: number, code: IssueCode, message: string): void;
+  /** `offset`: where in `dir`'s STOMP stream the event is, when it is about bytes of it (so it can go on a frame). */
+  event(dir: Direction | null, time: number, code: IssueCode, message: string, offset?: number): void;
   /** The handshake as known so far: called when the request, then the response, then the SockJS framing is seen. */
   handshake(h: Handshake): void;
 }
@@ -126,6 +128,14 @@ class Side implements FrameSink {
   pongs = 0;
   heartbeats = 0;
   errors = 0;
+  /** The current message is text (opcode 1) and all of its payload so far was seen: its UTF-8 is being checked. */
+  checking = false;
+  readonly utf8 = new Utf8Validator();
+  /** Where the current message's decoded bytes start in this direction's STOMP stream (plain STOMP over WebSocket). */
+  messageAt = 0;
+  invalidUtf8 = 0;
+  /** This side sent a close frame (RFC 6455 §5.5.1). */
+  closeSent = false;
 
   constructor(private readonly c: WebSocketConnection, readonly dir: Direction) {
     this.head = new HeadReader<HttpRequestHead | HttpResponseHead>(dir === 'client' ? parseRequestHead : parseResponseHead);
@@ -133,7 +143,10 @@ class Side implements FrameSink {
 
   // --- FrameSink: frames of this direction ------------------------------------------------------------------
 
-  messageStart(_opcode: number, compressed: boolean): void {
+  messageStart(opcode: number, compressed: boolean): void {
+    this.checking = opcode === OPCODE.text;
+    this.utf8.reset();
+    this.messageAt = this.c.streamOut[this.dir];
     this.compressed = compressed;
     this.held = [];
     this.heldBytes = 0;
@@ -148,6 +161,7 @@ class Side implements FrameSink {
   }
 
   payloadGap(n: number, time: number): void {
+    this.checking = false; // bytes unseen: nothing can be said about the message's UTF-8
     if (this.compressed || this.c.mode === 'sockjs') {
       this.lose('gap', n);
       return;
@@ -170,7 +184,30 @@ class Side implements FrameSink {
       }
       if (out.length) this.c.decoded(this, out, time);
     } else if (this.lost) return this.lostMessage(time, false);
+    if (this.checking && this.utf8.end() >= 0) this.badUtf8(this.utf8.invalidAt, null, time);
     this.c.afterMessage(this, time);
+  }
+
+  /** Decoded bytes of the current message (uncompressed payload, or the inflated message): their UTF-8, if text. */
+  checkUtf8(bytes: Uint8Array, time: number): void {
+    if (!this.checking) return;
+    const before = this.utf8.seen;
+    const at = this.utf8.push(bytes);
+    if (at >= 0) this.badUtf8(at, bytes[at - before], time);
+  }
+
+  /**
+   * A text message whose payload is not UTF-8 (RFC 6455 §8.1: the receiver must fail the connection, close code
+   * 1007, which is how a strict client such as the ws package reacts). Reported once per message.
+   */
+  private badUtf8(at: number, byte: number | null, time: number): void {
+    this.checking = false;
+    if (++this.invalidUtf8 > this.c.limits.maxListed) return;
+    const what = byte === null ? 'a UTF-8 sequence cut off by the end of the message' : `byte 0x${byte.toString(16).padStart(2, '0')}`;
+    this.c.sink.event(this.dir, time, 'websocket-invalid-utf8',
+      `a text message (opcode 1) from the ${this.dir} is not valid UTF-8: ${what} at byte ${at} of its payload; ` +
+      'a receiver must fail the connection (close code 1007)',
+      this.c.mode === 'raw' ? this.messageAt + at : undefined);
   }
 
   control(opcode: number, payload: Uint8Array, time: number): void {
@@ -182,6 +219,8 @@ class Side implements FrameSink {
           `${opcode === OPCODE.ping ? 'ping' : 'pong'} from the ${who} (${printable(payload)})`);
       }
     } else if (opcode === OPCODE.close) {
+      this.closeSent = true;
+      this.c.closeFrame(who);
       const { code, reason } = parseClose(payload);
       const what = code === null ? 'no status code' : `${code}${CLOSE_CODES[code] ? ` (${CLOSE_CODES[code]})` : ''}`;
       this.c.sink.event(who, time, 'websocket-close', `the ${who} closed the WebSocket: ${what}${reason ? ` "${reason}"` : ''}`);
@@ -283,14 +322,48 @@ export class WebSocketConnection {
   };
   readonly limits: TransportLimits;
   private ended = false;
+  readonly sink: TransportSink;
+  /** Bytes of each direction's STOMP stream handed on so far (payload and gaps): where the next byte will be. */
+  readonly streamOut: Record<Direction, number> = { client: 0, broker: 0 };
+  /** The side that sent the first close frame, or null. */
+  private closeFirst: Direction | null = null;
 
   constructor(
-    readonly sink: TransportSink,
+    sink: TransportSink,
     readonly inflaterFactory: InflaterFactory | null = null,
     limits: Partial<TransportLimits> = {},
   ) {
+    const out = this.streamOut;
+    this.sink = {
+      ...sink,
+      payload: (dir, bytes, time) => {
+        out[dir] += bytes.length;
+        sink.payload(dir, bytes, time);
+      },
+      gap: (dir, n, time) => {
+        out[dir] += n;
+        sink.gap(dir, n, time);
+      },
+      event: (dir, time, code, message, offset) => (offset === undefined ? sink.event(dir, time, code, message) : sink.event(dir, time, code, message, offset)),
+      handshake: (h) => sink.handshake(h),
+    };
     this.limits = { ...DEFAULT_TRANSPORT_LIMITS, ...limits };
     this.sides = { client: new Side(this, 'client'), broker: new Side(this, 'broker') };
+  }
+
+  /**
+   * The WebSocket closing handshake (RFC 6455 §7.1.2): who sent the first close frame, and whether the other side
+   * answered with its own. A completed handshake started by the client is a clean close by the client, even
+   * though the server then closes TCP first, as §7.1.1 asks of servers.
+   */
+  closingHandshake(): { by: Direction; complete: boolean } | null {
+    const by = this.closeFirst;
+    return by === null ? null : { by, complete: this.sides[by === 'client' ? 'broker' : 'client'].closeSent };
+  }
+
+  /** A close frame from `dir` (Side.control). */
+  closeFrame(dir: Direction): void {
+    this.closeFirst ??= dir;
   }
 
   push(dir: Direction, bytes: Uint8Array, time: number): void {
@@ -341,6 +414,8 @@ export class WebSocketConnection {
       if (pongs) this.sink.event(s.dir, time, 'websocket-pong', pongs);
       const errors = more(s.errors, 'WebSocket protocol errors');
       if (errors) this.sink.event(s.dir, time, 'websocket-protocol-error', errors);
+      const bad = more(s.invalidUtf8, 'text messages with invalid UTF-8');
+      if (bad) this.sink.event(s.dir, time, 'websocket-invalid-utf8', bad);
       if (s.heartbeats > 1) this.sink.event(s.dir, time, 'sockjs-heartbeat', `${s.heartbeats} SockJS heartbeats from the ${s.dir} in all`);
     }
   }
@@ -416,6 +491,8 @@ export class WebSocketConnection {
         this.sink.handshake(this.handshakeInfo);
       }
     }
+    // Checked before the bytes go on, so that an issue about them reaches the recorder before their frame.
+    s.checkUtf8(bytes, time);
     if (this.mode === 'raw') this.sink.payload(s.dir, bytes, time);
     else s.hold(bytes);
   }

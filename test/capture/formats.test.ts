@@ -50,7 +50,8 @@ function expectConversation(got: ImportedCapture, what: string) {
   expect(got.connections, what).toHaveLength(1);
   const c = got.connections[0];
   expect([c.client, c.broker, c.version], what).toEqual(['10.1.1.1:51000', '10.1.1.2:61613', '1.2']);
-  expect(c.heartbeats, what).toEqual({ client: 1, broker: 1 });
+  // Each EOL directly follows a frame's NUL: it only ends that frame, it is no heart-beat.
+  expect(c.heartbeats, what).toEqual({ client: 0, broker: 0 });
   expect(got.frames.map((f) => ({ from: f.from, command: f.command })), what).toEqual(EXPECTED.map((e) => ({ from: e.from, command: e.command })));
   expect(got.frames[2].bodyLength).toBe(6000);
   expect(got.frames[3]).toMatchObject({ body: 'héllo', headers: EXPECTED[3].headers });

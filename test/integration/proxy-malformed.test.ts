@@ -292,7 +292,7 @@ describe('recording proxy with peers that send malformed bytes', () => {
     expect(n, 'an issue for the stream that ended inside a frame').toBeGreaterThan(0);
   });
 
-  it('connection 3: the clean exchange is recorded exactly, with its heart-beats, and no issues', () => {
+  it('connection 3: the clean exchange is recorded exactly, with its EOLs, and no issues', () => {
     const conn = findConnectionByDestination(frames, '/queue/clean');
     expect(conn).toBeDefined();
     const rows = connectionFrames(frames, conn!);
@@ -305,6 +305,7 @@ describe('recording proxy with peers that send malformed bytes', () => {
     expect(header(rows.find((f) => f.command === 'SEND')!, 'x-esc')).toBe('a:b\nc\\d');
     expect(rows.flatMap((f) => f.issues)).toEqual([]);
     const row = connections.find((x) => connectionId(x) === conn);
-    expect(row?.heartbeats).toEqual({ client: 1, broker: 1 });
+    // Each side's lone EOL directly follows a frame's NUL, and heart-beat:0,0 negotiated none: no heart-beats.
+    expect(row?.heartbeats).toEqual({ client: 0, broker: 0 });
   });
 });

@@ -227,7 +227,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
       const conn = findConnectionByDestination(frames, run.summary.queue!);
       const row = connections.find((x) => connectionId(x) === conn);
       expect(row, `connection ${conn} in connections JSONL`).toBeDefined();
-      // Heart-beats = EOLs between frames (DESIGN.md). RabbitMQ also ends every frame with an EOL, which counts.
+      // Heart-beats = EOLs between frames, but not the EOL RabbitMQ writes right after every frame's NUL: that one
+      // only ends the frame (the expert-info rule, which the counts follow).
       expect(row!.heartbeats).toEqual({ client: c.heartbeats, broker: s.heartbeats });
       expect(c.heartbeats, 'the client sent heart-beats while lingering').toBeGreaterThan(0);
       expect(s.heartbeats).toBeGreaterThan(0);

@@ -1,7 +1,6 @@
-// Expert info, heart-beats: the negotiated period each way, silences longer than period + grace (with the
-// time the peer would have dropped the connection), heart-beats faster than negotiated.
+// Expert info, heart-beats: the negotiated period each way, silences graded by how late they are (with what
+// the common clients would have done by default), heart-beats faster than negotiated.
 import { describe, expect, it } from 'vitest';
-import { isoTime } from '../../shared/analysis/connection.js';
 import { analyze, conversation, T0, type Step } from './analysis-helpers.js';
 
 const hs = (c: string, s: string): Step[] => [
@@ -30,25 +29,53 @@ describe('heartbeat-negotiated', () => {
   });
 });
 
-describe('heartbeat-missed', () => {
-  it('a client silent for longer than period + 50%, then heard again: when the broker would have dropped it', () => {
+describe('heartbeat-missed and heartbeat-late: graded by how late', () => {
+  it('a client silent for 3 periods, then heard again: a warning at the time it passed 2 periods', () => {
     // client must send every 1000 ms; it is silent from 1 ms to 3001 ms.
     const steps = sorted([...hs('1000,0', '0,1000'), ['client', '\n', 3001], ...beats('client', 4000, 6000, 1000)]);
     const a = analyze(steps, { closeAtMs: 6100 });
+    const missed = a.findings.filter((f) => f.code === 'heartbeat-missed' || f.code === 'heartbeat-late');
+    expect(missed).toHaveLength(1);
+    expect(missed[0]).toMatchObject({ code: 'heartbeat-missed', severity: 'warning', dir: 'client', frameId: null, time: T0 + 1000 + 2_000_000 });
+    expect(missed[0].message).toBe('nothing from the client for 3.00 s with a heart-beat every 1000 ms negotiated (3.0× the period): ' +
+      'the broker may have considered the connection dead (STOMP 1.2 §Heart-beating)');
+  });
+  it('ActiveMQ 5.17 with heart-beat:1000,1000: a broker heart-beat 1.93 s after its last frame is a note naming only stomp.py', () => {
+    // The broker's MESSAGE at 5000 ms (NUL + LF, as every broker writes it), then its next heart-beat at 6930 ms.
+    const steps = sorted([...hs('1000,1000', '1000,1000'), ...beats('client', 1000, 7000, 1000), ...beats('broker', 1000, 4000, 1000),
+      ['broker', 'MESSAGE\nsubscription:0\nmessage-id:m1\ndestination:/queue/a\n\nx\0\n', 5000], ['broker', '\n', 6930]]);
+    const a = analyze(steps, { closeAtMs: 7100 });
+    const late = a.findings.filter((f) => f.code.startsWith('heartbeat-') && f.code !== 'heartbeat-negotiated');
+    expect(late).toEqual([expect.objectContaining({ code: 'heartbeat-late', severity: 'note', dir: 'broker', time: T0 + 6_500_000 })]);
+    expect(late[0].message).toBe('nothing from the broker for 1.93 s with a heart-beat every 1000 ms negotiated (1.9× the period): ' +
+      'by default stomp.py (1.5×) would have dropped the connection; stompjs (2×, checked once per period) and the Ruby stomp gem ' +
+      '(no limit unless configured) would not');
+  });
+  it('a broker silent from CONNECTED for 2.5 periods: stomp.py grants the first heart-beat extra time, stompjs may have dropped it', () => {
+    const steps = sorted([...hs('1000,1000', '1000,1000'), ...beats('client', 1000, 4000, 1000), ['broker', '\n', 2501]]);
+    const a = analyze(steps, { closeAtMs: 2600 });
     const missed = a.findings.filter((f) => f.code === 'heartbeat-missed');
     expect(missed).toHaveLength(1);
-    expect(missed[0]).toMatchObject({ dir: 'client', frameId: null, time: T0 + 1000 + 1_500_000 });
-    expect(missed[0].message).toContain('3.00 s');
-    expect(missed[0].message).toContain(`would have dropped the connection at ${isoTime(T0 + 1_501_000)}`);
+    expect(missed[0].message).toContain('(2.5× the period): by default stompjs (2×, checked once per period) may have dropped it; ' +
+      'stomp.py (1.5×, with its grace for the first heart-beat) and the Ruby stomp gem (no limit unless configured) would not');
+  });
+  it('exactly one warning for a peer silent past twice its period, reported by the clock and not again at the close', () => {
+    const c = conversation();
+    c.feed(sorted([...hs('1000,1000', '1000,1000'), ...beats('client', 1000, 9000, 1000), ...beats('broker', 1000, 2000, 1000)]));
+    c.analyzer.tick(T0 + 4_500_000);
+    const a = c.close(9500);
+    const hb = a.findings.filter((f) => f.code === 'heartbeat-missed' || f.code === 'heartbeat-late');
+    expect(hb).toEqual([expect.objectContaining({ code: 'heartbeat-missed', severity: 'warning', dir: 'broker', time: T0 + 4_000_000 })]);
   });
   it('the broker silent up to the close (the connection was dropped): reported at close', () => {
     const steps = sorted([...hs('0,1000', '1000,0'), ...beats('broker', 1000, 3000, 1000)]);
     const a = analyze(steps, { closeAtMs: 8000 });
     const missed = a.findings.filter((f) => f.code === 'heartbeat-missed');
-    expect(missed).toEqual([expect.objectContaining({ dir: 'broker', time: T0 + 3_000_000 + 1_500_000 })]);
+    expect(missed).toEqual([expect.objectContaining({ dir: 'broker', time: T0 + 3_000_000 + 2_000_000 })]);
     expect(missed[0].message).toContain('before the connection closed');
+    expect(missed[0].message).toContain('stomp.py (1.5×) and stompjs (2×, checked once per period) would have dropped the connection');
   });
-  it('not when data keeps coming within period + grace, frames count as data too', () => {
+  it('not when data keeps coming within 1.5 periods, frames count as data too', () => {
     const steps = sorted([...hs('1000,1000', '1000,1000'), ...beats('client', 1300, 9000, 1300),
       ...beats('broker', 900, 9000, 1000).map(([d, , t]): Step => [d, 'MESSAGE\nsubscription:s\nmessage-id:1\ndestination:/q\n\nx\0', t])]);
     const a = analyze(steps, { closeAtMs: 9100 });
@@ -64,35 +91,34 @@ describe('heartbeat-missed', () => {
 
 describe('heartbeat-missed, live (tick)', () => {
   const at = (ms: number) => T0 + ms * 1000;
-  it('reported by the clock while the silence lasts, once, and not again when the peer speaks or the connection closes', () => {
-    // The client must send every 1000 ms (limit 1500 ms); it is silent after CONNECTED (1 ms).
+  it('reported by the clock once the silence passes twice the period, once, and not again when the peer speaks or the connection closes', () => {
+    // The client must send every 1000 ms (warning past 2000 ms); it is silent after CONNECTED (1 ms).
     const c = conversation();
     c.feed(hs('1000,0', '0,1000'));
     c.analyzer.tick(at(1000));
-    c.analyzer.tick(at(1500));
-    expect(c.analyzer.silenceDue(at(1501))).toBe(false); // exactly at the limit: not yet
-    expect(c.analyzer.silenceDue(at(1502))).toBe(true);
-    c.analyzer.tick(at(2000));
-    expect(c.analyzer.silenceDue(at(2000))).toBe(false);
+    c.analyzer.tick(at(1900)); // late, but a late silence is graded when it ends
+    expect(c.analyzer.silenceDue(at(2001))).toBe(false); // exactly at the limit: not yet
+    expect(c.analyzer.silenceDue(at(2002))).toBe(true);
+    c.analyzer.tick(at(2500));
+    expect(c.analyzer.silenceDue(at(2500))).toBe(false);
     c.analyzer.tick(at(3000));
     c.feed([['client', '\n', 3500]]);
     const a = c.close(3600);
-    const missed = a.findings.filter((f) => f.code === 'heartbeat-missed');
+    const missed = a.findings.filter((f) => f.code === 'heartbeat-missed' || f.code === 'heartbeat-late');
     expect(missed).toHaveLength(1);
-    expect(missed[0]).toMatchObject({ dir: 'client', frameId: null, time: at(1501) });
-    expect(missed[0].message).toContain('for 2.00 s so far');
-    expect(missed[0].message).toContain(`would have dropped the connection at ${isoTime(at(1501))}`);
+    expect(missed[0]).toMatchObject({ code: 'heartbeat-missed', dir: 'client', frameId: null, time: at(2001) });
+    expect(missed[0].message).toContain('for 2.50 s so far');
   });
   it('a new silence after the peer spoke again is reported again; one reported and lasting to the close is not', () => {
     const c = conversation();
     c.feed(hs('1000,0', '0,1000'));
-    c.analyzer.tick(at(2000)); // silence 1: reported live
-    c.feed([['client', 'SEND\ndestination:/q\n\nx\0', 2500]]);
-    c.analyzer.tick(at(3000)); // 500 ms after the SEND: nothing
-    c.analyzer.tick(at(4100)); // silence 2: reported live
+    c.analyzer.tick(at(2500)); // silence 1: reported live
+    c.feed([['client', 'SEND\ndestination:/q\n\nx\0', 2600]]);
+    c.analyzer.tick(at(3000)); // 400 ms after the SEND: nothing
+    c.analyzer.tick(at(4700)); // silence 2: reported live
     const a = c.close(9000); // silence 2 lasts to the close: not reported a second time
     const missed = a.findings.filter((f) => f.code === 'heartbeat-missed');
-    expect(missed.map((f) => f.time)).toEqual([at(1501), at(4000)]);
+    expect(missed.map((f) => f.time)).toEqual([at(2001), at(4600)]);
     expect(missed.every((f) => f.message.includes('so far'))).toBe(true);
   });
   it('nothing without negotiated heart-beats, after DISCONNECT, or after close', () => {

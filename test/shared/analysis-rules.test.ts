@@ -16,12 +16,21 @@ describe('every finding carries its catalogue severity', () => {
 });
 
 describe('missing-accept-version', () => {
-  it('a CONNECT with 1.1+ headers but no accept-version', () => {
-    const a = analyze([['client', 'CONNECT\nhost:/\nlogin:guest\n\n\0'], ['broker', 'CONNECTED\nversion:1.0\n\n\0']]);
+  it('a STOMP frame without accept-version (the STOMP command does not exist in 1.0)', () => {
+    const a = analyze([['client', 'STOMP\nhost:/\n\n\0']]);
     expect(a.codes).toEqual(['missing-accept-version']);
-    expect(a.findings[0]).toMatchObject({ frameId: a.id('CONNECT'), dir: 'client' });
-    expect(analyze([['client', 'STOMP\nhost:/\n\n\0']]).codes).toEqual(['missing-accept-version']);
-    expect(analyze([['client', 'CONNECT\nheart-beat:0,1000\n\n\0']]).codes).toEqual(['missing-accept-version']);
+    expect(a.findings[0]).toMatchObject({ frameId: a.id('STOMP'), dir: 'client', severity: 'warning' });
+  });
+  it('not for a STOMP 1.0 client with login, passcode and host (PHP stomp, Net::Stomp), in any header order', () => {
+    for (const connect of ['CONNECT\nlogin:guest\npasscode:guest\nhost:/\n\n\0', 'CONNECT\nhost:/\npasscode:guest\nlogin:guest\n\n\0']) {
+      const a = analyze([['client', connect], ['broker', 'CONNECTED\nsession:s1\nheart-beat:0,0\nserver:RabbitMQ/3.10.7\nversion:1.0\n\n\0']]);
+      expect(a.findings.filter((f) => f.severity !== 'note')).toEqual([]);
+      expect(a.codes).toEqual([]);
+    }
+  });
+  it('a heart-beat header without accept-version: a note (1.0 defines no heart-beats), not a warning', () => {
+    const a = analyze([['client', 'CONNECT\nheart-beat:0,1000\nhost:/\n\n\0'], ['broker', 'CONNECTED\nversion:1.0\n\n\0']]);
+    expect(a.findings).toEqual([expect.objectContaining({ code: 'heartbeat-header-1-0', severity: 'note', frameId: null })]);
   });
   it('not for a plain 1.0 CONNECT, nor with accept-version', () => {
     expect(analyze([['client', 'CONNECT\nlogin:guest\n\n\0'], ['broker', 'CONNECTED\n\n\0']]).codes).toEqual([]);
@@ -30,10 +39,10 @@ describe('missing-accept-version', () => {
 });
 
 describe('missing-host', () => {
-  it('1.2 negotiated, CONNECT without host', () => {
-    const a = analyze([['client', 'CONNECT\naccept-version:1.2\n\n\0'], ['broker', 'CONNECTED\nversion:1.2\n\n\0']]);
+  it('1.2 negotiated, CONNECT without host (@stomp/stompjs by default): a note, since the broker accepted it', () => {
+    const a = analyze([['client', 'CONNECT\naccept-version:1.2,1.1,1.0\nheart-beat:10000,10000\n\n\0'], ['broker', 'CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0']]);
     expect(a.codes).toEqual(['missing-host']);
-    expect(a.findings[0].frameId).toBe(a.id('CONNECT'));
+    expect(a.findings[0]).toMatchObject({ frameId: a.id('CONNECT'), severity: 'note' });
   });
   it('not with host, nor on 1.1', () => {
     expect(analyze(handshake('1.2')).codes).toEqual([]);
@@ -95,9 +104,13 @@ describe('frame-after-disconnect', () => {
 describe('receipt-missing', () => {
   it('a receipt never answered is reported at close, on the asking frame', () => {
     const a = analyze([...handshake('1.2'), ['client', 'SEND\ndestination:/queue/a\nreceipt:r7\n\nx\0'], ['client', 'DISCONNECT\nreceipt:bye\n\n\0']]);
-    expect(a.codes).toEqual(['receipt-missing', 'receipt-missing']);
+    expect(a.codes).toEqual(['receipt-missing', 'disconnect-receipt-missing']);
     expect(a.findings.map((f) => f.frameId)).toEqual([a.id('SEND'), a.id('DISCONNECT')]);
     expect(a.findings[0].message).toContain('"r7"');
+  });
+  it('a DISCONNECT receipt the broker never sent (RabbitMQ Web STOMP closes at DISCONNECT): a note, since the connection closed as asked', () => {
+    const a = analyze([...handshake('1.2'), ['client', 'DISCONNECT\nreceipt:close-1\n\n\0']]);
+    expect(a.findings).toEqual([expect.objectContaining({ code: 'disconnect-receipt-missing', severity: 'note', frameId: a.id('DISCONNECT') })]);
   });
   it('not when a RECEIPT, or an ERROR with the receipt-id, answers', () => {
     expect(analyze([...handshake('1.2'), ['client', 'SEND\ndestination:/queue/a\nreceipt:r7\n\nx\0'], ['broker', 'RECEIPT\nreceipt-id:r7\n\n\0']]).codes).toEqual([]);
@@ -176,5 +189,32 @@ describe('times', () => {
   it('findings at close are placed at the frame they are about', () => {
     const a = analyze([...handshake('1.2'), ['client', 'BEGIN\ntransaction:t\n\n\0', 50]], { closeAtMs: 900 });
     expect(a.findings[0].time).toBe(T0 + 50_000);
+  });
+});
+
+describe('clean sessions of real clients raise nothing worse than a note', () => {
+  it('PHP stomp 1.0: CONNECT with host and no accept-version, client ack by ack($frame) copying every MESSAGE header, no DISCONNECT receipt', () => {
+    const a = analyze([
+      ['client', 'CONNECT\nlogin:guest\npasscode:guest\nhost:/\n\n\0'],
+      ['broker', 'CONNECTED\nserver:RabbitMQ/3.10.8\nsession:s1\nheart-beat:0,0\nversion:1.0\n\n\0\n'],
+      ['client', 'SUBSCRIBE\nack:client\ndestination:/queue/a\n\n\0'],
+      ['broker', 'MESSAGE\ndestination:/queue/a\nmessage-id:Q_a@@s1@@1\nredelivered:false\ntransaction:tx-of-the-producer\nreceipt:r-of-the-producer\ncontent-length:2\n\nhi\0\n'],
+      // ack($frame): the MESSAGE's headers, content-length aside, sent back (including transaction and receipt).
+      ['client', 'ACK\ndestination:/queue/a\nmessage-id:Q_a@@s1@@1\nredelivered:false\ntransaction:tx-of-the-producer\nreceipt:r-of-the-producer\n\n\0'],
+      ['broker', 'RECEIPT\nreceipt-id:r-of-the-producer\n\n\0\n'],
+      ['client', 'DISCONNECT\n\n\0'],
+    ]);
+    expect(a.findings.filter((f) => f.severity !== 'note')).toEqual([]);
+  });
+  it('Net::Stomp 1.0: headers in any order', () => {
+    const a = analyze([
+      ['client', 'CONNECT\nhost:/\npasscode:guest\nlogin:guest\n\n\0'],
+      ['broker', 'CONNECTED\nversion:1.0\nheart-beat:0,0\nsession:s2\nserver:RabbitMQ/3.10.8\n\n\0\n'],
+      ['client', 'SUBSCRIBE\ndestination:/queue/b\nack:client\n\n\0'],
+      ['broker', 'MESSAGE\nmessage-id:Q_b@@s2@@1\ndestination:/queue/b\nredelivered:false\ncontent-length:2\n\nhi\0\n'],
+      ['client', 'ACK\nmessage-id:Q_b@@s2@@1\n\n\0'],
+      ['client', 'DISCONNECT\n\n\0'],
+    ]);
+    expect(a.findings).toEqual([]);
   });
 });

@@ -96,14 +96,19 @@ export class WireSplitter {
   }
 }
 
-/** Split a whole recorded stream; throws if it does not end on a frame boundary. */
+/**
+ * Split a whole recorded stream; throws if it does not end on a frame boundary. `heartbeats`: the EOLs between
+ * frames except the one directly after a frame's NUL, which only ends that frame (the streams checked with it
+ * negotiate heart-beats both ways).
+ */
 export function splitStream(stream: Uint8Array): { frames: WireFrame[]; heartbeats: number } {
   const s = new WireSplitter();
   const events = s.feed(stream);
   if (s.pending) throw new Error(`stream ends inside a frame (${s.pending} bytes pending)`);
   return {
     frames: events.flatMap((e) => (e.kind === 'frame' ? [e.frame] : [])),
-    heartbeats: events.filter((e) => e.kind === 'heartbeat').length,
+    heartbeats: events.filter((e, i) => e.kind === 'heartbeat' && i > 0 && events[i - 1].kind === 'heartbeat').length +
+      (events[0]?.kind === 'heartbeat' ? 1 : 0),
   };
 }
 

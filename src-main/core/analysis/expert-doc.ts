@@ -1,7 +1,7 @@
 // docs/expert-info.md, generated from the issue catalogue (shared/issues.ts) so that the two cannot drift:
 // `npm run docs` writes it, and test/core/expert-doc.test.ts fails when the committed file is out of date.
 
-import { HEARTBEAT_GRACE } from '../../../shared/analysis/connection.js';
+import { HEARTBEAT_LATE, HEARTBEAT_MISSED } from '../../../shared/analysis/connection.js';
 import { PROFILES } from '../../../shared/analysis/profiles.js';
 import { LINK_KINDS } from '../../../shared/analysis/types.js';
 import { ISSUES, type IssueInfo } from '../../../shared/issues.js';
@@ -19,14 +19,16 @@ const SECTIONS: Array<{ title: string; intro: string; codes: string[] }> = [
     title: 'Protocol: negotiation and rules by version',
     intro: 'Checked per connection as frames are recorded (shared/analysis/connection.ts), against the version CONNECTED negotiated. ' +
       'Rules that need the version are skipped on a connection whose CONNECT/CONNECTED was not captured.',
-    codes: ['unknown-version', 'version-not-offered', 'missing-accept-version', 'missing-host', 'subscribe-without-id', 'ack-without-id',
-      'nack-in-1-0', 'ack-unknown-message', 'frame-after-disconnect', 'receipt-missing', 'error-frame', 'transaction-open', 'message-unacked'],
+    codes: ['unknown-version', 'version-not-offered', 'missing-accept-version', 'heartbeat-header-1-0', 'missing-host', 'subscribe-without-id', 'ack-without-id',
+      'nack-in-1-0', 'ack-unknown-message', 'frame-after-disconnect', 'receipt-missing', 'disconnect-receipt-missing', 'error-frame', 'transaction-open', 'message-unacked'],
   },
   {
     title: 'Heart-beats',
     intro: `Periods are negotiated from CONNECT's and CONNECTED's heart-beat headers. Any data (a frame or an EOL) counts as a sign of life; ` +
-      `a side is silent when nothing came from it for the period plus ${HEARTBEAT_GRACE * 100}%. An EOL directly after a frame's NUL only ends that frame.`,
-    codes: ['bad-heart-beat', 'heartbeat-negotiated', 'heartbeat-missed', 'heartbeat-too-frequent'],
+      `a silence longer than ${HEARTBEAT_LATE}× the period is late (a note), longer than ${HEARTBEAT_MISSED}× missed (a warning). ` +
+      `An EOL directly after a frame's NUL only ends that frame, and EOLs are heart-beats only in a direction where heart-beats were negotiated ` +
+      `(none on STOMP 1.0): the heart-beat counts (\`connections\`, \`report\`, the proxy's summary) follow the same rule.`,
+    codes: ['bad-heart-beat', 'heartbeat-negotiated', 'heartbeat-late', 'heartbeat-missed', 'heartbeat-too-frequent'],
   },
   {
     title: 'Broker profiles',

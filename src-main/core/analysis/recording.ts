@@ -35,8 +35,9 @@ export class RecordedAnalysis implements AnalysisSink {
     if (opts.profile) writer.setConnectionProfile(connectionId, opts.profile);
   }
 
-  heartbeat(dir: Direction, time: number, offset: number): void {
-    this.analyzer.heartbeat(dir, time, offset);
+  /** An EOL at a frame boundary; whether it is a heart-beat (ConnectionAnalyzer.heartbeat holds the rule). */
+  heartbeat(dir: Direction, time: number, offset: number): boolean {
+    return this.analyzer.heartbeat(dir, time, offset);
   }
 
   /** A frame just stored as `frameId`; `view` is its interpreted headers (or the raw ones when nothing is escaped). */

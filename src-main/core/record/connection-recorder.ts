@@ -13,6 +13,8 @@ export interface ConnectionEvent {
   severity: Severity;
   message: string;
   dir?: Direction | null;
+  /** Where in `dir`'s STOMP stream it is, when it is about bytes of it: the issue then goes on the frame holding them. */
+  offset?: number;
 }
 
 /** One line of live output per frame or issue, for the tshark-like console. */
@@ -36,6 +38,10 @@ export interface RecorderOptions {
 }
 
 const CHUNK_BYTES = 256 * 1024;
+/** Issues kept per direction waiting for the frame they are about (ConnectionEvent.offset). */
+const MAX_AWAITING = 64;
+/** Close reasons of an orderly TCP close (proxy, import), which a completed WebSocket closing handshake refines. */
+const CLEAN_CLOSES = new Set(['client closed', 'broker closed', 'FIN from both sides']);
 
 function hasBackslash(headers: readonly RawHeader[]): boolean {
   for (let i = 0; i < headers.length; i++) if (headers[i][0].includes('\\') || headers[i][1].includes('\\')) return true;
@@ -61,6 +67,10 @@ class DirectionState {
   bytes = 0;
   /** Stream offsets where frames StompScope injected start (proxy injection), oldest first; usually empty. */
   injectedAt: number[] = [];
+  /** The last frame stored: its id and stream range. */
+  lastFrame: { id: number; offset: number; end: number } | null = null;
+  /** Issues about stream bytes not yet part of a stored frame (ConnectionEvent.offset): they wait for it. */
+  awaiting: Array<{ time: number; e: ConnectionEvent }> = [];
   constructor(limits?: Partial<DecoderLimits>) {
     this.decoder = new StompDecoder(limits);
   }
@@ -151,11 +161,26 @@ export class ConnectionRecorder {
   }
 
   event(time: number, e: ConnectionEvent): void {
+    if (e.offset !== undefined && e.dir) {
+      const d = this.dirs[e.dir];
+      const f = d.lastFrame;
+      if (f && e.offset >= f.offset && e.offset < f.end) return this.storeEvent(time, e, f.id);
+      // Bytes of a frame still being decoded: the issue goes on that frame when it is stored.
+      if (e.offset >= (f?.end ?? 0) && d.awaiting.length < MAX_AWAITING) {
+        d.awaiting.push({ time, e });
+        return;
+      }
+    }
+    this.storeEvent(time, e, null);
+  }
+
+  private storeEvent(time: number, e: ConnectionEvent, frameId: number | null): void {
     this.issues++;
     this.writer.insertIssue({
-      sessionId: this.sessionId, connectionId: this.connectionId, frameId: null, dir: e.dir ?? null, offset: null, time,
+      sessionId: this.sessionId, connectionId: this.connectionId, frameId, dir: e.dir ?? null, offset: e.offset ?? null, time,
       code: e.code, severity: e.severity, message: e.message,
     });
+    if (frameId !== null) this.writer.countFrameIssue(frameId);
     this.opts.onLine?.({ time, connectionId: this.connectionId, dir: e.dir ?? null, command: `! ${e.code}`, info: e.message, size: 0 });
   }
 
@@ -195,7 +220,13 @@ export class ConnectionRecorder {
     this.tap?.end(time);
     this.dirs.client.decoder.end(time, this.sinks.client);
     this.dirs.broker.decoder.end(time, this.sinks.broker);
+    for (const d of [this.dirs.client, this.dirs.broker]) for (const a of d.awaiting.splice(0)) this.storeEvent(a.time, a.e, null);
     this.analysis.close(time);
+    // A WebSocket closing handshake the client started (RFC 6455 §7.1.2) is the client closing, even when the
+    // server then closes TCP first as §7.1.1 asks of it: the same verdict whichever feeder saw the TCP close.
+    const ws = this.tap?.closingHandshake ?? null;
+    if (ws?.by === 'client') this.closeExpected = true;
+    if (ws?.complete && reason !== null && CLEAN_CLOSES.has(reason)) reason = `${ws.by} closed`;
     if ((reason === 'broker closed' || reason === 'broker reset') && !this.closeExpected) {
       // A broker restart or shutdown, or the broker dropping the client (issue 7): the client has to reconnect.
       this.event(time, { code: 'broker-closed', severity: 'warning', dir: 'broker', message: `${reason === 'broker reset' ? 'the broker reset' : 'the broker closed'} the connection before the client sent DISCONNECT` });
@@ -233,12 +264,26 @@ export class ConnectionRecorder {
     d.pendingBytes = 0;
   }
 
+  /** A frame [start, end) was stored: awaiting issues in it go on it; those before it were about no frame. */
+  private settleAwaiting(d: DirectionState, start: number, end: number, frameId: number): void {
+    const keep: typeof d.awaiting = [];
+    for (const a of d.awaiting) {
+      const at = a.e.offset!;
+      if (at >= end) keep.push(a);
+      else this.storeEvent(a.time, a.e, at >= start ? frameId : null);
+    }
+    d.awaiting = keep;
+  }
+
   private onEvent(dir: Direction, e: DecodeEvent): void {
     const d = this.dirs[dir];
     if (e.kind === 'heartbeat') {
-      d.heartbeats++;
-      this.writer.insertHeartbeat(this.connectionId, dir, e.time, e.offset);
-      this.analysis.heartbeat(dir, e.time, e.offset);
+      // The analysis says which EOLs are heart-beats (not the one ending a frame, none where none were
+      // negotiated): only those are stored and counted, so every reader of the counts agrees with expert info.
+      if (this.analysis.heartbeat(dir, e.time, e.offset)) {
+        d.heartbeats++;
+        this.writer.insertHeartbeat(this.connectionId, dir, e.time, e.offset);
+      }
       return;
     }
     if (e.kind === 'issue') {
@@ -275,6 +320,8 @@ export class ConnectionRecorder {
         severity: i.severity, message: i.message,
       });
     }
+    d.lastFrame = { id: frameId, offset: e.offset, end: e.offset + e.length };
+    if (d.awaiting.length) this.settleAwaiting(d, e.offset, d.lastFrame.end, frameId);
     this.analysis.frame(frameId, dir, e, headers);
     if (this.opts.onLine) {
       // An ERROR's message may quote the line the broker refused, a credential included: masked (maskText).

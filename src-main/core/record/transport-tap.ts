@@ -91,6 +91,11 @@ export class TransportTap {
     return this.ws !== null;
   }
 
+  /** The WebSocket closing handshake so far (who sent the first close frame, and whether it was answered), or null. */
+  get closingHandshake(): { by: Direction; complete: boolean } | null {
+    return this.ws ? this.ws.closingHandshake() : null;
+  }
+
   /** Bytes lost on the wire: in a WebSocket, the tap's business; while sniffing, the end of sniffing (plain STOMP). */
   gap(dir: Direction, n: number, time: number): void {
     if (this.ws) this.ws.gap(dir, n, time);
@@ -116,8 +121,8 @@ export class TransportTap {
     return {
       payload: (dir: Direction, bytes: Uint8Array, time: number) => t.payload(dir, bytes, time),
       gap: (dir: Direction, n: number, time: number) => t.streamGap(dir, n, time),
-      event: (dir: Direction | null, time: number, code: IssueCode, message: string) =>
-        t.event(time, { code, severity: ISSUES[code].severity, message, dir }),
+      event: (dir: Direction | null, time: number, code: IssueCode, message: string, offset?: number) =>
+        t.event(time, offset === undefined ? { code, severity: ISSUES[code].severity, message, dir } : { code, severity: ISSUES[code].severity, message, dir, offset }),
       handshake: (h: Handshake) => t.transport(h.transport, JSON.stringify(h)),
     };
   }

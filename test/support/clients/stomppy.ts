@@ -66,5 +66,21 @@ export function loggedFrames(records: LogRecord[], dir: 'sent' | 'received') {
   );
 }
 
-export const loggedHeartbeats = (records: LogRecord[], dir: 'sent' | 'received') =>
-  records.filter((r) => r.event === 'heartbeat' && r.dir === dir).length;
+/**
+ * The heart-beats of a log, by StompScope's rule (ConnectionAnalyzer.heartbeat): the client libraries log every
+ * EOL between frames as a heart-beat, but the EOL directly after a frame's NUL (RabbitMQ writes one after every
+ * frame) only ends that frame. Both directions negotiate heart-beats in these scenarios.
+ */
+export function loggedHeartbeats(records: LogRecord[], dir: 'sent' | 'received'): number {
+  let n = 0;
+  let afterFrame = false;
+  for (const r of records) {
+    if ((r.event !== 'frame' && r.event !== 'heartbeat') || r.dir !== dir) continue;
+    if (r.event === 'frame') afterFrame = true;
+    else if (r.event === 'heartbeat') {
+      if (!afterFrame) n++;
+      afterFrame = false;
+    }
+  }
+  return n;
+}
