@@ -39,6 +39,13 @@ export interface AnalyzerOptions {
  */
 export const HEARTBEAT_LATE = 1.5;
 export const HEARTBEAT_MISSED = 2;
+/**
+ * ActiveMQ classic writes its keep-alive only when a whole check period (the negotiated period) passed without a
+ * write, so a keep-alive can come up to two periods after its last frame (its first one after CONNECTED came
+ * 1.9–2.0 s later at 1000 ms): up to twice the period is its usual schedule, not a missed heart-beat. A broker
+ * silence on an ActiveMQ connection is missed past this many periods, which leaves room for the JVM's timer.
+ */
+export const HEARTBEAT_MISSED_ACTIVEMQ = 2.5;
 
 /**
  * What common clients do by default with a broker silent for `gap` µs since `since`, the heart-beat period
@@ -208,16 +215,24 @@ export class ConnectionAnalyzer {
     const period = this.period[dir];
     const ratio = gap / (period * 1000);
     if (!(ratio > HEARTBEAT_LATE)) return;
-    const missed = ratio > HEARTBEAT_MISSED;
+    const limit = this.missedLimit(dir);
+    const missed = ratio > limit;
     const since = this.lastData[dir];
     this.silenceReported[dir] = since;
-    const at = since + period * 1000 * (missed ? HEARTBEAT_MISSED : HEARTBEAT_LATE);
+    const at = since + period * 1000 * (missed ? limit : HEARTBEAT_LATE);
     const span = how === 'tick' ? `for ${seconds(gap)} so far` : how === 'close' ? `for the last ${seconds(gap)} before the connection closed` : `for ${seconds(gap)}`;
     const consequence = dir === 'broker'
       ? clientVerdict(gap, since, this.connectedAt, period * 1000)
       : missed ? 'the broker may have considered the connection dead (STOMP 1.2 §Heart-beating)' : 'late, within twice the period';
+    const schedule = dir === 'broker' && limit !== HEARTBEAT_MISSED && !missed
+      ? ' (ActiveMQ writes a keep-alive once a whole period passed without a write: up to twice the period is its usual schedule)' : '';
     this.find(missed ? 'heartbeat-missed' : 'heartbeat-late', null, dir, at,
-      `nothing from the ${dir} ${span} with a heart-beat every ${period} ms negotiated (${ratio.toFixed(1)}× the period): ${consequence}`);
+      `nothing from the ${dir} ${span} with a heart-beat every ${period} ms negotiated (${ratio.toFixed(1)}× the period): ${consequence}${schedule}`);
+  }
+
+  /** Past how many periods a silence from `dir` is missed (a warning) rather than late (a note). */
+  private missedLimit(dir: Direction): number {
+    return dir === 'broker' && this.profile === 'activemq' ? HEARTBEAT_MISSED_ACTIVEMQ : HEARTBEAT_MISSED;
   }
 
   /**
@@ -240,7 +255,7 @@ export class ConnectionAnalyzer {
   /** `dir` has been silent past twice its heart-beat period at `now`, and that silence is not reported yet. */
   private silentPastLimit(dir: Direction, now: number): boolean {
     if (this.closed || !this.watching(dir)) return false;
-    return now - this.lastData[dir] > this.period[dir] * 1000 * HEARTBEAT_MISSED;
+    return now - this.lastData[dir] > this.period[dir] * 1000 * this.missedLimit(dir);
   }
 
   /** A frame, in wire order. `f` is not kept (callers may reuse the object): what is needed later is copied. */

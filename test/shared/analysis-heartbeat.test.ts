@@ -59,6 +59,29 @@ describe('heartbeat-missed and heartbeat-late: graded by how late', () => {
     expect(missed[0].message).toContain('(2.5× the period): by default stompjs (2×, checked once per period) may have dropped it; ' +
       'stomp.py (1.5×, with its grace for the first heart-beat) and the Ruby stomp gem (no limit unless configured) would not');
   });
+  it('ActiveMQ classic (detected from server): its keep-alive up to 2× the period after its last write is its schedule, a note; past 2.5× a warning', () => {
+    const amq = (c: string, s: string): Step[] => [
+      ['client', `CONNECT\naccept-version:1.2\nhost:localhost\nheart-beat:${c}\n\n\0`, 0],
+      ['broker', `CONNECTED\nversion:1.2\nserver:ActiveMQ/5.17.6\nheart-beat:${s}\n\n\0`, 1],
+    ];
+    // The first keep-alive 2.02 s after CONNECTED (the inactivity monitor found nothing written in its second period).
+    const first = analyze(sorted([...amq('1000,1000', '1000,1000'), ...beats('client', 1000, 4000, 1000), ['broker', '\n', 2021],
+      ...beats('broker', 3021, 4021, 1000)]), { closeAtMs: 4100 });
+    const graded = first.findings.filter((f) => f.code === 'heartbeat-late' || f.code === 'heartbeat-missed');
+    expect(graded).toEqual([expect.objectContaining({ code: 'heartbeat-late', severity: 'note', dir: 'broker' })]);
+    expect(graded[0].message).toContain('up to twice the period is its usual schedule');
+    // The live clock does not call 2.2 periods missed either.
+    const c = conversation();
+    c.feed(sorted([...amq('1000,1000', '1000,1000'), ...beats('client', 1000, 3000, 1000)]));
+    c.analyzer.tick(T0 + 2_201_000);
+    expect(c.analyzer.silenceDue(T0 + 2_201_000)).toBe(false);
+    // Silent for 2.6 periods: missed, at the time it passed 2.5.
+    const late = analyze(sorted([...amq('1000,1000', '1000,1000'), ...beats('client', 1000, 4000, 1000), ['broker', '\n', 2601]]), { closeAtMs: 2700 });
+    expect(late.findings.filter((f) => f.code === 'heartbeat-missed')).toEqual([expect.objectContaining({ severity: 'warning', time: T0 + 1000 + 2_500_000 })]);
+    // The client's silences are judged as on any broker (the broker's tolerance is its configuration).
+    const client = analyze(sorted([...amq('1000,0', '0,1000'), ['client', '\n', 2201]]), { closeAtMs: 2300 });
+    expect(client.findings.filter((f) => f.code === 'heartbeat-missed')).toHaveLength(1);
+  });
   it('exactly one warning for a peer silent past twice its period, reported by the clock and not again at the close', () => {
     const c = conversation();
     c.feed(sorted([...hs('1000,1000', '1000,1000'), ...beats('client', 1000, 9000, 1000), ...beats('broker', 1000, 2000, 1000)]));
