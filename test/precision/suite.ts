@@ -73,17 +73,14 @@ export function definePrecisionTests(results: () => Promise<Results>, clients: C
       const got = serious(recorded.findings);
       if (name === 'stompjs (Web-STOMP)') {
         // stompjs always asks for a receipt on DISCONNECT, and RabbitMQ Web STOMP closes the WebSocket at
-        // DISCONNECT without sending it: that receipt-missing is true (the byte log has no such RECEIPT), and the
-        // only warning this run may have.
+        // DISCONNECT without sending it (the byte log has no such RECEIPT): a note, disconnect-receipt-missing,
+        // since nothing was lost; the client is done with the connection either way.
         const disconnect = oracle.client.frames.find((f) => f.frame.command === 'DISCONNECT')!.frame;
         const id = disconnect.rawHeaders.find(([k]) => k === 'receipt')?.[1];
         expect(id, 'stompjs asked for a receipt on DISCONNECT').toBeDefined();
         const answered = oracle.broker.frames.some((f) => f.frame.command === 'RECEIPT' && f.frame.rawHeaders.some(([k, v]) => k === 'receipt-id' && v === id));
         expect(answered, 'the byte log has no RECEIPT for the DISCONNECT').toBe(false);
-        expect(got.map((x) => [x.code, x.message]), show(recorded.findings)).toEqual([
-          ['receipt-missing', `DISCONNECT asked for receipt ${JSON.stringify(id)}; no RECEIPT came before the connection ended`],
-        ]);
-        return;
+        expect(recorded.findings.filter((x) => x.code === 'disconnect-receipt-missing').map((x) => x.severity)).toEqual(['note']);
       }
       expect(got, show(recorded.findings)).toEqual([]);
     });
