@@ -105,6 +105,39 @@ describe('recording a connection', () => {
     expect(summary.issues).toBeGreaterThanOrEqual(overload);
   });
 
+  it('makes one issue per span of shed reads, and keeps the frame the shed bytes fell in, with its real length', async () => {
+    const db = tmpDb();
+    // 64 KiB of budget; every call below is synchronous, so nothing is acknowledged before close: the head and the
+    // first piece of the body are recorded, the next 200 reads (8 MB) are over the budget and shed.
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'spans', maxInFlightBytes: 64 * 1024 });
+    const key = rec.openConnection('127.0.0.1:1', '127.0.0.1:2');
+    const head = b('SEND\ndestination:/queue/big\n\n');
+    const piece = Buffer.alloc(40_000, 0x61); // no NUL: one body that goes on
+    rec.data(key, 'client', head);
+    rec.data(key, 'client', piece);
+    const reads = 200;
+    for (let i = 0; i < reads; i++) rec.data(key, 'client', piece);
+    rec.data(key, 'client', b('\0')); // the NUL, in the last shed read
+    rec.closeConnection(key, 'client closed');
+    await rec.end();
+    expect(rec.shedBytes).toBe(reads * piece.length + 1);
+
+    const d = openDb(db, { readonly: true });
+    const issues = d.prepare(`SELECT code, frame_id, offset, message FROM issues WHERE code = 'recording-overload' ORDER BY id`).all() as Array<{ code: string; frame_id: number | null; offset: number; message: string }>;
+    const frames = d.prepare(`SELECT id, command, length, body_length FROM frames`).all() as Array<{ id: number; command: string; length: number; body_length: number }>;
+    d.close();
+    const shedFrom = head.length + piece.length;
+    const shed = reads * piece.length + 1;
+    // One issue for the 201 shed reads (not one or two per read), saying how many bytes and where...
+    const spans = issues.filter((i) => i.frame_id === null);
+    expect(spans).toEqual([expect.objectContaining({ offset: shedFrom })]);
+    expect(spans[0].message).toMatch(new RegExp(`^${shed} bytes \\(stream offsets ${shedFrom}–${shedFrom + shed},`));
+    // ...and the SEND is still listed, with its real length, marked: its body was not kept.
+    const length = head.length + (reads + 1) * piece.length + 1;
+    expect(frames).toEqual([{ id: expect.any(Number), command: 'SEND', length, body_length: length - head.length - 1 }]);
+    expect(issues.filter((i) => i.frame_id === frames[0].id).map((i) => i.message)).toEqual([`${shed} bytes of this frame were forwarded but not recorded; its length is known, its body was not kept`]);
+  });
+
   it('marks a session left recording by a killed process as interrupted, not one still being recorded', async () => {
     const db = tmpDb();
     // A recorder that was killed: its process is gone.
