@@ -1,7 +1,7 @@
 // Recording as a conversation: bytes in per direction through the real recorder worker and SQLite, then the
 // CLI's JSON views out.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -154,6 +154,40 @@ describe('recording a connection', () => {
     expect(sessions.find((s) => s.session === orphan)?.state).toBe('interrupted');
     expect(sessions.find((s) => s.session === live)?.state).toBe('recording');
     expect(sessions.find((s) => s.name === 'next')?.state).toBe('complete');
+  });
+
+  it.skipIf(process.platform !== 'linux')('marks as interrupted a session whose recorder exited but was not reaped (a zombie answers signal 0)', async () => {
+    const db = tmpDb();
+    // sh starts a short-lived child, prints its pid, then becomes `sleep`, which never waits for children: once
+    // the child exits it stays a zombie of that sleep until the sleep ends.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = await new Promise<number>((resolve, reject) => {
+        parent.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
+        parent.once('error', reject);
+      });
+      const state = () => {
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+          return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch {
+          return 'gone';
+        }
+      };
+      for (let i = 0; i < 200 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(state(), `state of the child ${pid}`).toBe('Z');
+      expect(() => process.kill(pid, 0)).not.toThrow(); // what the check used to rely on
+
+      const w = new StoreWriter(openDb(db));
+      const orphan = w.createSession('proxy', 'zombie recorder', 1);
+      w.setSessionMeta(orphan, { recorder: { pid, host: os.hostname() } });
+      w.close();
+      const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'next' });
+      await rec.end();
+      expect(read(db).sessions.find((s) => s.session === orphan)?.state).toBe('interrupted');
+    } finally {
+      parent.kill('SIGKILL'); // the zombie goes to init, which reaps it
+    }
   });
 
   it('refuses a file that is not a StompScope database, clearly', async () => {

@@ -59,9 +59,19 @@ export interface ConnectionCounters {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, but not ours to signal
+  }
+  // A process that exited but was not reaped yet (a zombie, its parent busy or gone astray) still answers signal
+  // 0, yet records nothing any more. On Linux its state says so: proc(5), /proc/PID/stat field 3, after the
+  // command name in parentheses (which may itself hold ')').
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X';
+  } catch (e) {
+    // Gone since the signal, where /proc exists; elsewhere (no /proc) the signal's answer stands.
+    return !((e as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync('/proc/self/stat'));
   }
 }
 
