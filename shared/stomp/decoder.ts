@@ -378,17 +378,16 @@ export class StompDecoder {
       this.strict = true;
       return;
     }
-    if (st !== S_IDLE) {
-      if (st === S_BODY_NUL || st === S_SKIP_NUL || st === S_BODY_CL || st === S_SKIP_CL) {
-        // The body is no longer whole: it is not kept, and its memory goes back now, not when the frame ends.
-        this.bodySkipped = true;
-        this.bodyLen = 0;
-        this.bodyBuf = EMPTY;
-        if (st === S_BODY_NUL) this.st = S_SKIP_NUL;
-        if (st === S_BODY_CL && this.st === S_BODY_CL) this.st = S_SKIP_CL;
-      }
-      this.frameShed += frameEnd < 0 ? bytes : frameEnd;
+    // Here a frame's body (or its NUL) is open. The body is no longer whole: it is not kept, and its memory goes
+    // back now, not when the frame ends.
+    if (st !== S_AWAIT_NUL) {
+      this.bodySkipped = true;
+      this.bodyLen = 0;
+      this.bodyBuf = EMPTY;
+      if (st === S_BODY_NUL) this.st = S_SKIP_NUL;
+      if (st === S_BODY_CL && this.st === S_BODY_CL) this.st = S_SKIP_CL;
     }
+    this.frameShed += frameEnd < 0 ? bytes : frameEnd;
     if (frameEnd < 0) {
       this._offset += bytes;
       return;

@@ -139,7 +139,7 @@ describe('a broker that resets right after accepting', () => {
     const connect = net.connect;
     vi.spyOn(net, 'connect').mockImplementation(((...args: Parameters<typeof net.connect>) => {
       const s = connect.apply(net, args);
-      if ((args[0] as net.NetConnectOpts & { port?: number }).port === port) {
+      if ((args[0] as unknown as { port?: number }).port === port) {
         s.prependOnceListener('connect', () => {
           Atomics.store(flag, 0, 1);
           Atomics.notify(flag, 0);
