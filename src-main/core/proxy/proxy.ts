@@ -159,15 +159,16 @@ export class StompProxy {
       client.off('end', onEarlyEnd);
       const brokerAddr = formatAddress(broker.remoteAddress ?? dialled, broker.remotePort ?? upstream.port);
       key = recorder ? recorder.openConnection(clientAddr, brokerAddr, transport) : 0;
-      const clientSent = () => hangUp('client closed');
-      if (this.opts.injectable) this.pipeInjectable(client, broker, clientAddr, key, early, clientSent);
-      else this.pipe(client, broker, 'client', key, early, clientSent);
+      const silentEnd = () => hangUp('client closed');
+      if (this.opts.injectable) this.pipeInjectable(client, broker, clientAddr, key, early, silentEnd);
+      else this.pipe(client, broker, 'client', key, early, silentEnd);
       this.pipe(broker, client, 'broker', key, [], null);
       client.resume();
     });
 
     let closedSides = 0;
     const onClose = (side: Direction, sock: net.Socket, other: net.Socket) => (hadError: boolean) => {
+      clearTimeout(timeout); // closed while connecting (a client that hung up): no connect timeout to wait for
       this.live.delete(sock);
       if (!reason) reason = this.stopping ? 'proxy stopped' : `${side} ${hadError ? 'reset' : 'closed'}`;
       this.closeInjector(clientAddr, reason);
