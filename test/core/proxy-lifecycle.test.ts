@@ -82,11 +82,11 @@ describe('clients that hang up before saying anything', () => {
 
   it.skipIf(!rabbit)(`${PROBES} probes in front of RabbitMQ are ${PROBES} connections recorded closed by the client, and no socket stays open`, async () => {
     const { db, proxy } = await startProxy({ host: rabbit!.host, port: rabbit!.stompPort });
-    for (let i = 0; i < PROBES; i++) await probe(proxy.address.port);
+    await Promise.all(Array.from({ length: PROBES }, () => probe(proxy.address.port)));
     await waitFor(() => connections(db).filter((c) => c.closed !== null).length === PROBES && proxy.connections === 0,
       `${PROBES} connections recorded closed (now: ${JSON.stringify(connections(db))}, ${proxy.connections} open in the proxy)`);
     expect(connections(db).map((c) => c.close_reason)).toEqual(Array(PROBES).fill('client closed'));
-  });
+  }, 60_000);
 
   it(`${PROBES} probes in front of a broker that never closes on its own are closed on both sides at once`, async () => {
     // Accepts and waits, as a broker does for a CONNECT (until a timer of its own, not relied on here).
@@ -102,13 +102,13 @@ describe('clients that hang up before saying anything', () => {
       return new Promise((r) => upstream.close(r));
     });
     const { db, proxy } = await startProxy({ host: '127.0.0.1', port: (upstream.address() as net.AddressInfo).port });
-    for (let i = 0; i < PROBES; i++) await probe(proxy.address.port);
+    await Promise.all(Array.from({ length: PROBES }, () => probe(proxy.address.port)));
     await waitFor(() => connections(db).filter((c) => c.closed !== null).length === PROBES && proxy.connections === 0,
       `${PROBES} connections recorded closed (now: ${JSON.stringify(connections(db))}, ${proxy.connections} open in the proxy)`);
     expect(connections(db).map((c) => c.close_reason)).toEqual(Array(PROBES).fill('client closed'));
     // The broker side of each was closed by the proxy, not left half-open.
     await waitFor(() => accepted.length === PROBES && accepted.every((s) => s.readableEnded), 'the broker side of every probe to be closed');
-  });
+  }, 60_000);
 });
 
 describe('a broker that resets right after accepting', () => {
