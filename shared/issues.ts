@@ -212,7 +212,7 @@ export const ISSUES = {
     severity: 'warning',
     title: 'Recording shed bytes',
     explanation:
-      'The recorder fell more than its memory budget behind the proxy, so these bytes were forwarded but not recorded (forwarding never waits for recording). Decoding resumed at the next frame boundary.',
+      'The recorder fell more than its memory budget behind the proxy, so these bytes were forwarded but not recorded (forwarding never waits for recording). One issue covers a whole span of shed bytes. A frame they fall in is still listed with its real length, marked with this issue, its body not kept; elsewhere decoding resumed at the next frame boundary.',
     specRef: 'StompScope recorder (README: proxy throughput)',
   },
   'recording-paused': {

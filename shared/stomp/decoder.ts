@@ -199,6 +199,8 @@ export class StompDecoder {
   private bodyBuf: Uint8Array = EMPTY;
   private bodyLen = 0;
   private bodySkipped = false;
+  /** Bytes of the current frame that went by unseen (shed()): the frame is delivered, marked. */
+  private frameShed = 0;
 
   // A CR seen at a frame boundary.
   private crAbs = 0;
@@ -224,6 +226,11 @@ export class StompDecoder {
   /** Absolute stream offset just past everything pushed or skipped with gap() so far. */
   get offset(): number {
     return this._offset;
+  }
+
+  /** Bytes of memory this decoder holds for the frame in progress (a body being collected, a long header line). */
+  get heldBytes(): number {
+    return this.bodyBuf.length + this.lineBuf.length;
   }
 
   /** Feeds the next bytes of the stream; `time` (µs since the epoch) stamps events that start or end here. */
@@ -331,6 +338,73 @@ export class StompDecoder {
     this.releaseBody();
     this.st = S_IDLE;
     this.strict = true;
+  }
+
+  /**
+   * `bytes` bytes of the stream went by without being seen, though nothing was lost on the wire: a recorder shed
+   * them to stay within its memory budget. `nulAt` is where the first NUL is among them (-1: none), all a caller
+   * has to look at. Unlike gap(), a frame whose body the bytes fall in is kept: it ends at the first NUL (or where
+   * its content-length says), its length is the real one, its body is not kept, and a `recording-overload` issue on
+   * the frame says how many of its bytes went unseen. Bytes unseen outside a body (a command or headers, or what
+   * follows the frame's end) leave the decoder resynchronising at the next frame, as after a gap. The shed bytes
+   * themselves are the caller's to report (once per span of shed reads, not here once per read).
+   */
+  shed(bytes: number, nulAt: number, time: number, sink: DecodeSink): void {
+    if (!(bytes > 0)) return;
+    const at = this._offset;
+    const st = this.stopAt(time, sink);
+    /** Where in the shed bytes the open frame ends (just past it), or -1 when it goes on past them. */
+    let frameEnd = -1;
+    let bodyEnd = -1;
+    if (st === S_BODY_NUL || st === S_SKIP_NUL) {
+      if (nulAt >= 0 && nulAt < bytes) {
+        bodyEnd = nulAt;
+        frameEnd = nulAt + 1;
+      }
+    } else if (st === S_BODY_CL || st === S_SKIP_CL || st === S_AWAIT_NUL) {
+      const need = st === S_AWAIT_NUL ? 0 : this.need;
+      if (bytes > need) {
+        // STOMP 1.2 §Header content-length: the body is that many octets, then the NUL (which went by unseen).
+        bodyEnd = need;
+        frameEnd = need + 1;
+      } else {
+        this.need = need - bytes;
+        if (this.need === 0) this.st = S_AWAIT_NUL;
+        else if (st !== S_AWAIT_NUL) this.st = S_SKIP_CL;
+      }
+    } else if (st !== S_IDLE) {
+      const what = this.st === S_COMMAND ? 'a frame' : `a ${this.command} frame`;
+      sink(streamIssue('truncated-frame', `${what} whose command or headers went unrecorded was dropped`, this.fStart, at + bytes - this.fStart, time));
+      this.releaseBody();
+      this.st = S_IDLE;
+      this.strict = true;
+      this._offset += bytes;
+      return;
+    } else {
+      // Between frames: what the bytes held is unknown, so the next frame is looked for as after a gap.
+      this.st = S_IDLE;
+      this._offset += bytes;
+      this.strict = true;
+      return;
+    }
+    // Here a frame's body (or its NUL) is open. The body is no longer whole: it is not kept, and its memory goes
+    // back now, not when the frame ends.
+    if (st !== S_AWAIT_NUL) {
+      this.bodySkipped = true;
+      this.bodyLen = 0;
+      this.bodyBuf = EMPTY;
+      if (st === S_BODY_NUL) this.st = S_SKIP_NUL;
+      if (st === S_BODY_CL && this.st === S_BODY_CL) this.st = S_SKIP_CL;
+    }
+    this.frameShed += frameEnd < 0 ? bytes : frameEnd;
+    if (frameEnd < 0) {
+      this._offset += bytes;
+      return;
+    }
+    this.base = at;
+    this.emit(sink, at + frameEnd, at + bodyEnd, null);
+    this._offset = at + bytes;
+    if (frameEnd < bytes) this.strict = true; // the rest may hold anything: resynchronise at a known command
   }
 
   /**
@@ -744,6 +818,8 @@ export class StompDecoder {
     if (len > this.maxBody) {
       this.bodyTooLarge();
       this.bodyLen = 0;
+      // Up to maxBodyBytes held for nothing until the NUL comes (maybe never): give it back now.
+      this.bodyBuf = EMPTY;
       this.st = S_SKIP_NUL;
       return;
     }
@@ -834,6 +910,7 @@ export class StompDecoder {
     this.badUtf8 = false;
     this.crLines = 0;
     this.lfLines = 0;
+    this.frameShed = 0;
   }
 
   private beginHead(): void {
@@ -875,6 +952,9 @@ export class StompDecoder {
     }
     if (this.crLines > 0 && this.lfLines > 0) {
       issues.push(makeIssue('mixed-line-endings', 'some lines end with CRLF, others with LF', this.fStart));
+    }
+    if (this.frameShed > 0) {
+      issues.push(makeIssue('recording-overload', `${this.frameShed} bytes of this frame were forwarded but not recorded; its length is known, its body was not kept`, this.fStart));
     }
     const frame: DecodedFrame = {
       kind: 'frame',

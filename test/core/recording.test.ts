@@ -1,7 +1,7 @@
 // Recording as a conversation: bytes in per direction through the real recorder worker and SQLite, then the
 // CLI's JSON views out.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -106,6 +106,39 @@ describe('recording a connection', () => {
     expect(summary.issues).toBeGreaterThanOrEqual(overload);
   });
 
+  it('makes one issue per span of shed reads, and keeps the frame the shed bytes fell in, with its real length', async () => {
+    const db = tmpDb();
+    // 64 KiB of budget; every call below is synchronous, so nothing is acknowledged before close: the head and the
+    // first piece of the body are recorded, the next 200 reads (8 MB) are over the budget and shed.
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'spans', maxInFlightBytes: 64 * 1024 });
+    const key = rec.openConnection('127.0.0.1:1', '127.0.0.1:2');
+    const head = b('SEND\ndestination:/queue/big\n\n');
+    const piece = Buffer.alloc(40_000, 0x61); // no NUL: one body that goes on
+    rec.data(key, 'client', head);
+    rec.data(key, 'client', piece);
+    const reads = 200;
+    for (let i = 0; i < reads; i++) rec.data(key, 'client', piece);
+    rec.data(key, 'client', b('\0')); // the NUL, in the last shed read
+    rec.closeConnection(key, 'client closed');
+    await rec.end();
+    expect(rec.shedBytes).toBe(reads * piece.length + 1);
+
+    const d = openDb(db, { readonly: true });
+    const issues = d.prepare(`SELECT code, frame_id, offset, message FROM issues WHERE code = 'recording-overload' ORDER BY id`).all() as Array<{ code: string; frame_id: number | null; offset: number; message: string }>;
+    const frames = d.prepare(`SELECT id, command, length, body_length FROM frames`).all() as Array<{ id: number; command: string; length: number; body_length: number }>;
+    d.close();
+    const shedFrom = head.length + piece.length;
+    const shed = reads * piece.length + 1;
+    // One issue for the 201 shed reads (not one or two per read), saying how many bytes and where...
+    const spans = issues.filter((i) => i.frame_id === null);
+    expect(spans).toEqual([expect.objectContaining({ offset: shedFrom })]);
+    expect(spans[0].message).toMatch(new RegExp(`^${shed} bytes \\(stream offsets ${shedFrom}–${shedFrom + shed},`));
+    // ...and the SEND is still listed, with its real length, marked: its body was not kept.
+    const length = head.length + (reads + 1) * piece.length + 1;
+    expect(frames).toEqual([{ id: expect.any(Number), command: 'SEND', length, body_length: length - head.length - 1 }]);
+    expect(issues.filter((i) => i.frame_id === frames[0].id).map((i) => i.message)).toEqual([`${shed} bytes of this frame were forwarded but not recorded; its length is known, its body was not kept`]);
+  });
+
   it('marks a session left recording by a killed process as interrupted, not one still being recorded', async () => {
     const db = tmpDb();
     // A recorder that was killed: its process is gone.
@@ -122,6 +155,40 @@ describe('recording a connection', () => {
     expect(sessions.find((s) => s.session === orphan)?.state).toBe('interrupted');
     expect(sessions.find((s) => s.session === live)?.state).toBe('recording');
     expect(sessions.find((s) => s.name === 'next')?.state).toBe('complete');
+  });
+
+  it.skipIf(process.platform !== 'linux')('marks as interrupted a session whose recorder exited but was not reaped (a zombie answers signal 0)', async () => {
+    const db = tmpDb();
+    // sh starts a short-lived child, prints its pid, then becomes `sleep`, which never waits for children: once
+    // the child exits it stays a zombie of that sleep until the sleep ends.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = await new Promise<number>((resolve, reject) => {
+        parent.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
+        parent.once('error', reject);
+      });
+      const state = () => {
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+          return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch {
+          return 'gone';
+        }
+      };
+      for (let i = 0; i < 200 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(state(), `state of the child ${pid}`).toBe('Z');
+      expect(() => process.kill(pid, 0)).not.toThrow(); // what the check used to rely on
+
+      const w = new StoreWriter(openDb(db));
+      const orphan = w.createSession('proxy', 'zombie recorder', 1);
+      w.setSessionMeta(orphan, { recorder: { pid, host: os.hostname() } });
+      w.close();
+      const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'next' });
+      await rec.end();
+      expect(read(db).sessions.find((s) => s.session === orphan)?.state).toBe('interrupted');
+    } finally {
+      parent.kill('SIGKILL'); // the zombie goes to init, which reaps it
+    }
   });
 
   it('refuses a file that is not a StompScope database, clearly', async () => {

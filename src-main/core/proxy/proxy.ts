@@ -108,10 +108,18 @@ export class StompProxy {
     const { upstream, recorder } = this.opts;
     const clientAddr = formatAddress(client.remoteAddress, client.remotePort);
     const configured = formatAddress(upstream.host, upstream.port);
+    const transport = this.opts.upstreamTls || this.opts.serverTls ? 'tls' : 'tcp';
     client.setNoDelay(true);
-    // Until the broker answers, the client is not read: nothing arrives that could not be forwarded.
-    client.pause();
     client.on('error', () => {}); // handled by 'close' below; an unhandled 'error' would end the process
+    // Until the broker answers nothing is forwarded, but the client is read: a client that hangs up meanwhile (a
+    // port probe, a load balancer's TCP health check) is seen at once, not once the broker answers, if ever. Its
+    // first read, if it sends anything, waits here and reading pauses: nothing more arrives than can be forwarded.
+    const early: Buffer[] = [];
+    const onEarlyData = (chunk: Buffer) => {
+      early.push(chunk);
+      client.pause();
+    };
+    client.on('data', onEarlyData);
 
     const upOpts = { host: upstream.host, port: upstream.port, allowHalfOpen: true };
     const broker: net.Socket = this.opts.upstreamTls
@@ -125,28 +133,53 @@ export class StompProxy {
       this.opts.connectTimeoutMs ?? 10_000);
     this.live.add(client);
     this.live.add(broker);
+    // The address dialled: the one a host name resolved to, else the configured one. A broker that resets right
+    // after accepting leaves no peer address to ask the socket for by the time 'connect' is handled.
+    let dialled = upstream.host;
+    broker.once('lookup', (e: Error | null, address: string) => {
+      if (!e) dialled = address;
+    });
 
     let key = 0;
+    let reason: string | null = null;
+    /** Closes both sides now, recording `why` as the reason (unless a reason was already found). */
+    const hangUp = (why: string) => {
+      reason ??= why;
+      client.destroy();
+      broker.destroy();
+    };
+    // A client that hangs up before it sent a byte (a probe) has nothing to wait for: both sides close now. Its
+    // end is not passed on to the broker as a half-close, which a broker may leave open until a timer of its own.
+    const onEarlyEnd = () => hangUp('client closed');
+    client.once('end', onEarlyEnd);
     broker.once(connectEvent, () => {
       clearTimeout(timeout);
       broker.setNoDelay(true);
-      const transport = this.opts.upstreamTls || this.opts.serverTls ? 'tls' : 'tcp';
-      key = recorder ? recorder.openConnection(clientAddr, formatAddress(broker.remoteAddress, broker.remotePort), transport) : 0;
-      if (this.opts.injectable) this.pipeInjectable(client, broker, clientAddr, key);
-      else this.pipe(client, broker, 'client', key);
-      this.pipe(broker, client, 'broker', key);
+      client.off('data', onEarlyData);
+      client.off('end', onEarlyEnd);
+      const brokerAddr = formatAddress(broker.remoteAddress ?? dialled, broker.remotePort ?? upstream.port);
+      key = recorder ? recorder.openConnection(clientAddr, brokerAddr, transport) : 0;
+      const silentEnd = () => hangUp('client closed');
+      if (this.opts.injectable) this.pipeInjectable(client, broker, clientAddr, key, early, silentEnd);
+      else this.pipe(client, broker, 'client', key, early, silentEnd);
+      this.pipe(broker, client, 'broker', key, [], null);
       client.resume();
     });
 
-    let reason: string | null = null;
     let closedSides = 0;
     const onClose = (side: Direction, sock: net.Socket, other: net.Socket) => (hadError: boolean) => {
+      clearTimeout(timeout); // closed while connecting (a client that hung up): no connect timeout to wait for
       this.live.delete(sock);
       if (!reason) reason = this.stopping ? 'proxy stopped' : `${side} ${hadError ? 'reset' : 'closed'}`;
       this.closeInjector(clientAddr, reason);
       // A reset is mirrored as a reset; an orderly close was already mirrored by end() in pipe().
       if (hadError && !other.destroyed) other.resetAndDestroy();
-      if (++closedSides === 2 && recorder && key) recorder.closeConnection(key, reason);
+      if (++closedSides === 2 && recorder) {
+        // Closed before the broker answered (a probe, a client that gave up): recorded all the same, with the
+        // broker as configured, so that nothing happens on the proxy that the recording does not show.
+        if (!key) key = recorder.openConnection(clientAddr, configured, transport);
+        recorder.closeConnection(key, reason);
+      }
     };
     client.once('close', onClose('client', client, broker));
     broker.once('close', onClose('broker', broker, client));
@@ -157,7 +190,7 @@ export class StompProxy {
         const message = `upstream ${configured} unreachable: ${e.code ?? e.message}`;
         this.opts.onNotice?.(`${clientAddr}: ${message}`);
         if (recorder) {
-          key = recorder.openConnection(clientAddr, configured, this.opts.upstreamTls ? 'tls' : 'tcp');
+          key = recorder.openConnection(clientAddr, configured, transport);
           recorder.event(key, { code: 'upstream-unreachable', severity: 'error', message });
         }
         reason = 'upstream unreachable';
@@ -175,18 +208,27 @@ export class StompProxy {
    * Client → broker of an injectable proxy: as pipe(), through an injector that may put frames between the
    * client's frames. Injected bytes are recorded in the client stream, marked, where the broker got them.
    */
-  private pipeInjectable(client: net.Socket, broker: net.Socket, clientAddr: string, key: number): void {
+  private pipeInjectable(client: net.Socket, broker: net.Socket, clientAddr: string, key: number, early: Buffer[], silentEnd: () => void): void {
     const recorder = this.opts.recorder;
     const injector = new ClientInjector((bytes, injected) => {
       if (!broker.write(bytes)) client.pause();
       if (recorder) recorder.data(key, 'client', bytes, injected);
     });
     this.injectors.set(clientAddr, injector);
-    client.on('data', (chunk: Buffer) => injector.forward(chunk));
+    let read = 0;
+    for (const chunk of early) {
+      read += chunk.length;
+      injector.forward(chunk);
+    }
+    client.on('data', (chunk: Buffer) => {
+      read += chunk.length;
+      injector.forward(chunk);
+    });
     broker.on('drain', () => client.resume());
     client.on('end', () => {
       this.closeInjector(clientAddr, 'the client closed its side of the connection');
-      if (!broker.destroyed) broker.end();
+      if (read === 0) silentEnd();
+      else if (!broker.destroyed) broker.end();
     });
   }
 
@@ -197,17 +239,26 @@ export class StompProxy {
     i.close(reason);
   }
 
-  /** Forwards src → dst at once; the recorder gets its copy after the write was issued. */
-  private pipe(src: net.Socket, dst: net.Socket, dir: Direction, key: number): void {
+  /**
+   * Forwards src → dst at once; the recorder gets its copy after the write was issued. `early`: what src sent
+   * before the pipe existed. `silentEnd`: called instead of passing the half-close on when src ends without having
+   * sent a byte (null: always passed on).
+   */
+  private pipe(src: net.Socket, dst: net.Socket, dir: Direction, key: number, early: Buffer[], silentEnd: (() => void) | null): void {
     const recorder = this.opts.recorder;
-    src.on('data', (chunk: Buffer) => {
+    let read = 0;
+    const forward = (chunk: Buffer) => {
+      read += chunk.length;
       if (!dst.write(chunk)) src.pause();
       if (recorder) recorder.data(key, dir, chunk);
-    });
+    };
+    for (const chunk of early) forward(chunk);
+    src.on('data', forward);
     dst.on('drain', () => src.resume());
     // Half-close is mirrored: the peer that stopped sending lets the other side finish.
     src.on('end', () => {
-      if (!dst.destroyed) dst.end();
+      if (read === 0 && silentEnd) silentEnd();
+      else if (!dst.destroyed) dst.end();
     });
   }
 }

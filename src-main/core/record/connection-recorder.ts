@@ -71,6 +71,8 @@ class DirectionState {
   lastFrame: { id: number; offset: number; end: number } | null = null;
   /** Issues about stream bytes not yet part of a stored frame (ConnectionEvent.offset): they wait for it. */
   awaiting: Array<{ time: number; e: ConnectionEvent }> = [];
+  /** The span of consecutive shed reads going on in this direction (one issue for all of it, when it ends). */
+  shed: { from: number; bytes: number; since: number; until: number } | null = null;
   constructor(limits?: Partial<DecoderLimits>) {
     this.decoder = new StompDecoder(limits);
   }
@@ -131,18 +133,68 @@ export class ConnectionRecorder {
   /** Bytes of one direction's STOMP stream: the wire bytes, or what a WebSocket carried (transport-tap.ts). */
   private record(dir: Direction, bytes: Uint8Array, time: number, injected = false): void {
     const d = this.dirs[dir];
+    if (d.shed) this.endShed(dir);
     // An injected push is one whole frame (core/proxy/injector.ts): the frame that starts here is flagged.
     if (injected) d.injectedAt.push(d.bytes);
     d.bytes += bytes.length;
-    // Keep the wire truth first: the raw bytes go to the chunk store whatever the decoder makes of them.
-    d.pending.push(bytes);
+    // Keep the wire truth first: the raw bytes go to the chunk store whatever the decoder makes of them. Reads that
+    // follow each other in one batch buffer are one piece (a view over both).
+    const last = d.pending.length ? d.pending[d.pending.length - 1] : null;
+    if (last && last.buffer === bytes.buffer && last.byteOffset + last.byteLength === bytes.byteOffset) {
+      d.pending[d.pending.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + bytes.byteLength);
+    } else {
+      d.pending.push(bytes);
+    }
     d.pendingBytes += bytes.length;
     if (d.pendingBytes >= this.chunkBytes) this.flushChunk(dir);
     d.decoder.push(bytes, time, this.sinks[dir]);
   }
 
+  /**
+   * Bytes of one direction that were forwarded but not recorded (the proxy's recorder was over its memory budget).
+   * `nulAt`: where the first NUL is among them (-1: none), so that the frame they fall in is still listed with its
+   * real length (StompDecoder.shed). Consecutive shed reads make one span, reported as one issue when it ends.
+   */
+  shed(dir: Direction, bytes: number, nulAt: number, time: number): void {
+    // Inside a WebSocket the tap makes them a gap in the STOMP stream; while sniffing, they end the sniffing (and
+    // what the tap held goes to the decoder first).
+    const unwrapping = this.tap?.active ? this.tap.unwrapping : false;
+    if (this.tap?.active) this.tap.gap(dir, bytes, time);
+    const d = this.dirs[dir];
+    if (d.shed) {
+      d.shed.bytes += bytes;
+      d.shed.until = time;
+    } else {
+      d.shed = { from: d.bytes, bytes, since: time, until: time };
+    }
+    if (unwrapping) return;
+    this.flushChunk(dir);
+    d.chunkStart += bytes;
+    d.bytes += bytes;
+    d.decoder.shed(bytes, nulAt, time, this.sinks[dir]);
+  }
+
+  /** The span of shed reads in `dir` is over (recorded bytes came, or the connection closed): its one issue. */
+  private endShed(dir: Direction): void {
+    const s = this.dirs[dir].shed;
+    if (!s) return;
+    this.dirs[dir].shed = null;
+    const ms = ((s.until - s.since) / 1000).toFixed(1);
+    this.event(s.since, {
+      code: 'recording-overload', severity: 'warning', dir, offset: s.from,
+      message: `${s.bytes} bytes (stream offsets ${s.from}–${s.from + s.bytes}, over ${ms} ms) forwarded but not recorded: ` +
+        'the recorder fell behind by more than its memory budget and shed them to keep forwarding fast',
+    });
+  }
+
+  /** Bytes of memory held for frames in progress (bodies being collected), for the recorder's memory budget. */
+  get heldBytes(): number {
+    return this.dirs.client.decoder.heldBytes + this.dirs.broker.decoder.heldBytes;
+  }
+
   /** Bytes that were lost in one direction (a TCP gap in a capture, or recording shed under overload). */
   gap(dir: Direction, bytes: number, time: number, reason: ConnectionEvent): void {
+    this.endShed(dir);
     if (this.tap?.active) {
       if (this.tap.unwrapping) {
         // Wire bytes of a WebSocket: the tap makes them a gap in the STOMP stream, or stops decoding that side.
@@ -217,6 +269,8 @@ export class ConnectionRecorder {
 
   /** End of both streams: reports incomplete frames, then flushes. */
   close(time: number, reason: string | null): void {
+    this.endShed('client');
+    this.endShed('broker');
     this.tap?.end(time);
     this.dirs.client.decoder.end(time, this.sinks.client);
     this.dirs.broker.decoder.end(time, this.sinks.broker);
@@ -256,9 +310,9 @@ export class ConnectionRecorder {
   private flushChunk(dir: Direction): void {
     const d = this.dirs[dir];
     if (d.pendingBytes === 0) return;
-    const one = d.pending[0];
-    const data = d.pending.length === 1 ? Buffer.from(one.buffer, one.byteOffset, one.byteLength) : Buffer.concat(d.pending, d.pendingBytes);
-    this.writer.appendChunk(this.connectionId, dir, d.chunkStart, data);
+    // The pieces are written as they are: joining them first would make a copy of every byte recorded (garbage
+    // that waits for a collection, outside the recorder's memory budget).
+    this.writer.appendChunk(this.connectionId, dir, d.chunkStart, d.pending.length === 1 ? d.pending[0] : d.pending);
     d.chunkStart += d.pendingBytes;
     d.pending = [];
     d.pendingBytes = 0;

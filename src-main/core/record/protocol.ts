@@ -14,7 +14,17 @@ export interface WorkerConfig {
   limits?: Partial<DecoderLimits>;
 }
 
-/** Fields of one segment in a data batch's descriptor (a Float64Array of SEG_FIELDS numbers per segment). */
+/**
+ * Size of a batch buffer: a batch is handed over once it holds 1 MiB, and a socket read is at most 64 KiB, so
+ * little of each buffer goes unused (all of it counts against the recorder's budget while the worker has it).
+ * The worker gives buffers of this size back once recorded, to be filled again.
+ */
+export const BATCH_BUFFER_BYTES = (1 << 20) + 64 * 1024;
+
+/**
+ * Fields of one segment in a data batch's descriptor (a Float64Array of SEG_FIELDS numbers per segment). A shed
+ * segment has no bytes in the batch: its `start` is where the first NUL was in the read, or -1 (StompDecoder.shed).
+ */
 export const SEG_FIELDS = 6;
 export const SEG = { key: 0, dir: 1, start: 2, length: 3, time: 4, gap: 5 } as const;
 /**
@@ -45,7 +55,11 @@ export interface SessionSummary {
 
 export type FromWorker =
   | { t: 'ready'; session: number }
-  | { t: 'ack'; bytes: number; lines: string | null }
+  /**
+   * `bytes`: the memory of the batch handled (its buffer's size), `held`: what the worker's connections hold for
+   * frames in progress (decoders' bodies), both counted against the recorder's memory budget.
+   */
+  | { t: 'ack'; bytes: number; held: number; lines: string | null; buf?: ArrayBuffer }
   | { t: 'warning'; message: string }
   | { t: 'ended'; summary: SessionSummary }
   | { t: 'fatal'; message: string };

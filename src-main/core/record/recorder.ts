@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ConnectionEvent } from './connection-recorder.js';
-import { SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import type { SessionKind, SessionState } from '../store/writer.js';
 
@@ -19,8 +19,10 @@ export interface RecorderOptions {
   onWarning?: (message: string) => void;
   limits?: Partial<DecoderLimits>;
   /**
-   * Bytes handed to the worker and not yet recorded, above which new bytes are forwarded but not recorded
-   * (recorded as a gap instead): forwarding never waits for the recorder, and memory stays bounded.
+   * The recorder's memory budget (default 128 MiB): the batches handed to the worker and not yet recorded (counted
+   * by the size of their buffers) plus what the worker holds for frames in progress (bodies being collected). Past
+   * it, new bytes are forwarded but not recorded (shed, and recorded as such): forwarding never waits for the
+   * recorder, and memory stays bounded.
    */
   maxInFlightBytes?: number;
   /** How long data is batched before it is handed to the worker (ms). */
@@ -35,6 +37,14 @@ export interface RecorderOptions {
 const DIR_CODE = { client: 0, broker: 1 } as const;
 const BATCH_FLUSH_BYTES = 1 << 20;
 const SMALL_BATCH = 64 * 1024;
+/**
+ * The recorder's default memory budget. With it, the proxy's peak resident memory stayed under 360 MiB while an
+ * 800 MB body went through faster than it could be recorded (test/reliability/memory-bound.test.ts): the process
+ * itself is about 130 MiB, and V8 frees socket reads lazily.
+ */
+const DEFAULT_BUDGET = 128 * 1024 * 1024;
+/** Batch buffers the worker gave back, kept for reuse (a few MiB; more are left to the collector). */
+const POOL_MAX = 8;
 /** Reads per batch at most (many tiny reads flush before 1 MiB of data would). */
 const MAX_SEGS = 8192;
 
@@ -55,7 +65,7 @@ function startWorker(config: WorkerConfig): Worker {
  */
 export class Recorder {
   private nextKey = 1;
-  private buf = Buffer.allocUnsafeSlow(BATCH_FLUSH_BYTES * 2);
+  private buf = Buffer.allocUnsafeSlow(BATCH_BUFFER_BYTES);
   private used = 0;
   /**
    * Segment descriptors of the pending batch, in a buffer reused from batch to batch: a growing JS array
@@ -64,10 +74,14 @@ export class Recorder {
    */
   private segs = new Float64Array(SEG_FIELDS * MAX_SEGS);
   private nsegs = 0;
+  private readonly pool: ArrayBuffer[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly ticker: NodeJS.Timeout | null = null;
   private openConnections = 0;
+  /** Memory of the batches handed to the worker and not yet acknowledged (their buffers' sizes). */
   private inFlight = 0;
+  /** What the worker last said it holds for frames in progress. */
+  private workerHeld = 0;
   private ended: Promise<SessionSummary> | null = null;
   private resolveEnded!: (s: SessionSummary) => void;
   private rejectEnded!: (e: Error) => void;
@@ -75,14 +89,15 @@ export class Recorder {
   private readonly batchMs: number;
   /** Bytes forwarded but not recorded because the worker was behind. */
   shedBytes = 0;
+  private shedding = false;
 
-  /** Bytes forwarded and not yet recorded (batched, or with the worker): past maxInFlightBytes, bytes are shed. */
+  /** Memory the recorder holds (batched, with the worker, frames in progress): past maxInFlightBytes, bytes are shed. */
   get backlogBytes(): number {
-    return this.inFlight + this.used;
+    return this.inFlight + this.used + this.workerHeld;
   }
 
   private constructor(private readonly worker: Worker, readonly sessionId: number, readonly started: number, private readonly opts: RecorderOptions) {
-    this.maxInFlight = opts.maxInFlightBytes ?? 256 * 1024 * 1024;
+    this.maxInFlight = opts.maxInFlightBytes ?? DEFAULT_BUDGET;
     this.batchMs = opts.batchMs ?? 100;
     const tickMs = opts.tickMs ?? 1000;
     if (tickMs > 0) {
@@ -122,6 +137,8 @@ export class Recorder {
   private onMessage(m: FromWorker): void {
     if (m.t === 'ack') {
       this.inFlight -= m.bytes;
+      this.workerHeld = m.held;
+      if (m.buf && this.pool.length < POOL_MAX) this.pool.push(m.buf);
       if (m.lines) this.opts.onLines?.(m.lines);
     } else if (m.t === 'warning') this.opts.onWarning?.(m.message);
     else if (m.t === 'ended') this.resolveEnded(m.summary);
@@ -142,9 +159,15 @@ export class Recorder {
     if (this.ended) return;
     const time = nowMicros();
     const len = chunk.length;
-    if (this.inFlight + this.used + len > this.maxInFlight) {
+    const backlog = this.inFlight + this.used + this.workerHeld;
+    // Once over budget, bytes are shed until the backlog is down to half of it: a recorder that keeps failing to
+    // catch up makes a few long shed spans (one issue each), not a flicker of short ones.
+    this.shedding = this.shedding ? backlog > this.maxInFlight / 2 : backlog + len > this.maxInFlight;
+    if (this.shedding) {
       this.shedBytes += len;
-      this.addSeg(key, DIR_CODE[dir], 0, len, time, SEG_SHED);
+      // Only where the first NUL is (a native scan, no decoding): enough for the worker to keep the frame these
+      // bytes belong to, with its real length, instead of losing it.
+      this.addSeg(key, DIR_CODE[dir], chunk.indexOf(0), len, time, SEG_SHED);
     } else {
       if (this.used + len > this.buf.length) {
         this.flush();
@@ -211,13 +234,14 @@ export class Recorder {
     if (bytes >= SMALL_BATCH) {
       // Big batch: hand the whole buffer over without copying and start a new one.
       buf = this.buf.buffer as ArrayBuffer;
-      this.buf = Buffer.allocUnsafeSlow(Math.max(BATCH_FLUSH_BYTES * 2, this.buf.length));
+      const again = this.pool.pop();
+      this.buf = again ? Buffer.from(again) : Buffer.allocUnsafeSlow(BATCH_BUFFER_BYTES);
     } else {
       // Small batch (light traffic): copy it out and keep reusing the big buffer.
       buf = new ArrayBuffer(bytes);
       new Uint8Array(buf).set(this.buf.subarray(0, bytes));
     }
-    this.inFlight += bytes;
+    this.inFlight += buf.byteLength;
     this.worker.postMessage({ t: 'data', buf, segs, bytes } satisfies ToWorker, [buf, segs.buffer]);
     this.used = 0;
     this.nsegs = 0;

@@ -2,6 +2,8 @@
 // forwarding thread, so forwarding never waits on decoding or SQLite (DESIGN.md principles 3 and 6).
 import fs from 'node:fs';
 import os from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../store/db.js';
 import { DIR_NAME, StoreWriter } from '../store/writer.js';
@@ -10,7 +12,7 @@ import { formatLiveLine } from './live-line.js';
 import type { AnalysisOptions } from '../analysis/recording.js';
 import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import { isProfileName } from '../../../shared/analysis/profiles.js';
-import { SEG, SEG_FIELDS, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 
 const port = parentPort!;
 
@@ -62,10 +64,7 @@ function handle(m: ToWorker): void {
         const len = s[i + SEG.length];
         totals.bytes += len;
         if (s[i + SEG.gap] === SEG_SHED) {
-          rec.gap(dir, len, s[i + SEG.time], {
-            code: 'recording-overload', severity: 'warning',
-            message: `${len} bytes forwarded but not recorded: the recorder fell behind and shed them to keep forwarding fast`,
-          });
+          rec.shed(dir, len, s[i + SEG.start], s[i + SEG.time]);
         } else {
           rec.push(dir, new Uint8Array(m.buf, s[i + SEG.start], len), s[i + SEG.time], s[i + SEG.gap] === SEG_INJECTED);
         }
@@ -94,6 +93,37 @@ function handle(m: ToWorker): void {
       }
       writer.endSession(sessionId, m.time, m.state);
       return;
+  }
+}
+
+/** Memory the connections hold for frames in progress: part of the recorder's budget (RecorderOptions.maxInFlightBytes). */
+function heldBytes(): number {
+  let n = 0;
+  for (const rec of connections.values()) n += rec.heldBytes;
+  return n;
+}
+
+// A body buffer the decoders outgrew or dropped is garbage outside the recorder's budget until V8 collects it,
+// and V8 takes its time with memory outside its heap: this thread's heap stays small, so nothing prompts a full
+// collection, and the garbage of one large body (its buffer doubled up to 64 MiB, then dropped) stayed resident
+// for good. So after every COLLECT_AFTER bytes of such churn the worker asks for a collection itself (a few ms
+// for this small heap, at most once per COLLECT_AFTER of bodies recorded). Where --expose-gc cannot be set,
+// V8's own schedule remains.
+const COLLECT_AFTER = 32 * 1024 * 1024;
+let collect: (() => void) | null = null;
+try {
+  v8.setFlagsFromString('--expose-gc');
+  collect = vm.runInNewContext('gc') as () => void;
+} catch { /* not available: V8 collects on its own schedule */ }
+let lastHeld = 0;
+let churn = 0;
+function collectChurn(): void {
+  const held = heldBytes();
+  churn += Math.abs(held - lastHeld);
+  lastHeld = held;
+  if (churn >= COLLECT_AFTER && collect) {
+    churn = 0;
+    collect();
   }
 }
 
@@ -133,6 +163,8 @@ function apply(m: ToWorker, giveUp: boolean): boolean {
   // Most ticks find nothing due: no write transaction for those.
   if (m.t === 'tick' && ![...connections.values()].some((rec) => rec.tickDue(m.time))) return true;
   let started = false;
+  /** Recorded whole: nothing refers to the batch's buffer any more (ConnectionRecorder.flush wrote what it held). */
+  let recorded = false;
   try {
     if (giveUp && m.t !== 'end') throw new Error('the database stayed locked after the proxy stopped');
     writer.transaction(() => {
@@ -153,6 +185,7 @@ function apply(m: ToWorker, giveUp: boolean): boolean {
       }
       handle(m);
     });
+    recorded = true;
     if (failed) send({ t: 'warning', message: `recording works again; ${failed.batches} batch(es) (${failed.bytes} bytes) were not recorded` });
     failed = null;
   } catch (e) {
@@ -178,10 +211,18 @@ function apply(m: ToWorker, giveUp: boolean): boolean {
   if (m.t === 'data') {
     const out = lines && lines.length ? lines.join('\n') + '\n' : null;
     if (lines) lines = [];
-    send({ t: 'ack', bytes: m.bytes, lines: out });
+    collectChurn();
+    const ack: FromWorker = { t: 'ack', bytes: m.buf.byteLength, held: lastHeld, lines: out };
+    // A batch buffer goes back to be filled again: recording a steady stream then allocates nothing, and no
+    // garbage batches wait here for a collection (they would be memory outside the budget).
+    if (recorded && m.buf.byteLength === BATCH_BUFFER_BYTES) port.postMessage({ ...ack, buf: m.buf }, [m.buf]);
+    else send(ack);
   } else if (lines && lines.length) {
-    send({ t: 'ack', bytes: 0, lines: lines.join('\n') + '\n' });
+    send({ t: 'ack', bytes: 0, held: heldBytes(), lines: lines.join('\n') + '\n' });
     lines = [];
+  } else if (m.t === 'close') {
+    collectChurn();
+    send({ t: 'ack', bytes: 0, held: lastHeld, lines: null }); // a closed connection's frame in progress is gone
   }
   if (m.t === 'end') {
     let s: SessionSummary;

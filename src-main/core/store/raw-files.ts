@@ -26,8 +26,11 @@ export class RawFileWriter {
 
   constructor(private readonly dbFile: string) {}
 
-  /** Appends `data` to the session's file; returns the file offset where it starts. */
-  append(sessionId: number, data: Uint8Array): number {
+  /**
+   * Appends `data` (or its pieces, in order, in one write: no copy joins them first) to the session's file; returns
+   * the file offset where it starts.
+   */
+  append(sessionId: number, data: Uint8Array | readonly Uint8Array[]): number {
     let f = this.open.get(sessionId);
     if (!f) {
       fs.mkdirSync(rawDirOf(this.dbFile), { recursive: true });
@@ -36,9 +39,21 @@ export class RawFileWriter {
       this.open.set(sessionId, f);
     }
     const at = f.size;
+    const pieces = Array.isArray(data) ? data as readonly Uint8Array[] : [data as Uint8Array];
+    let length = 0;
+    for (const p of pieces) length += p.byteLength;
     let done = 0;
     try {
-      while (done < data.length) done += fs.writeSync(f.fd, data, done, data.length - done);
+      done = pieces.length > 1 ? fs.writevSync(f.fd, pieces as Uint8Array[]) : 0;
+      // What a short write left (a piece at a time from where it stopped).
+      for (let i = 0, start = 0; i < pieces.length && done < length; start += pieces[i++].byteLength) {
+        const p = pieces[i];
+        for (let w = Math.max(0, done - start); w < p.byteLength;) {
+          const n = fs.writeSync(f.fd, p, w, p.byteLength - w);
+          w += n;
+          done += n;
+        }
+      }
     } catch (e) {
       // Disk full mid-write: cut the partial write off again, so that the next append lands at `size` as indexed.
       if (done > 0) {
@@ -48,7 +63,7 @@ export class RawFileWriter {
       }
       throw e;
     }
-    f.size += data.length;
+    f.size += length;
     return at;
   }
 

@@ -59,9 +59,19 @@ export interface ConnectionCounters {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, but not ours to signal
+  }
+  // A process that exited but was not reaped yet (a zombie, its parent busy or gone astray) still answers signal
+  // 0, yet records nothing any more. On Linux its state says so: proc(5), /proc/PID/stat field 3, after the
+  // command name in parentheses (which may itself hold ')').
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X';
+  } catch (e) {
+    // Gone since the signal, where /proc exists; elsewhere (no /proc) the signal's answer stands.
+    return !((e as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync('/proc/self/stat'));
   }
 }
 
@@ -220,11 +230,15 @@ export class StoreWriter {
    * Appends raw stream bytes: to the session's raw file first, then their place in the index, so that a
    * committed index entry always points at bytes that were written.
    */
-  appendChunk(connectionId: number, dir: Direction, offset: number, data: Uint8Array): void {
+  /** Stream bytes of one direction, at `offset`: one buffer, or pieces written one after the other (no copy joins them). */
+  appendChunk(connectionId: number, dir: Direction, offset: number, data: Uint8Array | readonly Uint8Array[]): void {
     const sessionId = this.sessionOf.get(connectionId);
     if (sessionId === undefined) throw new Error(`connection ${connectionId} was not created by this writer`);
     const at = this.raw.append(sessionId, data);
-    this.s.chunk.run(connectionId, DIR_CODE[dir], offset, data.length, at);
+    let length = 0;
+    if (Array.isArray(data)) for (const p of data as readonly Uint8Array[]) length += p.byteLength;
+    else length = (data as Uint8Array).byteLength;
+    this.s.chunk.run(connectionId, DIR_CODE[dir], offset, length, at);
   }
 
   /** Queues a frame row (written when the transaction ends) and returns its id. Only inside transaction(). */
