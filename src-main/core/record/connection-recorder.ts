@@ -180,11 +180,12 @@ export class ConnectionRecorder {
     if (!s) return;
     this.dirs[dir].shed = null;
     const ms = ((s.until - s.since) / 1000).toFixed(1);
-    this.event(s.since, {
+    // On no frame: the frame the shed bytes fell in carries its own issue (StompDecoder.shed); this one is the span's.
+    this.storeEvent(s.since, {
       code: 'recording-overload', severity: 'warning', dir, offset: s.from,
       message: `${s.bytes} bytes (stream offsets ${s.from}–${s.from + s.bytes}, over ${ms} ms) forwarded but not recorded: ` +
         'the recorder fell behind by more than its memory budget and shed them to keep forwarding fast',
-    });
+    }, null);
   }
 
   /** Bytes of memory held for frames in progress (bodies being collected), for the recorder's memory budget. */
