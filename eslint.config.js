@@ -1,4 +1,4 @@
-// Lint, and the layering of DESIGN.md enforced by a rule rather than by goodwill:
+// Lint, and the layering of the source trees (docs/architecture.md) enforced by a rule rather than by goodwill:
 //   shared/         imports nothing of ours and no host API (no node:*, no electron)
 //   src-main/core/  never imports electron, nor the hosts around it
 //   src-renderer/   imports only shared/ (and its own files, svelte), in .ts and .svelte files alike

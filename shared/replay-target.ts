@@ -1,7 +1,7 @@
 // Where a replay goes, and whether that is the broker the connection was recorded with. Pure, so the UI's
 // confirmation and the core's refusal (replay.start without `confirmOriginalBroker`) use the same rule.
 //
-// Why the check exists (issue 5, "Safety"): a replay sends real SENDs and ACKs. Against the broker of the
+// Why the check exists (safety): a replay sends real SENDs and ACKs. Against the broker of the
 // original session it re-publishes production messages and acknowledges other consumers' deliveries, so it must
 // be a deliberate choice, never the result of a pre-filled field.
 

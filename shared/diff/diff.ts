@@ -1,4 +1,4 @@
-// Header diff and line diff of bodies between two frames. Pure (DESIGN.md principle 7).
+// Header diff and line diff of bodies between two frames. Pure, like every analysis: the UI only draws it, and it is testable without a DOM.
 
 export type DiffKind = 'same' | 'added' | 'removed' | 'changed';
 

@@ -11,7 +11,7 @@ export type Field =
   | { kind: 'no' }
   | { kind: 'body' }
   | { kind: 'issue' }
-  /** `frame.injected`: StompScope wrote the frame into a live connection (issue 5); 1 or 0. */
+  /** `frame.injected`: StompScope wrote the frame into a live connection (edit and resend into a proxied connection); 1 or 0. */
   | { kind: 'injected' }
   /** `issue.severity`: the frame has an issue of that severity (error, warning, note). */
   | { kind: 'issueSeverity' }

@@ -1,5 +1,5 @@
-// Correlation links for seeded sessions, written straight into the `links` table as the analysis engine would
-// (issue 6), so the read side and the UI are tested without the engine: CONNECT -> CONNECTED, receipt ->
+// Correlation links for seeded sessions, written straight into the `links` table as the analysis engine would,
+// so the read side and the UI are tested without the engine: CONNECT -> CONNECTED, receipt ->
 // RECEIPT, SUBSCRIBE -> MESSAGE (by subscription id), MESSAGE -> ACK (1.2: ack = id), SEND -> MESSAGE (same
 // destination and body length, in order). Latency is the difference of the frames' times.
 import type { Db } from '../../src-main/core/store/db.js';

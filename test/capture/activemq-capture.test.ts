@@ -6,7 +6,7 @@
 // What ActiveMQ does differently from RabbitMQ, and the import must carry unchanged: CONNECTED carries
 // `server:ActiveMQ/<version>` and a `session` id; MESSAGE frames carry JMS headers (expires, priority, timestamp,
 // message-id `ID:<host>-…`); a SEND with content-length becomes a JMS BytesMessage and comes back with a
-// content-length (the TextMessage-vs-BytesMessage behaviour of DESIGN.md).
+// content-length (ActiveMQ's TextMessage-vs-BytesMessage behaviour).
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { header } from '../support/checks.js';

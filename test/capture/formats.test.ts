@@ -58,7 +58,7 @@ function expectConversation(got: ImportedCapture, what: string) {
   // Times from the capture: CONNECT is the 4th packet, 10 µs apart, and the ns variant is not rounded up.
   expect(got.frames[0].time, what).toBe('2023-11-14T22:13:20.123496Z');
   expect(got.frames.flatMap((f) => f.issues), what).toEqual([]);
-  // The CONNECT and CONNECTED negotiate heart-beats: a connection-level note (issue 6), on no frame.
+  // The CONNECT and CONNECTED negotiate heart-beats: a connection-level note, on no frame.
   expect(got.issues.map((i) => i.code).sort(), what).toEqual(['heartbeat-negotiated', 'tcp-fin', 'tcp-fin', 'tcp-syn']);
 }
 

@@ -47,7 +47,7 @@ describe('recording a connection', () => {
     rec.data(key, 'broker', b('RECEIPT\nreceipt-id:77\n\n\0'));
     rec.closeConnection(key, 'client closed');
     const summary = await rec.end();
-    // One issue: the connection-level note of the negotiated heart-beats (heartbeat-negotiated, issue 6).
+    // One issue: the connection-level note of the negotiated heart-beats (heartbeat-negotiated).
     // Heart-beats: the client's second EOL after the SEND; the EOL right after a NUL only ends that frame.
     expect(summary).toMatchObject({ connections: 1, frames: 4, heartbeats: 1, issues: 1 });
 

@@ -1,4 +1,4 @@
-// End to end, injection (issue 5) the way a user does it: in Chromium, start a proxy towards a real RabbitMQ from
+// End to end, injection the way a user does it: in Chromium, start a proxy towards a real RabbitMQ from
 // the UI, let a client connect through it and send a frame, open that frame in "Edit and resend…", choose "into
 // this live connection", edit it and inject it. The broker answers the injected frame (its RECEIPT reaches the
 // client), and the frame list shows the injected frame with its marker; its detail says it was injected.

@@ -1,4 +1,4 @@
-// Injection into a live proxied connection (issue 5) against a real RabbitMQ (test/support/global-setup.ts):
+// Injection into a live proxied connection against a real RabbitMQ (test/support/global-setup.ts):
 //
 //   client (raw socket, our bytes) → proxy run by the core (proxy.start) → tee → RabbitMQ
 //                                                                                ↑ subscriber (direct)

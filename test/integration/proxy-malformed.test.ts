@@ -1,5 +1,5 @@
 // The proxy must forward bytes no real peer sends, unchanged, stay up, and record what is wrong as issues
-// (DESIGN.md principle 3: malformed input is data, not an exception; forwarding never waits on decoding).
+// (malformed input is data, not an exception; forwarding never waits on decoding).
 //
 // A fake broker (net.Server on 127.0.0.1) and a fake client exchange scripted bytes through the real proxy CLI.
 // Both ends record every byte they receive; byte identity is checked directly: what the client received equals

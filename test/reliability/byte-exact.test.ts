@@ -1,4 +1,4 @@
-// Byte-exactness at volume (issue 7): N frames of mixed sizes, malformed pieces mixed in, through the recording
+// Byte-exactness at volume: N frames of mixed sizes, malformed pieces mixed in, through the recording
 // proxy, with random write fragmentation and a randomly slow reader on each side. The peers are fakes on
 // loopback on purpose: this is about bytes, and a real broker would not send malformed frames on demand.
 // Proved: the bytes out equal the bytes in, both ways (SHA-256 of each side's stream), the recorded raw

@@ -1,4 +1,4 @@
-// Concurrency (issue 7): many simultaneous client connections through one proxy (the real CLI, in a child
+// Concurrency: many simultaneous client connections through one proxy (the real CLI, in a child
 // process, so that its memory can be measured alone) to a real RabbitMQ (inject('rabbitmq'), the private
 // broker of the test run). Each connection subscribes to its own queue, sends messages with receipts,
 // receives them and ACKs them, then disconnects with a receipt. None may be lost or stall; every frame is

@@ -1,4 +1,4 @@
-// Crash safety (issue 7): kill -9 of the proxy (the real CLI, in a child process) while it records about 10,000
+// Crash safety: kill -9 of the proxy (the real CLI, in a child process) while it records about 10,000
 // frames a second. Then: the database opens cleanly (PRAGMA integrity_check = ok, and the CLI's read commands
 // work), every committed frame is readable with its body (from the raw file) and byte-identical to what was
 // sent, the frames kept are exactly the first ones sent (no holes), and what is lost is at most the last batch

@@ -1,4 +1,4 @@
-// Faults (issue 7), through the real CLI proxy in a child process: a broker restart mid-session (a private
+// Faults, through the real CLI proxy in a child process: a broker restart mid-session (a private
 // RabbitMQ, stopped and started again on the same ports, so the shared broker of the run is unaffected), a
 // client reset, an upstream that refuses, the database locked by another process (recording pauses with a
 // warning and resumes; forwarding never stops), and a full disk (a 4 MiB tmpfs; skipped with the reason where

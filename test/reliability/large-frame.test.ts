@@ -1,4 +1,4 @@
-// Large frames (issue 7): a 100 MB body each way through the proxy (the real CLI, in a child process, so that
+// Large frames: a 100 MB body each way through the proxy (the real CLI, in a child process, so that
 // its memory is measured alone), between fake peers that hash what they send and receive. The body passes
 // intact; the proxy's peak resident memory stays far below the body size; the recording keeps the frame with
 // its full length, the whole body in the raw bytes, its SHA-256 (hashed by the recorder, since the decoder

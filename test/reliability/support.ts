@@ -1,4 +1,4 @@
-// Shared pieces of the reliability tests (issue 7): sizes for CI and for `npm run soak`, a seeded RNG whose seed
+// Shared pieces of the reliability tests: sizes for CI and for `npm run soak`, a seeded RNG whose seed
 // is printed on failure, peak-memory sampling of a child process, and small socket helpers. Every wait is bounded.
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 // A proxy started from the UI (the core's proxy.start) tells the UI when its recording pauses because another
-// process locked the database, and when it resumes (issue 7): proxy.list carries the recorder's latest warning
+// process locked the database, and when it resumes: proxy.list carries the recorder's latest warning
 // (the sidebar shows it under the proxy), `sessions.changed` tells the page to ask again, and the pause is
 // stored as a recording-paused issue of the session. If the database stays locked when the proxy is stopped,
 // stopping still finishes (bounded), dropping what it could not record.

@@ -1,4 +1,4 @@
-// The analysis views (issue 6): the Expert Info panel groups issues by severity and code, jumps to a frame and
+// The analysis views: the Expert Info panel groups issues by severity and code, jumps to a frame and
 // applies the issue.code filter; the frame detail lists related frames and jumps to them; the statistics view
 // draws rate lines and latency bars from the core's numbers; frame rows carry an issue badge by severity; the
 // sequence diagram joins linked frames.

@@ -1,4 +1,4 @@
-// A body too large to show whole (issue 7: a 100 MB frame): the detail gives its full length, says it is
+// A body too large to show whole (a 100 MB frame): the detail gives its full length, says it is
 // truncated and how much is shown, and lists the body-too-large issue.
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // "Replay connection…": the target starts empty, a target that is the connection's own broker is only replayed
-// after an explicit confirmation (issue 5, Safety), progress and findings come from the core's events, and
+// after an explicit confirmation, progress and findings come from the core's events, and
 // "Open replay diff" shows added, missing and changed frames with the ignored volatile headers.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';

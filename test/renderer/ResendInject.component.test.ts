@@ -1,4 +1,4 @@
-// "Edit and resend…", inject mode (issue 5): when the frame's connection is live in a proxy of this StompScope the
+// "Edit and resend…", inject mode: when the frame's connection is live in a proxy of this StompScope the
 // editor offers to inject the edited frame into it (no target, no CONNECT: it goes inside the client's own
 // connection); otherwise the choice is disabled and says why. Injected frames carry a marker in the frame list and
 // a line in the frame detail.

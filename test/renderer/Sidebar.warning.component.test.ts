@@ -1,4 +1,4 @@
-// A proxy whose recording paused (database locked by another process, disk full: issue 7) shows the recorder's
+// A proxy whose recording paused (database locked by another process, disk full) shows the recorder's
 // warning under it in the sidebar; forwarding goes on meanwhile, so the proxy stays listed as running.
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';

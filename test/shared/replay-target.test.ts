@@ -1,5 +1,5 @@
 // The replay target rules shared by the dialog and the core: parsing (no default host), "is this the broker the
-// connection was recorded with" (the confirmation of issue 5's Safety), and replay.start / replay.diff / frame.resend
+// connection was recorded with" (the confirmation before a replay reaches it), and replay.start / replay.diff / frame.resend
 // validation.
 import { describe, expect, it } from 'vitest';
 import { ApiError, MAX_RESEND_BODY_BASE64, validateArgs } from '../../shared/api.js';

@@ -227,7 +227,7 @@ export async function startRabbit(opts: RabbitOptions = {}): Promise<RabbitNode>
       'stomp.default_pass = guest',
       `web_stomp.tcp.ip = ${HOST}`,
       `web_stomp.tcp.port = ${webStompPort}`,
-      // permessage-deflate when a client offers it (the Web STOMP tests, issue 8); clients that do not are unaffected.
+      // permessage-deflate when a client offers it (the Web STOMP tests); clients that do not are unaffected.
       'web_stomp.ws_opts.compress = true',
       // Heart-beats: broker defaults (it honours what the client asks for in CONNECT).
       ...(opts.extraConf ?? []),

@@ -63,7 +63,7 @@ export function frameJson(reader: StoreReader, f: StoredFrame & { issues: Stored
     issues: f.issues.map((i) => ({ code: i.code, severity: i.severity, message: opts.maskSecrets ? maskText(i.message) : i.message })),
   };
   if (opts.base64) out.bodyBase64 = body ? body.toString('base64') : null;
-  // Only on frames StompScope injected into a live connection (issue 5): absent means the peer sent it.
+  // Only on frames StompScope injected into a live connection (edit and resend): absent means the peer sent it.
   if (f.injected) out.injected = true;
   return out;
 }

@@ -25,7 +25,7 @@ export class AppState {
   readonly links: LinksState;
   readonly stats: StatsState;
   readonly copyCode: CopyCodeState;
-  /** The selected frame's connection: transport and WebSocket handshake (issue 8). */
+  /** The selected frame's connection: transport and WebSocket handshake. */
   readonly connection: ConnectionInfoState;
   view = $state<View>('list');
   showProxyForm = $state(false);

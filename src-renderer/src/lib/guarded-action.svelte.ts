@@ -1,6 +1,6 @@
 /**
  * What the replay and resend dialogs share: one action at a time (`busy`), a question first when the action would
- * reach the broker the recording came from (`confirming`, issue 5 Safety), and the last failure shown (`error`).
+ * reach the broker the recording came from (`confirming`), and the last failure shown (`error`).
  */
 export class GuardedAction {
   /** The target is the original broker and the user has not confirmed yet: the dialog shows the question. */

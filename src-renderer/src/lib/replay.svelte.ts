@@ -17,7 +17,7 @@ type Done = Events['replay.done'];
 export class ReplayState extends GuardedAction {
   /** The connection being replayed; null while the dialog is closed. */
   connection = $state.raw<ConnectionDto | null>(null);
-  /** Never pre-filled (issue 5, Safety): not even with the original broker, which is the one place it must not go by accident. */
+  /** Never pre-filled: not even with the original broker, which is the one place it must not go by accident. */
   target = $state('');
   targetTls = $state(false);
   insecure = $state(false);

@@ -38,7 +38,7 @@ export class ResendState extends GuardedAction {
   withConnect = $state(true);
   connectCommand = $state('CONNECT');
   connectHeaders = $state<EditHeader[]>([]);
-  /** Never pre-filled, as in the replay dialog (issue 5, Safety). */
+  /** Never pre-filled, as in the replay dialog. */
   target = $state('');
   targetTls = $state(false);
   insecure = $state(false);
