@@ -1,6 +1,5 @@
 // Builds better-sqlite3 for Electron's ABI into native/electron/, leaving the Node build that the CLI and
-// the tests use untouched (rebuilding in place would replace it, and `electron-rebuild` run through npx falsely reports success here
-// while building for Node). Needs network access for
+// the tests use untouched (rebuilding in place would replace it). Needs network access for
 // Electron's headers, so it is run by hand on a developer's machine, not by npm install.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
