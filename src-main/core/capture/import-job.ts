@@ -48,6 +48,8 @@ export interface ImportOptions {
   reassembly?: Partial<ReassemblyLimits>;
   /** The broker profile to analyse the connections with (issue 6); default: detected per connection. */
   profile?: ProfileName | null;
+  /** Most TCP flows without data kept at once (default DEFAULT_MAX_QUIET_FLOWS); past it the least active are dropped. */
+  maxQuietFlows?: number;
 }
 
 export interface ImportResult {
@@ -189,6 +191,7 @@ class ImportRun implements PacketSink {
     this.flows = new FlowTable({
       ports,
       limits: opts.reassembly,
+      maxQuietFlows: opts.maxQuietFlows,
       open: (info) => this.openConnection(info.client, info.broker, info.opened, info.directionBy),
       notice: (kind, message) => {
         const n = this.notices.get(kind);
@@ -368,6 +371,11 @@ class ImportRun implements PacketSink {
       warnings.push(`${budget.holesGivenUp} TCP hole(s) given up as gaps (${budget.bytesGivenUp} bytes) because out-of-order data ` +
         `across all connections exceeded the reassembly memory cap (${budget.maxBytes} bytes)`);
     }
+    const flows = this.flows;
+    if (flows.quietDropped) {
+      warnings.push(`${flows.quietDropped} TCP flow(s) that never carried data (SYNs without a conversation: a port scan or a SYN flood?) ` +
+        `were dropped, not recorded: more than ${flows.maxQuietFlows} such flows were open at once`);
+    }
     const cor = this.corruption;
     const damaged = cor.regions
       ? `the file is corrupt: ${cor.regions} damaged region(s) (${cor.bytes} bytes) skipped, reading resumed after each; ` +
@@ -415,6 +423,7 @@ class ImportRun implements PacketSink {
           truncated: sk.truncated, malformed: sk.malformed,
         },
         bytesRead: r.bytes,
+        flowsWithoutData: { dropped: flows.quietDropped, peak: flows.quietPeak, max: flows.maxQuietFlows },
         reassembly: { peakHeldBytes: budget.peak, maxHeldBytes: budget.maxBytes, holesGivenUp: budget.holesGivenUp, bytesGivenUp: budget.bytesGivenUp },
         completed: !incomplete,
         ...(incomplete ? { error: stopped && damaged ? `${damaged}; ${stopped}` : incomplete } : {}),
