@@ -86,10 +86,50 @@ function readerFor(format: CaptureFormat): CaptureReader {
   return new PcapngReader();
 }
 
-async function hashFile(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: READ_BYTES })) h.update(chunk as Buffer);
-  return h.digest('hex');
+/** Hashes the open file from byte `from` to its end, through the same handle (the path may have changed since). */
+async function hashFrom(fh: fs.promises.FileHandle, hash: ReturnType<typeof createHash>, from: number): Promise<void> {
+  const buf = Buffer.allocUnsafeSlow(READ_BYTES);
+  for (let pos = from; ;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) return;
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+}
+
+/** What a path is, when it is not a regular file (for the one-line refusal). */
+export function fileKind(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * Opens a capture for reading, refusing anything but a regular file before it can block: opening a named pipe
+ * waits for a writer (forever, and in a thread no signal reaches), and a device never ends. The path is
+ * checked before the open, and the handle again after it (the path may have been swapped in between); the
+ * open itself does not block on a pipe (O_NONBLOCK has no effect on regular files).
+ */
+export async function openRegularFile(file: string, label = file): Promise<{ fh: fs.promises.FileHandle; st: fs.Stats }> {
+  const refuse = (st: fs.Stats) => new CaptureError(`${label}: ${fileKind(st)}, not a regular file: only capture files can be imported`);
+  let fh: fs.promises.FileHandle;
+  try {
+    const before = await fs.promises.stat(file);
+    if (!before.isFile()) throw refuse(before);
+    fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    if (e instanceof CaptureError) throw e;
+    throw new CaptureError(`${label}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    throw refuse(st);
+  }
+  return { fh, st };
 }
 
 /** The import session of a file with this SHA-256, if any. */
@@ -104,22 +144,9 @@ export async function importCapture(writer: StoreWriter, file: string, opts: Imp
   const result: ImportResult = {
     file, session: null, connections: 0, frames: 0, issues: 0, warnings: [], complete: false, packets: 0, bytes: 0, format: null,
   };
-  let fh: fs.promises.FileHandle;
-  let size: number;
-  let mtime: number;
-  try {
-    fh = await fs.promises.open(abs, 'r');
-    const st = await fh.stat();
-    if (!st.isFile()) {
-      await fh.close();
-      throw new CaptureError(`${file}: not a regular file`);
-    }
-    size = st.size;
-    mtime = Math.round(st.mtimeMs * 1000);
-  } catch (e) {
-    if (e instanceof CaptureError) throw e;
-    throw new CaptureError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const { fh, st } = await openRegularFile(abs, file);
+  const size = st.size;
+  const mtime = Math.round(st.mtimeMs * 1000);
   try {
     const head = Buffer.alloc(Math.min(16, size));
     await fh.read(head, 0, head.length, 0);
@@ -128,7 +155,9 @@ export async function importCapture(writer: StoreWriter, file: string, opts: Imp
     result.format = detected.format;
 
     if (opts.skipExisting) {
-      const existing = findImportedSession(writer, await hashFile(abs));
+      const h = createHash('sha256');
+      await hashFrom(fh, h, 0);
+      const existing = findImportedSession(writer, h.digest('hex'));
       if (existing !== null) {
         result.skippedAs = existing;
         result.complete = true;
@@ -247,12 +276,8 @@ class ImportRun implements PacketSink {
       else if (cut > 0) stopped = `the file ends in the middle of a record (${cut} bytes left over): it was cut short`;
     }
     // The hash identifies the whole file (for --skip-existing), also when reading stopped early.
-    if (pos < this.size) await this.hashRest(pos);
+    if (pos < this.size) await hashFrom(this.fh, this.hash, pos);
     this.finish(stopped);
-  }
-
-  private async hashRest(from: number): Promise<void> {
-    for await (const chunk of fs.createReadStream(this.abs, { start: from, highWaterMark: READ_BYTES })) this.hash.update(chunk as Buffer);
   }
 
   // --- PacketSink ---------------------------------------------------------------------------------------------
