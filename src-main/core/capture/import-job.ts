@@ -86,12 +86,16 @@ function readerFor(format: CaptureFormat): CaptureReader {
   return new PcapngReader();
 }
 
-/** Hashes the open file from byte `from` to its end, through the same handle (the path may have changed since). */
-async function hashFrom(fh: fs.promises.FileHandle, hash: ReturnType<typeof createHash>, from: number): Promise<void> {
+/**
+ * Hashes the open file from byte `from` to its end, through the same handle (the path may have changed since).
+ * False when `signal` stopped it first (the hash is then of part of the file).
+ */
+async function hashFrom(fh: fs.promises.FileHandle, hash: ReturnType<typeof createHash>, from: number, signal?: AbortSignal): Promise<boolean> {
   const buf = Buffer.allocUnsafeSlow(READ_BYTES);
   for (let pos = from; ;) {
+    if (signal?.aborted) return false;
     const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-    if (bytesRead === 0) return;
+    if (bytesRead === 0) return true;
     hash.update(buf.subarray(0, bytesRead));
     pos += bytesRead;
   }
@@ -156,7 +160,7 @@ export async function importCapture(writer: StoreWriter, file: string, opts: Imp
 
     if (opts.skipExisting) {
       const h = createHash('sha256');
-      await hashFrom(fh, h, 0);
+      if (!await hashFrom(fh, h, 0, opts.signal)) throw new CaptureError(`${file}: the import was interrupted`);
       const existing = findImportedSession(writer, h.digest('hex'));
       if (existing !== null) {
         result.skippedAs = existing;
@@ -276,8 +280,10 @@ class ImportRun implements PacketSink {
       else if (cut > 0) stopped = `the file ends in the middle of a record (${cut} bytes left over): it was cut short`;
     }
     // The hash identifies the whole file (for --skip-existing), also when reading stopped early.
-    if (pos < this.size) await hashFrom(this.fh, this.hash, pos);
-    this.finish(stopped);
+    // Reading may have stopped at a corrupt region with gigabytes after it: Ctrl-C still ends the hashing.
+    const hashed = pos >= this.size || await hashFrom(this.fh, this.hash, pos, this.opts.signal);
+    if (!hashed) stopped ??= 'the import was interrupted';
+    this.finish(stopped, hashed);
   }
 
   // --- PacketSink ---------------------------------------------------------------------------------------------
@@ -376,7 +382,7 @@ class ImportRun implements PacketSink {
     });
   }
 
-  private finish(stopped: string | null): void {
+  private finish(stopped: string | null, hashed: boolean): void {
     const r = this.result;
     const warnings = r.warnings;
     const sk = this.skipped;
@@ -412,7 +418,8 @@ class ImportRun implements PacketSink {
     const incomplete = stopped ?? damaged;
     if (this.reader.packets > 0 && this.tcpSegments === 0 && sk.unsupportedLink.size === 0) warnings.push('no TCP packets in the capture');
 
-    const sha256 = this.hash.digest('hex');
+    // Only a hash of the whole file identifies it (--skip-existing).
+    const sha256 = hashed ? this.hash.digest('hex') : null;
     if (incomplete && this.sessionId < 0) {
       // Not one packet could be read: there is nothing to show, so no session; the caller reports the error.
       r.error = `${r.file}: ${stopped ?? damaged}`;
