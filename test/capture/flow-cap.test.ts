@@ -82,4 +82,23 @@ describe('flows that never carry data', () => {
     const frames = await readJsonl<{ from: string; command: string; body: string | null }>(['frames', '--db', db, '--session', String(out.session)]);
     expect(frames.map((f) => [f.from, f.command, f.body])).toEqual(EXPECTED);
   }, 180_000);
+
+  it('100,000 refused connections (SYN, RST): closed flows keep nothing of their connection, memory stays under 600 MB', async () => {
+    const pcap = path.join(dir, 'refused.pcap');
+    const db = path.join(dir, 'refused.db');
+    const w = new PcapFileWriter(pcap, { linkType: 1 });
+    let time = START;
+    for (let i = 0; i < 100_000; i++) {
+      const s = syn(i, (time += 10));
+      w.packet(s);
+      const src = { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 1024 + (i % 60000) };
+      w.packet({ time: (time += 10), data: linkFrame('ethernet', ipPacket({ src: BROKER, dst: src, seq: 0, ack: i * 7919 + 1, flags: TCP.RST | TCP.ACK })) });
+    }
+    w.close();
+    const r = await runCliMeasured(['import', pcap, '--db', db, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.peakRss).toBeLessThan(600 * 1024 * 1024);
+    // Each attempt is still recorded, as before: a connection with its SYN and the broker's RST.
+    expect(JSON.parse(r.stdout)).toMatchObject({ connections: 100_000, frames: 0, issues: 200_000, warnings: [], complete: true });
+  }, 180_000);
 });
