@@ -99,6 +99,11 @@ describe('bad input on the command line', () => {
       results.forEach((r, i) => expectOneLine(r, 1, `stompscope: cannot use ${db} as a database: it is ${kind}; give a database file or a new path`, `${commands[i][0]} --db ${db}`));
     }
     for (const f of DEV_NULL_SIDE_FILES) if (!existedBefore.includes(f)) expect(fs.existsSync(f), f).toBe(false);
+    // A new database under a directory where nothing can be made: Node's recursive mkdir spun there forever.
+    const [imp, prx] = await runAll([['import', capture, '--db', '/proc/no-such-dir/x.db'], ['proxy', '--upstream', '127.0.0.1:1', '--listen', '127.0.0.1:0', '--db', '/proc/no-such-dir/x.db']]);
+    const cannot = 'cannot open database /proc/no-such-dir/x.db: cannot create the directory /proc/no-such-dir (ENOENT)';
+    expectOneLine(imp, 1, `stompscope: ${cannot}`, 'import --db /proc/no-such-dir/x.db');
+    expectOneLine(prx, 1, `stompscope: cannot record into /proc/no-such-dir/x.db: ${cannot}`, 'proxy --db /proc/no-such-dir/x.db');
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('db.fifo'))).toEqual(['db.fifo']);
     expect(fs.existsSync(out)).toBe(false);
   });

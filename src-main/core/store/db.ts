@@ -38,7 +38,7 @@ export const SQLITE_BINDING_ENV = 'STOMPSCOPE_SQLITE_BINDING';
 export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?: string } = {}): Db {
   checkDbPath(file);
   if (opts.readonly && !fs.existsSync(file)) throw new StoreError(`no database at ${file}`);
-  if (!opts.readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (!opts.readonly) makeParents(file);
   let db: Db;
   try {
     const nativeBinding = opts.nativeBinding ?? (process.env[SQLITE_BINDING_ENV] || undefined);
@@ -93,6 +93,36 @@ export function checkDbPath(file: string): void {
     throw new StoreError(`cannot open database ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (st && !st.isFile()) throw new StoreError(`cannot use ${file} as a database: it is ${kindOf(st)}; give a database file or a new path`);
+}
+
+/**
+ * Creates the directories a new database needs, one at a time: mkdirSync's recursive mode spins forever where
+ * mkdir answers ENOENT under a directory that exists (/proc, /sys). Failures are one-line StoreErrors.
+ */
+function makeParents(file: string): void {
+  const missing: string[] = [];
+  for (let d = path.dirname(path.resolve(file)); ; d = path.dirname(d)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(d, { throwIfNoEntry: false });
+    } catch (e) {
+      throw new StoreError(`cannot open database ${file}: ${d}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new StoreError(`cannot open database ${file}: ${d} is not a directory`);
+      break;
+    }
+    missing.unshift(d);
+    if (d === path.dirname(d)) break;
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new StoreError(`cannot open database ${file}: cannot create the directory ${d} (${code ?? (e as Error).message})`);
+    }
+  }
 }
 
 function hasTable(db: Db, name: string): boolean {
