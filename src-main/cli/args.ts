@@ -67,3 +67,13 @@ export function parseProfileOption(value: string | undefined): ProfileName | nul
   if (!isProfileName(value)) throw new UsageError(`--profile: unknown profile '${value}' (one of: ${PROFILE_NAMES.join(', ')})`);
   return value;
 }
+
+/** `--max-body N`: bytes, or with a K or M suffix (KiB, MiB); at most `max` (given in bytes, a whole number of MiB). */
+export function parseSize(value: string | undefined, what: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)([KkMm]?)$/.exec(value);
+  if (!m) throw new UsageError(`${what}: '${value}' is not a size (bytes, or with K, M: e.g. 64K, 16M)`);
+  const n = Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]) ? 1024 : 1024 * 1024);
+  if (n > max) throw new UsageError(`${what}: '${value}' is more than ${max / (1024 * 1024)}M (${max / (1024 * 1024)} MiB: a bigger body would not fit in one JSON line)`);
+  return n;
+}

@@ -1,5 +1,6 @@
 // `stompscope import` as a user runs it: help, usage errors, the human summary, --json for one and for several
 // files, and an imported session read back through the same read commands as a proxy session.
+import { execFileSync } from 'node:child_process';
 import fs, { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,5 +78,22 @@ describe('stompscope import (CLI)', () => {
     expect(arr[0]).toMatchObject({ session: 2, connections: 1, frames: 3, warnings: [] });
     expect(arr[1]).toMatchObject({ session: null, error: expect.stringMatching(/not a pcap or pcapng file/) });
     expect(several.stderr).toMatch(/^stompscope import: .*notes\.txt: not a pcap or pcapng file/);
+  });
+
+  it('a named pipe, a directory or a device is refused in one line before it is opened (no hang), the other files imported', async () => {
+    const fifo = path.join(dir, 'capture.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const db = path.join(dir, 'fifo.db');
+    // Bounded: before the check, opening the pipe waited for a writer forever.
+    const r = await runCli(['import', fifo, dir, '/dev/zero', pcap, '--db', db], 20_000);
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')).toEqual([
+      `stompscope import: ${fifo}: a named pipe (FIFO), not a regular file: only capture files can be imported`,
+      `stompscope import: ${dir}: a directory, not a regular file: only capture files can be imported`,
+      'stompscope import: /dev/zero: a character device, not a regular file: only capture files can be imported',
+      '',
+    ]);
+    expect(r.stdout).toMatch(/: session 1: 13 packets, 1 connections, 3 frames/);
   });
 });

@@ -129,6 +129,18 @@ describe('stompscope export (CLI)', () => {
     expect(dev.stderr.trim()).toBe('stompscope export: --out: /dev/null is not a regular file (a device, socket or pipe)');
   });
 
+  it('an --out through a regular file (FILE/x, FILE/x/y) is one line, not a stack trace', async () => {
+    const file = path.join(dir, 'plain.txt');
+    fs.writeFileSync(file, 'plain\n');
+    for (const out of [path.join(file, 'x'), path.join(file, 'x', 'y.jsonl')]) {
+      const r = await exp('--session', String(s1.session), '--format', 'jsonl', '--out', out);
+      expect([r.code, r.stderr]).toEqual([2, `stompscope export: --out: ${file} is not a directory\n`]);
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('plain\n');
+    const m = await exp('--session', String(s1.session), '--format', 'jsonl', '--max-body', '1K', '--format', 'pcapng', '--out', path.join(dir, 'm.pcapng'));
+    expect([m.code, m.stderr]).toEqual([2, 'stompscope export: --max-body: only with --format jsonl\n']);
+  });
+
   it('writes exactly the resolved path of an --out with ../ in it, and nothing else (no temporary file left)', async () => {
     const work = path.join(dir, 'dotdot');
     fs.mkdirSync(path.join(work, 'a', 'b'), { recursive: true });

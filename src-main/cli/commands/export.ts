@@ -6,13 +6,14 @@ import { MSS, sessionPcapng, type PcapngExportStats } from '../../core/export/se
 import { sessionJsonLines } from '../../core/live/exports.js';
 import { defaultDbPath, openDb } from '../../core/store/db.js';
 import { StoreReader } from '../../core/store/reader.js';
-import { noPositionals, parse, parseId, UsageError } from '../args.js';
+import { noPositionals, parse, parseId, parseSize, UsageError } from '../args.js';
+import { DEFAULT_MAX_BODY, MAX_MAX_BODY } from '../../core/views/frame-json.js';
 
 const FORMATS = ['pcapng', 'jsonl', ...CODE_LANGUAGES] as const;
 type Format = (typeof FORMATS)[number];
 
 export const EXPORT_HELP = `Usage: stompscope export --session ID --format pcapng|jsonl|stomp.py|stompjs --out FILE
-                        [--db FILE] [--connection ID] [--frame ID] [--reveal-secrets] [--force]
+                        [--db FILE] [--connection ID] [--frame ID] [--max-body N] [--reveal-secrets] [--force]
 
 Writes a recorded session (or part of it) to FILE.
 
@@ -20,7 +21,9 @@ Writes a recorded session (or part of it) to FILE.
                       connection as TCP with synthesized Ethernet/IP/TCP headers (the
                       recorded addresses and ports; handshake, FIN at close, segments of
                       at most ${MSS} bytes), stamped with the recorded frame and heart-beat times
-  --format jsonl      the frames in the 'stompscope frames --jsonl' shape
+  --format jsonl      the frames in the 'stompscope frames --jsonl' shape; a body longer than
+                      --max-body N (bytes, or 64K, 16M; default ${DEFAULT_MAX_BODY / 1024 / 1024}M, at most ${MAX_MAX_BODY / 1024 / 1024}M) is cut
+                      to it, and its row has "bodyTruncated": true
   --format stomp.py   copy as code: a Python script (stomp.py) that sends the client side
                       of --connection ID, or the one client frame --frame ID, to the
                       recorded broker (HOST and PORT at its top), waiting for the answers
@@ -44,7 +47,7 @@ Exit status 0 when written, 1 when it could not be written, 2 for a usage mistak
 export async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     db: { type: 'string' }, session: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, connection: { type: 'string' },
-    frame: { type: 'string' }, 'reveal-secrets': { type: 'boolean' }, force: { type: 'boolean' },
+    frame: { type: 'string' }, 'reveal-secrets': { type: 'boolean' }, force: { type: 'boolean' }, 'max-body': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(EXPORT_HELP + '\n');
@@ -54,6 +57,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (values.format === undefined) throw new UsageError(`--format: give one of ${FORMATS.join(', ')}`);
   if (!(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format: '${values.format}' is not one of ${FORMATS.join(', ')}`);
   const format = values.format as Format;
+  const maxBody = parseSize(values['max-body'], '--max-body', MAX_MAX_BODY);
+  if (maxBody !== undefined && format !== 'jsonl') throw new UsageError('--max-body: only with --format jsonl');
   if (values.out === undefined) throw new UsageError('--out: give the file to write');
   let session = parseId(values.session, '--session');
   const connection = parseId(values.connection, '--connection');
@@ -108,7 +113,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     } else if (format === 'jsonl') {
       let frames = 0;
       const lines = function* () {
-        for (const l of sessionJsonLines(reader.db.name, session!, connection !== null ? `conn == ${connection}` : '', reveal)) {
+        for (const l of sessionJsonLines(reader.db.name, session!, connection !== null ? `conn == ${connection}` : '', reveal, maxBody)) {
           frames++;
           yield l;
         }

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { defaultDbPath } from '../../core/store/db.js';
+import { checkDbPath, defaultDbPath } from '../../core/store/db.js';
 import { Recorder } from '../../core/record/recorder.js';
 import { StompProxy, formatAddress } from '../../core/proxy/proxy.js';
 import { isLoopback, noPositionals, parse, parseEndpoint, parseProfileOption, UsageError } from '../args.js';
 import { stopSignal } from '../signals.js';
+import { readPemFile, readServerTls } from '../pem.js';
 import { isWebSocketUrl, parseWebSocketUrl } from '../../../shared/transport/url.js';
 import { PROFILE_NAMES } from '../../../shared/analysis/profiles.js';
 
@@ -37,14 +37,6 @@ instead of the broker. Every byte is forwarded unchanged; every frame is recorde
 
 Ctrl-C (SIGINT) or SIGTERM stops the proxy, flushes the recording and prints a summary.`;
 
-function readPem(file: string, flag: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
 export async function proxyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     listen: { type: 'string' }, upstream: { type: 'string' }, db: { type: 'string' }, name: { type: 'string' },
@@ -70,8 +62,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   }
   if ((values.ca || values.insecure) && !values['upstream-tls']) throw new UsageError('--ca and --insecure need --upstream-tls');
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
-  const upstreamTls = values['upstream-tls'] ? { ca: values.ca ? readPem(values.ca, '--ca') : undefined, insecure: !!values.insecure } : null;
-  const serverTls = values['tls-cert'] ? { cert: readPem(values['tls-cert'], '--tls-cert'), key: readPem(values['tls-key']!, '--tls-key') } : null;
+  const upstreamTls = values['upstream-tls'] ? { ca: values.ca ? readPemFile(values.ca, '--ca', 'certificate') : undefined, insecure: !!values.insecure } : null;
+  const serverTls = values['tls-cert'] ? readServerTls(values['tls-cert'], values['tls-key']!) : null;
   const profile = parseProfileOption(values.profile);
   const dbPath = path.resolve(values.db ?? defaultDbPath());
   const upstreamText = ws ? ws.url : formatAddress(upstream.host, upstream.port);
@@ -79,12 +71,20 @@ export async function proxyCommand(argv: string[]): Promise<number> {
 
   if (!isLoopback(listen.host)) err(`warning: listening on ${listen.host}: anyone who can reach this machine can use the proxy`);
 
-  const recorder = await Recorder.start({
-    dbPath, kind: 'proxy', name: values.name ?? `proxy to ${upstreamText}`,
-    meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls, ...(profile ? { profile } : {}) },
-    onLines: values.quiet ? undefined : (text) => process.stdout.write(text),
-    onWarning: (m) => err(`warning: ${m}`),
-  });
+  checkDbPath(dbPath);
+  let recorder: Recorder;
+  try {
+    recorder = await Recorder.start({
+      dbPath, kind: 'proxy', name: values.name ?? `proxy to ${upstreamText}`,
+      meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls, ...(profile ? { profile } : {}) },
+      onLines: values.quiet ? undefined : (text) => process.stdout.write(text),
+      onWarning: (m) => err(`warning: ${m}`),
+    });
+  } catch (e) {
+    // The recorder opens the database in its worker: a file that is not ours, a locked or unwritable one.
+    err(`cannot record into ${dbPath}: ${(e as Error).message.split('\n')[0]}`);
+    return 1;
+  }
   let proxy: StompProxy;
   try {
     proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls, onNotice: (m) => err(m) });

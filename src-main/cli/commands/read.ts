@@ -2,10 +2,10 @@
 // a proxy is recording into it.
 import { openDb, defaultDbPath } from '../../core/store/db.js';
 import { StoreReader, type ConnectionInfo } from '../../core/store/reader.js';
-import { connectionJson, frameJson, isoMicros, sessionJson } from '../../core/views/frame-json.js';
+import { connectionJson, DEFAULT_MAX_BODY, frameJson, isoMicros, MAX_MAX_BODY, sessionJson } from '../../core/views/frame-json.js';
 import { storedHandshake } from '../../../shared/transport/handshake.js';
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
-import { noPositionals, parse, parseId, UsageError } from '../args.js';
+import { noPositionals, parse, parseId, parseSize, UsageError } from '../args.js';
 import { LineOutput } from '../output.js';
 import { ApiError } from '../../../shared/api.js';
 import { filteredFrames } from '../../core/query/filtered-frames.js';
@@ -27,7 +27,7 @@ Lists TCP connections with their negotiated STOMP version and counts.
   --jsonl        one JSON object per line: session, connection, client, broker,
                  version, opened, closed, frames, heartbeats, issues`;
 
-export const FRAMES_HELP = `Usage: stompscope frames [--db FILE] [--session ID] [--connection ID] [--filter EXPR] [--jsonl] [--body base64] [--reveal-secrets]
+export const FRAMES_HELP = `Usage: stompscope frames [--db FILE] [--session ID] [--connection ID] [--filter EXPR] [--jsonl] [--body base64] [--max-body N] [--reveal-secrets]
 
 Prints STOMP frames in capture order. Credentials (passcode, login and token-like headers) are masked
 in --jsonl output unless --reveal-secrets is given.
@@ -42,6 +42,9 @@ in --jsonl output unless --reveal-secrets is given.
   --jsonl           one JSON object per line: session, connection, seq, from, time,
                     command, headers, bodyLength, bodySha256, body, issues
   --body base64     with --jsonl, add bodyBase64 (the whole body, base64)
+  --max-body N      with --jsonl, print at most N bytes of a body (bytes, or 64K, 16M;
+                    default ${DEFAULT_MAX_BODY / 1024 / 1024}M, at most ${MAX_MAX_BODY / 1024 / 1024}M): a longer body is cut, and its row
+                    has "bodyTruncated": true (bodyLength and bodySha256 stay the whole body's)
   --reveal-secrets  print credentials as recorded`;
 
 function open(dbFlag: string | undefined): StoreReader {
@@ -91,11 +94,12 @@ export async function connectionsCommand(argv: string[]): Promise<number> {
 export async function framesCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     db: { type: 'string' }, session: { type: 'string' }, connection: { type: 'string' }, jsonl: { type: 'boolean' }, body: { type: 'string' },
-    filter: { type: 'string' }, 'reveal-secrets': { type: 'boolean' },
+    filter: { type: 'string' }, 'reveal-secrets': { type: 'boolean' }, 'max-body': { type: 'string' },
   });
   if (values.help) return help(FRAMES_HELP);
   noPositionals(positionals);
   if (values.body !== undefined && values.body !== 'base64') throw new UsageError(`--body: expected 'base64', got '${values.body}'`);
+  const maxBody = parseSize(values['max-body'], '--max-body', MAX_MAX_BODY);
   const session = parseId(values.session, '--session');
   const connection = parseId(values.connection, '--connection');
   const reader = open(values.db);
@@ -117,7 +121,7 @@ export async function framesCommand(argv: string[]): Promise<number> {
   for (const f of frames) {
     if (out.closed) break;
     if (values.jsonl) {
-      await out.line(JSON.stringify(frameJson(reader, f, connOf(f.connectionId), { base64: values.body === 'base64', maskSecrets: !values['reveal-secrets'] })));
+      await out.line(JSON.stringify(frameJson(reader, f, connOf(f.connectionId), { base64: values.body === 'base64', maskSecrets: !values['reveal-secrets'], maxBody })));
     } else {
       const { headers } = interpretHeaders(f.command, f.rawHeaders, connOf(f.connectionId)?.version ?? '1.0');
       const info = f.destination ?? headerValue(headers, 'receipt-id') ?? headerValue(headers, 'receipt') ?? headerValue(headers, 'message') ?? '';

@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultDbPath } from '../../core/store/db.js';
-import { ReplayError, ReplayRefused, replayConnection, type ReplayFinding } from '../../core/replay/replay.js';
+import { MAX_TIMER_MS, ReplayError, ReplayRefused, replayConnection, type ReplayFinding } from '../../core/replay/replay.js';
 import { noPositionals, parse, parseEndpoint, parseId, UsageError } from '../args.js';
+import { readPemFile } from '../pem.js';
 
 export const REPLAY_HELP = `Usage: stompscope replay --connection ID --target HOST:PORT [options]
 
@@ -26,20 +27,13 @@ NACK are re-pointed at the n-th MESSAGE the replay received on that subscription
   --passcode P              passcode to send (required when the recorded one is masked)
   --map-destination FROM=TO send to TO where the recording has destination FROM (repeatable)
   --until SEQ               stop after the client frame with this seq
-  --timeout MS              longest wait for one answer (default 10000)
+  --timeout MS              longest wait for one answer (default 10000, at most 2147483647)
   --name NAME               name of the replay session
   --json                    print {session, connection, sent, received, findings:[{code,message,seq}]}
 
 Exit status 0 when the replay ran (findings are reported, not failures), 1 when it
 could not start (target unreachable), 2 for a usage mistake.`;
 
-function readPem(file: string, flag: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
 
 function positiveNumber(value: string, flag: string, integer = false): number {
   const n = Number(value);
@@ -89,8 +83,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const speed = values['as-fast-as-possible'] ? null : values.speed === undefined ? 1 : positiveNumber(values.speed, '--speed');
   const until = parseId(values.until, '--until');
   const timeoutMs = values.timeout === undefined ? 10_000 : positiveNumber(values.timeout, '--timeout', true);
+  if (timeoutMs > MAX_TIMER_MS) throw new UsageError(`--timeout: '${values.timeout}' is more than ${MAX_TIMER_MS} ms (about 24.8 days), the longest wait a timer takes`);
   const mapDestination = parseDestinationMap(values['map-destination'] ?? []);
-  const tls = values['target-tls'] ? { ca: values.ca ? readPem(values.ca, '--ca') : undefined, insecure: !!values.insecure } : null;
+  const tls = values['target-tls'] ? { ca: values.ca ? readPemFile(values.ca, '--ca', 'certificate') : undefined, insecure: !!values.insecure } : null;
   const dbPath = path.resolve(values.db ?? defaultDbPath());
   if (!fs.existsSync(dbPath)) throw new UsageError(`--db: no database at ${dbPath}`);
 

@@ -29,7 +29,20 @@ export interface FlowTableOptions {
   /** Something worth telling about the import as a whole (once per kind is the caller's business). */
   notice(kind: 'tls' | 'http', message: string): void;
   limits?: Partial<ReassemblyLimits>;
+  /** Most flows kept at once that have carried no data yet (default DEFAULT_MAX_QUIET_FLOWS). */
+  maxQuietFlows?: number;
+  /** Most closed or ignored flows remembered for their late packets (default DEFAULT_MAX_DONE_FLOWS). */
+  maxDoneFlows?: number;
 }
+
+/**
+ * A SYN flood or a port scan opens hundreds of thousands of flows that never carry a byte. Each costs a few KiB
+ * (two reassemblers, their closures) until the capture ends, so past this many the least recently active ones
+ * are dropped and counted: they had nothing to decode.
+ */
+export const DEFAULT_MAX_QUIET_FLOWS = 10_000;
+/** Closed and ignored flows are remembered so that their late packets do not start new flows; this many at most. */
+export const DEFAULT_MAX_DONE_FLOWS = 20_000;
 
 type Side = 0 | 1;
 const DIR_OF_CLIENT_SIDE: Record<Side, [Direction, Direction]> = { 0: ['client', 'broker'], 1: ['broker', 'client'] };
@@ -141,6 +154,8 @@ export class Flow {
   private finTime: [number, number] = [-1, -1];
   /** The flow opened with a WebSocket upgrade request: both sides start at their first byte. */
   private upgrade = false;
+  /** A segment of this flow carried payload (or bytes the snap length cut). */
+  carried = false;
 
   constructor(readonly aKey: string, pkt: TcpPacket, time: number, private readonly t: FlowTable) {
     this.endpoints = [pkt.endpoint('src'), pkt.endpoint('dst')];
@@ -148,6 +163,11 @@ export class Flow {
     this.firstTime = time;
     this.lastTime = time;
     this.reasm = [new TcpReassembler(this.sink(0), t.limits, t.budget), new TcpReassembler(this.sink(1), t.limits, t.budget)];
+  }
+
+  /** Undecided and never carried a byte: what a SYN flood or a port scan leaves behind. */
+  get quiet(): boolean {
+    return this.state === 'undecided' && !this.carried;
   }
 
   get isStompPort(): boolean {
@@ -164,6 +184,7 @@ export class Flow {
 
   packet(side: Side, p: TcpPacket, time: number): void {
     this.lastTime = time;
+    if (p.payloadLength || p.cutLength) this.carried = true;
     const f = p.flags;
     let seq = p.seq;
     if (f & TCP_SYN) {
@@ -266,6 +287,17 @@ export class Flow {
       this.conn!.close(time, reason);
     }
     this.state = 'closed';
+    this.queue = [];
+    this.head = [null, null];
+    // A closed flow is remembered for its late packets only: it must not keep its connection's recorder alive.
+    this.conn = null;
+    this.feeds = null;
+    this.release();
+  }
+
+  /** Forgotten without a trace (a quiet flow over the cap): nothing was recorded for it. */
+  drop(): void {
+    this.state = 'ignored';
     this.queue = [];
     this.head = [null, null];
     this.release();
@@ -409,14 +441,27 @@ export class FlowTable {
   readonly limits: Partial<ReassemblyLimits> | undefined;
   /** One cap on out-of-order bytes for every connection of the capture. */
   readonly budget: ReassemblyBudget;
+  /** The quiet flows (see Flow.quiet), least recently active first. */
+  private readonly quiet = new Map<string, Flow>();
+  private readonly maxQuiet: number;
+  private readonly maxDone: number;
   private sinceSweep = 0;
   /** STOMP connections opened. */
   connections = 0;
+  /** Quiet flows dropped over the cap, and the most kept at once. */
+  quietDropped = 0;
+  quietPeak = 0;
 
   constructor(private readonly opts: FlowTableOptions) {
     this.ports = opts.ports;
     this.limits = opts.limits;
     this.budget = new ReassemblyBudget(opts.limits?.maxTotalPendingBytes ?? DEFAULT_REASSEMBLY_LIMITS.maxTotalPendingBytes);
+    this.maxQuiet = Math.max(1, opts.maxQuietFlows ?? DEFAULT_MAX_QUIET_FLOWS);
+    this.maxDone = Math.max(0, opts.maxDoneFlows ?? DEFAULT_MAX_DONE_FLOWS);
+  }
+
+  get maxQuietFlows(): number {
+    return this.maxQuiet;
   }
 
   open(info: ConnectionInfo): ConnectionHandle {
@@ -442,19 +487,45 @@ export class FlowTable {
       return;
     }
     flow.packet(p.srcKey === flow.aKey ? 0 : 1, p, time);
+    this.trackQuiet(p.flowKey, flow);
+  }
+
+  /** Keeps the quiet flows in order of activity, and drops the least recently active past the cap. */
+  private trackQuiet(key: string, flow: Flow): void {
+    const q = this.quiet;
+    q.delete(key);
+    if (!flow.quiet) return;
+    q.set(key, flow);
+    while (q.size > this.maxQuiet) {
+      const [k, f] = q.entries().next().value as [string, Flow];
+      q.delete(k);
+      this.flows.delete(k);
+      f.drop();
+      this.quietDropped++;
+    }
+    if (q.size > this.quietPeak) this.quietPeak = q.size;
   }
 
   /** The capture is over: every flow still open ends here. */
   finish(time: number): void {
     for (const f of this.flows.values()) f.end(Math.max(time, f.lastTime));
     this.flows.clear();
+    this.quiet.clear();
   }
 
-  /** Forgets flows that closed, or that are not STOMP, and have been quiet for a minute of capture time. */
+  /**
+   * Forgets flows that closed, or that are not STOMP, and have been quiet for a minute of capture time; and,
+   * past maxDoneFlows of them, the oldest whatever their age (a flood of refused connections closes them fast).
+   */
   private sweep(now: number): void {
     this.sinceSweep = 0;
+    const done: string[] = [];
     for (const [k, f] of this.flows) {
-      if ((f.state === 'closed' || f.state === 'ignored') && now - f.lastTime > 60_000_000) this.flows.delete(k);
+      if (f.state !== 'closed' && f.state !== 'ignored') continue;
+      if (now - f.lastTime > 60_000_000) this.flows.delete(k);
+      else done.push(k);
     }
+    // Map order is creation order: the first ones are the oldest.
+    for (let i = 0; i < done.length - this.maxDone; i++) this.flows.delete(done[i]);
   }
 }

@@ -77,6 +77,18 @@ export interface CaptureReader {
 /** Largest record we accept. Real ones are at most a few hundred KiB; anything near 2^32 is corruption. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
+/**
+ * A classic pcap record of zero captured and zero original length holds no packet: no capture tool writes one.
+ * Skipped alone; this many in a row are a zeroed or overwritten region (a pcap header followed by gigabytes of
+ * zeros would otherwise read as hundreds of millions of empty packets), and the file is corrupt from there.
+ */
+export const EMPTY_RECORD_RUN = 16;
+
+export function emptyRunError(at: number, packet: number): string {
+  return `corrupt records from byte ${at} on (after packet ${packet}): ${EMPTY_RECORD_RUN} records in a row have zero captured ` +
+    'and zero original length: zeroed or overwritten data, not packets';
+}
+
 export type Detected = { format: CaptureFormat } | { format: null; reason: string };
 
 /** Tells the capture format from a file's first bytes (at least 4). */

@@ -48,6 +48,8 @@ export interface ImportOptions {
   reassembly?: Partial<ReassemblyLimits>;
   /** The broker profile to analyse the connections with (issue 6); default: detected per connection. */
   profile?: ProfileName | null;
+  /** Most TCP flows without data kept at once (default DEFAULT_MAX_QUIET_FLOWS); past it the least active are dropped. */
+  maxQuietFlows?: number;
 }
 
 export interface ImportResult {
@@ -84,10 +86,54 @@ function readerFor(format: CaptureFormat): CaptureReader {
   return new PcapngReader();
 }
 
-async function hashFile(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: READ_BYTES })) h.update(chunk as Buffer);
-  return h.digest('hex');
+/**
+ * Hashes the open file from byte `from` to its end, through the same handle (the path may have changed since).
+ * False when `signal` stopped it first (the hash is then of part of the file).
+ */
+async function hashFrom(fh: fs.promises.FileHandle, hash: ReturnType<typeof createHash>, from: number, signal?: AbortSignal): Promise<boolean> {
+  const buf = Buffer.allocUnsafeSlow(READ_BYTES);
+  for (let pos = from; ;) {
+    if (signal?.aborted) return false;
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) return true;
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+}
+
+/** What a path is, when it is not a regular file (for the one-line refusal). */
+export function fileKind(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * Opens a capture for reading, refusing anything but a regular file before it can block: opening a named pipe
+ * waits for a writer (forever, and in a thread no signal reaches), and a device never ends. The path is
+ * checked before the open, and the handle again after it (the path may have been swapped in between); the
+ * open itself does not block on a pipe (O_NONBLOCK has no effect on regular files).
+ */
+export async function openRegularFile(file: string, label = file): Promise<{ fh: fs.promises.FileHandle; st: fs.Stats }> {
+  const refuse = (st: fs.Stats) => new CaptureError(`${label}: ${fileKind(st)}, not a regular file: only capture files can be imported`);
+  let fh: fs.promises.FileHandle;
+  try {
+    const before = await fs.promises.stat(file);
+    if (!before.isFile()) throw refuse(before);
+    fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    if (e instanceof CaptureError) throw e;
+    throw new CaptureError(`${label}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    throw refuse(st);
+  }
+  return { fh, st };
 }
 
 /** The import session of a file with this SHA-256, if any. */
@@ -102,22 +148,9 @@ export async function importCapture(writer: StoreWriter, file: string, opts: Imp
   const result: ImportResult = {
     file, session: null, connections: 0, frames: 0, issues: 0, warnings: [], complete: false, packets: 0, bytes: 0, format: null,
   };
-  let fh: fs.promises.FileHandle;
-  let size: number;
-  let mtime: number;
-  try {
-    fh = await fs.promises.open(abs, 'r');
-    const st = await fh.stat();
-    if (!st.isFile()) {
-      await fh.close();
-      throw new CaptureError(`${file}: not a regular file`);
-    }
-    size = st.size;
-    mtime = Math.round(st.mtimeMs * 1000);
-  } catch (e) {
-    if (e instanceof CaptureError) throw e;
-    throw new CaptureError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const { fh, st } = await openRegularFile(abs, file);
+  const size = st.size;
+  const mtime = Math.round(st.mtimeMs * 1000);
   try {
     const head = Buffer.alloc(Math.min(16, size));
     await fh.read(head, 0, head.length, 0);
@@ -126,7 +159,9 @@ export async function importCapture(writer: StoreWriter, file: string, opts: Imp
     result.format = detected.format;
 
     if (opts.skipExisting) {
-      const existing = findImportedSession(writer, await hashFile(abs));
+      const h = createHash('sha256');
+      if (!await hashFrom(fh, h, 0, opts.signal)) throw new CaptureError(`${file}: the import was interrupted`);
+      const existing = findImportedSession(writer, h.digest('hex'));
       if (existing !== null) {
         result.skippedAs = existing;
         result.complete = true;
@@ -189,6 +224,7 @@ class ImportRun implements PacketSink {
     this.flows = new FlowTable({
       ports,
       limits: opts.reassembly,
+      maxQuietFlows: opts.maxQuietFlows,
       open: (info) => this.openConnection(info.client, info.broker, info.opened, info.directionBy),
       notice: (kind, message) => {
         const n = this.notices.get(kind);
@@ -244,12 +280,10 @@ class ImportRun implements PacketSink {
       else if (cut > 0) stopped = `the file ends in the middle of a record (${cut} bytes left over): it was cut short`;
     }
     // The hash identifies the whole file (for --skip-existing), also when reading stopped early.
-    if (pos < this.size) await this.hashRest(pos);
-    this.finish(stopped);
-  }
-
-  private async hashRest(from: number): Promise<void> {
-    for await (const chunk of fs.createReadStream(this.abs, { start: from, highWaterMark: READ_BYTES })) this.hash.update(chunk as Buffer);
+    // Reading may have stopped at a corrupt region with gigabytes after it: Ctrl-C still ends the hashing.
+    const hashed = pos >= this.size || await hashFrom(this.fh, this.hash, pos, this.opts.signal);
+    if (!hashed) stopped ??= 'the import was interrupted';
+    this.finish(stopped, hashed);
   }
 
   // --- PacketSink ---------------------------------------------------------------------------------------------
@@ -348,7 +382,7 @@ class ImportRun implements PacketSink {
     });
   }
 
-  private finish(stopped: string | null): void {
+  private finish(stopped: string | null, hashed: boolean): void {
     const r = this.result;
     const warnings = r.warnings;
     const sk = this.skipped;
@@ -368,6 +402,11 @@ class ImportRun implements PacketSink {
       warnings.push(`${budget.holesGivenUp} TCP hole(s) given up as gaps (${budget.bytesGivenUp} bytes) because out-of-order data ` +
         `across all connections exceeded the reassembly memory cap (${budget.maxBytes} bytes)`);
     }
+    const flows = this.flows;
+    if (flows.quietDropped) {
+      warnings.push(`${flows.quietDropped} TCP flow(s) that never carried data (SYNs without a conversation: a port scan or a SYN flood?) ` +
+        `were dropped, not recorded: more than ${flows.maxQuietFlows} such flows were open at once`);
+    }
     const cor = this.corruption;
     const damaged = cor.regions
       ? `the file is corrupt: ${cor.regions} damaged region(s) (${cor.bytes} bytes) skipped, reading resumed after each; ` +
@@ -379,7 +418,8 @@ class ImportRun implements PacketSink {
     const incomplete = stopped ?? damaged;
     if (this.reader.packets > 0 && this.tcpSegments === 0 && sk.unsupportedLink.size === 0) warnings.push('no TCP packets in the capture');
 
-    const sha256 = this.hash.digest('hex');
+    // Only a hash of the whole file identifies it (--skip-existing).
+    const sha256 = hashed ? this.hash.digest('hex') : null;
     if (incomplete && this.sessionId < 0) {
       // Not one packet could be read: there is nothing to show, so no session; the caller reports the error.
       r.error = `${r.file}: ${stopped ?? damaged}`;
@@ -415,6 +455,7 @@ class ImportRun implements PacketSink {
           truncated: sk.truncated, malformed: sk.malformed,
         },
         bytesRead: r.bytes,
+        flowsWithoutData: { dropped: flows.quietDropped, peak: flows.quietPeak, max: flows.maxQuietFlows },
         reassembly: { peakHeldBytes: budget.peak, maxHeldBytes: budget.maxBytes, holesGivenUp: budget.holesGivenUp, bytesGivenUp: budget.bytesGivenUp },
         completed: !incomplete,
         ...(incomplete ? { error: stopped && damaged ? `${damaged}; ${stopped}` : incomplete } : {}),

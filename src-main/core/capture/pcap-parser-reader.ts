@@ -6,10 +6,12 @@
 // Two guards pcap-parser lacks, so that hostile files cannot make it hang or eat memory:
 //  - a record whose captured length is beyond max(snaplen, 256 KiB) (libpcap's own bound) stops the import as
 //    corrupt; pcap-parser would otherwise wait for, and re-copy, gigabytes of "packet body";
-//  - it says nothing about a truncated last record; we count the bytes it consumed to notice.
+//  - it says nothing about a truncated last record; we count the bytes it consumed to notice;
+//  - empty records (zero captured and original length) are skipped, and a run of them stops the import as
+//    corrupt (format.ts, EMPTY_RECORD_RUN): a header followed by zeros is not gigabytes of empty packets.
 import { EventEmitter } from 'node:events';
 import pcapParser, { type Input } from 'pcap-parser';
-import { MAX_RECORD_BYTES, type CaptureReader, type PacketSink } from './format.js';
+import { EMPTY_RECORD_RUN, MAX_RECORD_BYTES, emptyRunError, type CaptureReader, type PacketSink } from './format.js';
 
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
@@ -33,6 +35,9 @@ export class PcapParserReader implements CaptureReader {
   /** Bytes of whole records (and the file header) pcap-parser has delivered. */
   private consumed = 0;
   private fed = 0;
+  /** Empty records in a row, and the file offset of the first of them. */
+  private emptyRun = 0;
+  private emptyFrom = 0;
 
   get held(): number {
     return this.fed - this.consumed;
@@ -48,15 +53,22 @@ export class PcapParserReader implements CaptureReader {
       this.sink?.linkType?.(this.linkType);
     });
     parser.on('packetHeader', (h) => {
-      if (h.capturedLength > this.maxRecord && !this.error) {
+      if (this.error) return;
+      if (h.capturedLength > this.maxRecord) {
         this.error = `corrupt record at packet ${this.packets + 1}: captured length ${h.capturedLength} exceeds the snap length (${this.snaplen})`;
+      } else if (h.capturedLength === 0 && h.originalLength === 0) {
+        if (this.emptyRun++ === 0) this.emptyFrom = this.consumed;
+        if (this.emptyRun >= EMPTY_RECORD_RUN) this.error = emptyRunError(this.emptyFrom, this.packets);
+      } else {
+        this.emptyRun = 0;
       }
     });
     parser.on('packet', (p) => {
       if (this.error) return;
       const h = p.header;
-      this.packets++;
       this.consumed += RECORD_HEADER + p.data.length;
+      if (p.data.length === 0 && h.originalLength === 0) return; // holds no packet
+      this.packets++;
       const orig = h.originalLength < p.data.length ? p.data.length : h.originalLength;
       this.sink!.packet(this.linkType, h.timestampSeconds * 1e6 + h.timestampMicroseconds, p.data, orig);
     });

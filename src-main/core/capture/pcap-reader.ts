@@ -7,7 +7,7 @@
 // LinkType u32 (its low 16 bits; the high bits may carry an FCS length, draft §4).
 // Record header (16 bytes): ts seconds u32, ts fraction u32 (µs or ns), captured length u32, original length u32.
 
-import { MAX_RECORD_BYTES, type CaptureFormat, type CaptureReader, type PacketSink } from './format.js';
+import { EMPTY_RECORD_RUN, MAX_RECORD_BYTES, emptyRunError, type CaptureFormat, type CaptureReader, type PacketSink } from './format.js';
 
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
@@ -26,6 +26,11 @@ export class PcapReader implements CaptureReader {
   private le = true;
   private nano = false;
   private maxRecord = LIBPCAP_MAX_SNAPLEN;
+  /** File offset of the current piece's first byte. */
+  private base = 0;
+  /** Empty records in a row (see EMPTY_RECORD_RUN), and the file offset of the first of them. */
+  private emptyRun = 0;
+  private emptyFrom = 0;
 
   constructor(format: 'pcap' | 'pcap-nsec' = 'pcap') {
     this.format = format;
@@ -81,12 +86,24 @@ export class PcapReader implements CaptureReader {
       const sec = dv.getUint32(pos, le);
       const frac = dv.getUint32(pos + 4, le);
       const orig = dv.getUint32(pos + 12, le);
+      if (caplen === 0 && orig === 0) {
+        // Holds no packet: skipped, and a run of them is a zeroed region (EMPTY_RECORD_RUN).
+        if (this.emptyRun++ === 0) this.emptyFrom = this.base + pos;
+        if (this.emptyRun >= EMPTY_RECORD_RUN) {
+          this.error = emptyRunError(this.emptyFrom, this.packets);
+          break;
+        }
+        pos += RECORD_HEADER;
+        continue;
+      }
+      this.emptyRun = 0;
       const time = sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac);
       const start = pos + RECORD_HEADER;
       this.packets++;
       sink.packet(linkType, time, buf.subarray(start, start + caplen), orig < caplen ? caplen : orig);
       pos = start + caplen;
     }
+    this.base += pos;
     return pos;
   }
 }

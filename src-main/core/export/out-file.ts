@@ -9,19 +9,45 @@ import path from 'node:path';
 /** Why the output path cannot be used, before anything is written: a usage mistake. */
 export class OutPathError extends Error {}
 
+/** The first ancestor of `file` that exists but is not a directory, if any (what ENOTDIR is about). */
+function notADirectory(file: string): string | null {
+  for (let d = path.dirname(file); d !== path.dirname(d); d = path.dirname(d)) {
+    const st = statQuiet(d);
+    if (st && !st.isDirectory()) return d;
+  }
+  return null;
+}
+
+function statQuiet(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /** The absolute path `out` names, or an OutPathError saying why it cannot be written. */
 export function checkOutPath(out: string, force: boolean): string {
   if (!out) throw new OutPathError('--out: give the file to write');
   const file = path.resolve(out);
-  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  let st: fs.Stats | undefined;
+  let parent: fs.Stats | undefined;
+  const dir = path.dirname(file);
+  try {
+    st = fs.lstatSync(file, { throwIfNoEntry: false });
+    parent = fs.statSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    // A path through a regular file (FILE/x), a directory we may not search: one line, not a stack trace.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new OutPathError(`--out: ${notADirectory(file) ?? dir} is not a directory`);
+    throw new OutPathError(`--out: cannot use ${file}: ${code ?? (e as Error).message}`);
+  }
   if (st?.isDirectory()) throw new OutPathError(`--out: ${file} is a directory; give a file name`);
   // Never replaced, even with --force: a link (e.g. /dev/stdout) would be swapped for a file, and writing
   // through it would put the export somewhere other than the path given.
   if (st?.isSymbolicLink()) throw new OutPathError(`--out: ${file} is a symbolic link; give the path of a file`);
   if (st && !st.isFile()) throw new OutPathError(`--out: ${file} is not a regular file (a device, socket or pipe)`);
   if (st && !force) throw new OutPathError(`--out: ${file} exists; add --force to replace it`);
-  const dir = path.dirname(file);
-  const parent = fs.statSync(dir, { throwIfNoEntry: false });
   if (!parent) throw new OutPathError(`--out: the directory ${dir} does not exist`);
   if (!parent.isDirectory()) throw new OutPathError(`--out: ${dir} is not a directory`);
   return file;

@@ -79,14 +79,14 @@ function* pcapngBlocks(dbPath: string, session: number, reveal: boolean): Genera
  * A session's frames through a display filter, one `frames --jsonl` line each (ending with a newline),
  * credentials masked unless `reveal`. Also `stompscope export --format jsonl` (core/export/).
  */
-export function* sessionJsonLines(dbPath: string, session: number, filter: string, reveal: boolean): Generator<string> {
+export function* sessionJsonLines(dbPath: string, session: number, filter: string, reveal: boolean, maxBody?: number): Generator<string> {
   const reader = new StoreReader(openDb(dbPath, { readonly: true }));
   try {
     if (!reader.hasSession(session)) throw new ApiError('not-found', `no session ${session}`);
     const conns = new Map<number, ConnectionInfo | null>();
     for (const f of filteredFrames(reader, filter, { session })) {
       if (!conns.has(f.connectionId)) conns.set(f.connectionId, reader.connection(f.connectionId));
-      yield JSON.stringify(frameJson(reader, f, conns.get(f.connectionId)!, { maskSecrets: !reveal })) + '\n';
+      yield JSON.stringify(frameJson(reader, f, conns.get(f.connectionId)!, { maskSecrets: !reveal, maxBody })) + '\n';
     }
   } finally {
     reader.close();

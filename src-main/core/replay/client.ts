@@ -27,7 +27,7 @@ export function connectSocket(opts: Target): Promise<net.Socket> {
     const sock: net.Socket = opts.tls
       ? tls.connect({ host, port, ca: opts.tls.ca, rejectUnauthorized: !opts.tls.insecure, servername: net.isIP(host) ? undefined : host })
       : net.connect({ host, port });
-    const timer = setTimeout(() => sock.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    const timer = setTimeout(() => sock.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), Math.min(opts.timeoutMs, 2 ** 31 - 1));
     sock.once(opts.tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       sock.removeAllListeners('error');

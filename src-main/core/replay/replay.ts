@@ -17,6 +17,9 @@ import { connectHeaders, frameBytes, mapDestination, remapAck, ReplayRefused } f
 import { connectSocket, finishRecording, RecordedClient, startRecording } from './client.js';
 import { describeCondition, loadFrames, planReplay, type Condition, type Plan, type Step } from './plan.js';
 
+/** The longest delay a Node.js timer takes (2^31 - 1 ms); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export { ReplayRefused } from './frames.js';
 export { connectSocket, ReplayError } from './client.js';
 
@@ -157,7 +160,8 @@ class ReplayRun extends RecordedClient {
     const open = () => conds.filter((c) => !this.met(c) && !this.given.has(describeCondition(c)));
     if (open().length === 0 || this.closed) return open();
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.opts.timeoutMs);
+      // The CLI and the API refuse a longer timeout; a longer timer would fire at once.
+      const timer = setTimeout(done, Math.min(this.opts.timeoutMs, MAX_TIMER_MS));
       function done() {
         clearTimeout(timer);
         resolve();
@@ -174,11 +178,14 @@ class ReplayRun extends RecordedClient {
 
   private sleep(ms: number): Promise<void> {
     if (ms <= 0 || this.closed) return Promise.resolve();
+    // A recorded pause slowed down by --speed can exceed the longest timer (2^31 - 1 ms), which would fire at
+    // once: sleep in steps.
+    const step = Math.min(ms, MAX_TIMER_MS);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.notify = null;
-        resolve();
-      }, ms);
+        resolve(step < ms ? this.sleep(ms - step) : undefined);
+      }, step);
       this.notify = () => {
         if (this.closed) {
           clearTimeout(timer);

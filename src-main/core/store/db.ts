@@ -36,8 +36,9 @@ export const SQLITE_BINDING_ENV = 'STOMPSCOPE_SQLITE_BINDING';
  * tests keep the Node build (TOOLCHAIN.md).
  */
 export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?: string } = {}): Db {
+  checkDbPath(file);
   if (opts.readonly && !fs.existsSync(file)) throw new StoreError(`no database at ${file}`);
-  if (!opts.readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (!opts.readonly) makeParents(file);
   let db: Db;
   try {
     const nativeBinding = opts.nativeBinding ?? (process.env[SQLITE_BINDING_ENV] || undefined);
@@ -67,6 +68,61 @@ export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?:
     throw new StoreError(`cannot use database ${file}: ${(e as Error).message}`);
   }
   return db;
+}
+
+/** What a path is, when it is not a regular file. */
+function kindOf(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * A database is a regular file, or a path where one can be made. SQLite would otherwise open a device (`--db
+ * /dev/null`) and leave its journal beside it (`/dev/null-journal`), or block on a named pipe.
+ */
+export function checkDbPath(file: string): void {
+  if (file === ':memory:' || file === '') return; // SQLite's in-memory and temporary databases
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file, { throwIfNoEntry: false });
+  } catch (e) {
+    throw new StoreError(`cannot open database ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (st && !st.isFile()) throw new StoreError(`cannot use ${file} as a database: it is ${kindOf(st)}; give a database file or a new path`);
+}
+
+/**
+ * Creates the directories a new database needs, one at a time: mkdirSync's recursive mode spins forever where
+ * mkdir answers ENOENT under a directory that exists (/proc, /sys). Failures are one-line StoreErrors.
+ */
+function makeParents(file: string): void {
+  const missing: string[] = [];
+  for (let d = path.dirname(path.resolve(file)); ; d = path.dirname(d)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(d, { throwIfNoEntry: false });
+    } catch (e) {
+      throw new StoreError(`cannot open database ${file}: ${d}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new StoreError(`cannot open database ${file}: ${d} is not a directory`);
+      break;
+    }
+    missing.unshift(d);
+    if (d === path.dirname(d)) break;
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new StoreError(`cannot open database ${file}: cannot create the directory ${d} (${code ?? (e as Error).message})`);
+    }
+  }
 }
 
 function hasTable(db: Db, name: string): boolean {

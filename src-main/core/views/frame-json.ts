@@ -44,6 +44,43 @@ export interface FrameJsonOptions {
   base64?: boolean;
   /** Replace credential header values (login, passcode, tokens) with a mask, as exports do by default. */
   maskSecrets?: boolean;
+  /** Most body bytes put in the row (default DEFAULT_MAX_BODY, at most MAX_MAX_BODY). */
+  maxBody?: number;
+}
+
+/**
+ * A row holds the body twice (text, and base64 on request), JSON-escaped: one line for a body of hundreds of MiB
+ * is past the longest string JavaScript holds (2^29 characters) and past what line tools handle. Bodies longer
+ * than this are cut to it, and the row says so (`bodyTruncated`); bodyLength and bodySha256 stay the whole
+ * body's.
+ */
+export const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+/** The largest cap: 64 MiB escaped at worst six characters a byte, plus its base64, still fits in one string. */
+export const MAX_MAX_BODY = 64 * 1024 * 1024;
+
+/** Bytes read at a time when hashing a body too long to print whole. */
+const HASH_PIECE = 4 * 1024 * 1024;
+
+/** `b` without a UTF-8 sequence cut short at its end (a body cut at a byte count may end inside a character). */
+function wholeChars(b: Buffer): Buffer {
+  for (let i = b.length - 1, k = 1; i >= 0 && k <= 4; i--, k++) {
+    const c = b[i];
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte: its lead is further back
+    const len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return k < len ? b.subarray(0, i) : b;
+  }
+  return b;
+}
+
+/** SHA-256 of a stored body, read a piece at a time; null when bytes of it were not recorded. */
+function hashStored(reader: StoreReader, f: StoredFrame): Buffer | null {
+  const h = createHash('sha256');
+  for (let done = 0; done < f.bodyLength; done += HASH_PIECE) {
+    const piece = reader.readBytes(f.connectionId, f.from, f.bodyOffset + done, Math.min(HASH_PIECE, f.bodyLength - done));
+    if (!piece) return null;
+    h.update(piece);
+  }
+  return h.digest();
 }
 
 /**
@@ -54,15 +91,20 @@ export function frameJson(reader: StoreReader, f: StoredFrame & { issues: Stored
   const version = conn?.version ?? '1.0';
   const interpreted = interpretHeaders(f.command, f.rawHeaders, version).headers;
   const headers = opts.maskSecrets ? maskHeaders(interpreted) : interpreted;
-  const body = reader.readBytes(f.connectionId, f.from, f.bodyOffset, f.bodyLength);
-  const sha = f.bodySha256 ?? (body ? createHash('sha256').update(body).digest() : null);
+  const max = Math.min(opts.maxBody ?? DEFAULT_MAX_BODY, MAX_MAX_BODY);
+  const truncated = f.bodyLength > max;
+  const read = reader.readBytes(f.connectionId, f.from, f.bodyOffset, truncated ? max : f.bodyLength);
+  const body = read && truncated ? wholeChars(read) : read;
+  const sha = f.bodySha256 ?? (truncated ? hashStored(reader, f) : body ? createHash('sha256').update(body).digest() : null);
   const out: Record<string, unknown> = {
     session: f.sessionId, connection: f.connectionId, seq: f.seq, from: f.from, time: isoMicros(f.time), command: f.command, headers,
     bodyLength: f.bodyLength, bodySha256: sha ? sha.toString('hex') : null, body: body ? textOf(body) : null,
     // Recordings made before issue messages stopped quoting credential lines may still quote one.
     issues: f.issues.map((i) => ({ code: i.code, severity: i.severity, message: opts.maskSecrets ? maskText(i.message) : i.message })),
   };
-  if (opts.base64) out.bodyBase64 = body ? body.toString('base64') : null;
+  // Only on rows whose body was cut to maxBody: body and bodyBase64 hold its first bytes.
+  if (truncated) out.bodyTruncated = true;
+  if (opts.base64) out.bodyBase64 = read ? read.toString('base64') : null;
   // Only on frames StompScope injected into a live connection (edit and resend): absent means the peer sent it.
   if (f.injected) out.injected = true;
   return out;
