@@ -5,6 +5,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { UsageError } from './args.js';
+import { fileKind } from '../core/file-kind.js';
 
 /** Far more than any certificate chain or key (a CA bundle of the whole web is about 200 KiB). */
 export const MAX_PEM_BYTES = 1024 * 1024;
@@ -16,22 +17,13 @@ const BEGIN: Record<PemKind, RegExp> = {
   key: /-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----/,
 };
 
-function kindOf(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a named pipe (FIFO)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
-}
-
 /** Reads a PEM file for `flag`: a regular file of at most MAX_PEM_BYTES with a PEM block of the kind expected. */
 export function readPemFile(file: string, flag: string, kind: PemKind): Buffer {
   const fail = (why: string) => new UsageError(`${flag}: ${file}: ${why}`);
   let fd: number;
   try {
     const before = fs.statSync(file);
-    if (!before.isFile()) throw fail(`${kindOf(before)}, not a PEM file`);
+    if (!before.isFile()) throw fail(`${fileKind(before)}, not a PEM file`);
     // Checked again on the descriptor (the path may change in between); O_NONBLOCK: a pipe put there meanwhile
     // must not block the open.
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
@@ -42,7 +34,7 @@ export function readPemFile(file: string, flag: string, kind: PemKind): Buffer {
   let data: Buffer;
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw fail(`${kindOf(st)}, not a PEM file`);
+    if (!st.isFile()) throw fail(`${fileKind(st)}, not a PEM file`);
     if (st.size > MAX_PEM_BYTES) throw fail(`${st.size} bytes, more than a PEM file holds (at most ${MAX_PEM_BYTES})`);
     // One byte more than the bound: a file that grew meanwhile is refused, not cut.
     const buf = Buffer.alloc(MAX_PEM_BYTES + 1);

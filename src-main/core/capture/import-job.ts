@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileKind } from '../file-kind.js';
 import { ISSUES, type IssueCode } from '../../../shared/issues.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import { ConnectionRecorder } from '../record/connection-recorder.js';
@@ -99,16 +100,6 @@ async function hashFrom(fh: fs.promises.FileHandle, hash: ReturnType<typeof crea
     hash.update(buf.subarray(0, bytesRead));
     pos += bytesRead;
   }
-}
-
-/** What a path is, when it is not a regular file (for the one-line refusal). */
-export function fileKind(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a named pipe (FIFO)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
 }
 
 /**

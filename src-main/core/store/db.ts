@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MIGRATIONS } from './migrations.js';
+import { fileKind } from '../file-kind.js';
 
 export type Db = Database.Database;
 
@@ -70,16 +71,6 @@ export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?:
   return db;
 }
 
-/** What a path is, when it is not a regular file. */
-function kindOf(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a named pipe (FIFO)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
-}
-
 /**
  * A database is a regular file, or a path where one can be made. SQLite would otherwise open a device (`--db
  * /dev/null`) and leave its journal beside it (`/dev/null-journal`), or block on a named pipe.
@@ -92,7 +83,7 @@ export function checkDbPath(file: string): void {
   } catch (e) {
     throw new StoreError(`cannot open database ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (st && !st.isFile()) throw new StoreError(`cannot use ${file} as a database: it is ${kindOf(st)}; give a database file or a new path`);
+  if (st && !st.isFile()) throw new StoreError(`cannot use ${file} as a database: it is ${fileKind(st)}; give a database file or a new path`);
 }
 
 /**
