@@ -2,7 +2,7 @@
 // from a table of handlers and every call is recorded for the test to read.
 import {
   ApiClient, type ApiTransport, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events, type FrameRowDto,
-} from '../../shared/api.js';
+} from '../../shared/api/index.js';
 
 export type Handlers = { [C in CommandName]?: (args: CommandArgs<C>) => CommandResult<C> };
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ApiError, COMMAND_NAMES } from '../../shared/api.js';
+import { ApiError, COMMAND_NAMES } from '../../shared/api/index.js';
 import { electron } from '../support/electron-mock.js';
 
 vi.mock('electron', async () => (await import('../support/electron-mock.js')).electronModule());

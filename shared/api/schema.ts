@@ -1,0 +1,144 @@
+// A small vocabulary for the arguments of the API contract: each schema knows what it accepts, says what is
+// wrong in one line, and carries the TypeScript type of what passes (Infer<typeof schema>), so that the types the
+// UI and the core use and the checks the hosts run come from one place and cannot drift apart. Pure TypeScript,
+// no dependency: the checks run on untrusted messages in every host, and in the renderer's fake for tests.
+
+/** Where a value sits: the command and the argument, for the message. */
+export interface Where {
+  cmd: string;
+  name: string;
+}
+
+/**
+ * A check of one value. `problem` returns what is wrong with it (the text after `cmd: `), or null when it fits.
+ * `optional`: the argument may be left out (undefined). `__type` is never set: it only carries T for Infer.
+ */
+export interface Schema<T, O extends boolean = false> {
+  /** A short description of what is accepted (for docs and tests). */
+  readonly type: string;
+  readonly optional: O;
+  problem(v: unknown, at: Where): string | null;
+  readonly __type?: T;
+}
+
+/** The TypeScript type of the values a schema accepts (undefined included for an optional one). */
+export type Infer<S> = S extends Schema<infer T, infer O> ? (O extends true ? T | undefined : T) : never;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Shape = Record<string, Schema<any, boolean>>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends Schema<any, true> ? K : never }[keyof S];
+type Flatten<T> = { [K in keyof T]: T[K] };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Value<S> = S extends Schema<infer T, any> ? T : never;
+
+/** An object of named arguments: required ones as they are, optional ones as `name?:`. No field: nothing to give. */
+export type InferShape<S extends Shape> = [keyof S] extends [never]
+  ? Record<string, never>
+  : Flatten<{ [K in Exclude<keyof S, OptionalKeys<S>>]: Value<S[K]> } & { [K in OptionalKeys<S>]?: Value<S[K]> }>;
+
+/** A rule across several arguments: what is wrong (the text after `cmd: `), or null. */
+export type Rule<T> = (args: T) => string | null;
+
+export interface ObjSchema<S extends Shape> extends Schema<InferShape<S>> {
+  readonly fields: S;
+  readonly rules: ReadonlyArray<Rule<InferShape<S>>>;
+}
+
+function make<T, O extends boolean>(type: string, optional: O, problem: (v: unknown, at: Where) => string | null): Schema<T, O> {
+  return { type, optional, problem: (v, at) => (v === undefined && optional ? null : problem(v, at)) };
+}
+
+interface Opt<O extends boolean> {
+  optional?: O;
+}
+
+/** An integer in [min, max] (default: 0 to 2^53 - 1, the integers a JSON number carries exactly). */
+export function int<O extends boolean = false>(o: { min?: number; max?: number } & Opt<O> = {}): Schema<number, O> {
+  const min = o.min ?? 0;
+  const max = o.max ?? Number.MAX_SAFE_INTEGER;
+  return make(`integer from ${min} to ${max}`, (o.optional ?? false) as O, (v, at) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? null : `'${at.name}' must be an integer from ${min} to ${max}`);
+}
+
+/** A finite number above `above` and at most `max`. */
+export function num<O extends boolean = false>(o: { above: number; max: number } & Opt<O>): Schema<number, O> {
+  return make(`number above ${o.above} and at most ${o.max}`, (o.optional ?? false) as O, (v, at) =>
+    typeof v === 'number' && Number.isFinite(v) && v > o.above && v <= o.max ? null : `'${at.name}' must be a number above ${o.above} and at most ${o.max}`);
+}
+
+/** A string of at most `max` characters. */
+export function str<O extends boolean = false>(o: { max: number } & Opt<O>): Schema<string, O> {
+  return make(`string of at most ${o.max} characters`, (o.optional ?? false) as O, (v, at) =>
+    typeof v === 'string' && v.length <= o.max ? null : `'${at.name}' must be a string of at most ${o.max} characters`);
+}
+
+/** true or false; always optional (a flag left out is false). */
+export function bool(): Schema<boolean, true> {
+  return make('true or false', true, (v, at) => (typeof v === 'boolean' ? null : `'${at.name}' must be true or false`));
+}
+
+/** One of a fixed list of strings. `says` replaces "one of a, b" in the message. */
+export function oneOf<const V extends readonly string[], O extends boolean = false>(values: V, o: { says?: string } & Opt<O> = {}): Schema<V[number], O> {
+  const says = o.says ?? `one of ${values.join(', ')}`;
+  return make(says, (o.optional ?? false) as O, (v, at) => ((values as readonly unknown[]).includes(v) ? null : `'${at.name}' must be ${says}`));
+}
+
+/** A list of at most `max` items; `says` (e.g. "a list of at most 10 ids") is the whole message when anything is wrong. */
+export function arrayOf<T, O extends boolean = false>(item: Schema<T, false>, o: { max: number; says?: string } & Opt<O>): Schema<T[], O> {
+  const says = o.says ?? `a list of at most ${o.max}`;
+  return make(says, (o.optional ?? false) as O, (v, at) => {
+    if (!Array.isArray(v) || v.length > o.max) return `'${at.name}' must be ${says}`;
+    for (const x of v) {
+      const p = item.problem(x, at);
+      if (p) return o.says ? `'${at.name}' must be ${says}` : p;
+    }
+    return null;
+  });
+}
+
+/** `base`, then a further condition on what base accepted (`why`: the text after `cmd: `, or null). */
+export function refine<T, O extends boolean>(base: Schema<T, O>, why: (v: T, at: Where) => string | null): Schema<T, O> {
+  return {
+    type: base.type,
+    optional: base.optional,
+    problem: (v, at) => base.problem(v, at) ?? (v === undefined ? null : why(v as T, at)),
+  };
+}
+
+/** A check written by hand, where the vocabulary does not fit (its messages are its own). */
+export function custom<T, O extends boolean = false>(type: string, problem: (v: unknown, at: Where) => string | null, o: Opt<O> = {}): Schema<T, O> {
+  return make(type, (o.optional ?? false) as O, problem);
+}
+
+/** `base`, or null. */
+export function nullable<T>(base: Schema<T, false>): Schema<T | null> {
+  return { type: `${base.type} or null`, optional: false, problem: (v, at) => (v === null ? null : base.problem(v, at)) };
+}
+
+/**
+ * Named arguments, checked in the order written, then the rules across them. Unknown names are let through
+ * untouched: a newer UI may send an argument an older core ignores.
+ */
+export function obj<S extends Shape>(fields: S, ...rules: Array<Rule<InferShape<S>>>): ObjSchema<S> {
+  return {
+    type: 'object',
+    optional: false,
+    fields,
+    rules,
+    problem(v, at) {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'arguments must be an object';
+      const a = v as Record<string, unknown>;
+      for (const [name, s] of Object.entries(fields)) {
+        const p = s.problem(a[name], { cmd: at.cmd, name });
+        if (p) return p;
+      }
+      for (const rule of rules) {
+        const p = rule(a as InferShape<S>);
+        if (p) return p;
+      }
+      return null;
+    },
+  };
+}
