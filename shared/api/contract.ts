@@ -92,7 +92,7 @@ function editedFrame(connect: boolean): Schema<EditedFrameDto> {
 }
 
 /** Exact destination names to rewrite, as distinct [from, to] pairs of names a CONNECT-free header can carry. */
-const destinationMappings = custom<Array<[string, string]>, true>(`list of at most ${MAX_DESTINATION_MAPPINGS} [from, to] pairs`, (map, at) => {
+const destinationMappings = custom<Array<[string, string]>>(`list of at most ${MAX_DESTINATION_MAPPINGS} [from, to] pairs`, (map, at) => {
   if (!Array.isArray(map) || map.length > MAX_DESTINATION_MAPPINGS) return `'${at.name}' must be a list of at most ${MAX_DESTINATION_MAPPINGS} [from, to] pairs`;
   const seen = new Set<string>();
   for (const p of map as unknown[]) {

@@ -46,49 +46,81 @@ export interface ObjSchema<S extends Shape> extends Schema<InferShape<S>> {
   readonly rules: ReadonlyArray<Rule<InferShape<S>>>;
 }
 
-function make<T, O extends boolean>(type: string, optional: O, problem: (v: unknown, at: Where) => string | null): Schema<T, O> {
+function make<T>(type: string, optional: boolean, problem: (v: unknown, at: Where) => string | null): Schema<T, boolean> {
   return { type, optional, problem: (v, at) => (v === undefined && optional ? null : problem(v, at)) };
 }
 
-interface Opt<O extends boolean> {
-  optional?: O;
+// Whether an argument may be left out is chosen by overloads on a literal `optional: true`, never by inferring a
+// boolean type parameter: inside obj({...}) TypeScript would widen that parameter to `boolean`, and the argument
+// would silently become required in the inferred type.
+interface Optional {
+  optional: true;
+}
+interface Required {
+  optional?: false;
+}
+
+interface IntOptions {
+  min?: number;
+  max?: number;
 }
 
 /** An integer in [min, max] (default: 0 to 2^53 - 1, the integers a JSON number carries exactly). */
-export function int<O extends boolean = false>(o: { min?: number; max?: number } & Opt<O> = {}): Schema<number, O> {
+export function int(o: IntOptions & Optional): Schema<number, true>;
+export function int(o?: IntOptions & Required): Schema<number>;
+export function int(o: IntOptions & { optional?: boolean } = {}): Schema<number, boolean> {
   const min = o.min ?? 0;
   const max = o.max ?? Number.MAX_SAFE_INTEGER;
-  return make(`integer from ${min} to ${max}`, (o.optional ?? false) as O, (v, at) =>
+  return make(`integer from ${min} to ${max}`, o.optional ?? false, (v, at) =>
     typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? null : `'${at.name}' must be an integer from ${min} to ${max}`);
 }
 
+interface NumOptions {
+  above: number;
+  max: number;
+}
+
 /** A finite number above `above` and at most `max`. */
-export function num<O extends boolean = false>(o: { above: number; max: number } & Opt<O>): Schema<number, O> {
-  return make(`number above ${o.above} and at most ${o.max}`, (o.optional ?? false) as O, (v, at) =>
+export function num(o: NumOptions & Optional): Schema<number, true>;
+export function num(o: NumOptions & Required): Schema<number>;
+export function num(o: NumOptions & { optional?: boolean }): Schema<number, boolean> {
+  return make(`number above ${o.above} and at most ${o.max}`, o.optional ?? false, (v, at) =>
     typeof v === 'number' && Number.isFinite(v) && v > o.above && v <= o.max ? null : `'${at.name}' must be a number above ${o.above} and at most ${o.max}`);
 }
 
 /** A string of at most `max` characters. */
-export function str<O extends boolean = false>(o: { max: number } & Opt<O>): Schema<string, O> {
-  return make(`string of at most ${o.max} characters`, (o.optional ?? false) as O, (v, at) =>
+export function str(o: { max: number } & Optional): Schema<string, true>;
+export function str(o: { max: number } & Required): Schema<string>;
+export function str(o: { max: number; optional?: boolean }): Schema<string, boolean> {
+  return make(`string of at most ${o.max} characters`, o.optional ?? false, (v, at) =>
     typeof v === 'string' && v.length <= o.max ? null : `'${at.name}' must be a string of at most ${o.max} characters`);
 }
 
 /** true or false; always optional (a flag left out is false). */
 export function bool(): Schema<boolean, true> {
-  return make('true or false', true, (v, at) => (typeof v === 'boolean' ? null : `'${at.name}' must be true or false`));
+  return make('true or false', true, (v, at) => (typeof v === 'boolean' ? null : `'${at.name}' must be true or false`)) as Schema<boolean, true>;
 }
 
 /** One of a fixed list of strings. `says` replaces "one of a, b" in the message. */
-export function oneOf<const V extends readonly string[], O extends boolean = false>(values: V, o: { says?: string } & Opt<O> = {}): Schema<V[number], O> {
+export function oneOf<const V extends readonly string[]>(values: V, o: { says?: string } & Optional): Schema<V[number], true>;
+export function oneOf<const V extends readonly string[]>(values: V, o?: { says?: string } & Required): Schema<V[number]>;
+export function oneOf(values: readonly string[], o: { says?: string; optional?: boolean } = {}): Schema<string, boolean> {
   const says = o.says ?? `one of ${values.join(', ')}`;
-  return make(says, (o.optional ?? false) as O, (v, at) => ((values as readonly unknown[]).includes(v) ? null : `'${at.name}' must be ${says}`));
+  return make(says, o.optional ?? false, (v, at) => ((values as readonly unknown[]).includes(v) ? null : `'${at.name}' must be ${says}`));
 }
 
-/** A list of at most `max` items; `says` (e.g. "a list of at most 10 ids") is the whole message when anything is wrong. */
-export function arrayOf<T, O extends boolean = false>(item: Schema<T, false>, o: { max: number; says?: string } & Opt<O>): Schema<T[], O> {
+interface ArrayOptions {
+  max: number;
+  /** The whole message when anything is wrong (e.g. "a list of at most 10 ids"); else the item's own. */
+  says?: string;
+}
+
+/** A list of at most `max` items. */
+export function arrayOf<T>(item: Schema<T>, o: ArrayOptions & Optional): Schema<T[], true>;
+export function arrayOf<T>(item: Schema<T>, o: ArrayOptions & Required): Schema<T[]>;
+export function arrayOf<T>(item: Schema<T>, o: ArrayOptions & { optional?: boolean }): Schema<T[], boolean> {
   const says = o.says ?? `a list of at most ${o.max}`;
-  return make(says, (o.optional ?? false) as O, (v, at) => {
+  return make(says, o.optional ?? false, (v, at) => {
     if (!Array.isArray(v) || v.length > o.max) return `'${at.name}' must be ${says}`;
     for (const x of v) {
       const p = item.problem(x, at);
@@ -99,7 +131,9 @@ export function arrayOf<T, O extends boolean = false>(item: Schema<T, false>, o:
 }
 
 /** `base`, then a further condition on what base accepted (`why`: the text after `cmd: `, or null). */
-export function refine<T, O extends boolean>(base: Schema<T, O>, why: (v: T, at: Where) => string | null): Schema<T, O> {
+export function refine<T>(base: Schema<T, true>, why: (v: T, at: Where) => string | null): Schema<T, true>;
+export function refine<T>(base: Schema<T>, why: (v: T, at: Where) => string | null): Schema<T>;
+export function refine<T>(base: Schema<T, boolean>, why: (v: T, at: Where) => string | null): Schema<T, boolean> {
   return {
     type: base.type,
     optional: base.optional,
@@ -108,12 +142,14 @@ export function refine<T, O extends boolean>(base: Schema<T, O>, why: (v: T, at:
 }
 
 /** A check written by hand, where the vocabulary does not fit (its messages are its own). */
-export function custom<T, O extends boolean = false>(type: string, problem: (v: unknown, at: Where) => string | null, o: Opt<O> = {}): Schema<T, O> {
-  return make(type, (o.optional ?? false) as O, problem);
+export function custom<T>(type: string, problem: (v: unknown, at: Where) => string | null, o: Optional): Schema<T, true>;
+export function custom<T>(type: string, problem: (v: unknown, at: Where) => string | null, o?: Required): Schema<T>;
+export function custom<T>(type: string, problem: (v: unknown, at: Where) => string | null, o: { optional?: boolean } = {}): Schema<T, boolean> {
+  return make(type, o.optional ?? false, problem);
 }
 
 /** `base`, or null. */
-export function nullable<T>(base: Schema<T, false>): Schema<T | null> {
+export function nullable<T>(base: Schema<T>): Schema<T | null> {
   return { type: `${base.type} or null`, optional: false, problem: (v, at) => (v === null ? null : base.problem(v, at)) };
 }
 

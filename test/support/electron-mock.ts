@@ -24,7 +24,7 @@ function createElectronMock() {
   const windows: MockWindow[] = [];
   let headersHook: HeadersHook | null = null;
   const exposed: Record<string, unknown> = {};
-  const ipcRendererInvoke = vi.fn(async (...a: unknown[]) => a);
+  const ipcRendererInvoke = vi.fn(async (...a: unknown[]): Promise<unknown> => a);
   const ipcRendererOn = vi.fn();
   const menus: unknown[] = [];
   /** Where the save dialog "chooses" to save. */
