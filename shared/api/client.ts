@@ -9,7 +9,10 @@ export interface ApiTransport {
   invoke<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandResult<C>>;
   /** Registers the one event listener of this transport. */
   listen?(listener: (event: string, data: unknown) => void): void;
-  /** Hands a file (a DOM File) to the host; resolves with the upload id for `import.start`. Web host only. */
+  /**
+   * Hands a file (a DOM File) to the host; resolves with the upload id for `import.start`. The web host receives
+   * its bytes; the desktop app reads a dropped or picked file where it is.
+   */
   upload?(file: UploadFile): Promise<string>;
   /** Turns an export ticket into a file the user keeps (download, or the desktop app's save dialog). */
   saveExport?(ticket: string, filename: string): Promise<void>;

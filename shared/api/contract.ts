@@ -369,8 +369,8 @@ export function isCommandName(x: unknown): x is CommandName {
  * object, or ApiError('bad-request') saying what is wrong, prefixed with the command. No arguments at all count as {}.
  */
 export function validateArgs<C extends CommandName>(cmd: C, args: unknown): CommandArgs<C> {
-  const spec = (CONTRACT as Record<string, CommandSpec>)[cmd];
-  if (!spec || !Object.hasOwn(CONTRACT, cmd)) throw new ApiError('bad-request', `unknown command ${String(cmd)}`);
+  if (!isCommandName(cmd)) throw new ApiError('bad-request', `unknown command ${String(cmd)}`);
+  const spec: CommandSpec = CONTRACT[cmd];
   const a = args ?? {};
   const problem = spec.args.problem(a, { cmd, name: '' });
   if (problem) throw new ApiError('bad-request', `${cmd}: ${problem}`);
