@@ -149,7 +149,7 @@ const replayStart = obj({
   /** Longest wait for one answer, and for the connection (default 10 s). */
   timeoutMs: waitMs(),
   name: name(),
-}, targetTlsRule, (a) => (a.speed !== undefined && a.asFastAsPossible ? "'speed' and 'asFastAsPossible' exclude each other" : null));
+}, { after: 'ca', rule: targetTlsRule }, { after: 'speed', rule: (a) => (a.speed !== undefined && a.asFastAsPossible ? "'speed' and 'asFastAsPossible' exclude each other" : null) });
 
 const resendArgs = obj({
   /** The recorded client frame this resend is an edit of (kept in the new session's meta as `resendOf`). */
@@ -162,7 +162,7 @@ const resendArgs = obj({
   /** Longest wait for CONNECTED and for a RECEIPT (default 10 s). */
   timeoutMs: waitMs(),
   name: name(),
-}, targetTlsRule);
+}, { after: 'ca', rule: targetTlsRule });
 
 const injectArgs = obj({
   connection: id(),
@@ -178,7 +178,7 @@ const exportCodeArgs = obj({
   connection: optionalId(),
   language: oneOf(CODE_LANGUAGES),
   revealSecrets: bool(),
-}, (a) => ((a.frame === undefined) === (a.connection === undefined) ? "give 'frame' or 'connection'" : null));
+}, { after: 'connection', rule: (a) => ((a.frame === undefined) === (a.connection === undefined) ? "give 'frame' or 'connection'" : null) });
 
 export type ProxyOptionsDto = Infer<typeof proxyOptions>;
 export type ReplayStartDto = Infer<typeof replayStart>;

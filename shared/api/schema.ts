@@ -41,9 +41,15 @@ export type InferShape<S extends Shape> = [keyof S] extends [never]
 /** A rule across several arguments: what is wrong (the text after `cmd: `), or null. */
 export type Rule<T> = (args: T) => string | null;
 
+/** A rule checked right after the argument `after` (so that the first fault reported is the first in order). */
+export interface PlacedRule<T, K extends string = string> {
+  after: K;
+  rule: Rule<T>;
+}
+
 export interface ObjSchema<S extends Shape> extends Schema<InferShape<S>> {
   readonly fields: S;
-  readonly rules: ReadonlyArray<Rule<InferShape<S>>>;
+  readonly rules: ReadonlyArray<Rule<InferShape<S>> | PlacedRule<InferShape<S>, keyof S & string>>;
 }
 
 function make<T>(type: string, optional: boolean, problem: (v: unknown, at: Where) => string | null): Schema<T, boolean> {
@@ -154,10 +160,13 @@ export function nullable<T>(base: Schema<T>): Schema<T | null> {
 }
 
 /**
- * Named arguments, checked in the order written, then the rules across them. Unknown names are let through
- * untouched: a newer UI may send an argument an older core ignores.
+ * Named arguments, checked in the order written, each rule across them right after the argument it is placed
+ * after (or, unplaced, at the end). Unknown names are let through untouched: a newer UI may send an argument an
+ * older core ignores.
  */
-export function obj<S extends Shape>(fields: S, ...rules: Array<Rule<InferShape<S>>>): ObjSchema<S> {
+export function obj<S extends Shape>(fields: S, ...rules: Array<Rule<InferShape<S>> | PlacedRule<InferShape<S>, keyof S & string>>): ObjSchema<S> {
+  const placed = (name: string | null) => rules.flatMap((r) => (typeof r === 'function' ? (name === null ? [r] : []) : r.after === name ? [r.rule] : []));
+  const order = [...Object.entries(fields).map(([name, s]) => ({ name, s, then: placed(name) })), { name: null, s: null, then: placed(null) }];
   return {
     type: 'object',
     optional: false,
@@ -166,13 +175,13 @@ export function obj<S extends Shape>(fields: S, ...rules: Array<Rule<InferShape<
     problem(v, at) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'arguments must be an object';
       const a = v as Record<string, unknown>;
-      for (const [name, s] of Object.entries(fields)) {
-        const p = s.problem(a[name], { cmd: at.cmd, name });
+      for (const { name, s, then } of order) {
+        const p = name !== null && s ? s.problem(a[name], { cmd: at.cmd, name }) : null;
         if (p) return p;
-      }
-      for (const rule of rules) {
-        const p = rule(a as InferShape<S>);
-        if (p) return p;
+        for (const rule of then) {
+          const q = rule(a as InferShape<S>);
+          if (q) return q;
+        }
       }
       return null;
     },
