@@ -4,7 +4,7 @@
 // on SIGINT, how many filters ended, were stopped, and were still running, and exits.
 //   node --import tsx bench/core-host.ts DB UPSTREAM_PORT idle|queries
 import { Core } from '../src-main/core/api.js';
-import type { ProxyDto } from '../shared/api.js';
+import type { ProxyDto } from '../shared/api/index.js';
 
 const [db, upstreamPort, mode] = process.argv.slice(2);
 const SLOW_FILTERS = [

@@ -30,7 +30,7 @@ describe('layering', () => {
 
   it('allows the directions the design allows', async () => {
     expect(await errors('src-main/core/x.ts', `import { StompDecoder } from '../../shared/stomp/decoder.js';`)).toEqual([]);
-    expect(await errors('src-renderer/src/x.ts', `import { ApiClient } from '../../shared/api.js';`)).toEqual([]);
+    expect(await errors('src-renderer/src/x.ts', `import { ApiClient } from '../../shared/api/index.js';`)).toEqual([]);
     expect(await errors('src-renderer/src/components/X.svelte', `<script lang="ts">import { relativeTime } from '../../../shared/diagram/model.js';</script>`)).toEqual([]);
     expect(await errors('src-main/electron/x.ts', `import { app } from 'electron';`)).toEqual([]);
   });

@@ -1,8 +1,11 @@
 // The sequence-diagram model: lanes for each client connection and the broker, one arrow per frame, heart-beats
-// as marks. Pure: the component only draws it (DESIGN.md principle 7). On screen it is computed for a window of
+// as marks. Pure: the component only draws it, so the layout is tested without a DOM. On screen it is computed for a window of
 // rows (the ones in view), so 10,000 frames cost no more than 40; an export computes it over the first
 // MAX_EXPORT_FRAMES rows of the session, in the core.
-import type { ConnectionDto, FrameRowDto, HeartbeatDto } from '../api.js';
+import type { ConnectionDto, FrameRowDto, HeartbeatDto } from '../api/dtos.js';
+import { MAX_EXPORT_FRAMES } from '../api/limits.js';
+
+export { MAX_EXPORT_FRAMES };
 
 export interface DiagramLayout {
   laneWidth: number;
@@ -211,12 +214,6 @@ export function diagramToSvg(m: DiagramModel, layout: DiagramLayout = DEFAULT_LA
   out.push('</svg>');
   return out.join('\n');
 }
-
-/**
- * Most frames in one exported diagram. Beyond that an SVG stops being something a person opens (each frame is
- * three elements; 10,000 frames is already ~2 MB), and the rows travel to the page in one answer.
- */
-export const MAX_EXPORT_FRAMES = 10_000;
 
 /** Most heart-beat marks in one export (a chatty 1 s heart-beat over a long capture would dwarf the frames). */
 export const MAX_EXPORT_HEARTBEATS = 20_000;

@@ -1,7 +1,7 @@
 // Geometry of the statistics view's charts, as plain numbers for an SVG: rate over time per destination (lines)
 // and latency histograms per correlation kind (bars on 1-2-5 bins, with percentile markers). Pure, so the
 // component only draws and the shapes are testable without a DOM.
-import type { LatencyStatsDto, SessionStatsDto } from '../api.js';
+import type { LatencyStatsDto, SessionStatsDto } from '../api/dtos.js';
 import { formatMicros } from './latency.js';
 
 export interface ChartBox {

@@ -4,7 +4,7 @@
 // forwards the proxies' bytes, time-limited and cancellable.
 import {
   ApiError, validateArgs, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events,
-} from '../../shared/api.js';
+} from '../../shared/api/index.js';
 import { filterError } from '../../shared/filter/parser.js';
 import { LiveWatcher } from './live/watcher.js';
 import { ProxyManager } from './live/proxies.js';

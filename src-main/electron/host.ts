@@ -4,7 +4,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, session, type IpcMainInvokeE
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiError, isCommandName } from '../../shared/api.js';
+import { ApiError, isCommandName, replyOf } from '../../shared/api/index.js';
 import { Core } from '../core/api.js';
 import { defaultDbPath, SQLITE_BINDING_ENV } from '../core/store/db.js';
 import { CONTENT_SECURITY_POLICY, IPC_CHANNEL, IPC_EVENT, IPC_EXPORT, IPC_FILE, windowOptions } from './security.js';
@@ -18,6 +18,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export function electronSqliteBinding(appRoot: string): string | undefined {
   const p = path.join(appRoot, 'native', 'electron', 'better_sqlite3.node');
   return fs.existsSync(p) ? p : undefined;
+}
+
+/** Throws unless the IPC message comes from our own window's top frame. */
+function refuseStrangers(event: IpcMainInvokeEvent, win: BrowserWindow | null): void {
+  if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
 }
 
 /** Only our own window's top frame may call the core. */
@@ -68,32 +73,42 @@ export async function createApp(): Promise<void> {
   if (binding) process.env[SQLITE_BINDING_ENV] = binding;
   const core = Core.open(process.env.STOMPSCOPE_DB ?? defaultDbPath());
 
+  // Every handler answers our window with a reply of plain data, {ok, result} or {ok: false, error: {code, message,
+  // detail}}, as the web host does: IPC copies what crosses it by structured clone, so a thrown ApiError would reach
+  // the page as a bare Error with its message only (no code, no detail such as where a display filter is wrong).
+  // A stranger gets no reply of the contract at all: the refusal is thrown.
   ipcMain.handle(IPC_CHANNEL, (event, command: unknown, args: unknown) => {
-    if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
-    if (!isCommandName(command)) throw new ApiError('bad-request', `unknown command ${String(command)}`);
-    // The window is the caller: its newer frames.query replaces its older one still running.
-    return core.invoke(command, args, event.sender);
+    refuseStrangers(event, win);
+    return replyOf(() => {
+      if (!isCommandName(command)) throw new ApiError('bad-request', `unknown command ${String(command)}`);
+      // The window is the caller: its newer frames.query replaces its older one still running.
+      return core.invoke(command, args, event.sender);
+    });
   });
 
   // A dropped or picked file: Electron gave the preload its path. It must be a regular file; it is only read.
   ipcMain.handle(IPC_FILE, (event, file: unknown) => {
-    if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
-    if (typeof file !== 'string' || !path.isAbsolute(file)) throw new ApiError('bad-request', 'not a file on this machine');
-    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new ApiError('bad-request', `${path.basename(file)} is not a regular file`);
-    return core.registerUpload(file, path.basename(file), false);
+    refuseStrangers(event, win);
+    return replyOf(() => {
+      if (typeof file !== 'string' || !path.isAbsolute(file)) throw new ApiError('bad-request', 'not a file on this machine');
+      if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new ApiError('bad-request', `${path.basename(file)} is not a regular file`);
+      return core.registerUpload(file, path.basename(file), false);
+    });
   });
 
-  ipcMain.handle(IPC_EXPORT, async (event, ticket: unknown, filename: unknown) => {
-    if (!isTrustedSender(event, win)) throw new Error('refused: not the StompScope window');
-    if (typeof ticket !== 'string') throw new ApiError('bad-request', 'no export ticket');
-    const name = path.basename(String(filename ?? 'frames.jsonl'));
-    const filters = name.endsWith('.pcapng') ? [{ name: 'pcapng capture', extensions: ['pcapng'] }] : [{ name: 'JSON lines', extensions: ['jsonl'] }];
-    const r = await dialog.showSaveDialog({ title: 'Export frames', defaultPath: name, filters });
-    if (r.canceled || !r.filePath) return false;
-    const lines = core.takeExport(ticket);
-    if (!lines) throw new ApiError('not-found', 'the export expired; export again');
-    await writeLines(r.filePath, lines);
-    return true;
+  ipcMain.handle(IPC_EXPORT, (event, ticket: unknown, filename: unknown) => {
+    refuseStrangers(event, win);
+    return replyOf(async () => {
+      if (typeof ticket !== 'string') throw new ApiError('bad-request', 'no export ticket');
+      const name = path.basename(String(filename ?? 'frames.jsonl'));
+      const filters = name.endsWith('.pcapng') ? [{ name: 'pcapng capture', extensions: ['pcapng'] }] : [{ name: 'JSON lines', extensions: ['jsonl'] }];
+      const r = await dialog.showSaveDialog({ title: 'Export frames', defaultPath: name, filters });
+      if (r.canceled || !r.filePath) return false;
+      const lines = core.takeExport(ticket);
+      if (!lines) throw new ApiError('not-found', 'the export expired; export again');
+      await writeLines(r.filePath, lines);
+      return true;
+    });
   });
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {

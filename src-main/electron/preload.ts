@@ -1,6 +1,7 @@
 // The preload bridge: a function to call the core and one to hear its events; nothing else of Node or Electron
-// reaches the page (no ipcRenderer, no event objects). Built as CommonJS,
-// because a sandboxed preload cannot load an ES module (TOOLCHAIN.md).
+// reaches the page (no ipcRenderer, no event objects). Built as CommonJS, because a sandboxed preload cannot load
+// an ES module. Replies pass through as the plain data main sent ({ok, result} or {ok: false, error}): the page's
+// transport turns an error back into an ApiError, exactly as the web transport does.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { IPC_CHANNEL, IPC_EVENT, IPC_EXPORT, IPC_FILE } from './security.js';
 

@@ -1,5 +1,5 @@
-// The Electron host's security settings in one place, so that tests can assert them (DESIGN.md principle 5:
-// the preload is a keyhole).
+// The Electron host's security settings in one place, so that tests can assert them: the page gets no Node and
+// reaches main only through the preload's few functions and these channels.
 import type { BrowserWindowConstructorOptions } from 'electron';
 
 /** Strict CSP for the renderer: only our own bundled code; no inline scripts, no remote anything. */

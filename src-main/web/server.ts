@@ -15,7 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError, isCommandName } from '../../shared/api.js';
+import { ApiError, isCommandName, replyOf, toWireError } from '../../shared/api/index.js';
 import type { Core } from '../core/api.js';
 
 export interface WebHostOptions {
@@ -251,7 +251,8 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     });
     ws.on('message', async (raw, isBinary) => {
       let id: unknown = null;
-      try {
+      // The same reply as over Electron IPC: {ok, result} or {ok: false, error: {code, message, detail}}.
+      const reply = await replyOf(() => {
         if (isBinary) throw new ApiError('bad-request', 'messages are JSON text');
         let msg: { id?: unknown; cmd?: unknown; args?: unknown } | null;
         try {
@@ -264,12 +265,15 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
         if (typeof id !== 'number') throw new ApiError('bad-request', 'every request needs a numeric id');
         if (!isCommandName(msg.cmd)) throw new ApiError('bad-request', `unknown command ${String(msg.cmd)}`);
         // This connection is the caller: its newer frames.query replaces its older one still running.
-        const result = await o.core.invoke(msg.cmd, msg.args, ws);
-        ws.send(JSON.stringify({ id, ok: true, result }));
+        return o.core.invoke(msg.cmd, msg.args, ws);
+      });
+      let text: string;
+      try {
+        text = JSON.stringify({ id, ...reply });
       } catch (e) {
-        const err = e instanceof ApiError ? { code: e.code, message: e.message, detail: e.detail } : { code: 'internal', message: (e as Error).message };
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ok: false, error: err }));
+        text = JSON.stringify({ id, ok: false, error: toWireError(e) });
       }
+      if (ws.readyState === ws.OPEN) ws.send(text);
     });
   };
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExpertInfoDto, FrameRowDto, SessionStatsDto } from '../../shared/api.js';
+import type { ExpertInfoDto, FrameRowDto, SessionStatsDto } from '../../shared/api/index.js';
 import { filterError, parseFilter } from '../../shared/filter/parser.js';
 import { ISSUES } from '../../shared/issues.js';
 import { edges125, formatMicros, percentile, summarizeLatencies } from '../../shared/stats/latency.js';

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProxyDto } from '../../shared/api.js';
+import type { ProxyDto } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 
 describe('live proxies from the contract', () => {

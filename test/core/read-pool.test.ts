@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type QueryDto, type WindowDto } from '../../shared/api.js';
+import { ApiError, type QueryDto, type WindowDto } from '../../shared/api/index.js';
 import { Core, type CoreOptions } from '../../src-main/core/api.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { conversation, seedSession } from '../support/seed.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ProxyDto, QueryDto } from '../../shared/api.js';
+import type { ProxyDto, QueryDto } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { header, StompClient } from '../reliability/stomp-client.js';

@@ -58,13 +58,15 @@ describe('Electron host', () => {
     await createApp();
     const handler = electron.handlers.get(IPC_CHANNEL)!;
     const own = { sender: electron.windows[0].webContents, senderFrame: { url: 'file:///app/out/renderer/index.html' } };
-    expect(await handler(own, 'sessions.list', {})).toEqual([]);
+    expect(await handler(own, 'sessions.list', {})).toEqual({ ok: true, result: [] });
     const stranger = { sender: {}, senderFrame: { url: 'file:///x' } };
     expect(() => handler(stranger, 'sessions.list', {})).toThrow(/refused/);
     const remoteFrame = { sender: electron.windows[0].webContents, senderFrame: { url: 'https://evil.example/' } };
     expect(() => handler(remoteFrame, 'sessions.list', {})).toThrow(/refused/);
-    expect(() => handler(own, 'fs.readFile', {})).toThrow(/unknown command/);
-    expect(() => handler(own, 'frames.page', { session: 1, after: 0, limit: 'all' })).toThrow(/limit/);
+    // Our window gets failures as data (structured clone would keep only an Error's message).
+    expect(await handler(own, 'fs.readFile', {})).toEqual({ ok: false, error: { code: 'bad-request', message: 'unknown command fs.readFile' } });
+    expect(await handler(own, 'frames.page', { session: 1, after: 0, limit: 'all' }))
+      .toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/limit/) } });
   });
 
   it('exposes exactly four functions to the page; onEvent passes no IPC event object', async () => {
@@ -115,22 +117,23 @@ describe('Electron host', () => {
     const capture = path.join(dbDir, 'dropped.pcap');
     fs.writeFileSync(capture, 'not really a pcap');
     expect(() => file(stranger, capture)).toThrow(/refused/);
-    expect(() => file(own, '')).toThrow(/not a file/);
-    expect(() => file(own, 'relative.pcap')).toThrow(/not a file/);
-    expect(() => file(own, dbDir)).toThrow(/not a regular file/);
-    const upload = file(own, capture) as string;
+    const refusal = (message: RegExp) => ({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(message) } });
+    expect(await file(own, '')).toEqual(refusal(/not a file/));
+    expect(await file(own, 'relative.pcap')).toEqual(refusal(/not a file/));
+    expect(await file(own, dbDir)).toEqual(refusal(/not a regular file/));
+    const { result: upload } = (await file(own, capture)) as { result: string };
     expect(upload).toMatch(/^[A-Za-z0-9_-]{16}$/);
     const invoke = electron.handlers.get(IPC_CHANNEL)!;
-    expect(invoke(own, 'import.start', { upload })).toEqual({ job: expect.any(Number) });
+    expect(await invoke(own, 'import.start', { upload })).toEqual({ ok: true, result: { job: expect.any(Number) } });
 
-    const { ticket } = invoke(own, 'session.export', { session: 1, filter: '' }) as { ticket: string };
+    const { ticket } = ((await invoke(own, 'session.export', { session: 1, filter: '' })) as { result: { ticket: string } }).result;
     const save = electron.handlers.get(IPC_EXPORT)!;
     await expect(Promise.resolve().then(() => save(stranger, ticket, 'x.jsonl'))).rejects.toThrow(/refused/);
     electron.saveTarget.path = path.join(dbDir, 'out.jsonl');
-    expect(await save(own, ticket, '../../x.jsonl')).toBe(true);
+    expect(await save(own, ticket, '../../x.jsonl')).toEqual({ ok: true, result: true });
     const exported = fs.readFileSync(electron.saveTarget.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(exported.map((f) => f.command).slice(0, 3)).toEqual(['CONNECT', 'CONNECTED', 'SUBSCRIBE']);
-    await expect(Promise.resolve().then(() => save(own, ticket, 'x.jsonl'))).rejects.toThrow(/expired/);
+    expect(await save(own, ticket, 'x.jsonl')).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringMatching(/expired/) } });
   });
 
   it('starts and lists proxies through IPC like any command', async () => {
@@ -139,7 +142,7 @@ describe('Electron host', () => {
     await createApp();
     const handler = electron.handlers.get(IPC_CHANNEL)!;
     const own = { sender: electron.windows[0].webContents, senderFrame: { url: 'file:///app/out/renderer/index.html' } };
-    expect(await handler(own, 'proxy.list', {})).toEqual([]);
-    await expect(Promise.resolve().then(() => handler(own, 'proxy.start', { listen: '0.0.0.0:0', upstream: '127.0.0.1:1' }))).rejects.toThrow(/loopback/);
+    expect(await handler(own, 'proxy.list', {})).toEqual({ ok: true, result: [] });
+    expect(await handler(own, 'proxy.start', { listen: '0.0.0.0:0', upstream: '127.0.0.1:1' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/loopback/) } });
   });
 });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../shared/api.js';
+import { ApiError } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { exportCode, type CodeLanguage } from '../../src-main/core/export/code.js';
 import { openDb } from '../../src-main/core/store/db.js';

@@ -31,9 +31,11 @@ describe('Electron host: pcapng export', () => {
     const { IPC_CHANNEL, IPC_EXPORT } = await import('../../src-main/electron/security.js');
     await createApp();
     const own = { sender: electron.windows[0].webContents, senderFrame: { url: 'file:///app/out/renderer/index.html' } };
-    const { ticket, filename } = electron.handlers.get(IPC_CHANNEL)!(own, 'session.export', { session, filter: '', format: 'pcapng' }) as { ticket: string; filename: string };
+    // Main answers the window with replies of plain data ({ok, result} or {ok: false, error}).
+    const exported = (await electron.handlers.get(IPC_CHANNEL)!(own, 'session.export', { session, filter: '', format: 'pcapng' })) as { result: { ticket: string; filename: string } };
+    const { ticket, filename } = exported.result;
     electron.saveTarget.path = path.join(dir, 'saved.pcapng');
-    expect(await electron.handlers.get(IPC_EXPORT)!(own, ticket, filename)).toBe(true);
+    expect(await electron.handlers.get(IPC_EXPORT)!(own, ticket, filename)).toEqual({ ok: true, result: true });
     expect(electron.module.dialog.showSaveDialog).toHaveBeenCalledWith(expect.objectContaining({
       defaultPath: `stompscope-session-${session}.pcapng`, filters: [{ name: 'pcapng capture', extensions: ['pcapng'] }],
     }));

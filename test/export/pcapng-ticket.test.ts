@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../shared/api.js';
+import { ApiError } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { startWebHost, type WebHost } from '../../src-main/web/server.js';
 import { importFile } from '../capture/support/import-helper.js';

@@ -1,4 +1,4 @@
-// Fuzzing the API message validator (validateArgs in shared/api.ts), which stands between untrusted messages
+// Fuzzing the API message validator (validateArgs in shared/api/contract.ts), which stands between untrusted messages
 // (Electron IPC, the web host's WebSocket) and the core. Inputs: every command with arbitrary JSON-like values,
 // and mutations of valid arguments (a field removed, retyped, pushed to an edge: -1, 2^53, NaN, huge strings,
 // nested junk, prototype keys). Invariants: validateArgs returns the arguments or throws ApiError('bad-request')
@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, COMMAND_NAMES, validateArgs, type CommandName } from '../../shared/api.js';
+import { ApiError, COMMAND_NAMES, validateArgs, type CommandName } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { conversation, seedSession } from '../support/seed.js';
 import { fuzz, Rng, RUNS, timeoutFor } from './support.js';

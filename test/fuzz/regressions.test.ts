@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, MAX_FILTER_LENGTH } from '../../shared/api.js';
+import { ApiError, MAX_FILTER_LENGTH } from '../../shared/api/index.js';
 import { FilterSyntaxError } from '../../shared/filter/ast.js';
 import { MAX_NESTING, parseFilter } from '../../shared/filter/parser.js';
 import { StompDecoder } from '../../shared/stomp/decoder.js';

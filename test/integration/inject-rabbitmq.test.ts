@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { FrameRowDto, InjectResultDto, ProxyDto, ResendDraftDto } from '../../shared/api.js';
+import type { FrameRowDto, InjectResultDto, ProxyDto, ResendDraftDto } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { sessionJsonLines } from '../../src-main/core/live/exports.js';
 import { openDb } from '../../src-main/core/store/db.js';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import type { ProxyDto } from '../../shared/api.js';
+import type { ProxyDto } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { closeServer, connect, listen, portOf, removeTmpDirs, sleep, tmpDir, waitFor, within, writeAll } from './support.js';

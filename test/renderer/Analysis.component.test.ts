@@ -4,7 +4,7 @@
 // sequence diagram joins linked frames.
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { ExpertInfoDto, FrameDetailDto, FrameRowDto, LinkDto, SessionStatsDto } from '../../shared/api.js';
+import type { ExpertInfoDto, FrameDetailDto, FrameRowDto, LinkDto, SessionStatsDto } from '../../shared/api/index.js';
 import Diagram from '../../src-renderer/src/components/Diagram.svelte';
 import ExpertInfo from '../../src-renderer/src/components/ExpertInfo.svelte';
 import FrameDetail from '../../src-renderer/src/components/FrameDetail.svelte';

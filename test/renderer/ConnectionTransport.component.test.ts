@@ -2,7 +2,7 @@
 // SockJS, the HTTP upgrade handshake as recorded (headers in order, credentials as the core masked them).
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { ConnectionDto } from '../../shared/api.js';
+import type { ConnectionDto } from '../../shared/api/index.js';
 import ConnectionTransport from '../../src-renderer/src/components/ConnectionTransport.svelte';
 import { ConnectionInfoState, transportLabel } from '../../src-renderer/src/lib/connection.svelte.js';
 import { fakeApi, settle } from './fake-api.js';

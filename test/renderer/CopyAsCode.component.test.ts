@@ -3,7 +3,7 @@
 // and puts the answer on the clipboard; a failure is shown, not thrown.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { ApiClient, type ExportCodeArgsDto, type FrameDetailDto } from '../../shared/api.js';
+import { ApiClient, type ExportCodeArgsDto, type FrameDetailDto } from '../../shared/api/index.js';
 import CopyAsCode from '../../src-renderer/src/components/CopyAsCode.svelte';
 import FrameDetail from '../../src-renderer/src/components/FrameDetail.svelte';
 import { AppState } from '../../src-renderer/src/lib/app.svelte.js';

@@ -2,7 +2,7 @@
 // masked until the user ticks "show credentials", which asks the core again with revealSecrets.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { FrameDetailDto } from '../../shared/api.js';
+import type { FrameDetailDto } from '../../shared/api/index.js';
 import { MASK } from '../../shared/stomp/secrets.js';
 import FrameDetail from '../../src-renderer/src/components/FrameDetail.svelte';
 import { AppState } from '../../src-renderer/src/lib/app.svelte.js';

@@ -2,7 +2,7 @@
 // truncated and how much is shown, and lists the body-too-large issue.
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { FrameDetailDto } from '../../shared/api.js';
+import type { FrameDetailDto } from '../../shared/api/index.js';
 import FrameDetail from '../../src-renderer/src/components/FrameDetail.svelte';
 import { AppState } from '../../src-renderer/src/lib/app.svelte.js';
 import { fakeApi, row, settle } from './fake-api.js';

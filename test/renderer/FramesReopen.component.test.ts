@@ -2,7 +2,7 @@
 // limit, src-main/core/read/pool.ts): the list opens the same filter again and keeps showing rows, instead of
 // an error until the filter is applied by hand.
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../shared/api.js';
+import { ApiError } from '../../shared/api/index.js';
 import { FramesState } from '../../src-renderer/src/lib/frames.svelte.js';
 import { fakeApi, sessionHandlers, settle } from './fake-api.js';
 

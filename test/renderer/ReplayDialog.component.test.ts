@@ -3,7 +3,7 @@
 // "Open replay diff" shows added, missing and changed frames with the ignored volatile headers.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { ConnectionDto, ReplayDiffDto, ReplayStartDto } from '../../shared/api.js';
+import type { ConnectionDto, ReplayDiffDto, ReplayStartDto } from '../../shared/api/index.js';
 import ReplayDialog from '../../src-renderer/src/components/ReplayDialog.svelte';
 import { AppState } from '../../src-renderer/src/lib/app.svelte.js';
 import { fakeApi, settle } from './fake-api.js';

@@ -3,7 +3,7 @@
 // original broker needs a confirmation, and the broker's answers are listed with a way to open the new session.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { ResendArgsDto, ResendDraftDto } from '../../shared/api.js';
+import type { ResendArgsDto, ResendDraftDto } from '../../shared/api/index.js';
 import { MASK } from '../../shared/stomp/secrets.js';
 import ResendDialog from '../../src-renderer/src/components/ResendDialog.svelte';
 import { AppState } from '../../src-renderer/src/lib/app.svelte.js';

@@ -4,7 +4,7 @@
 // a line in the frame detail.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { ApiError, type FrameDetailDto, type InjectArgsDto, type ResendDraftDto } from '../../shared/api.js';
+import { ApiError, type FrameDetailDto, type InjectArgsDto, type ResendDraftDto } from '../../shared/api/index.js';
 import FrameDetail from '../../src-renderer/src/components/FrameDetail.svelte';
 import FrameList from '../../src-renderer/src/components/FrameList.svelte';
 import ResendDialog from '../../src-renderer/src/components/ResendDialog.svelte';

@@ -3,7 +3,7 @@
 // waits until the client certificate and key are both there.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { ProxyOptionsDto } from '../../shared/api.js';
+import type { ProxyOptionsDto } from '../../shared/api/index.js';
 import Sidebar from '../../src-renderer/src/components/Sidebar.svelte';
 import { AppState } from '../../src-renderer/src/lib/app.svelte.js';
 import { fakeApi, sessionHandlers, settle } from './fake-api.js';

@@ -1,8 +1,13 @@
 // A fake transport for component tests: the component is under test, not the core, so commands are answered
-// from a table of handlers and every call is recorded for the test to read.
+// from a table of handlers and every call is recorded for the test to read. What crosses it is what crosses a real
+// transport: the arguments are copied by structured clone (as Electron IPC does; a value it cannot copy fails here
+// as it would there) and validated by the contract's validateArgs, so a component that sends arguments the real
+// core refuses fails its test; results are copied too, and a handler's ApiError reaches the component rebuilt from
+// {code, message, detail}, as from the web host or the Electron bridge.
 import {
-  ApiClient, type ApiTransport, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events, type FrameRowDto,
-} from '../../shared/api.js';
+  ApiClient, replyOf, resultOf, validateArgs, type ApiTransport, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events,
+  type FrameRowDto,
+} from '../../shared/api/index.js';
 
 export type Handlers = { [C in CommandName]?: (args: CommandArgs<C>) => CommandResult<C> };
 
@@ -22,14 +27,17 @@ export function fakeApi(handlers: Handlers): FakeApi {
     },
     async invoke<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandResult<C>> {
       calls.push({ cmd, args });
-      const h = handlers[cmd] as ((a: CommandArgs<C>) => CommandResult<C>) | undefined;
-      if (!h) throw new Error(`the fake core has no ${cmd}`);
-      return h(args);
+      const reply = await replyOf(() => {
+        const valid = validateArgs(cmd, structuredClone(args));
+        const h = handlers[cmd] as ((a: CommandArgs<C>) => CommandResult<C>) | undefined;
+        if (!h) throw new Error(`the fake core has no ${cmd}`);
+        return h(valid);
+      });
+      return resultOf<CommandResult<C>>(structuredClone(reply));
     },
   };
   return { api: new ApiClient(transport), calls, emit: (event, data) => listener?.(event, data) };
 }
-
 /** Row `i` (0-based) of a synthetic session: alternating SEND from the client and RECEIPT from the broker. */
 export function row(i: number): FrameRowDto {
   const send = i % 2 === 0;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ApiError, ConnectionDto, EditedFrameDto, Events, ReplayStartDto } from '../../shared/api.js';
+import type { ApiError, ConnectionDto, EditedFrameDto, Events, ReplayStartDto } from '../../shared/api/index.js';
 import { MASK } from '../../shared/stomp/secrets.js';
 import { Core } from '../../src-main/core/api.js';
 import { runStomppy } from '../support/clients/stomppy.js';

@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../shared/api.js';
+import { ApiError } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { startWebHost } from '../../src-main/web/server.js';
 import { spawn } from 'node:child_process';

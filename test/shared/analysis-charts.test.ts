@@ -2,7 +2,7 @@
 // histogram bars scale to the fullest bin, percentile markers sit in their bin, and connectors join only linked
 // arrows that are both on screen.
 import { describe, expect, it } from 'vitest';
-import type { FrameRowDto, SessionStatsDto } from '../../shared/api.js';
+import type { FrameRowDto, SessionStatsDto } from '../../shared/api/index.js';
 import { buildDiagram, diagramConnectors } from '../../shared/diagram/model.js';
 import { histogram, niceCeil, rateChart, RATE_BOX } from '../../shared/stats/chart.js';
 

@@ -1,7 +1,7 @@
 // Exporting the sequence diagram of a whole session (not only the rows on screen): the model over every row
 // given, heart-beats placed by time, and a note when the export is capped or filtered.
 import { describe, expect, it } from 'vitest';
-import type { FrameRowDto, HeartbeatDto } from '../../shared/api.js';
+import type { FrameRowDto, HeartbeatDto } from '../../shared/api/index.js';
 import { buildDiagram, DEFAULT_LAYOUT, exportDiagramSvg, exportNote, MAX_EXPORT_FRAMES } from '../../shared/diagram/model.js';
 
 const row = (i: number, connection = 1 + (i % 3)): FrameRowDto => ({

@@ -1,6 +1,6 @@
 // The sequence-diagram model: lanes, arrows, heart-beat marks, windowing, SVG export.
 import { describe, expect, it } from 'vitest';
-import type { FrameRowDto } from '../../shared/api.js';
+import type { FrameRowDto } from '../../shared/api/index.js';
 import { arrowLabel, buildDiagram, DEFAULT_LAYOUT, diagramToSvg } from '../../shared/diagram/model.js';
 
 const row = (id: number, connection: number, from: 'client' | 'broker', command: string, t: number, extra: Partial<FrameRowDto> = {}): FrameRowDto => ({

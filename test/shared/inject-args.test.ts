@@ -1,7 +1,7 @@
-// The contract's check of `frame.inject` arguments (shared/api.ts validateArgs): the same frame rules as
+// The contract's check of `frame.inject` arguments (shared/api/contract.ts validateArgs): the same frame rules as
 // `frame.resend` (a masked credential is never sent), a connection id, an optional timeout.
 import { describe, expect, it } from 'vitest';
-import { ApiError, validateArgs } from '../../shared/api.js';
+import { ApiError, validateArgs } from '../../shared/api/index.js';
 import { MASK } from '../../shared/stomp/secrets.js';
 
 const frame = { command: 'SEND', headers: [['destination', '/queue/a']], bodyBase64: 'aGk=' };

@@ -2,7 +2,7 @@
 // connection was recorded with" (the confirmation before a replay reaches it), and replay.start / replay.diff / frame.resend
 // validation.
 import { describe, expect, it } from 'vitest';
-import { ApiError, MAX_RESEND_BODY_BASE64, validateArgs } from '../../shared/api.js';
+import { ApiError, MAX_RESEND_BODY_BASE64, validateArgs } from '../../shared/api/index.js';
 import { MASK } from '../../shared/stomp/secrets.js';
 import { isOriginalBroker, parseTarget } from '../../shared/replay-target.js';
 

@@ -24,7 +24,7 @@ function createElectronMock() {
   const windows: MockWindow[] = [];
   let headersHook: HeadersHook | null = null;
   const exposed: Record<string, unknown> = {};
-  const ipcRendererInvoke = vi.fn(async (...a: unknown[]) => a);
+  const ipcRendererInvoke = vi.fn(async (...a: unknown[]): Promise<unknown> => a);
   const ipcRendererOn = vi.fn();
   const menus: unknown[] = [];
   /** Where the save dialog "chooses" to save. */
@@ -68,6 +68,25 @@ function createElectronMock() {
       webUtils: { getPathForFile: (f: { path?: string }) => f.path ?? '' },
     },
   };
+}
+
+/**
+ * Connects the preload's ipcRenderer.invoke to main's ipcMain.handle as Electron does: the arguments and the reply
+ * cross by structured clone (no class survives, only plain data), and an error thrown in main reaches the renderer
+ * as a new Error holding only its message, prefixed as Electron prefixes it. `event` is what main sees as the
+ * sender (our window's, or a stranger's).
+ */
+export function wireIpc(event: unknown): void {
+  electron.ipcRendererInvoke.mockImplementation(async (...a: unknown[]) => {
+    const [channel, ...args] = a as [string, ...unknown[]];
+    const handler = electron.handlers.get(channel);
+    if (!handler) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+    try {
+      return structuredClone(await handler(event, ...structuredClone(args)));
+    } catch (e) {
+      throw new Error(`Error invoking remote method '${channel}': ${String(e)}`);
+    }
+  });
 }
 
 /** The one mock of this test file's module graph. */

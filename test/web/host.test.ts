@@ -1,15 +1,12 @@
 // The web host's boundary: 127.0.0.1 only, the token on every HTTP request and WebSocket, our own Origin and
 // Host, no CORS; and the contract carried over the WebSocket (commands, errors, events).
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Core } from '../../src-main/core/api.js';
-import { startWebHost, type WebHost } from '../../src-main/web/server.js';
-import { buildRenderer } from '../support/renderer-build.js';
+import type { Core } from '../../src-main/core/api.js';
+import type { WebHost } from '../../src-main/web/server.js';
 import { conversation, seedSession } from '../support/seed.js';
+import { call, connect, startWebFixture, type WebFixture } from '../support/web-host.js';
 import { IMPORTED_CONVERSATION, stompPcap } from '../support/pcap-build.js';
 
 interface Res {
@@ -29,51 +26,19 @@ function get(port: number, pathname: string, headers: Record<string, string> = {
   });
 }
 
-/** Opens a WebSocket; resolves with it when open, or with the HTTP status the upgrade was refused with. */
-function connect(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, handshakeTimeout: 5000 });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('error', (e) => reject(e));
-  });
-}
-
-function call(ws: WebSocket, id: number, cmd: string, args: unknown): Promise<{ id: number; ok: boolean; result?: unknown; error?: { code: string; message: string; detail?: unknown } }> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer to ${cmd}`)), 5000);
-    const on = (data: WebSocket.RawData) => {
-      const m = JSON.parse(String(data));
-      if (m.id === id) {
-        clearTimeout(t);
-        ws.off('message', on);
-        resolve(m);
-      }
-    };
-    ws.on('message', on);
-    ws.send(JSON.stringify({ id, cmd, args }));
-  });
-}
-
 describe('web host', () => {
-  let dir = '';
+  let fixture: WebFixture;
   let core: Core;
   let host: WebHost;
   let origin = '';
   let session = 0;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-web-'));
-    core = Core.open(path.join(dir, 'w.db'));
-    session = seedSession(core.db, { name: 'seeded', connections: 1, frames: conversation(10) }).session;
-
-    host = await startWebHost({ core, rendererDir: await buildRenderer() });
-    origin = `http://127.0.0.1:${host.port}`;
+    fixture = await startWebFixture({ seed: true });
+    ({ core, host, origin, session } = fixture);
   });
   afterAll(async () => {
-    await host?.close();
-    await core?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it('prints a URL on 127.0.0.1 with a long random token', () => {
@@ -201,21 +166,17 @@ describe('web host', () => {
 });
 
 describe('web host uploads', () => {
-  let dir = '';
+  let fixture: WebFixture;
   let core: Core;
   let host: WebHost;
   let origin = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'stompscope-upload-'));
-    core = Core.open(path.join(dir, 'u.db'));
-    host = await startWebHost({ core, rendererDir: await buildRenderer() });
-    origin = `http://127.0.0.1:${host.port}`;
+    fixture = await startWebFixture({ dbName: 'u.db' });
+    ({ core, host, origin } = fixture);
   });
   afterAll(async () => {
-    await host?.close();
-    await core?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   const post = (query: string, body: Buffer, headers: Record<string, string>) =>

@@ -8,7 +8,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { MAX_PEM_LENGTH, pemProblem, type ConnectionDto, type FrameRowDto, type ProxyDto, type SessionSummaryDto } from '../../shared/api.js';
+import { MAX_PEM_LENGTH, pemProblem, type ConnectionDto, type FrameRowDto, type ProxyDto, type SessionSummaryDto } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { startWebHost, type WebHost } from '../../src-main/web/server.js';
 import { buildRenderer } from '../support/renderer-build.js';

@@ -1,5 +1,5 @@
 // `stompscope export`: carries core/export/ (pcapng, JSON lines, copy as code) to a file.
-import { ApiError } from '../../../shared/api.js';
+import { ApiError } from '../../../shared/api/index.js';
 import { CODE_LANGUAGES, exportCode, type CodeLanguage } from '../../core/export/code.js';
 import { checkOutPath, OutPathError, writeOutFile } from '../../core/export/out-file.js';
 import { MSS, sessionPcapng, type PcapngExportStats } from '../../core/export/session-pcapng.js';

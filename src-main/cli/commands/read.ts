@@ -7,7 +7,7 @@ import { storedHandshake } from '../../../shared/transport/handshake.js';
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
 import { noPositionals, parse, parseId, parseSize, UsageError } from '../args.js';
 import { LineOutput } from '../output.js';
-import { ApiError } from '../../../shared/api.js';
+import { ApiError } from '../../../shared/api/index.js';
 import { filteredFrames } from '../../core/query/filtered-frames.js';
 
 export const SESSIONS_HELP = `Usage: stompscope sessions [--db FILE] [--jsonl]

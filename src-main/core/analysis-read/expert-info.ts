@@ -2,7 +2,7 @@
 // title, explanation and spec reference (shared/issues.ts), and the first entries of each code with the frame to
 // jump to. Counting uses the covering index issues_session(session_id, code), so a session with a million issues
 // costs one index scan; only the first entries of each code are read from the table.
-import type { ExpertCodeDto, ExpertEntryDto, ExpertInfoDto } from '../../../shared/api.js';
+import type { ExpertCodeDto, ExpertEntryDto, ExpertInfoDto } from '../../../shared/api/index.js';
 import { issueInfo } from '../../../shared/issues.js';
 import type { Severity } from '../../../shared/stomp/types.js';
 import { maskText } from '../../../shared/stomp/secrets.js';

@@ -1,7 +1,7 @@
 // The read side of correlation: the frames linked to one frame (frame detail's "Related frames"), and the links
 // among the rows a sequence diagram shows. Links are written by the analysis engine as frames are stored
 // (migration 2's `links` table); every lookup here goes through links_from or links_to.
-import type { FrameLinkDto, LinkDto } from '../../../shared/api.js';
+import type { FrameLinkDto, LinkDto } from '../../../shared/api/index.js';
 import type { Db } from '../store/db.js';
 import type { FrameRows } from '../query/frames-query.js';
 

@@ -2,7 +2,7 @@
 // chart), and latency percentiles and histograms per correlation kind (from links.latency). Counting is one
 // grouped SQL pass over the session's SEND and MESSAGE rows (frames_command); latencies are read per kind
 // through links_session_kind and summarised in shared/stats/latency.ts.
-import type { DestinationRateDto, LatencyStatsDto, SessionStatsDto } from '../../../shared/api.js';
+import type { DestinationRateDto, LatencyStatsDto, SessionStatsDto } from '../../../shared/api/index.js';
 import { niceCeil } from '../../../shared/stats/chart.js';
 import { summarizeLatencies } from '../../../shared/stats/latency.js';
 import type { Db } from '../store/db.js';

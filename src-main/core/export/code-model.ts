@@ -5,7 +5,7 @@
 //
 // Credentials become constants at the top of the script: masked by default (the user fills them in; the
 // script refuses to run with a masked value, like replay), the recorded values with --reveal-secrets.
-import { ApiError, CODE_LANGUAGES, type CodeLanguageDto } from '../../../shared/api.js';
+import { ApiError, CODE_LANGUAGES, type CodeLanguageDto } from '../../../shared/api/index.js';
 import { headerValue } from '../../../shared/stomp/escape.js';
 import { isSecretHeader, MASK } from '../../../shared/stomp/secrets.js';
 import type { StompVersion } from '../../../shared/stomp/types.js';

@@ -3,7 +3,7 @@
 // ticket's lines or blocks to where the user wants them. Tickets are single-use and expire, so a ticket that
 // leaks is worth little.
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '../../../shared/api.js';
+import { ApiError } from '../../../shared/api/index.js';
 import { filteredFrames } from '../query/filtered-frames.js';
 import { conditionOf } from '../query/frames-query.js';
 import { openDb } from '../store/db.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiError, type Events } from '../../../shared/api.js';
+import { ApiError, type Events } from '../../../shared/api/index.js';
 import { importCapture } from '../capture/import-job.js';
 import { openDb } from '../store/db.js';
 import { StoreWriter } from '../store/writer.js';

@@ -2,7 +2,7 @@
 // gets to listen on loopback (the CLI's --allow-remote is a deliberate, typed choice; a click is not).
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import { ApiError, type ProxyDto, type ProxyOptionsDto } from '../../../shared/api.js';
+import { ApiError, type ProxyDto, type ProxyOptionsDto } from '../../../shared/api/index.js';
 import { formatAddress, StompProxy, type Endpoint, type UpstreamTls } from '../proxy/proxy.js';
 import { Recorder } from '../record/recorder.js';
 import { isWebSocketUrl, parseWebSocketUrl } from '../../../shared/transport/url.js';

@@ -1,7 +1,7 @@
 // Replays started from the UI (`replay.start`): core/replay/replay.ts run as a job, reporting progress and the
 // result as events, like capture imports. The replay records through its own Recorder, as the CLI's does.
 import { X509Certificate } from 'node:crypto';
-import { ApiError, type Events, type ReplayStartDto } from '../../../shared/api.js';
+import { ApiError, type Events, type ReplayStartDto } from '../../../shared/api/index.js';
 import { isOriginalBroker } from '../../../shared/replay-target.js';
 import { openDb } from '../store/db.js';
 import { StoreReader } from '../store/reader.js';

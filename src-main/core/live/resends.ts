@@ -5,7 +5,7 @@
 import {
   ApiError, INJECTABLE_COMMANDS, type EditedFrameDto, type InjectArgsDto, type InjectResultDto, type ResendArgsDto, type ResendDraftDto,
   type ResendResultDto,
-} from '../../../shared/api.js';
+} from '../../../shared/api/index.js';
 import { buildFrame } from '../../../shared/stomp/encoder.js';
 import { isOriginalBroker } from '../../../shared/replay-target.js';
 import { interpretHeaders, type Header } from '../../../shared/stomp/escape.js';

@@ -1,7 +1,7 @@
 // Filtered views of a session's frames, by position. The core keeps the ids that match (8 bytes a frame, like
 // Wireshark's list of displayed frames); the UI asks only for the rows it shows. Lookups are by id (keyset),
 // never OFFSET. A view over a recording session grows as frames arrive.
-import { ApiError, type FrameRowDto } from '../../../shared/api.js';
+import { ApiError, type FrameRowDto } from '../../../shared/api/index.js';
 import { FilterSyntaxError } from '../../../shared/filter/ast.js';
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
 import type { RawHeader, Severity, StompVersion } from '../../../shared/stomp/types.js';

@@ -3,7 +3,7 @@
 // and how a read is stopped: pool.ts). The core's handler table (api.ts) sends each of them to a worker.
 import {
   ApiError, type CommandArgs, type CommandName, type CommandResult, type FrameDetailDto, type HeaderDto,
-} from '../../../shared/api.js';
+} from '../../../shared/api/index.js';
 import { exportDiagramSvg, MAX_EXPORT_FRAMES, MAX_EXPORT_HEARTBEATS } from '../../../shared/diagram/model.js';
 import { interpretHeaders } from '../../../shared/stomp/escape.js';
 import { isSecretHeader, maskRawFrame, MASK, maskText } from '../../../shared/stomp/secrets.js';

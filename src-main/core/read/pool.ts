@@ -18,7 +18,7 @@
 // handle names its worker (protocol.ts HANDLE_SPAN), and the reads of an open query go to that worker. A newer
 // frames.query from the same caller (one UI) cancels that caller's older one if it is still waiting or running.
 import { Worker } from 'node:worker_threads';
-import { ApiError } from '../../../shared/api.js';
+import { ApiError } from '../../../shared/api/index.js';
 import { QUERY_BOUND, STREAM_BOUND } from './handlers.js';
 import { HANDLE_SPAN, workerOfHandle, type FromReadWorker, type ReadFailure, type ReadWorkerConfig, type ToReadWorker } from './protocol.js';
 

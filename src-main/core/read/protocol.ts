@@ -1,5 +1,5 @@
 // Messages between the core and its read workers (pool.ts, read-worker.ts).
-import type { ApiErrorCode, FilterErrorDto } from '../../../shared/api.js';
+import type { ApiErrorCode, FilterErrorDto } from '../../../shared/api/index.js';
 
 export interface ReadWorkerConfig {
   dbPath: string;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ApiError } from '../../../shared/api.js';
+import { ApiError } from '../../../shared/api/index.js';
 import { openDb } from '../store/db.js';
 import { createReadSide, type ReadSide } from './handlers.js';
 import type { FromReadWorker, ReadWorkerConfig, ToReadWorker } from './protocol.js';

@@ -1,4 +1,4 @@
-import type { ApiClient, ExpertInfoDto, FrameLinkDto, SessionStatsDto } from '../../../shared/api.js';
+import type { ApiClient, ExpertInfoDto, FrameLinkDto, SessionStatsDto } from '../../../shared/api/index.js';
 
 /**
  * A view that loads: the latest load wins (what loads superseded meanwhile return or throw is dropped), and

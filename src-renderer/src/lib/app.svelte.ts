@@ -1,4 +1,4 @@
-import type { ApiClient } from '../../../shared/api.js';
+import type { ApiClient } from '../../../shared/api/index.js';
 import { ExpertInfoState, LinksState, StatsState } from './analysis.svelte.js';
 import { ConnectionInfoState } from './connection.svelte.js';
 import { CopyCodeState } from './copy-code.svelte.js';

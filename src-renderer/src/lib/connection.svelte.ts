@@ -1,4 +1,4 @@
-import type { ApiClient, ConnectionDto } from '../../../shared/api.js';
+import type { ApiClient, ConnectionDto } from '../../../shared/api/index.js';
 
 /**
  * The connection of the selected frame: its transport (TCP, TLS, WebSocket, SockJS) and, for WebSocket and SockJS,

@@ -1,4 +1,4 @@
-import type { ApiClient, CodeLanguageDto } from '../../../shared/api.js';
+import type { ApiClient, CodeLanguageDto } from '../../../shared/api/index.js';
 
 /** Puts text on the clipboard; rejects with a readable message when it cannot. */
 export type ClipboardWriter = (text: string) => Promise<void>;

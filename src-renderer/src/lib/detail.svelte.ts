@@ -1,4 +1,4 @@
-import type { ApiClient, FrameDetailDto } from '../../../shared/api.js';
+import type { ApiClient, FrameDetailDto } from '../../../shared/api/index.js';
 import { diffHeaders, diffLines, prettyIfJson, type HeaderDiffRow, type LineDiffRow } from '../../../shared/diff/diff.js';
 import { asText, fromBase64 } from './bytes.js';
 

@@ -1,4 +1,4 @@
-import type { ApiClient, ConnectionDto, HeartbeatDto, LinkDto } from '../../../shared/api.js';
+import type { ApiClient, ConnectionDto, HeartbeatDto, LinkDto } from '../../../shared/api/index.js';
 import { buildDiagram, DEFAULT_LAYOUT, diagramConnectors, MAX_EXPORT_FRAMES, type Connector, type DiagramModel } from '../../../shared/diagram/model.js';
 import type { FramesState } from './frames.svelte.js';
 

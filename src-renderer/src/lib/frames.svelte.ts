@@ -1,4 +1,4 @@
-import type { ApiClient, FilterErrorDto, FrameRowDto } from '../../../shared/api.js';
+import type { ApiClient, FilterErrorDto, FrameRowDto } from '../../../shared/api/index.js';
 import { filterError } from '../../../shared/filter/parser.js';
 import { atBottom, ensureVisible, scrollTopFor, windowFor } from './windowing.js';
 

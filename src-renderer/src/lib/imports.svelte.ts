@@ -1,4 +1,4 @@
-import type { ApiClient, UploadFile } from '../../../shared/api.js';
+import type { ApiClient, UploadFile } from '../../../shared/api/index.js';
 
 export interface ImportJob {
   /** The core's job id; negative while the file is still uploading. */

@@ -1,5 +1,5 @@
 import { GuardedAction } from './guarded-action.svelte.js';
-import type { ApiClient, ConnectionDto, Events, ReplayDiffDto, ReplayStartDto } from '../../../shared/api.js';
+import type { ApiClient, ConnectionDto, Events, ReplayDiffDto, ReplayStartDto } from '../../../shared/api/index.js';
 import { isOriginalBroker, parseTarget } from '../../../shared/replay-target.js';
 import { targetTlsArgs } from './target.js';
 

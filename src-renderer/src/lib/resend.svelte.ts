@@ -1,7 +1,7 @@
 import { GuardedAction } from './guarded-action.svelte.js';
 import {
   INJECTABLE_COMMANDS, type ApiClient, type EditedFrameDto, type InjectResultDto, type ResendArgsDto, type ResendDraftDto, type ResendResultDto,
-} from '../../../shared/api.js';
+} from '../../../shared/api/index.js';
 import { isOriginalBroker, parseTarget } from '../../../shared/replay-target.js';
 import { targetTlsArgs } from './target.js';
 import { isSecretHeader, MASK } from '../../../shared/stomp/secrets.js';

@@ -1,4 +1,4 @@
-import type { ApiClient, ProxyDto, ProxyOptionsDto, SessionSummaryDto } from '../../../shared/api.js';
+import type { ApiClient, ProxyDto, ProxyOptionsDto, SessionSummaryDto } from '../../../shared/api/index.js';
 
 /** Sessions, the proxies started from the UI, and the actions on them. Only state classes call the API. */
 export class SessionsState {

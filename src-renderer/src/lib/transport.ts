@@ -1,8 +1,9 @@
 // The one module that knows which host the UI runs in. Everything else gets an ApiClient.
 //   - Electron: the preload bridge (`window.stompscope`), over IPC.
 //   - Browser (`stompscope ui`): a WebSocket to the web host, with the token of the page's URL.
-import { ApiClient, ApiError, type ApiErrorCode, type ApiTransport, type FilterErrorDto, type UploadFile } from '../../../shared/api.js';
+import { ApiClient, resultOf, type ApiTransport, type UploadFile } from '../../../shared/api/index.js';
 
+/** The preload's functions (src-main/electron/preload.ts); each answers with a reply of plain data. */
 interface Bridge {
   invoke(command: string, args: unknown): Promise<unknown>;
   onEvent?(listener: (event: string, data: unknown) => void): void;
@@ -59,7 +60,7 @@ export class WebSocketTransport implements ApiTransport {
   }
 
   private onMessage(text: string): void {
-    const msg = JSON.parse(text) as { id?: number; ok?: boolean; result?: unknown; error?: { code: ApiErrorCode; message: string; detail?: FilterErrorDto }; event?: string; data?: unknown };
+    const msg = JSON.parse(text) as { id?: number; event?: string; data?: unknown };
     if (typeof msg.event === 'string') {
       this.listener?.(msg.event, msg.data);
       return;
@@ -67,8 +68,11 @@ export class WebSocketTransport implements ApiTransport {
     const p = this.pending.get(msg.id as number);
     if (!p) return;
     this.pending.delete(msg.id as number);
-    if (msg.ok) p.resolve(msg.result);
-    else p.reject(new ApiError(msg.error?.code ?? 'internal', msg.error?.message ?? 'error', msg.error?.detail));
+    try {
+      p.resolve(resultOf(msg));
+    } catch (e) {
+      p.reject(e as Error);
+    }
   }
 
   async invoke(cmd: string, args: unknown): Promise<never> {
@@ -98,13 +102,14 @@ export class WebSocketTransport implements ApiTransport {
 export function createClient(): ApiClient {
   const bridge = (globalThis as { stompscope?: Bridge }).stompscope;
   if (bridge) {
+    // Replies are turned into results or ApiErrors (code, message, detail) exactly as over the WebSocket.
     const transport: ApiTransport = {
-      invoke: (cmd, args) => bridge.invoke(cmd, args) as never,
+      invoke: async (cmd, args) => resultOf(await bridge.invoke(cmd, args)),
       listen: (fn) => bridge.onEvent?.(fn),
       // The desktop app reads dropped or picked files where they are: main gets their path from Electron.
-      upload: async (file) => String(await bridge.registerFile!(file as File)),
+      upload: async (file) => String(resultOf(await bridge.registerFile!(file as File))),
       saveExport: async (ticket, filename) => {
-        await bridge.saveExport!(ticket, filename);
+        resultOf(await bridge.saveExport!(ticket, filename));
       },
     };
     return new ApiClient(transport);

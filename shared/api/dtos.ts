@@ -1,0 +1,281 @@
+// The data the API contract carries: what commands answer, and the frames the UI edits. Plain data only (no class
+// instances): every transport copies it (JSON over the web host's WebSocket, structured clone over Electron IPC).
+import type { BrokerDiff } from '../correlate/broker-diff.js';
+import type { LatencySummary } from '../stats/latency.js';
+import type { Direction, Severity, StompVersion } from '../stomp/types.js';
+import type { Handshake } from '../transport/handshake.js';
+
+export interface SessionSummaryDto {
+  session: number;
+  kind: string;
+  name: string;
+  started: string | null;
+  ended: string | null;
+  state: string;
+  connections: number;
+  frames: number;
+}
+
+export interface ConnectionDto {
+  session: number;
+  connection: number;
+  client: string;
+  broker: string;
+  /** 'tcp', 'tls', 'websocket', 'websocket+tls', 'sockjs', 'sockjs+tls'. */
+  transport: string;
+  /** The WebSocket / SockJS handshake (credentials masked); null for TCP and TLS. */
+  handshake?: Handshake | null;
+  version: StompVersion | null;
+  opened: string | null;
+  closed: string | null;
+  closeReason: string | null;
+  frames: Record<Direction, number>;
+  heartbeats: Record<Direction, number>;
+  bytes: Record<Direction, number>;
+  issues: number;
+}
+
+export interface FrameRowDto {
+  id: number;
+  connection: number;
+  seq: number;
+  from: Direction;
+  time: string | null;
+  command: string;
+  destination: string | null;
+  size: number;
+  issues: number;
+  /** Microseconds since the epoch (for relative times and the diagram's time axis). */
+  t: number;
+  /** The effective `subscription`, `id`, `receipt`, `receipt-id` or `message-id`, whichever the frame has first. */
+  ref: string | null;
+  /** A short summary for the Info column. */
+  info: string;
+  /** The worst issue severity on the frame, if any. */
+  severity: Severity | null;
+  /** StompScope wrote this frame into a live connection itself (`frame.inject`); absent or false otherwise. */
+  injected?: boolean;
+}
+
+export interface HeaderDto {
+  /** Decoded (unescaped per the connection's version) name and value. */
+  name: string;
+  value: string;
+  /** As on the wire (escaped). */
+  rawName: string;
+  rawValue: string;
+  /** A later repeat of a name already seen: ignored, the first one wins (STOMP 1.2 §Repeated Header Entries). */
+  repeated: boolean;
+}
+
+export interface FrameDetailDto {
+  row: FrameRowDto;
+  session: number;
+  version: StompVersion | null;
+  offset: number;
+  crlf: boolean;
+  headers: HeaderDto[];
+  bodyLength: number;
+  /** The body (at most `maxBytes`), base64; null when its bytes were not recorded (a gap). */
+  bodyBase64: string | null;
+  bodyTruncated: boolean;
+  /** The whole frame as on the wire (at most `maxBytes`), base64. */
+  rawBase64: string | null;
+  rawTruncated: boolean;
+  issues: Array<{ code: string; severity: Severity; message: string }>;
+  /** Milliseconds since the previous frame of the same connection (either direction). */
+  sincePreviousMs: number | null;
+}
+
+export interface FilterErrorDto {
+  message: string;
+  start: number;
+  end: number;
+}
+
+export interface QueryDto {
+  query: number;
+  total: number;
+}
+
+export interface WindowDto {
+  total: number;
+  start: number;
+  rows: FrameRowDto[];
+}
+
+export interface HeartbeatDto {
+  connection: number;
+  from: Direction;
+  t: number;
+}
+
+export interface ProxyDto {
+  session: number;
+  listen: string;
+  upstream: string;
+  upstreamTls: boolean;
+  /** Clients connect with TLS (the proxy was given a certificate and key). */
+  clientTls: boolean;
+  connections: number;
+  /** The recorder's latest warning (recording paused or failed, then resumed), or null: forwarding goes on regardless. */
+  warning?: string | null;
+}
+
+export interface ReplayFindingDto {
+  code: string;
+  severity: Severity;
+  message: string;
+  /** The recorded frame concerned, by its seq in the original connection. */
+  seq: number | null;
+}
+
+export interface ReplayDiffDto extends BrokerDiff {
+  a: { session: number; connection: number; version: StompVersion | null };
+  b: { session: number; connection: number; version: StompVersion | null };
+  /** No difference beyond the ignored headers. */
+  same: boolean;
+}
+
+/** A frame as edited in the UI: plain (unescaped) headers, escaped by the core for the version the broker negotiates. */
+export interface EditedFrameDto {
+  command: string;
+  headers: Array<[string, string]>;
+  bodyBase64: string;
+}
+
+/** What the resend editor starts from: a recorded client frame and the CONNECT of its connection, credentials masked. */
+export interface ResendDraftDto {
+  id: number;
+  session: number;
+  connection: number;
+  /** The broker the connection was recorded with (for the confirmation before sending there). */
+  broker: string;
+  version: StompVersion | null;
+  frame: EditedFrameDto;
+  /** The connection's CONNECT or STOMP frame; null when none was recorded (e.g. a capture started mid-connection). */
+  connect: EditedFrameDto | null;
+  /**
+   * Whether the frame's connection can take an injected frame now (`frame.inject`): it is open in a proxy this
+   * core runs. `reason` says why not.
+   */
+  inject?: { available: boolean; reason: string | null };
+}
+
+export interface InjectResultDto {
+  session: number;
+  connection: number;
+  /** Bytes written to the broker. */
+  bytes: number;
+  /** The client was inside a frame: the injected frame went right after that frame's end. */
+  waited: boolean;
+  /** The recorded (injected) frame, once the recorder has stored it (null if it has not within a few seconds). */
+  frame: number | null;
+}
+
+/** Client commands that may be injected into a connection that is already connected. */
+export const INJECTABLE_COMMANDS = ['SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'ACK', 'NACK', 'DISCONNECT'] as const;
+
+export interface ResendResultDto {
+  session: number;
+  connection: number | null;
+  version: StompVersion | null;
+  /** What the broker answered, in order. */
+  received: Array<{ seq: number; command: string; info: string }>;
+  findings: ReplayFindingDto[];
+}
+
+/** One finding in the Expert Info panel, and the frame to jump to. */
+export interface ExpertEntryDto {
+  issue: number;
+  /**
+   * The frame the issue is about; for a finding about a connection (a heart-beat gap, a transaction left open),
+   * its connection's first frame at or after the issue's time (or its last one before). Null when there is none.
+   */
+  frameId: number | null;
+  /** `frameId` is the frame the issue is about (not the nearest frame of its connection). */
+  onFrame: boolean;
+  connection: number | null;
+  /** Microseconds since the epoch. */
+  t: number;
+  message: string;
+}
+
+/** The issues of one code in a session, with the catalogue's words for it (shared/issues.ts). */
+export interface ExpertCodeDto {
+  code: string;
+  severity: Severity;
+  title: string;
+  explanation: string;
+  specRef: string;
+  count: number;
+  /** The first entries, in capture order (at most the `entries` asked for). */
+  entries: ExpertEntryDto[];
+}
+
+export interface ExpertInfoDto {
+  session: number;
+  total: number;
+  /** Errors, then warnings, then notes; within each, codes by count (most first). Empty severities are left out. */
+  groups: Array<{ severity: Severity; count: number; codes: ExpertCodeDto[] }>;
+}
+
+/** A correlation link seen from one frame (links table: CONNECT -> CONNECTED, receipt -> RECEIPT, …). */
+export interface FrameLinkDto {
+  kind: string;
+  /** 'answer': the other frame answers (follows from) this one; 'cause': this frame answers the other. */
+  role: 'answer' | 'cause';
+  other: FrameRowDto;
+  /** Microseconds from the link's first frame to its second; null when unknown. */
+  latencyUs: number | null;
+}
+
+/** A link between two frames, for drawing (the sequence diagram). */
+export interface LinkDto {
+  kind: string;
+  from: number;
+  to: number;
+  latencyUs: number | null;
+}
+
+/** SEND and MESSAGE counts of one destination, over the session's time buckets. */
+export interface DestinationRateDto {
+  destination: string;
+  send: number;
+  message: number;
+  sendBuckets: number[];
+  messageBuckets: number[];
+}
+
+/** One link kind's latencies, in microseconds: nearest-rank percentiles and a histogram on 1-2-5 edges, [lo, hi). */
+export interface LatencyStatsDto extends LatencySummary {
+  kind: string;
+}
+
+export interface SessionStatsDto {
+  session: number;
+  /** First and last frame times (µs since the epoch); equal when the session has one frame or none. */
+  t0: number;
+  t1: number;
+  bucketUs: number;
+  buckets: number;
+  /** The busiest destinations (SEND + MESSAGE), most first. */
+  destinations: DestinationRateDto[];
+  /** Destinations left out of `destinations`, and their frames. */
+  otherDestinations: { destinations: number; frames: number };
+  /** One entry per correlation kind that has links with a latency. */
+  latency: LatencyStatsDto[];
+}
+
+/** The languages of "copy as code" (`export.code`, `stompscope export --format`). */
+export const CODE_LANGUAGES = ['stomp.py', 'stompjs'] as const;
+export type CodeLanguageDto = (typeof CODE_LANGUAGES)[number];
+
+export interface ExportCodeDto {
+  text: string;
+  /** A file name to suggest (.py or .mjs). */
+  filename: string;
+  connection: number;
+  /** Client frames the code sends after its CONNECT. */
+  frames: number;
+}
