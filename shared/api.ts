@@ -1,10 +1,11 @@
-// The one contract between the UI and the core (DESIGN.md principle 4). Every host (Electron IPC, the web
+// The one contract between the UI and the core, so that no host can reach the core another way. Every host (Electron IPC, the web
 // host's WebSocket, the CLI) carries these commands and events and nothing else. Add commands here first;
 // the core implements each once.
 import type { BrokerDiff } from './correlate/broker-diff.js';
 import { MAX_EXPORT_FRAMES } from './diagram/model.js';
 import { parseTarget } from './replay-target.js';
 import { isSecretHeader, MASK } from './stomp/secrets.js';
+import { CLIENT_COMMANDS, isConnectCommand, type ClientCommand } from './stomp/spec.js';
 import type { LatencySummary } from './stats/latency.js';
 import type { Direction, Severity, StompVersion } from './stomp/types.js';
 import type { Handshake } from './transport/handshake.js';
@@ -57,7 +58,7 @@ export interface FrameRowDto {
   info: string;
   /** The worst issue severity on the frame, if any. */
   severity: Severity | null;
-  /** StompScope wrote this frame into a live connection itself (injected, issue 5); absent or false otherwise. */
+  /** StompScope wrote this frame into a live connection itself (injected); absent or false otherwise. */
   injected?: boolean;
 }
 
@@ -236,7 +237,7 @@ export interface InjectResultDto {
 }
 
 /** Client commands that may be injected into a connection that is already connected. */
-export const INJECTABLE_COMMANDS = ['SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'ACK', 'NACK', 'DISCONNECT'] as const;
+export const INJECTABLE_COMMANDS: readonly ClientCommand[] = CLIENT_COMMANDS.filter((c) => !isConnectCommand(c));
 
 export interface ResendArgsDto {
   /** The recorded client frame this resend is an edit of (kept in the new session's meta as `resendOf`). */
@@ -597,7 +598,7 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
       if (!Array.isArray(h) || h.length !== 2 || typeof h[0] !== 'string' || typeof h[1] !== 'string' || !h[0] || h[0].length > 1000 || h[1].length > 65_536) {
         throw new ApiError('bad-request', `${cmd}: each ${what} header is [name, value] with a non-empty name`);
       }
-      // A masked credential is a placeholder of the UI, never a value to send (issue 5: credentials).
+      // A masked credential is a placeholder of the UI, never a value to send.
       if (isSecretHeader(h[0]) && h[1] === MASK) throw new ApiError('bad-request', `${cmd}: re-enter the ${what} header '${h[0]}': it is masked, and a masked value is never sent`);
     }
     if (typeof f.bodyBase64 !== 'string' || f.bodyBase64.length > MAX_RESEND_BODY_BASE64 || f.bodyBase64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(f.bodyBase64)) {

@@ -40,6 +40,7 @@ export {
   CONNECT_COMMANDS,
   BODY_COMMANDS,
   isKnownCommand,
+  isConnectCommand,
   commandSender,
   mayHaveBody,
   type ClientCommand,

@@ -16,6 +16,11 @@ export const CR = 0x0d;
 export const COLON = 0x3a;
 export const BACKSLASH = 0x5c;
 
+// --- versions ---------------------------------------------------------------------------------------------------
+
+/** The protocol versions there are (STOMP 1.2 §Protocol Negotiation: accept-version, version), oldest first. */
+export const STOMP_VERSIONS: readonly StompVersion[] = ['1.0', '1.1', '1.2'];
+
 // --- commands ---------------------------------------------------------------------------------------------------
 // STOMP 1.2 §Augmented BNF: client-command and server-command. Commands are case-sensitive: `send` is not SEND.
 
@@ -61,10 +66,16 @@ export const BODY_COMMANDS = ['SEND', 'MESSAGE', 'ERROR'] as const;
 
 const KNOWN = new Set<string>(KNOWN_COMMANDS);
 const BODY = new Set<string>(BODY_COMMANDS);
+const CONNECT = new Set<string>(CONNECT_COMMANDS);
 const SENDER = new Map<string, Direction>([
   ...CLIENT_COMMANDS.map((c) => [c, 'client'] as const),
   ...SERVER_COMMANDS.map((c) => [c, 'broker'] as const),
 ]);
+
+/** CONNECT or STOMP: the frame that opens a connection (STOMP 1.2 §Connecting). */
+export function isConnectCommand(command: string): boolean {
+  return CONNECT.has(command);
+}
 
 export function isKnownCommand(command: string): command is StompCommand {
   return KNOWN.has(command);
