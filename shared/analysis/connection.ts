@@ -8,6 +8,7 @@ import { ackFrameKey, ackIdentityHeaders, messageAckKey } from '../correlate/ack
 import { ISSUES, type IssueCode } from '../issues.js';
 import { headerValue, interpretHeaders } from '../stomp/escape.js';
 import { maskText } from '../stomp/secrets.js';
+import { isConnectCommand } from '../stomp/spec.js';
 import type { Direction, RawHeader, StompVersion } from '../stomp/types.js';
 import { negotiateHeartBeat, parseHeartBeat, type HeartBeatSpec } from '../stomp/version.js';
 import type { DeliveryCorrelator } from './delivery.js';
@@ -274,7 +275,7 @@ export class ConnectionAnalyzer {
       this.find('frame-after-disconnect', f, 'client', f.time,
         `${f.command} sent ${seconds(f.time - this.disconnect.time)} after DISCONNECT`);
     }
-    const receipt = f.command === 'CONNECT' || f.command === 'STOMP' ? undefined : headerValue(h, 'receipt');
+    const receipt = isConnectCommand(f.command) ? undefined : headerValue(h, 'receipt');
     if (receipt !== undefined && this.receipts.size < this.maxPending) this.receipts.set(receipt, { id: f.id, time: f.time, command: f.command });
     switch (f.command) {
       case 'CONNECT':

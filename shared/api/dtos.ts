@@ -2,6 +2,7 @@
 // instances): every transport copies it (JSON over the web host's WebSocket, structured clone over Electron IPC).
 import type { BrokerDiff } from '../correlate/broker-diff.js';
 import type { LatencySummary } from '../stats/latency.js';
+import { CLIENT_COMMANDS, isConnectCommand, type ClientCommand } from '../stomp/spec.js';
 import type { Direction, Severity, StompVersion } from '../stomp/types.js';
 import type { Handshake } from '../transport/handshake.js';
 
@@ -174,7 +175,7 @@ export interface InjectResultDto {
 }
 
 /** Client commands that may be injected into a connection that is already connected. */
-export const INJECTABLE_COMMANDS = ['SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'ACK', 'NACK', 'DISCONNECT'] as const;
+export const INJECTABLE_COMMANDS: readonly ClientCommand[] = CLIENT_COMMANDS.filter((c) => !isConnectCommand(c));
 
 export interface ResendResultDto {
   session: number;

@@ -12,10 +12,29 @@
 // Speed: one pass over the bytes. NUL-terminated bodies are found with the native Uint8Array#indexOf,
 // content-length bodies are not scanned at all, and when a frame lies inside one chunk its body is a view of
 // that chunk (no copy). Only frames that straddle chunks are copied, into a reused buffer.
+//
+// The same state machine also runs framing-only (the `framing` constructor argument, used by FrameBoundary in
+// boundary.ts): it then decides where frames end exactly as it does when decoding, since it is the same code,
+// but builds nothing: no events, no header strings, no issues, no body copies. Header lines are looked at only
+// for the first content-length; a line that straddles chunks keeps just enough bytes to read one.
 
 import { makeIssue, type IssueCode } from '../issues.js';
-import { isKnownCommand, mayHaveBody } from './commands.js';
 import { mayHoldSecret } from './secrets.js';
+import {
+  COLON,
+  COMMAND_CHAR,
+  CONTENT_LENGTH,
+  CR,
+  DEFAULT_LIMITS,
+  isKnownCommand,
+  KNOWN_COMMANDS,
+  LF,
+  LONGEST_COMMAND,
+  MAX_COMMAND_BYTES,
+  MAX_CONTENT_LENGTH_DIGITS,
+  mayHaveBody,
+  NUL,
+} from './spec.js';
 import type {
   DecodeEvent,
   DecodedFrame,
@@ -28,22 +47,12 @@ import type {
 
 export type DecodeSink = (event: DecodeEvent) => void;
 
-export const DEFAULT_LIMITS: Readonly<DecoderLimits> = Object.freeze({
-  maxLineBytes: 64 * 1024,
-  maxHeaders: 1000,
-  maxBodyBytes: 64 * 1024 * 1024,
-});
+export { DEFAULT_LIMITS };
 
-const NUL = 0;
-const LF = 10;
-const CR = 13;
-const COLON = 58;
-
-/**
- * Longest line still taken for an unknown command. A real command is a short token; anything longer (or with
- * other bytes) at a frame boundary is garbage, which keeps the command buffer tiny.
- */
-const MAX_COMMAND_BYTES = 64;
+/** Framing-only operation (see the file comment): told the stream offset just past each frame that ends. */
+export interface Framing {
+  onFrameEnd: (end: number) => void;
+}
 
 // Decoder states. Plain numbers rather than a const enum: isolatedModules, and V8 compares small ints fast.
 const S_IDLE = 0; // at a frame boundary: heart-beats or a command's first byte
@@ -53,8 +62,8 @@ const S_HEAD = 3; // reading header lines up to the blank line
 const S_BODY_CL = 4; // collecting a content-length body
 const S_BODY_NUL = 5; // collecting a NUL-terminated body
 const S_AWAIT_NUL = 6; // content-length body complete; the next byte must be the NUL
-const S_SKIP_CL = 7; // skipping a content-length body larger than maxBodyBytes
-const S_SKIP_NUL = 8; // skipping a NUL-terminated body larger than maxBodyBytes
+const S_SKIP_CL = 7; // skipping a content-length body not kept (larger than maxBodyBytes, or framing only)
+const S_SKIP_NUL = 8; // skipping a NUL-terminated body not kept (larger than maxBodyBytes, or framing only)
 const S_GARBAGE = 9; // resynchronising: skipping bytes to the next NUL or known command line
 
 // Byte classes for the header-line scan: one table load per byte instead of several comparisons.
@@ -68,26 +77,28 @@ HEAD_CLASS[NUL] = K_NUL;
 HEAD_CLASS[COLON] = K_COLON;
 for (let b = 0x80; b < 0x100; b++) HEAD_CLASS[b] = K_HIGH;
 
-// Bytes accepted in a command: a token of letters, digits, '_' and '-' (every real command is A–Z).
-const COMMAND_CHAR = new Uint8Array(256);
-for (let b = 0x41; b <= 0x5a; b++) COMMAND_CHAR[b] = 1;
-for (let b = 0x61; b <= 0x7a; b++) COMMAND_CHAR[b] = 1;
-for (let b = 0x30; b <= 0x39; b++) COMMAND_CHAR[b] = 1;
-COMMAND_CHAR[0x5f] = 1;
-COMMAND_CHAR[0x2d] = 1;
-
 // Known commands grouped by byte length, matched without building a string (and interned for free).
 const COMMANDS_BY_LENGTH: Array<Array<{ bytes: Uint8Array; name: string }>> = [];
-let longestKnownCommand = 0;
-for (const name of [
-  'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'ACK', 'NACK', 'DISCONNECT', 'CONNECT',
-  'STOMP', 'CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR',
-]) {
+for (const name of KNOWN_COMMANDS) {
   const bytes = new Uint8Array(name.length);
   for (let i = 0; i < name.length; i++) bytes[i] = name.charCodeAt(i);
   (COMMANDS_BY_LENGTH[name.length] ??= []).push({ bytes, name });
-  longestKnownCommand = Math.max(longestKnownCommand, name.length);
 }
+
+// The first content-length of a frame (STOMP 1.2 §Repeated Header Entries: only the first one counts): none yet,
+// one that is not a byte count, or else the count itself.
+const CL_NONE = -2;
+const CL_BAD = -1;
+/** The bytes that start a content-length header line: its name and the colon. */
+const CL_PREFIX = Uint8Array.from(CONTENT_LENGTH + ':', (c) => c.charCodeAt(0));
+const CL_NAME_LENGTH = CONTENT_LENGTH.length;
+/** Longest content-length line that can hold a byte count; any longer one is no byte count. */
+const CL_LINE_MAX = CL_PREFIX.length + MAX_CONTENT_LENGTH_DIGITS;
+/**
+ * Bytes of a header line that straddles chunks kept when framing only: enough to tell a content-length line and
+ * read its count (its trailing CR, part of the EOL, is known from the line's last byte).
+ */
+const FRAMING_LINE_KEEP = CL_LINE_MAX;
 
 function matchKnownCommand(buf: Uint8Array, len: number): string | null {
   const candidates = COMMANDS_BY_LENGTH[len];
@@ -101,6 +112,8 @@ function matchKnownCommand(buf: Uint8Array, len: number): string | null {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The sink of a framing-only decoder: it builds no events, so none come. */
+const IGNORE: DecodeSink = () => {};
 /** Most header lines deferred before they are turned into strings (see flushPending). */
 const MAX_PENDING = 128;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -120,15 +133,25 @@ function asciiString(buf: Uint8Array, a: number, b: number): string {
   return s;
 }
 
-function parseContentLength(raw: string): number {
+/**
+ * The header line `buf[a..b)` (EOL excluded) as a content-length: CL_NONE when it is no content-length header,
+ * CL_BAD when its value is no byte count, else the count. Reads at most CL_LINE_MAX bytes of the line.
+ */
+function contentLengthLine(buf: Uint8Array, a: number, b: number): number {
+  // The name is exactly `content-length`: header names are case-sensitive (STOMP 1.2 §Headers), and the name ends
+  // at the first colon, so the line starts with the name and a colon.
+  const n = b - a;
+  const last = CL_PREFIX.length - 1;
+  // First and last byte first: rules out every other header quickly, content-type included.
+  if (n <= last || buf[a] !== CL_PREFIX[0] || buf[a + last] !== CL_PREFIX[last]) return CL_NONE;
+  for (let i = 1; i < last; i++) if (buf[a + i] !== CL_PREFIX[i]) return CL_NONE;
   // STOMP 1.2 §Header content-length: an octet count. Strictly decimal digits: the value is never trimmed,
   // and a sign, a space or a hex prefix means sender and receiver may disagree on where the body ends.
-  const n = raw.length;
-  if (n === 0 || n > 15) return -1; // 15 digits stay below Number.MAX_SAFE_INTEGER
+  if (n === CL_PREFIX.length || n > CL_LINE_MAX) return CL_BAD;
   let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = raw.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
+  for (let i = a + CL_PREFIX.length; i < b; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) return CL_BAD;
     v = v * 10 + c;
   }
   return v;
@@ -157,6 +180,9 @@ export class StompDecoder {
   private readonly maxLine: number;
   private readonly maxHeaders: number;
   private readonly maxBody: number;
+  /** Decoding (events built), or framing only (see the file comment). */
+  private readonly full: boolean;
+  private readonly framing: Framing | null;
 
   private st = S_IDLE;
   /** After a gap or garbage, only a known command counts as a frame start (see S_COMMAND). */
@@ -175,7 +201,10 @@ export class StompDecoder {
   private cmdCR = false;
   private crLines = 0;
   private lfLines = 0;
-  private contentLength: string | null = null;
+  /** The frame's first content-length: CL_NONE, CL_BAD or the byte count; its digits, or its text when bad. */
+  private clValue = CL_NONE;
+  private clDigits = 0;
+  private clRaw = '';
   private tooManyHeaders = false;
   private badUtf8 = false;
 
@@ -216,11 +245,15 @@ export class StompDecoder {
   private gLineTime = 0;
   private gAfterNul = false;
 
-  constructor(limits?: Partial<DecoderLimits>) {
+  /** With `framing`, the decoder only finds where frames end (scan()); push() is then not to be used. */
+  constructor(limits?: Partial<DecoderLimits>, framing?: Framing) {
     const l = { ...DEFAULT_LIMITS, ...limits };
     this.maxLine = Math.max(1, Math.floor(l.maxLineBytes));
     this.maxHeaders = Math.max(0, Math.floor(l.maxHeaders));
     this.maxBody = Math.max(0, Math.floor(l.maxBodyBytes));
+    this.framing = framing ?? null;
+    this.full = this.framing === null;
+    if (!this.full) this.lineBuf = new Uint8Array(FRAMING_LINE_KEEP);
   }
 
   /** Absolute stream offset just past everything pushed or skipped with gap() so far. */
@@ -235,12 +268,36 @@ export class StompDecoder {
 
   /** Feeds the next bytes of the stream; `time` (µs since the epoch) stamps events that start or end here. */
   push(chunk: Uint8Array, time: number, sink: DecodeSink): void {
-    const end = chunk.length;
     this.base = this._offset;
     this.now = time;
-    this._offset += end;
-    let pos = 0;
+    this._offset += chunk.length;
+    this.run(chunk, 0, false, sink);
+  }
+
+  /**
+   * Framing only: scans `chunk[from..]` as push() would decode it. With `stopAtBoundary`, stops at the first place
+   * where the stream is between frames (just past a frame's NUL or a heart-beat EOL, or where garbage ends) and
+   * returns its index in the chunk; otherwise, or when there is none, scans it all and returns `chunk.length`.
+   */
+  scan(chunk: Uint8Array, from: number, stopAtBoundary: boolean): number {
+    if (this.full) throw new Error('StompDecoder.scan() is for a framing-only decoder');
+    this.base = this._offset - from;
+    const pos = this.run(chunk, from, stopAtBoundary, IGNORE);
+    this._offset = this.base + pos;
+    return pos;
+  }
+
+  /** The bytes so far end between two frames (heart-beats included): a whole frame may be inserted here. */
+  get atBoundary(): boolean {
+    return this.st === S_IDLE;
+  }
+
+  /** The state machine over `chunk[from..]`; answers where it stopped. */
+  private run(chunk: Uint8Array, from: number, stopAtBoundary: boolean, sink: DecodeSink): number {
+    const end = chunk.length;
+    let pos = from;
     while (pos < end) {
+      if (stopAtBoundary && this.st === S_IDLE && pos > from) break;
       switch (this.st) {
         case S_IDLE:
           pos = this.idle(chunk, pos, end, sink);
@@ -273,7 +330,7 @@ export class StompDecoder {
         case S_IDLE_CR:
           if (chunk[pos] === LF) {
             this.st = S_IDLE;
-            sink(heartBeat(this.crAbs, 2, this.crTime));
+            if (this.full) sink(heartBeat(this.crAbs, 2, this.crTime));
             pos++;
           } else {
             this.startGarbage(this.crAbs, false);
@@ -283,6 +340,7 @@ export class StompDecoder {
           pos = this.garbage(chunk, pos, end, sink);
       }
     }
+    return pos;
   }
 
   /**
@@ -430,6 +488,7 @@ export class StompDecoder {
     while (pos < end) {
       const b = d[pos];
       if (b === LF) {
+        if (!this.full) return pos + 1; // framing only: each EOL ends at a boundary, where scan() may stop
         sink(heartBeat(this.base + pos, 1, this.now));
         pos++;
       } else if (b === CR) {
@@ -444,6 +503,7 @@ export class StompDecoder {
           this.startGarbage(this.base + pos, false);
           return pos;
         }
+        if (!this.full) return pos + 2;
         sink(heartBeat(this.base + pos, 2, this.now));
         pos += 2;
       } else {
@@ -484,6 +544,11 @@ export class StompDecoder {
   }
 
   private commandDone(): void {
+    if (!this.full && !this.strict) {
+      // Framing only, not resynchronising: any command line starts a frame, so its name does not matter.
+      this.beginHead();
+      return;
+    }
     const known = matchKnownCommand(this.cmdBuf, this.cmdLen);
     if (known !== null) {
       this.command = known;
@@ -492,7 +557,7 @@ export class StompDecoder {
       // Right after a gap or garbage, a token line is far more likely a piece of a body than a frame.
       this.startGarbage(this.fStart, true);
       return;
-    } else {
+    } else if (this.full) {
       this.command = asciiString(this.cmdBuf, 0, this.cmdLen);
       this.issues.push(makeIssue('unknown-command', `unknown command ${quoteLine(this.command)}`, this.fStart));
     }
@@ -500,21 +565,28 @@ export class StompDecoder {
   }
 
   private head(d: Uint8Array, pos: number, end: number, sink: DecodeSink): number {
+    const full = this.full;
     while (pos < end) {
       const fresh = this.lineLen === 0 && !this.lineSkip;
       if (fresh) this.lineAbs = this.base + pos;
       let i = pos;
       let colon = -1;
       let high = 0;
-      for (; i < end; i++) {
-        const k = HEAD_CLASS[d[i]];
-        if (k !== 0) {
-          if (k === K_COLON) {
-            if (colon < 0) colon = i;
-          } else if (k === K_HIGH) {
-            high = 1;
-          } else break;
+      if (full) {
+        for (; i < end; i++) {
+          const k = HEAD_CLASS[d[i]];
+          if (k !== 0) {
+            if (k === K_COLON) {
+              if (colon < 0) colon = i;
+            } else if (k === K_HIGH) {
+              high = 1;
+            } else break;
+          }
         }
+      } else {
+        // Framing only: just the line's end (its LF, or a NUL that ends the frame) is looked for.
+        let c = d[i];
+        while (c !== LF && c !== NUL && ++i < end) c = d[i];
       }
       if (i === end) {
         // The line continues in the next chunk.
@@ -539,8 +611,18 @@ export class StompDecoder {
           this.startBody(this.base + i + 1);
           return i + 1;
         }
+        if (!full) {
+          // Framing only: of the header lines only the first content-length matters (a line over maxLine is no
+          // header, as below).
+          if (this.clValue === CL_NONE && b - pos <= this.maxLine) this.clValue = contentLengthLine(d, pos, b);
+          this.countEol(cr);
+          pos = i + 1;
+          continue;
+        }
         if (high === 0 && colon > pos && b - pos <= this.maxLine && this.pendN < MAX_PENDING) {
           // A plain ASCII header line: turned into strings later, together with its neighbours (flushPending).
+          // (A content-length line has its colon right after the name.)
+          if (colon - pos === CL_NAME_LENGTH && this.clValue === CL_NONE) this.noteContentLength(d, pos, b);
           const n = 3 * this.pendN++;
           this.pend[n] = pos;
           this.pend[n + 1] = colon;
@@ -554,32 +636,36 @@ export class StompDecoder {
       let buf = d;
       let a = pos;
       let b = i;
+      let last = i > pos ? d[i - 1] : -1;
       if (!fresh) {
         this.appendLine(d, pos, i);
+        last = this.lineLast;
         if (this.lineSkip) {
-          const lastCR = (i > pos ? d[i - 1] : this.lineLast) === CR;
           this.lineSkip = false;
           this.lineLen = 0;
           if (nul) return this.endInHead(i, sink);
-          this.countEol(lastCR);
+          this.countEol(last === CR);
           pos = i + 1;
           continue;
         }
+        // lineLen is the whole line's length; framing only, lineBuf holds just its first bytes (appendLine).
         buf = this.lineBuf;
         a = 0;
         b = this.lineLen;
         this.lineLen = 0;
         colon = -1;
         high = 0;
-        for (let j = 0; j < b; j++) {
-          const k = HEAD_CLASS[buf[j]];
-          if (k === K_COLON) {
-            if (colon < 0) colon = j;
-          } else if (k === K_HIGH) high = 1;
+        if (full) {
+          for (let j = 0; j < b; j++) {
+            const k = HEAD_CLASS[buf[j]];
+            if (k === K_COLON) {
+              if (colon < 0) colon = j;
+            } else if (k === K_HIGH) high = 1;
+          }
         }
       }
       let cr = false;
-      if (!nul && b > a && buf[b - 1] === CR) {
+      if (!nul && b > a && last === CR) {
         b--;
         cr = true;
       }
@@ -592,7 +678,8 @@ export class StompDecoder {
       if (b - a > this.maxLine) {
         this.lineTooLong();
       } else {
-        this.headerLine(buf, a, b, colon, high);
+        if (this.clValue === CL_NONE) this.noteContentLength(buf, a, b);
+        if (full) this.headerLine(buf, a, b, colon, high);
       }
       if (nul) return this.endInHead(i, sink);
       this.countEol(cr);
@@ -657,9 +744,20 @@ export class StompDecoder {
         makeIssue('too-many-headers', `more than ${this.maxHeaders} headers; the rest were not kept`, this.lineAbs),
       );
     }
-    // STOMP 1.2 §Repeated Header Entries: only the first content-length counts. Still honoured when the header
-    // itself was not kept, so the frame ends where the peer meant it to.
-    if (this.contentLength === null && name === 'content-length') this.contentLength = value;
+  }
+
+  /**
+   * A header line of the current frame, while it has no content-length yet: is it the first one? STOMP 1.2
+   * §Repeated Header Entries: only the first content-length counts. Looked at on the bytes, before and whether or
+   * not the header is kept (maxHeaders), so the frame ends where the peer meant it to.
+   */
+  private noteContentLength(buf: Uint8Array, a: number, b: number): void {
+    const v = contentLengthLine(buf, a, b);
+    if (v === CL_NONE) return;
+    this.clValue = v;
+    // For issue messages: a count's digits are kept as their number (leading zeros counted), no string built.
+    if (v >= 0) this.clDigits = b - a - CL_PREFIX.length;
+    else if (this.full) this.clRaw = utf8Lossy.decode(buf.subarray(a + CL_PREFIX.length, b));
   }
 
   /** Commands and headers are UTF-8 (STOMP 1.2 §Value Encoding); invalid bytes become U+FFFD with an issue. */
@@ -677,6 +775,7 @@ export class StompDecoder {
   }
 
   private lineTooLong(): void {
+    if (!this.full) return;
     this.issues.push(
       makeIssue('line-too-long', `header line longer than ${this.maxLine} bytes was skipped`, this.lineAbs),
     );
@@ -695,6 +794,13 @@ export class StompDecoder {
       this.lineTooLong();
       return;
     }
+    if (!this.full) {
+      // Framing only: the first bytes tell a content-length line and hold its count (contentLengthLine).
+      const buf = this.lineBuf;
+      for (let i = a, k = this.lineLen; i < b && k < FRAMING_LINE_KEEP; i++, k++) buf[k] = d[i];
+      this.lineLen = len;
+      return;
+    }
     if (len > this.lineBuf.length) {
       const grown = new Uint8Array(Math.min(this.maxLine + 1, Math.max(256, len, this.lineBuf.length * 2)));
       grown.set(this.lineBuf.subarray(0, this.lineLen));
@@ -707,9 +813,11 @@ export class StompDecoder {
   /** A NUL before the blank line: the frame ends here, without a body. */
   private endInHead(i: number, sink: DecodeSink): number {
     const at = this.base + i;
-    this.issues.push(
-      makeIssue('malformed-frame', 'NUL before the blank line that ends the headers', this.fStart, at + 1 - this.fStart),
-    );
+    if (this.full) {
+      this.issues.push(
+        makeIssue('malformed-frame', 'NUL before the blank line that ends the headers', this.fStart, at + 1 - this.fStart),
+      );
+    }
     this.bodyStart = at;
     this.emit(sink, at + 1, at, EMPTY);
     return i + 1;
@@ -719,22 +827,30 @@ export class StompDecoder {
     this.bodyStart = bodyStart;
     this.bodyLen = 0;
     this.bodySkipped = false;
-    const raw = this.contentLength;
-    if (raw !== null) {
-      const n = parseContentLength(raw);
-      if (n >= 0) {
-        this.need = n;
-        if (n > this.maxBody) {
-          this.bodyTooLarge();
-          this.bodySkipped = true;
-          this.st = S_SKIP_CL;
-        } else {
-          this.st = S_BODY_CL;
-        }
-        return;
+    const n = this.clValue;
+    if (n >= 0) {
+      this.need = n;
+      if (!this.full) {
+        // Framing only: the body is counted past, never looked at.
+        this.bodySkipped = true;
+        this.st = S_SKIP_CL;
+      } else if (n > this.maxBody) {
+        this.bodyTooLarge();
+        this.bodySkipped = true;
+        this.st = S_SKIP_CL;
+      } else {
+        this.st = S_BODY_CL;
       }
+      return;
+    }
+    if (!this.full) {
+      // Framing only: the NUL that ends the body is all that is looked for.
+      this.st = S_SKIP_NUL;
+      return;
+    }
+    if (n === CL_BAD) {
       this.issues.push(
-        makeIssue('bad-content-length', `content-length ${quote(raw)} is not a byte count; body read up to NUL`, this.fStart),
+        makeIssue('bad-content-length', `content-length ${quote(this.clRaw)} is not a byte count; body read up to NUL`, this.fStart),
       );
     }
     this.st = S_BODY_NUL;
@@ -776,13 +892,11 @@ export class StompDecoder {
       this.emit(sink, at + 1, at, body);
       return i + 1;
     }
-    this.issues.push(
-      makeIssue(
-        'content-length-mismatch',
-        `content-length ${this.contentLength} is not followed by NUL; frame cut there`,
-        this.fStart,
-      ),
-    );
+    if (this.full) {
+      this.issues.push(
+        makeIssue('content-length-mismatch', `content-length ${String(this.clValue).padStart(this.clDigits, '0')} is not followed by NUL; frame cut there`, this.fStart),
+      );
+    }
     this.emit(sink, at, at, body);
     // What follows up to the next NUL is unexplained: report it as garbage and resynchronise.
     this.startGarbage(at, true);
@@ -871,7 +985,7 @@ export class StompDecoder {
           continue;
         }
         if (this.gCand) {
-          if (this.gCR || this.gLen === longestKnownCommand) {
+          if (this.gCR || this.gLen === LONGEST_COMMAND) {
             this.gCand = false;
           } else if (b === CR) {
             if (this.gLen === 0) this.gCand = false;
@@ -903,9 +1017,11 @@ export class StompDecoder {
   private beginFrame(start: number, time: number): void {
     this.fStart = start;
     this.fTime = time;
-    this.headers = [];
-    this.issues = [];
-    this.contentLength = null;
+    if (this.full) {
+      this.headers = [];
+      this.issues = [];
+    }
+    this.clValue = CL_NONE;
     this.tooManyHeaders = false;
     this.badUtf8 = false;
     this.crLines = 0;
@@ -937,13 +1053,19 @@ export class StompDecoder {
 
   private flushGarbage(end: number, sink: DecodeSink): void {
     const len = end - this.gStart;
-    if (len > 0) {
+    if (len > 0 && this.full) {
       sink(streamIssue('garbage', `${len} bytes that are not a frame were skipped`, this.gStart, len, this.now));
     }
   }
 
   /** Delivers the current frame. `end` is just past its last byte (the NUL when there is one). */
   private emit(sink: DecodeSink, end: number, bodyEnd: number, body: Uint8Array | null): void {
+    if (this.framing !== null) {
+      this.st = S_IDLE;
+      this.bodySkipped = false;
+      this.framing.onFrameEnd(end);
+      return;
+    }
     const command = this.command;
     const issues = this.issues;
     const bodyLength = bodyEnd - this.bodyStart;

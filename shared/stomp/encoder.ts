@@ -5,6 +5,7 @@
 // compose ourselves (replay, resend): it takes plain header values and escapes them for the version.
 
 import { escapeValue, headerValue, isEscapedCommand, type Header } from './escape.js';
+import { CONTENT_LENGTH } from './spec.js';
 import type { RawHeader, StompVersion } from './types.js';
 
 const encoder = new TextEncoder();
@@ -77,8 +78,8 @@ export function buildFrame(
     raw.push([n, v]);
   }
   const mode = options.contentLength ?? 'auto';
-  if (headerValue(raw, 'content-length') === undefined && (mode === true || (mode === 'auto' && bytes.includes(0)))) {
-    raw.push(['content-length', String(bytes.length)]);
+  if (headerValue(raw, CONTENT_LENGTH) === undefined && (mode === true || (mode === 'auto' && bytes.includes(0)))) {
+    raw.push([CONTENT_LENGTH, String(bytes.length)]);
   }
   return encodeFrame({ command, headers: raw, body: bytes, crlf: options.crlf });
 }

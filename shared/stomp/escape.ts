@@ -1,12 +1,13 @@
 // Header escaping by protocol version: a view on top of the raw headers the decoder keeps.
 //
-// STOMP 1.0 has no escaping. STOMP 1.1 §Value Encoding defines \n (LF), \c (colon) and \\ (backslash);
-// STOMP 1.2 §Value Encoding adds \r (CR). Escaping applies to header names and values alike, except in CONNECT
-// and CONNECTED frames, which are never escaped so that 1.0 peers can still negotiate. Any other backslash
+// The escapes of each version are HEADER_ESCAPES (spec.ts: STOMP 1.1 and 1.2 §Value Encoding). Escaping applies to
+// header names and values alike, except in the UNESCAPED_COMMANDS frames (CONNECT, CONNECTED and STOMP), which
+// are never escaped so that 1.0 peers can still negotiate. Any other backslash
 // sequence is undefined and "MUST be treated as a fatal protocol error": we report it (`undefined-escape`)
 // and keep the sequence as it was, so the view still shows what was sent.
 
 import { makeIssue } from '../issues.js';
+import { HEADER_ESCAPES, UNESCAPED_COMMANDS } from './spec.js';
 import type { RawHeader, StompVersion, WireIssue } from './types.js';
 
 /** A header after unescaping: plain name and value. */
@@ -15,13 +16,24 @@ export type Header = [name: string, value: string];
 /** Called for each undefined escape: the sequence as sent (`\t`, or a lone trailing `\`) and its index. */
 export type UndefinedEscapeHandler = (sequence: string, index: number) => void;
 
-/**
- * Frames whose headers are never escaped (STOMP 1.2 §Value Encoding names CONNECT and CONNECTED). STOMP is
- * the 1.2 spelling of CONNECT (§Connecting) and brokers such as RabbitMQ read it the same way, so its
- * headers are not escaped either: a passcode containing a backslash must come out as sent.
- */
+const UNESCAPED = new Set<string>(UNESCAPED_COMMANDS);
+
+/** Whether `command`'s headers are escaped: all but the UNESCAPED_COMMANDS (STOMP 1.2 §Value Encoding). */
 export function isEscapedCommand(command: string): boolean {
-  return command !== 'CONNECT' && command !== 'CONNECTED' && command !== 'STOMP';
+  return !UNESCAPED.has(command);
+}
+
+type EscapingVersion = keyof typeof HEADER_ESCAPES;
+/** Per version: the character each escape letter stands for (`n` → LF). */
+const UNESCAPES = {} as Record<EscapingVersion, ReadonlyMap<string, string>>;
+/** Per version: each escaped character's escape sequence (LF → `\n`), and a pattern matching those characters. */
+const ESCAPES = {} as Record<EscapingVersion, { table: Readonly<Record<string, string>>; re: RegExp }>;
+for (const v of Object.keys(HEADER_ESCAPES) as EscapingVersion[]) {
+  const pairs = HEADER_ESCAPES[v];
+  UNESCAPES[v] = new Map(pairs.map(([char, letter]) => [letter, char]));
+  const table: Record<string, string> = {};
+  for (const [char, letter] of pairs) table[char] = '\\' + letter;
+  ESCAPES[v] = { table, re: new RegExp(`[${pairs.map(([char]) => char.replace(/[\\\]^-]/g, '\\$&')).join('')}]`, 'g') };
 }
 
 /**
@@ -36,23 +48,19 @@ export function unescapeValue(
   if (version === null || version === '1.0') return raw;
   let i = raw.indexOf('\\');
   if (i < 0) return raw; // the common case: nothing to do, no allocation
-  const cr = version !== '1.1';
+  const unescapes = UNESCAPES[version];
   let out = '';
   let from = 0;
   while (i >= 0) {
     out += raw.slice(from, i);
-    const next = i + 1 < raw.length ? raw.charCodeAt(i + 1) : -1;
-    let decoded: string | null = null;
-    if (next === 0x6e /* n */) decoded = '\n';
-    else if (next === 0x63 /* c */) decoded = ':';
-    else if (next === 0x5c /* \ */) decoded = '\\';
-    else if (next === 0x72 /* r */ && cr) decoded = '\r';
-    if (decoded !== null) {
+    const next = i + 1 < raw.length ? raw[i + 1] : null;
+    const decoded = next === null ? undefined : unescapes.get(next);
+    if (decoded !== undefined) {
       out += decoded;
       from = i + 2;
     } else {
       // Kept as sent: the backslash and the character after it (if any).
-      const seq = next < 0 ? '\\' : raw.slice(i, i + 2);
+      const seq = next === null ? '\\' : raw.slice(i, i + 2);
       onUndefined?.(seq, i);
       out += seq;
       from = i + seq.length;
@@ -62,14 +70,10 @@ export function unescapeValue(
   return out + raw.slice(from);
 }
 
-const ESCAPES_11: Record<string, string> = { '\\': '\\\\', '\n': '\\n', ':': '\\c' };
-const ESCAPES_12: Record<string, string> = { ...ESCAPES_11, '\r': '\\r' };
-
 /** Escapes one header name or value as `version` defines it (1.0: unchanged). */
 export function escapeValue(value: string, version: StompVersion | null): string {
   if (version === null || version === '1.0') return value;
-  const table = version === '1.1' ? ESCAPES_11 : ESCAPES_12;
-  const re = version === '1.1' ? /[\\\n:]/g : /[\\\n\r:]/g;
+  const { table, re } = ESCAPES[version];
   return value.replace(re, (c) => table[c]);
 }
 

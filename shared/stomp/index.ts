@@ -1,4 +1,5 @@
-// The public STOMP API of shared/: the frame model, the decoder, the encoder, escaping and negotiation.
+// The public STOMP API of shared/: the frame model, the decoder (and its framing-only form, the frame-boundary
+// scanner), the encoder, escaping, negotiation and the protocol's facts (spec.ts).
 
 export type {
   DecodeEvent,
@@ -36,9 +37,14 @@ export {
   CLIENT_COMMANDS,
   SERVER_COMMANDS,
   KNOWN_COMMANDS,
+  CONNECT_COMMANDS,
+  BODY_COMMANDS,
   isKnownCommand,
+  isConnectCommand,
+  commandSender,
   mayHaveBody,
   type ClientCommand,
   type ServerCommand,
   type StompCommand,
-} from './commands.js';
+} from './spec.js';
+export { FrameBoundary } from './boundary.js';

@@ -2,6 +2,8 @@
 // are shown masked in the UI and in exports unless the user asks to see them. The recording itself keeps
 // the wire truth: masking is a view, like unescaping.
 
+import { COLON, CR, LF } from './spec.js';
+
 export const MASK = '********';
 
 /**
@@ -97,9 +99,6 @@ export function maskHeaders<H extends readonly [string, string]>(headers: readon
   });
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-const COLON = 0x3a;
 const STAR = 0x2a;
 /** Characters of the credential names SECRET_NAME knows. */
 const NAME_CHAR = /[A-Za-z0-9_-]/;

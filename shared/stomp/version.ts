@@ -3,12 +3,11 @@
 
 import { makeIssue } from '../issues.js';
 import { headerValue } from './escape.js';
+import { isConnectCommand, STOMP_VERSIONS } from './spec.js';
 import type { Direction, RawHeader, StompVersion, WireIssue } from './types.js';
 
-const VERSIONS: readonly StompVersion[] = ['1.0', '1.1', '1.2'];
-
 function isVersion(v: string): v is StompVersion {
-  return (VERSIONS as readonly string[]).includes(v);
+  return (STOMP_VERSIONS as readonly string[]).includes(v);
 }
 
 /** [outgoing, incoming] milliseconds, as in `heart-beat: cx,cy`. */
@@ -67,7 +66,7 @@ export class VersionTracker {
   observe(from: Direction, frame: VersionedFrame): WireIssue[] {
     const issues: WireIssue[] = [];
     const offset = frame.offset ?? 0;
-    if (from === 'client' && (frame.command === 'CONNECT' || frame.command === 'STOMP')) {
+    if (from === 'client' && isConnectCommand(frame.command)) {
       const accept = headerValue(frame.headers, 'accept-version');
       this.offered = accept === undefined ? ['1.0'] : accept.split(',').map((v) => v.trim()).filter(isVersion);
       this.clientHeartBeat = this.heartBeat(frame, offset, issues);

@@ -1,11 +1,12 @@
-// The frame-boundary scanner (shared/stomp/boundary.ts) against the decoder, its oracle: for any bytes and any
-// chunking the scanner ends frames exactly where the decoder does. And the injector built on it
+// The frame-boundary scanner (shared/stomp/boundary.ts) is the decoder's state machine run framing-only: one
+// machine, two consumers. For any bytes and any chunking the scanner ends frames exactly where the decoding
+// consumer does, whichever path (whole line, line in pieces) each takes through it. And the injector built on it
 // (src-main/core/proxy/injector.ts): injected frames land between the client's frames, never inside one, and the
 // client's bytes reach the broker unchanged around them.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameBoundary } from '../../shared/stomp/boundary.js';
-import { KNOWN_COMMANDS, mayHaveBody } from '../../shared/stomp/commands.js';
+import { KNOWN_COMMANDS, mayHaveBody } from '../../shared/stomp/spec.js';
 import type { DecodeEvent, DecodedFrame, DecoderLimits } from '../../shared/stomp/types.js';
 import { ClientInjector, type Injection } from '../../src-main/core/proxy/injector.js';
 import { bytes, decode, split } from './stomp-helpers.js';
@@ -71,6 +72,14 @@ describe('FrameBoundary', () => {
     expect(s.atBoundary).toBe(false);
   });
 
+  it('stops after each heart-beat, a CRLF one whole: never between its CR and LF', () => {
+    const data = te.encode('\r\n\nACK\n\n\0\r\n');
+    const s = new FrameBoundary();
+    const stops: number[] = [];
+    for (let at = 0; at < data.length; ) stops.push((at = s.scan(data, at, true)));
+    expect(stops).toEqual([2, 3, 9, 11]);
+  });
+
   it('resynchronises after garbage where the decoder does (NUL runs, a known command line)', () => {
     for (const text of ['xx yy\0\0SEND\n\n\0', 'SEND\ncontent-length:1\n\nab\0SEND\n\n\0', '\rX\nSEND\n\nb\0', 'SE ND\n\0FOO\n\n\0ACK\n\n\0',
       'SEND\ncontent-length:1\n\nabc\nMESSAGE\ncontent-length:2\n\n\0\0\0']) {
@@ -84,6 +93,30 @@ describe('FrameBoundary', () => {
     const data = te.encode('SEND\ncontent-length:00000005\ncontent-length:2\n\na\0\0SEND\n\n\0');
     expect(decoderEnds(data, limits)).toEqual(scannerEnds(data, 1, limits));
     expect(decoderEnds(data, limits)).not.toEqual(decoderEnds(data));
+  });
+
+  it('decides as the decoder for every place a chunk may split the bytes, at the limits of a line and of a count', () => {
+    // The places where framing only and decoding take different paths through the one state machine: a header
+    // line whole in one chunk or in pieces (only its first bytes kept when framing), its trailing CR, a line at
+    // and over maxLineBytes, a count of 15 and of 16 digits, a NUL in the headers, an unknown command after garbage.
+    const cases = [
+      'SEND\ncontent-length:00000005\ncontent-length:2\n\na\0\0SEND\n\n\0',
+      'SEND\ncontent-length:0005\r\ncontent-length:2\r\n\r\na\0\0\0\0\0\0SEND\n\n\0',
+      'SEND\ncontent-length:000000000000003\n\na\0b\0c\0',
+      'SEND\ncontent-length:0000000000000003\n\na\0b\0c\0',
+      'SEND\ncontent-type:text\ncontent-length:1\r\r\n\n\0\0\0',
+      'SEND\ncontent-length:1\nx\0ACK\n\n\0',
+      'xx\0FOO\ncontent-length:1\n\n\0\0SEND\ncontent-length:1\n\n\0\0',
+      'SEND\ncontent-length:2\n\nabc\nMESSAGE\ncontent-length:1\n\n\0\0\0',
+    ];
+    for (const text of cases) {
+      const data = te.encode(text);
+      for (const limits of [undefined, { maxLineBytes: 16 }, { maxLineBytes: 17 }, { maxLineBytes: 30 }]) {
+        const want = decoderEnds(data, limits);
+        for (let at = 0; at <= data.length; at++) expect(scannerEnds(data, [at], limits), `${JSON.stringify(text)} split at ${at}`).toEqual(want);
+        for (const size of [1, 2, 3, 5]) expect(scannerEnds(data, size, limits), `${JSON.stringify(text)} in ${size}-byte chunks`).toEqual(want);
+      }
+    }
   });
 
   const TOKENS = [

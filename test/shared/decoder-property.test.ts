@@ -3,7 +3,7 @@
 // limits and leave no byte unexplained.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KNOWN_COMMANDS, mayHaveBody } from '../../shared/stomp/commands.js';
+import { KNOWN_COMMANDS, mayHaveBody } from '../../shared/stomp/spec.js';
 import { StompDecoder } from '../../shared/stomp/decoder.js';
 import { encodeFrame } from '../../shared/stomp/encoder.js';
 import type { DecodeEvent, DecoderLimits, RawHeader } from '../../shared/stomp/types.js';

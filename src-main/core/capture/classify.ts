@@ -1,6 +1,7 @@
 // Which TCP flows carry STOMP, which side is the client, and where a stream picked up mid-way reaches its first
 // frame boundary. Pure functions over bytes.
 
+import { commandSender, CR, LF, LONGEST_COMMAND, NUL } from '../../../shared/stomp/spec.js';
 import type { Direction } from '../../../shared/stomp/types.js';
 import { HeadReader, isWebSocketUpgrade, parseRequestHead } from '../../../shared/transport/http.js';
 import { sockJsHttpTransport } from '../../../shared/transport/sockjs.js';
@@ -12,19 +13,6 @@ import { sockJsHttpTransport } from '../../../shared/transport/sockjs.js';
  * gateways do), is STOMP when its content says so; `--port N` adds to this list.
  */
 export const DEFAULT_STOMP_PORTS: readonly number[] = [61613, 61614, 61612];
-
-const CLIENT_COMMANDS = ['CONNECT', 'STOMP', 'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'ACK', 'NACK', 'DISCONNECT'];
-const BROKER_COMMANDS = ['CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR'];
-const LONGEST_COMMAND = 11; // UNSUBSCRIBE
-
-const COMMAND_SENDER = new Map<string, Direction>([
-  ...CLIENT_COMMANDS.map((c) => [c, 'client'] as [string, Direction]),
-  ...BROKER_COMMANDS.map((c) => [c, 'broker'] as [string, Direction]),
-]);
-
-const LF = 10;
-const CR = 13;
-const NUL = 0;
 
 /** A STOMP command (client or broker) found at a candidate frame start. */
 export interface CommandAt {
@@ -54,7 +42,7 @@ function commandAt(b: Uint8Array, i: number): CommandAt | 'more' | null {
   if (b[eol] !== LF) return null;
   let command = '';
   for (let k = i; k < j; k++) command += String.fromCharCode(b[k]);
-  const sender = COMMAND_SENDER.get(command);
+  const sender = commandSender(command);
   return sender ? { at: start, command, sender } : null;
 }
 

@@ -8,6 +8,7 @@
 import { ApiError, CODE_LANGUAGES, type CodeLanguageDto } from '../../../shared/api/index.js';
 import { headerValue } from '../../../shared/stomp/escape.js';
 import { isSecretHeader, MASK } from '../../../shared/stomp/secrets.js';
+import { isConnectCommand } from '../../../shared/stomp/spec.js';
 import type { StompVersion } from '../../../shared/stomp/types.js';
 import { parseHeartBeat } from '../../../shared/stomp/version.js';
 import { storedHandshake } from '../../../shared/transport/handshake.js';
@@ -165,7 +166,7 @@ export function buildCodeModel(reader: StoreReader, target: { connection: number
   }
   const frames = loadFrames(reader, conn);
   const constants = new Constants(reveal);
-  const connectFrame = frames.find((f) => f.from === 'client' && (f.command === 'CONNECT' || f.command === 'STOMP'));
+  const connectFrame = frames.find((f) => f.from === 'client' && isConnectCommand(f.command));
   const ch = connectFrame?.headers ?? [];
   const version: StompVersion = conn.version ?? highestVersion(headerValue(ch, 'accept-version'));
   const hb = parseHeartBeat(headerValue(ch, 'heart-beat')) ?? [0, 0];
@@ -195,7 +196,7 @@ export function buildCodeModel(reader: StoreReader, target: { connection: number
   let connects = 0;
   for (const s of plan.steps) {
     const f = s.frame;
-    if (f.command === 'CONNECT' || f.command === 'STOMP') {
+    if (isConnectCommand(f.command)) {
       if (++connects > 1 && frameSeq === null) model.skipped.push(`seq ${f.seq} ${f.command} (a second CONNECT)`);
       continue;
     }

@@ -24,6 +24,7 @@
 import type { StoreReader, ConnectionInfo } from '../store/reader.js';
 import { RawFileReader } from '../store/raw-files.js';
 import { maskRawFrame, mayHoldSecret } from '../../../shared/stomp/secrets.js';
+import { CR, LF } from '../../../shared/stomp/spec.js';
 import type { Direction } from '../../../shared/stomp/types.js';
 import {
   enhancedPacketBlock, endpointsOf, interfaceDescriptionBlock, sectionHeaderBlock, tcpPacket, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN,
@@ -160,7 +161,7 @@ function* cutsOf(ctx: Ctx, conn: ConnectionInfo, dir: number, endTime: number): 
     } else if (!h.done) {
       // The store keeps where a heart-beat starts, not its length: a CRLF one is two bytes, kept in one piece.
       const eol = ctx.reader.readBytes(conn.id, dir === 0 ? 'client' : 'broker', h.value.offset, 2);
-      const length = eol && eol[0] === 0x0d && eol[1] === 0x0a ? 2 : 1;
+      const length = eol && eol[0] === CR && eol[1] === LF ? 2 : 1;
       yield { end: h.value.offset + length, time: h.value.time, seq: null, maskFrom: null };
       h = heartbeats.next();
     }

@@ -10,6 +10,7 @@ import { buildFrame } from '../../../shared/stomp/encoder.js';
 import { isOriginalBroker } from '../../../shared/replay-target.js';
 import { interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
 import { isSecretHeader, MASK } from '../../../shared/stomp/secrets.js';
+import { isConnectCommand } from '../../../shared/stomp/spec.js';
 import type { RawHeader } from '../../../shared/stomp/types.js';
 import type { Db } from '../store/db.js';
 import type { StoreReader } from '../store/reader.js';
@@ -70,7 +71,7 @@ export class ResendManager {
   draft(id: number): ResendDraftDto {
     const f = this.clientFrame(id);
     const conn = this.reader.connection(f.connection_id)!;
-    const isConnect = f.command === 'CONNECT' || f.command === 'STOMP';
+    const isConnect = isConnectCommand(f.command);
     const c = isConnect ? undefined : (this.connectQ.get(f.connection_id) as FrameRow | undefined);
     return {
       id, session: f.session_id, connection: f.connection_id, broker: conn.broker, version: conn.version,

@@ -1,8 +1,10 @@
-// Frames StompScope writes into a live proxied connection, towards the broker, between two of the client's frames
-// (issue 5, "injected into a live proxied connection at a frame boundary"). Only proxies started with
-// `injectable` have one, on the client → broker side: other proxies forward each read as it is, unscanned.
+// Frames StompScope writes into a live proxied connection, towards the broker, between two of the client's frames:
+// never inside one, or the broker would read one corrupt frame instead of two (STOMP 1.2 §STOMP Frames: a frame
+// runs from its command to its NUL). Only proxies started with `injectable` have one, on the client → broker side:
+// other proxies forward each read as it is, unscanned.
 //
-// The client's bytes are tracked with the frame-boundary scanner (shared/stomp/boundary.ts). An injected frame
+// The client's bytes are tracked with the frame-boundary scanner (shared/stomp/boundary.ts: the decoder's state
+// machine run framing-only, so it ends frames exactly where the recorder's decoder does). An injected frame
 // goes out at once when the client stream is between frames; otherwise it waits for the end of the client's
 // current frame: the read that completes it is split there, its first part forwarded, then the injected bytes,
 // then the rest. Either way both peers see a well-formed stream, and the recorder sees exactly what the broker got.

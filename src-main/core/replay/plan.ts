@@ -8,13 +8,12 @@
 // subscription. ERROR frames are not waited for: the point of a replay is often to see whether one comes.
 import { MessageOrdinals } from '../../../shared/correlate/ack.js';
 import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { CLIENT_COMMANDS } from '../../../shared/stomp/spec.js';
 import type { RawHeader, StompVersion } from '../../../shared/stomp/types.js';
 import type { ConnectionInfo, StoreReader } from '../store/reader.js';
 
 /** The client commands STOMP defines (STOMP 1.2 §Client Frames): the ones a replay sends. */
-export const REPLAYED_COMMANDS: ReadonlySet<string> = new Set([
-  'CONNECT', 'STOMP', 'SUBSCRIBE', 'UNSUBSCRIBE', 'SEND', 'BEGIN', 'COMMIT', 'ABORT', 'ACK', 'NACK', 'DISCONNECT',
-]);
+export const REPLAYED_COMMANDS: ReadonlySet<string> = new Set(CLIENT_COMMANDS);
 
 export interface RecordedFrame {
   seq: number;

@@ -8,6 +8,7 @@ import { MessageOrdinals } from '../../../shared/correlate/ack.js';
 import { issueInfo, type IssueCode } from '../../../shared/issues.js';
 import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
 import { maskText } from '../../../shared/stomp/secrets.js';
+import { isConnectCommand } from '../../../shared/stomp/spec.js';
 import type { DecodedFrame, Severity, StompVersion } from '../../../shared/stomp/types.js';
 import { formatAddress } from '../proxy/proxy.js';
 import type { Recorder } from '../record/recorder.js';
@@ -74,7 +75,7 @@ export function prepareReplay(reader: StoreReader, opts: Pick<ReplayOptions, 'co
   if (!conn) throw new ReplayRefused(`--connection: no connection ${opts.connection} in the database`);
   const plan = planReplay(conn, loadFrames(reader, conn), opts.until ?? null);
   if (plan.steps.length === 0) throw new ReplayRefused(`connection ${conn.id} has no client frames to replay${opts.until != null ? ` up to seq ${opts.until}` : ''}`);
-  const first = plan.steps.find((s) => s.frame.command === 'CONNECT' || s.frame.command === 'STOMP');
+  const first = plan.steps.find((s) => isConnectCommand(s.frame.command));
   // Credentials are checked here, before connecting: a masked passcode must never reach a broker.
   const connect = first ? connectHeaders(first.frame.headers, opts.login, opts.passcode) : null;
   return { plan, connect };
@@ -214,7 +215,7 @@ class ReplayRun extends RecordedClient {
     const raw = () => this.reader.readBytes(conn.id, 'client', f.offset, f.length);
     const body = () => this.reader.readBytes(conn.id, 'client', f.bodyOffset, f.bodyLength);
     let headers: Header[] = f.headers;
-    if (f.command === 'CONNECT' || f.command === 'STOMP') {
+    if (isConnectCommand(f.command)) {
       if (this.connect) headers = this.connect;
       // Our own CONNECT's heart-beat is half of the negotiation (STOMP 1.2 §Heart-beating).
       this.tracker.observe('client', { command: f.command, headers });

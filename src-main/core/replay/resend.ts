@@ -10,6 +10,7 @@ import type net from 'node:net';
 import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
 import { maskText } from '../../../shared/stomp/secrets.js';
 import { buildFrame } from '../../../shared/stomp/encoder.js';
+import { isConnectCommand } from '../../../shared/stomp/spec.js';
 import type { DecodedFrame, StompVersion } from '../../../shared/stomp/types.js';
 import { formatAddress } from '../proxy/proxy.js';
 import type { Recorder } from '../record/recorder.js';
@@ -146,12 +147,12 @@ class Exchange extends RecordedClient {
       const version = this.tracker.version ?? this.opts.original.version;
       let bytes: Uint8Array | null = null;
       try {
-        bytes = bytesOf(frame, frame.command === 'CONNECT' || frame.command === 'STOMP' ? null : version);
+        bytes = bytesOf(frame, isConnectCommand(frame.command) ? null : version);
       } catch (e) {
         this.findings.push(finding('replay-frame-skipped', `${frame.command} not sent: ${(e as Error).message}`, null));
       }
       if (bytes) {
-        if (frame.command === 'CONNECT' || frame.command === 'STOMP') this.tracker.observe('client', { command: frame.command, headers: frame.headers });
+        if (isConnectCommand(frame.command)) this.tracker.observe('client', { command: frame.command, headers: frame.headers });
         this.send(bytes);
         const receipt = headerValue(frame.headers, 'receipt');
         if (receipt !== undefined) {
