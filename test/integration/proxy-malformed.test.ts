@@ -198,7 +198,7 @@ describe('recording proxy with peers that send malformed bytes', () => {
   // The fake broker plays its scripts in connection order, so the three connections are steps that each wait
   // for the one before; the recording is read once all three are done. Every test awaits the steps it needs,
   // which run once in a full run and still run when a test runs alone.
-  const exchange = async (n: number, client: Buffer[], opts?: { reset?: boolean }) => {
+  const exchange = async (n: number, client: Step[], opts?: { reset?: boolean }) => {
     const clientGot = await fakeClient(proxy.port, client, opts);
     await Promise.race([broker.conns[n]?.done, sleep(5_000)]);
     return clientGot;
