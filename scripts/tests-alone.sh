@@ -51,20 +51,27 @@ for file in "$@"; do
     npx vitest run "$file" -t "$pattern" --reporter=json --outputFile="$tmp/result.json" \
       >"$tmp/out.log" 2>&1 </dev/null
     # Exactly one test must have run and passed; a pattern that selects none or several is reported too.
-    verdict=$(node -e '
+    node -e '
+      const fs = require("fs");
+      let verdict = "no result", why = "";
       try {
-        const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
         const ran = r.numPassedTests + r.numFailedTests;
-        if (r.numFailedTests > 0 || r.numFailedTestSuites > 0) console.log("FAIL");
-        else if (ran === 1) console.log("ok");
-        else if (ran === 0 && r.numPendingTests + r.numTodoTests > 0) console.log("skipped");
-        else console.log("selected " + ran + " tests");
-      } catch { console.log("no result"); }' "$tmp/result.json")
+        if (r.numFailedTests > 0 || r.numFailedTestSuites > 0) verdict = "FAIL";
+        else if (ran === 1) verdict = "ok";
+        else if (ran === 0 && r.numPendingTests + r.numTodoTests > 0) verdict = "skipped";
+        else verdict = "selected " + ran + " tests";
+        why = r.testResults.flatMap((t) => [t.message || "", ...t.assertionResults.flatMap((a) => a.failureMessages)])
+          .filter(Boolean).map((m) => m.split("\n")[0].slice(0, 300))[0] || "";
+      } catch {}
+      fs.writeFileSync(process.argv[2], verdict);
+      fs.writeFileSync(process.argv[3], why);' "$tmp/result.json" "$tmp/verdict" "$tmp/why"
+    verdict=$(cat "$tmp/verdict")
     rm -f "$tmp/result.json"
     printf '%-8s %s :: %s\n' "$verdict" "$file" "$name"
     if [ "$verdict" != ok ] && [ "$verdict" != skipped ]; then
       failed=1
-      sed -n '1,200p' "$tmp/out.log" | grep -E 'AssertionError|Error:|expected|FAIL' | head -5 | sed 's/^/    /'
+      if [ -s "$tmp/why" ]; then sed 's/^/    /' "$tmp/why"; echo; else tail -5 "$tmp/out.log" | sed 's/^/    /'; fi
     fi
   done <"$tmp/names.tsv"
 done
