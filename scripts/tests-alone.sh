@@ -36,13 +36,14 @@ for file in "$@"; do
     failed=1
     continue
   fi
-  # vitest matches -t against the suite and test names joined by spaces; the list joins them with " > ".
-  # Each name becomes an anchored, escaped pattern so it selects exactly that one test.
+  # vitest matches -t against the suite and test names joined by spaces; the list joins them with " > ", which a
+  # test's own name may contain too, so each " > " matches either. Each name becomes an anchored, escaped pattern
+  # (and the run below checks that it selected exactly one test).
   node -e '
     const tests = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     for (const t of tests) {
-      const full = t.name.split(" > ").join(" ");
-      const pattern = "^" + full.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "$";
+      const escaped = t.name.split(" > ").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+      const pattern = "^" + escaped.join("(?: > | )") + "$";
       process.stdout.write(t.name + "\t" + pattern + "\n");
     }' "$tmp/list.json" >"$tmp/names.tsv"
 
