@@ -8,6 +8,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { describe, expect, inject, it } from 'vitest';
 import { runStomppy, type StomppyRun } from '../support/clients/stomppy.js';
+import { once } from '../support/once.js';
 import { IMPORTED_CONVERSATION, stompPcap } from '../support/pcap-build.js';
 import { useChromiumUi } from './support.js';
 
@@ -20,10 +21,27 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     },
   });
   const shot = ui.shot;
+  // The page is loaded once, by whichever test comes first: the tests go on from where the one before left the UI.
+  const opened = once(() => ui.open());
+  // The stomp.py session the replay test replays. The first test records it through the proxy it starts from the
+  // UI; when the replay test runs alone, it records the same client's session through a proxy the core starts
+  // (what the UI's form asks the core for), so the replay always has a session recorded from this broker.
+  let stomppySession = 0;
+  const stomppyRecording = async () => {
+    if (stomppySession) return stomppySession;
+    const proxy = (await ui.core.invoke('proxy.start', { listen: '127.0.0.1:0', upstream: `${rabbit!.host}:${rabbit!.stompPort}` })) as { session: number; listen: string };
+    try {
+      const r = await runStomppy({ port: Number(proxy.listen.split(':').pop()), messages: 3, timeoutMs: 60_000 });
+      expect(r.ok, r.stderr).toBe(true);
+    } finally {
+      await ui.core.invoke('proxy.stop', { session: proxy.session });
+    }
+    return (stomppySession = proxy.session);
+  };
 
   it('records live traffic, filters, details, diagrams, compares, exports, imports, renames and deletes', async () => {
     const { page, core, dir } = ui;
-    await ui.open();
+    await opened();
     await expect.poll(() => page.getByTestId('welcome').isVisible()).toBe(true);
 
     // Start a proxy from the UI, towards the real broker, on a free loopback port.
@@ -46,6 +64,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await shot('02-live-frames');
     await client;
     expect(run!.ok).toBe(true);
+    stomppySession = (core.invoke('proxy.list', {}) as Array<{ session: number }>)[0].session;
     await expect.poll(async () => (await page.getByTestId('frame-row').allTextContents()).some((t) => t.includes('DISCONNECT')), { timeout: 15_000 }).toBe(true);
     // The list followed the traffic to its end; Home goes back to the start.
     expect((await page.getByTestId('frame-row').allTextContents()).some((t) => t.includes('MESSAGE'))).toBe(true);
@@ -149,6 +168,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
 
   it('starts a proxy that accepts TLS from clients, with a certificate and key picked in the form', async () => {
     const { page, dir } = ui;
+    await opened();
     // A throwaway self-signed certificate for 127.0.0.1, made with Debian's openssl.
     const cert = path.join(dir, 'proxy-cert.pem');
     const key = path.join(dir, 'proxy-key.pem');
@@ -185,8 +205,11 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
   it('replays the recorded connection from the UI (confirming its own broker), opens the replay diff, and resends an edited SEND', async () => {
     const { page } = ui;
     const target = `${rabbit!.host}:${rabbit!.stompPort}`;
-    // Session 1 is the stomp.py session of the first test, recorded through the proxy to this broker.
-    await page.locator('[data-testid=session-1] button.open').click();
+    // A stomp.py session recorded through a proxy to this broker (before the page loads when run alone, so the
+    // sidebar lists it).
+    const session = await stomppyRecording();
+    await opened();
+    await page.locator(`[data-testid=session-${session}] button.open`).click();
     await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
     await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('SEND');
 

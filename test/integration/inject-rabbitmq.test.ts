@@ -21,6 +21,7 @@ import { sessionJsonLines } from '../../src-main/core/live/exports.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { readJsonl, runCli, type FrameRow } from '../support/proxy-cli.js';
+import { once } from '../support/once.js';
 import { splitStream, WireSplitter, type WireFrame } from '../support/stomp-wire.js';
 import { startTee, type Tee } from '../support/tee.js';
 import { tmpDir } from '../replay/support.js';
@@ -91,8 +92,50 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
       await sleep(5);
     }
   };
-  let first: InjectResultDto;
-  let second: InjectResultDto;
+
+  // The conversation goes in steps, each done once and after the one before (the broker must see them in this
+  // order): a test awaits the steps it checks, so it runs alone as well as after the others.
+  const midFrame = once(async () => {
+    // Half a frame (a content-length body cut short), then the injection is asked for.
+    client.write(`SEND\ndestination:${queue}\nreceipt:r-2\ncontent-length:17\n\nfrom the`);
+    await untilBrokerGot('from the');
+    let done = false;
+    const pending = (core.invoke('frame.inject', { connection, frame: injectedFrame(1, 'r-inj-1') }) as Promise<InjectResultDto>).then((r) => {
+      done = true;
+      return r;
+    });
+    await sleep(300);
+    const waiting = { done, c2s: tee.connections[0].c2s().toString('latin1') };
+    // The rest of the client's frame, and a heart-beat and the start of its next frame in the same read.
+    client.write(' client 2\0\nSUBSCRIBE\nid:own\n');
+    const first = await pending;
+    client.write(`destination:${queue}-own\nreceipt:r-3\n\n\0`);
+    await client.receipt('r-3');
+    await client.receipt('r-inj-1'); // RabbitMQ's answer to the injected SEND reaches the client, as any answer does
+    return { waiting, first };
+  });
+  const betweenFrames = once(async () => {
+    await midFrame();
+    const second = (await core.invoke('frame.inject', { connection, frame: injectedFrame(2, 'r-inj-2') })) as InjectResultDto;
+    await client.receipt('r-inj-2');
+    return second;
+  });
+  const stalled = once(async () => {
+    await betweenFrames();
+    client.write(`SEND\ndestination:${queue}\nreceipt:r-4\n\nstalled`);
+    await untilBrokerGot('stalled');
+    const refusal = Promise.resolve().then(() => core.invoke('frame.inject', { connection, frame: injectedFrame(3, 'r-inj-3'), timeoutMs: 300 }));
+    await refusal.catch(() => undefined);
+    client.write(' client 4\0');
+    await client.receipt('r-4');
+    client.write('DISCONNECT\nreceipt:r-bye\n\n\0');
+    await client.receipt('r-bye');
+    return { refusal };
+  });
+  const stopped = once(async () => {
+    await stalled();
+    return core.invoke('proxy.stop', { session: proxy.session });
+  });
 
   beforeAll(async () => {
     if (!rabbit) throw new Error('no RabbitMQ from the global setup (see test/support/global-setup.ts)');
@@ -141,48 +184,27 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
   });
 
   it('a client in the middle of a frame: the injected frame waits for its end, then goes in at the boundary', async () => {
-    // Half a frame (a content-length body cut short), then the injection is asked for.
-    client.write(`SEND\ndestination:${queue}\nreceipt:r-2\ncontent-length:17\n\nfrom the`);
-    await untilBrokerGot('from the');
-    let done = false;
-    const pending = (core.invoke('frame.inject', { connection, frame: injectedFrame(1, 'r-inj-1') }) as Promise<InjectResultDto>).then((r) => {
-      done = true;
-      return r;
-    });
-    await sleep(300);
-    expect(done).toBe(false);
-    const c2s = () => tee.connections[0].c2s().toString('latin1');
-    expect(c2s().endsWith('content-length:17\n\nfrom the')).toBe(true);
-    expect(c2s()).not.toContain('injected body');
-    // The rest of the client's frame, and a heart-beat and the start of its next frame in the same read.
-    client.write(' client 2\0\nSUBSCRIBE\nid:own\n');
-    first = await pending;
+    const { waiting, first } = await midFrame();
+    // 300 ms after the request, the client still inside its frame: nothing injected yet.
+    expect(waiting.done).toBe(false);
+    expect(waiting.c2s.endsWith('content-length:17\n\nfrom the')).toBe(true);
+    expect(waiting.c2s).not.toContain('injected body');
     expect(first).toMatchObject({ session: proxy.session, connection, waited: true });
     expect(first.frame).toBeGreaterThan(0);
-    client.write(`destination:${queue}-own\nreceipt:r-3\n\n\0`);
-    await client.receipt('r-3');
-    await client.receipt('r-inj-1'); // RabbitMQ's answer to the injected SEND reaches the client, as any answer does
   });
 
   it('a client between frames: the injected frame goes at once', async () => {
-    second = (await core.invoke('frame.inject', { connection, frame: injectedFrame(2, 'r-inj-2') })) as InjectResultDto;
-    expect(second).toMatchObject({ waited: false });
-    await client.receipt('r-inj-2');
+    expect(await betweenFrames()).toMatchObject({ waited: false });
   });
 
   it('a client that stays inside a frame past the timeout: nothing is injected, then or later', async () => {
-    client.write(`SEND\ndestination:${queue}\nreceipt:r-4\n\nstalled`);
-    await untilBrokerGot('stalled');
-    await expect(Promise.resolve().then(() => core.invoke('frame.inject', { connection, frame: injectedFrame(3, 'r-inj-3'), timeoutMs: 300 })))
-      .rejects.toThrow(/nothing injected: the client of connection \d+ stayed inside a frame for 300 ms/);
-    client.write(' client 4\0');
-    await client.receipt('r-4');
-    client.write('DISCONNECT\nreceipt:r-bye\n\n\0');
-    await client.receipt('r-bye');
+    const { refusal } = await stalled();
+    await expect(refusal).rejects.toThrow(/nothing injected: the client of connection \d+ stayed inside a frame for 300 ms/);
     expect(tee.connections[0].c2s().toString()).not.toContain('injected body 3');
   });
 
   it('the subscriber got the messages in wire order, the injected ones included', async () => {
+    await stalled();
     const bodies = () => subscriber.frames.filter((f) => f.command === 'MESSAGE').map((f) => f.body.toString());
     const t0 = Date.now();
     while (bodies().length < 5 && Date.now() - t0 < 10_000) await sleep(20);
@@ -192,6 +214,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
   });
 
   it('the broker got the client bytes with the injected frames inserted at frame boundaries; both streams split cleanly', async () => {
+    await stalled();
+    const { first } = await midFrame();
     await Promise.race([tee.connections[0].closed, sleep(5000)]);
     const clientBytes = Buffer.concat(client.sent);
     const atBroker = tee.connections[0].c2s();
@@ -217,7 +241,9 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
   });
 
   it('recorded: the client stream holds what the broker got, the injected frames are flagged, JSONL and the filter show them', async () => {
-    expect(await core.invoke('proxy.stop', { session: proxy.session })).toEqual({ stopped: true });
+    expect(await stopped()).toEqual({ stopped: true });
+    const { first } = await midFrame();
+    const second = await betweenFrames();
     const reader = new StoreReader(openDb(db, { readonly: true }));
     try {
       const conn = reader.connection(connection)!;
@@ -251,6 +277,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
   });
 
   it('clear errors: a closed connection, a proxy not run here, a CONNECT, a broker command', async () => {
+    // The recorded connection's proxy is stopped: the connection is in no proxy now.
+    await stopped();
     const frame = injectedFrame(3, 'r-x');
     await expect(Promise.resolve().then(() => core.invoke('frame.inject', { connection, frame }))).rejects.toThrow(/connection \d+ is not open in a proxy of this StompScope/);
     const p2 = (await core.invoke('proxy.start', { listen: '127.0.0.1:0', upstream: `127.0.0.1:${tee.port}`, name: 'inject 2' })) as ProxyDto;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionFrames, expectSameBytes, findConnectionByDestination, header, pick } from '../support/checks.js';
 import { connectionId, readJsonl, startProxy, type CliResult, type ConnectionRow, type FrameRow, type RunningProxy } from '../support/proxy-cli.js';
+import { once } from '../support/once.js';
 import { expectFrame, negotiatedVersion, splitStream } from '../support/stomp-wire.js';
 
 const B = (s: string) => Buffer.from(s, 'latin1');
@@ -193,9 +194,31 @@ describe('recording proxy with peers that send malformed bytes', () => {
   let broker: Awaited<ReturnType<typeof startFakeBroker>>;
   let proxy: RunningProxy;
   let exit: CliResult | undefined;
-  const clientGot: Buffer[] = [];
-  let frames: FrameRow[] = [];
-  let connections: ConnectionRow[] = [];
+
+  // The fake broker plays its scripts in connection order, so the three connections are steps that each wait
+  // for the one before; the recording is read once all three are done. Every test awaits the steps it needs,
+  // which run once in a full run and still run when a test runs alone.
+  const exchange = async (n: number, client: Step[], opts?: { reset?: boolean }) => {
+    const clientGot = await fakeClient(proxy.port, client, opts);
+    await Promise.race([broker.conns[n]?.done, sleep(5_000)]);
+    return clientGot;
+  };
+  const connection1 = once(() => exchange(0, CLIENT_1));
+  const connection2 = once(async () => {
+    await connection1();
+    return exchange(1, CLIENT_2, { reset: true });
+  });
+  const connection3 = once(async () => {
+    await connection2();
+    return exchange(2, CLIENT_3);
+  });
+  const recording = once(async () => {
+    await connection3();
+    exit = await proxy.stop(30_000);
+    const frames = await readJsonl<FrameRow>(['frames', '--db', db]);
+    const connections = await readJsonl<ConnectionRow>(['connections', '--db', db]);
+    return { exit, frames, connections };
+  });
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'stompscope-malformed-'));
@@ -211,39 +234,35 @@ describe('recording proxy with peers that send malformed bytes', () => {
   });
 
   it('connection 1: garbage, bad content-length, undefined escapes, 1-byte writes, no NUL then close: every byte forwarded unchanged both ways', async () => {
-    clientGot[0] = await fakeClient(proxy.port, CLIENT_1);
-    await Promise.race([broker.conns[0]?.done, sleep(5_000)]);
+    const clientGot = await connection1();
     expect(broker.conns.length).toBe(1);
     expectSameBytes(Buffer.concat(broker.conns[0].received), concat(CLIENT_1), 'client→broker');
-    expectSameBytes(clientGot[0], concat(BROKER_1), 'broker→client');
+    expectSameBytes(clientGot, concat(BROKER_1), 'broker→client');
   });
 
   it('connection 2: a client that resets mid-frame does not take the proxy down', async () => {
-    clientGot[1] = await fakeClient(proxy.port, CLIENT_2, { reset: true });
-    await Promise.race([broker.conns[1]?.done, sleep(5_000)]);
+    const clientGot = await connection2();
     expect(broker.conns.length).toBe(2);
     expectSameBytes(Buffer.concat(broker.conns[1].received), concat(CLIENT_2), 'client→broker');
-    expectSameBytes(clientGot[1], concat(BROKER_2), 'broker→client');
+    expectSameBytes(clientGot, concat(BROKER_2), 'broker→client');
   });
 
   it('connection 3: the proxy is still up and serves a clean exchange', async () => {
-    clientGot[2] = await fakeClient(proxy.port, CLIENT_3);
-    await Promise.race([broker.conns[2]?.done, sleep(5_000)]);
+    const clientGot = await connection3();
     expect(broker.conns.length).toBe(3);
     expectSameBytes(Buffer.concat(broker.conns[2].received), concat(CLIENT_3), 'client→broker');
-    expectSameBytes(clientGot[2], concat(BROKER_3), 'broker→client');
+    expectSameBytes(clientGot, concat(BROKER_3), 'broker→client');
   });
 
   it('SIGINT: exits 0 and the recording can be read back', async () => {
-    exit = await proxy.stop(30_000);
+    const { exit, connections } = await recording();
     expect(exit.signal, exit.stderr).toBeNull();
     expect(exit.code, exit.stderr).toBe(0);
-    frames = await readJsonl<FrameRow>(['frames', '--db', db]);
-    connections = await readJsonl<ConnectionRow>(['connections', '--db', db]);
     expect(connections.length).toBe(3);
   });
 
-  it('connection 1: issues are recorded in both directions, and good frames around them are decoded exactly', () => {
+  it('connection 1: issues are recorded in both directions, and good frames around them are decoded exactly', async () => {
+    const { frames, connections } = await recording();
     const conn = findConnectionByDestination(frames, '/queue/malformed-b');
     expect(conn, 'connection 1 (its client sent to /queue/malformed-b)').toBeDefined();
     const rows = connectionFrames(frames, conn!);
@@ -281,7 +300,8 @@ describe('recording proxy with peers that send malformed bytes', () => {
     expect(connIssues).toBeGreaterThanOrEqual(5);
   });
 
-  it('connection 2: the half frame at the reset is reported', () => {
+  it('connection 2: the half frame at the reset is reported', async () => {
+    const { frames, connections } = await recording();
     const conn = findConnectionByDestination(frames, '/queue/half');
     const byOrder = connections.map(connectionId);
     // The half SEND never completed, so it may not be a frame: find the connection by order instead.
@@ -292,7 +312,8 @@ describe('recording proxy with peers that send malformed bytes', () => {
     expect(n, 'an issue for the stream that ended inside a frame').toBeGreaterThan(0);
   });
 
-  it('connection 3: the clean exchange is recorded exactly, with its EOLs, and no issues', () => {
+  it('connection 3: the clean exchange is recorded exactly, with its EOLs, and no issues', async () => {
+    const { frames, connections } = await recording();
     const conn = findConnectionByDestination(frames, '/queue/clean');
     expect(conn).toBeDefined();
     const rows = connectionFrames(frames, conn!);

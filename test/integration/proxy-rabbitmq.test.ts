@@ -19,11 +19,11 @@ import {
   connectionId,
   ISO_MICROS,
   readJsonl,
-  type CliResult,
   type ConnectionRow,
   type FrameRow,
 } from '../support/proxy-cli.js';
 import { expectFrame, negotiatedVersion, sha256 as sha, splitStream } from '../support/stomp-wire.js';
+import { once } from '../support/once.js';
 import type { TeeConnection } from '../support/tee.js';
 import { useTeedProxy } from '../support/teed-proxy.js';
 
@@ -62,40 +62,57 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     },
     broker: () => ({ host: rabbit!.host, port: rabbit!.stompPort }),
   });
-  let proxyExit: CliResult | undefined;
-  const runs = new Map<string, Run>();
   let frames: FrameRow[] = [];
   let connections: ConnectionRow[] = [];
   let sessions: Record<string, unknown>[] = [];
 
+  // Each scenario is a step done once: its own test awaits it, and so does every test that reads its traffic or
+  // the recording, so any test can run alone. The recording is read once all scenarios ran and the proxy stopped.
+  const scenario = new Map(SCENARIOS.map((sc) => [sc.name, once(async () => {
+    const beforeA = t.teeA.connections.length;
+    const beforeB = t.teeB.connections.length;
+    const r = sc.client === 'stomp.py'
+      ? await runStomppy({ port: t.teeA.port, version: sc.version, messages: sc.messages, slowS: sc.slow, prefetch: sc.prefetch })
+      : await runStompjsScenario({ port: t.teeA.port, version: sc.version, messages: sc.messages, slowMs: (sc.slow ?? 0) * 1000, prefetch: sc.prefetch });
+    const opened = { a: t.teeA.connections.length - beforeA, b: t.teeB.connections.length - beforeB };
+    const a = t.teeA.connections[beforeA];
+    const b = t.teeB.connections[beforeB];
+    // One TCP connection per scenario on each side of the proxy; wait until both are fully closed.
+    if (a) await within(a.closed, 10_000, 'client-side connection close');
+    if (b) await within(b.closed, 10_000, 'broker-side connection close');
+    const run: Run = { scenario: sc, records: r.records, summary: r.summary, a, b };
+    return { r, opened, run };
+  })]));
+  /** Every scenario's run, in the order of SCENARIOS. */
+  const runs = once(async () => {
+    const all = new Map<string, Run>();
+    for (const sc of SCENARIOS) all.set(sc.name, (await scenario.get(sc.name)!()).run);
+    return all;
+  });
+  const recording = once(async () => {
+    await runs();
+    const proxyExit = await t.stopProxy(30_000);
+    // Compared with the wire below, so credentials as recorded; by default they are masked (checked at the end).
+    frames = await readJsonl<FrameRow>(['frames', '--db', t.db, '--reveal-secrets']);
+    connections = await readJsonl<ConnectionRow>(['connections', '--db', t.db]);
+    sessions = await readJsonl(['sessions', '--db', t.db]);
+    return proxyExit;
+  });
+
   for (const sc of SCENARIOS) {
     it(`${sc.name}: the client's whole scenario succeeds through the proxy`, async () => {
-      const beforeA = t.teeA.connections.length;
-      const beforeB = t.teeB.connections.length;
-      let records: LogRecord[];
-      let summary: ScenarioSummary;
-      if (sc.client === 'stomp.py') {
-        const r = await runStomppy({ port: t.teeA.port, version: sc.version, messages: sc.messages, slowS: sc.slow, prefetch: sc.prefetch });
-        expect(r.ok, `stomp.py failed: ${JSON.stringify(r.summary.errors)}\n${r.stderr}`).toBe(true);
-        ({ records, summary } = r);
-      } else {
-        const r = await runStompjsScenario({ port: t.teeA.port, version: sc.version, messages: sc.messages, slowMs: (sc.slow ?? 0) * 1000, prefetch: sc.prefetch });
-        expect(r.ok, `stompjs failed: ${JSON.stringify(r.summary.errors)}`).toBe(true);
-        ({ records, summary } = r);
-      }
-      expect(summary.messages).toBe(summary.expectedMessages);
-      // One TCP connection per scenario on each side of the proxy; wait until both are fully closed.
-      expect(t.teeA.connections.length).toBe(beforeA + 1);
-      await within(t.teeA.connections[beforeA].closed, 10_000, 'client-side connection close');
-      expect(t.teeB.connections.length, 'the proxy opened exactly one upstream connection').toBe(beforeB + 1);
-      await within(t.teeB.connections[beforeB].closed, 10_000, 'broker-side connection close');
-      runs.set(sc.name, { scenario: sc, records, summary, a: t.teeA.connections[beforeA], b: t.teeB.connections[beforeB] });
+      const { r, opened } = await scenario.get(sc.name)!();
+      expect(r.ok, `${sc.client} failed: ${JSON.stringify(r.summary.errors)}\n${'stderr' in r ? r.stderr : ''}`).toBe(true);
+      expect(r.summary.messages).toBe(r.summary.expectedMessages);
+      expect(opened.a).toBe(1);
+      expect(opened.b, 'the proxy opened exactly one upstream connection').toBe(1);
     });
   }
 
-  it('forwards every byte unchanged, both ways (tee A vs tee B), and the clients saw the same bytes', () => {
-    expect(runs.size, 'all scenarios ran').toBe(SCENARIOS.length);
-    for (const { scenario, summary, a, b } of runs.values()) {
+  it('forwards every byte unchanged, both ways (tee A vs tee B), and the clients saw the same bytes', async () => {
+    const all = await runs();
+    expect(all.size, 'all scenarios ran').toBe(SCENARIOS.length);
+    for (const { scenario, summary, a, b } of all.values()) {
       expectSameBytes(b.c2s(), a.c2s(), `${scenario.name}: client→broker`);
       expectSameBytes(a.s2c(), b.s2c(), `${scenario.name}: broker→client`);
       expect(a.c2s().length, `${scenario.name}: bytes the client wrote`).toBe(summary.bytesSent);
@@ -105,8 +122,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     }
   });
 
-  it('the clients’ logs agree with the wire (checks the test helpers themselves)', () => {
-    for (const { scenario, records, a } of runs.values()) {
+  it('the clients’ logs agree with the wire (checks the test helpers themselves)', async () => {
+    for (const { scenario, records, a } of (await runs()).values()) {
       const c = splitStream(a.c2s());
       const s = splitStream(a.s2c());
       const v = negotiatedVersion(s.frames);
@@ -120,20 +137,16 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
 
   it('SIGINT flushes the recording and exits 0 with a summary', async () => {
     expect(t.proxy).toBeDefined();
-    proxyExit = await t.stopProxy(30_000);
+    const proxyExit = await recording();
     expect(proxyExit.signal, `proxy was killed\nstderr:\n${proxyExit.stderr}`).toBeNull();
     expect(proxyExit.code, `proxy exit code\nstderr:\n${proxyExit.stderr}`).toBe(0);
     const lines = (proxyExit.stderr + proxyExit.stdout).split('\n').filter((l) => l.trim());
     expect(lines.length).toBeGreaterThan(1); // the listening line and at least the summary
-
-    // Compared with the wire below, so credentials as recorded; by default they are masked (checked at the end).
-    frames = await readJsonl<FrameRow>(['frames', '--db', t.db, '--reveal-secrets']);
-    connections = await readJsonl<ConnectionRow>(['connections', '--db', t.db]);
-    sessions = await readJsonl(['sessions', '--db', t.db]);
     expect(frames.length).toBeGreaterThan(0);
   });
 
-  it('sessions: one session named it-test, and every frame belongs to it', () => {
+  it('sessions: one session named it-test, and every frame belongs to it', async () => {
+    await recording();
     const s = sessions.filter((x) => x.name === 'it-test');
     expect(s, JSON.stringify(sessions)).toHaveLength(1);
     const id = s[0].id ?? s[0].session;
@@ -142,6 +155,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
   });
 
   it('frames JSONL masks login and passcode unless --reveal-secrets', async () => {
+    await recording();
     const masked = await readJsonl<FrameRow>(['frames', '--db', t.db]);
     const creds = (rows: FrameRow[]) => rows.flatMap((f) => f.headers.filter(([n]) => n === 'login' || n === 'passcode').map(([, v]) => v));
     expect(creds(frames).length).toBeGreaterThan(0);
@@ -151,7 +165,9 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     expect(masked.map((f) => f.command)).toEqual(frames.map((f) => f.command));
   });
 
-  it('frames JSONL rows are well-formed', () => {
+  it('frames JSONL rows are well-formed', async () => {
+    await recording();
+    expect(frames.length).toBeGreaterThan(0);
     for (const f of frames) {
       expect(Object.keys(f).sort()).toEqual(
         expect.arrayContaining(['session', 'connection', 'seq', 'from', 'time', 'command', 'headers', 'bodyLength', 'bodySha256', 'body', 'issues']),
@@ -165,15 +181,18 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     }
   });
 
-  it('the proxy printed one line per frame to stdout', () => {
-    const out = proxyExit!.stdout.split('\n').filter((l) => l.trim());
+  it('the proxy printed one line per frame to stdout', async () => {
+    const proxyExit = await recording();
+    expect(frames.length).toBeGreaterThan(0);
+    const out = proxyExit.stdout.split('\n').filter((l) => l.trim());
     // Lines may also be printed for issues; none are expected here, so at least one per frame.
     expect(out.length).toBeGreaterThanOrEqual(frames.length);
   });
 
   for (const sc of SCENARIOS) {
-    it(`${sc.name}: every frame recorded, with direction, command, headers, body hash, in order`, () => {
-      const run = runs.get(sc.name);
+    it(`${sc.name}: every frame recorded, with direction, command, headers, body hash, in order`, async () => {
+      await recording();
+      const run = (await runs()).get(sc.name);
       expect(run, 'scenario ran').toBeDefined();
       const { a, summary } = run!;
       const c = splitStream(a.c2s());
@@ -220,8 +239,9 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
       expect(binary?.bodyLength).toBeGreaterThan(256);
     });
 
-    it(`${sc.name}: heart-beats counted per direction in connections JSONL`, () => {
-      const run = runs.get(sc.name)!;
+    it(`${sc.name}: heart-beats counted per direction in connections JSONL`, async () => {
+      await recording();
+      const run = (await runs()).get(sc.name)!;
       const c = splitStream(run.a.c2s());
       const s = splitStream(run.a.s2c());
       const conn = findConnectionByDestination(frames, run.summary.queue!);
@@ -235,9 +255,10 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     });
   }
 
-  it('slow consumer with prefetch 1: the recorded order shows at most one unacknowledged MESSAGE at a time', () => {
+  it('slow consumer with prefetch 1: the recorded order shows at most one unacknowledged MESSAGE at a time', async () => {
+    await recording();
     const sc = SCENARIOS.find((x) => x.prefetch === 1)!;
-    const run = runs.get(sc.name)!;
+    const run = (await runs()).get(sc.name)!;
     const rows = connectionFrames(frames, findConnectionByDestination(frames, run.summary.queue!)!);
     let unacked = 0;
     let max = 0;

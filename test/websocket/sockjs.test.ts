@@ -18,6 +18,7 @@ import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { connectionJson, frameJson } from '../../src-main/core/views/frame-json.js';
 import { within } from '../support/checks.js';
+import { once } from '../support/once.js';
 
 /** A STOMP peer that needs no broker: CONNECTED, MESSAGE for each SEND to a subscribed destination, RECEIPT. */
 function stompPeer(conn: Connection, closeAfterReceipt: boolean): void {
@@ -75,9 +76,9 @@ describe('SockJS through the proxy (sockjs npm server)', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const runs: Record<string, unknown> = {};
-
-  it('SockJS framing over WebSocket: the client gets its MESSAGE and RECEIPT through the proxy', async () => {
+  // Each exchange is a step done once: its own test checks what the client saw, and the recording test awaits all
+  // three (in this order, the order of the recorded connections) before it stops the proxy, so each test runs alone.
+  const framed = once(async () => {
     const ws = new WebSocket(`ws://${base}/stomp/123/abcdefgh/websocket`);
     const got: string[] = [];
     let pings = 0;
@@ -99,14 +100,9 @@ describe('SockJS through the proxy (sockjs npm server)', () => {
     const { code } = await within(closed, 10_000, 'SockJS session end').catch((e: Error) => {
       throw new Error(`${e.message}; the client got ${JSON.stringify(got)}`);
     });
-    expect(code).toBe(1000);
-    expect(got[0]).toBe('o');
-    expect(got.join('|')).toContain('MESSAGE\\ndestination:/queue/sj');
-    expect(got).toContain('c[3000,"Go away!"]');
-    runs.framed = true;
+    return { code, got };
   });
-
-  it('the raw WebSocket endpoint (…/websocket): stompjs over ws, STOMP straight in the messages', async () => {
+  const raw = once(async () => {
     let resolveMsg!: (body: string) => void;
     const message = new Promise<string>((r) => (resolveMsg = r));
     const client = new Client({
@@ -118,28 +114,46 @@ describe('SockJS through the proxy (sockjs npm server)', () => {
       client.publish({ destination: '/queue/raw', body: 'raw endpoint' });
     };
     client.activate();
-    expect(await within(message, 10_000, 'MESSAGE over the raw endpoint')).toBe('raw endpoint');
-    await client.deactivate();
-    runs.raw = true;
+    try {
+      return await within(message, 10_000, 'MESSAGE over the raw endpoint');
+    } finally {
+      await client.deactivate();
+    }
+  });
+  const xhr = once(() => new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: proxy.address.port, method: 'POST', path: '/stomp/123/xyz12345/xhr', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  }));
+  const recorded = once(async () => {
+    await framed();
+    await raw();
+    await xhr();
+    await proxy.stop();
+    await recorder.end();
+  });
+
+  it('SockJS framing over WebSocket: the client gets its MESSAGE and RECEIPT through the proxy', async () => {
+    const { code, got } = await framed();
+    expect(code).toBe(1000);
+    expect(got[0]).toBe('o');
+    expect(got.join('|')).toContain('MESSAGE\\ndestination:/queue/sj');
+    expect(got).toContain('c[3000,"Go away!"]');
+  });
+
+  it('the raw WebSocket endpoint (…/websocket): stompjs over ws, STOMP straight in the messages', async () => {
+    expect(await raw()).toBe('raw endpoint');
   });
 
   it('XHR polling goes through untouched', async () => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: proxy.address.port, method: 'POST', path: '/stomp/123/xyz12345/xhr', agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-    expect(status).toBe(200); // the open frame "o\n"
-    runs.xhr = true;
+    expect(await xhr()).toBe(200); // the open frame "o\n"
   });
 
   it('records each one: sockjs transport and unwrapped STOMP; websocket; an unsupported-transport issue', async () => {
-    expect(Object.keys(runs).sort()).toEqual(['framed', 'raw', 'xhr']);
-    await proxy.stop();
-    await recorder.end();
+    await recorded();
     const reader = new StoreReader(openDb(db, { readonly: true }));
     try {
       const conns = reader.connections().map(connectionJson);

@@ -16,6 +16,7 @@ import { CAPTURES, probeListener, startCapture, toolAvailable, waitUntilCapturin
 import { expectSameBytes, findConnectionByDestination, pick, within } from '../support/checks.js';
 import { readJsonl, runCli, type ConnectionRow, type FrameRow } from '../support/proxy-cli.js';
 import { expectFrame, negotiatedVersion, splitStream } from '../support/stomp-wire.js';
+import { once } from '../support/once.js';
 import type { TeeConnection } from '../support/tee.js';
 import { useTeedProxy } from '../support/teed-proxy.js';
 import { runWsScenario, unwrapWebSocket, type WsScenarioResult } from './support.js';
@@ -72,27 +73,45 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
     if (capture) await capture.stop();
   });
 
+  // Each run is a step done once (its own test awaits it, and so does every test that reads the recording), so
+  // any test can run alone: the recording is read after all runs, when the proxy has stopped.
+  const scenario = new Map(RUNS.map((run) => [run, once(async () => {
+    const beforeA = t.teeA.connections.length;
+    const beforeB = t.teeB.connections.length;
+    const r = await runWsScenario(`ws://127.0.0.1:${t.teeA.port}/ws`, { queue: run.queue, deflate: run.deflate, split: run.split });
+    const opened = { a: t.teeA.connections.length - beforeA, b: t.teeB.connections.length - beforeB };
+    run.a = t.teeA.connections[beforeA];
+    run.b = t.teeB.connections[beforeB];
+    if (run.a) await within(run.a.closed, 10_000, 'client-side close');
+    if (run.b) await within(run.b.closed, 10_000, 'broker-side close');
+    run.result = r;
+    return { r, opened };
+  })]));
+  const allRuns = once(async () => {
+    for (const run of RUNS) await scenario.get(run)!();
+  });
+  const recording = once(async () => {
+    await allRuns();
+    const exit = await t.stopProxy(30_000);
+    frames = await readJsonl<FrameRow>(['frames', '--db', t.db, '--reveal-secrets']);
+    connections = await readJsonl<Conn>(['connections', '--db', t.db]);
+    return exit;
+  });
+
   for (const run of RUNS) {
     it(`${run.name}: subscribe, send text, binary and 100 kB, receive and ACK them through the proxy`, async () => {
-      const beforeA = t.teeA.connections.length;
-      const beforeB = t.teeB.connections.length;
-      const r = await runWsScenario(`ws://127.0.0.1:${t.teeA.port}/ws`, { queue: run.queue, deflate: run.deflate, split: run.split });
+      const { r, opened } = await scenario.get(run)!();
       expect(r.ok, r.errors.join('; ')).toBe(true);
       expect(r.protocol).toBe('v12.stomp');
       if (run.deflate) expect(r.extensions).toMatch(/permessage-deflate/);
       else expect(r.extensions).toBe('');
       expect(r.received.map((m) => m.body)).toEqual([Buffer.from(r.sent.text), r.sent.binary, Buffer.from(r.sent.big)]);
-      expect(t.teeA.connections.length).toBe(beforeA + 1);
-      expect(t.teeB.connections.length).toBe(beforeB + 1);
-      run.a = t.teeA.connections[beforeA];
-      run.b = t.teeB.connections[beforeB];
-      await within(run.a.closed, 10_000, 'client-side close');
-      await within(run.b.closed, 10_000, 'broker-side close');
-      run.result = r;
+      expect(opened).toEqual({ a: 1, b: 1 });
     });
   }
 
-  it('forwards every byte unchanged both ways, the HTTP upgrade included', () => {
+  it('forwards every byte unchanged both ways, the HTTP upgrade included', async () => {
+    await allRuns();
     for (const run of RUNS) {
       expect(run.a, `${run.name} ran`).toBeDefined();
       expectSameBytes(run.b!.c2s(), run.a!.c2s(), `${run.name}: client→broker`);
@@ -106,11 +125,9 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
   });
 
   it('stopping the proxy flushes the recording', async () => {
-    const exit = await t.stopProxy(30_000);
+    const exit = await recording();
     expect(exit.code, exit.stderr).toBe(0);
     expect(exit.stderr).toMatch(/WebSocket clients connect to ws:\/\/127\.0\.0\.1:\d+\/ws/);
-    frames = await readJsonl<FrameRow>(['frames', '--db', t.db, '--reveal-secrets']);
-    connections = await readJsonl<Conn>(['connections', '--db', t.db]);
     expect(connections).toHaveLength(RUNS.length);
   });
 
@@ -122,7 +139,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
     return { conn: conn!, rows: frames.filter((f) => f.connection === id).sort((x, y) => x.seq - y.seq) };
   };
 
-  it('each connection is recorded as transport websocket, with its handshake (subprotocol, extensions, headers as sent)', () => {
+  it('each connection is recorded as transport websocket, with its handshake (subprotocol, extensions, headers as sent)', async () => {
+    await recording();
     for (const run of RUNS) {
       const { conn } = recorded(run);
       expect(conn.transport).toBe('websocket');
@@ -141,6 +159,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
   });
 
   it('every STOMP frame is recorded, in order, as the ws package\'s own parser reads the wire', async () => {
+    await recording();
     for (const run of RUNS) {
       const { conn, rows } = recorded(run);
       const ext = (conn.handshake as { extensions: string | null }).extensions;
@@ -165,7 +184,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
     }
   });
 
-  it('records the upgrade and both closes as notes, and nothing worse', () => {
+  it('records the upgrade and both closes as notes, and nothing worse', async () => {
+    await recording();
     const sql = new Database(t.db, { readonly: true });
     try {
       for (const run of RUNS) {
@@ -183,6 +203,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
   });
 
   it.skipIf(!haveTcpdump)('the tcpdump capture of the same traffic imports to the same frames, transport websocket', async () => {
+    await recording();
     const stopped = await capture!.stop();
     capture = undefined;
     expect(stopped.code, stopped.stderr).toBe(0);
