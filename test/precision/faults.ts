@@ -51,33 +51,37 @@ export const unansweredReceipt: Fault = {
     }),
 };
 
-/** The heart-beat the silent client promises (ms). */
-const SILENT_PERIOD_MS = 3000;
+/** The heart-beat period each way of the silent-broker fault (ms). */
+const SILENT_PERIOD_MS = 1000;
 
 /**
- * The client promises a heart-beat every 3 s (`heart-beat:3000,0`), the broker accepts, and the client goes
- * silent past twice that. The proxy's live watcher reports `heartbeat-missed` once 1.5× the period has passed
- * (within its 1 s tick): the test polls the live recording for it (bounded); once the silence has also lasted 2×
- * the period, the client speaks again (DISCONNECT), before the broker's own drop (RabbitMQ and ActiveMQ close a
- * client silent for ~3× the period), so nothing else happens on the connection. The pass/fail never rests on
- * the broker's timer: the finding is in the recording before the client speaks.
+ * The broker falls silent past twice its heart-beat: client and broker negotiate heart-beats every second each way,
+ * then tee B (between the proxy and the broker) stops passing the broker's bytes on, as a link that loses one way
+ * would. The client keeps its own heart-beats going (every 700 ms: within its period, and not "too frequent"), so
+ * the broker has no reason to drop it, and no broker timer decides anything: the proxy's live watcher reports
+ * `heartbeat-missed` once the silence passes the limit (within its 1 s tick); the test polls the live recording for
+ * it (bounded), then the client says DISCONNECT and hangs up.
  */
 export const silentPeer: Fault = {
-  name: 'silent client past 2× its heart-beat',
+  name: 'silent broker past 2× its heart-beat',
   code: 'heartbeat-missed',
-  message: new RegExp(`^nothing from the client for .*heart-beat every ${SILENT_PERIOD_MS} ms`),
-  run: ({ port, db }) =>
+  message: new RegExp(`^nothing from the broker for .*heart-beat every ${SILENT_PERIOD_MS} ms`),
+  run: ({ port, db, teeB }) =>
     bare(port, async (c) => {
-      c.send(CONNECT(`heart-beat:${SILENT_PERIOD_MS},0\n`));
+      c.send(CONNECT(`heart-beat:${SILENT_PERIOD_MS},${SILENT_PERIOD_MS}\n`));
       const connected = await c.next((f) => f.command === 'CONNECTED', 'CONNECTED');
-      const silentSince = Date.now();
       const hb = connected.rawHeaders.find(([k]) => k === 'heart-beat')?.[1];
-      if (hb !== `0,${SILENT_PERIOD_MS}`) throw new Error(`the broker did not take the client's heart-beat: heart-beat:${hb}`);
-      await waitForFinding(db, 'heartbeat-missed', SILENT_PERIOD_MS * 3);
-      const rest = silentSince + 2 * SILENT_PERIOD_MS - Date.now();
-      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
-      c.send('DISCONNECT\nreceipt:r-bye\n\n\0');
-      await c.receipt('r-bye');
+      if (hb !== `${SILENT_PERIOD_MS},${SILENT_PERIOD_MS}`) throw new Error(`the broker did not take the heart-beats: heart-beat:${hb}`);
+      const b = teeB();
+      if (!b) throw new Error('no broker-side connection');
+      b.dropServerToClient();
+      const beating = setInterval(() => c.send('\n'), 700);
+      try {
+        await waitForFinding(db, 'heartbeat-missed', SILENT_PERIOD_MS * 20);
+      } finally {
+        clearInterval(beating);
+      }
+      c.send('DISCONNECT\n\n\0');
       await c.end();
     }),
 };

@@ -24,6 +24,8 @@ export interface TeeConnection {
    * link that loses one way, for faults that need a broker that never hears a frame.
    */
   dropClientToServer(): void;
+  /** From now on, drop server→client bytes the same way: a broker that falls silent, as its peer sees it. */
+  dropServerToClient(): void;
 }
 
 export interface Tee {
@@ -54,6 +56,7 @@ export async function startTee(upstreamHost: string, upstreamPort: number): Prom
     sockets.add(upstream);
     let open = 2;
     let held = false;
+    let heldBack = false;
     let done!: () => void;
     const conn: TeeConnection = {
       index: connections.length,
@@ -65,6 +68,9 @@ export async function startTee(upstreamHost: string, upstreamPort: number): Prom
       s2c: () => Buffer.concat(conn.serverToClient),
       dropClientToServer: () => {
         held = true;
+      },
+      dropServerToClient: () => {
+        heldBack = true;
       },
     };
     connections.push(conn);
@@ -80,7 +86,7 @@ export async function startTee(upstreamHost: string, upstreamPort: number): Prom
     client.on('close', (hadError) => hadError && upstream.destroy());
     upstream.on('close', (hadError) => hadError && client.destroy());
     pump(client, upstream, conn.clientToServer, () => held);
-    pump(upstream, client, conn.serverToClient);
+    pump(upstream, client, conn.serverToClient, () => heldBack);
     upstream.once('connect', () => client.resume());
   });
   await new Promise<void>((resolve, reject) => {
