@@ -15,7 +15,7 @@ import path from 'node:path';
 import { ISSUES, type IssueCode } from '../../../shared/issues.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import { ConnectionRecorder } from '../record/connection-recorder.js';
-import type { AnalysisOptions } from '../analysis/recording.js';
+import type { AnalysisOptions } from '../record/connection-recorder.js';
 import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { StoreWriter } from '../store/writer.js';
