@@ -120,7 +120,7 @@ class ReplayRun extends RecordedClient {
   }
 
   private get version(): StompVersion | null {
-    return this.tracker.version;
+    return this.negotiatedVersion;
   }
 
   protected onBrokerFrame(ev: DecodedFrame): void {
@@ -128,7 +128,7 @@ class ReplayRun extends RecordedClient {
     this.lastReceivedAt = performance.now();
     if (ev.command === 'CONNECTED') {
       this.connected = true;
-      this.ordinals = new MessageOrdinals(this.tracker.version);
+      this.ordinals = new MessageOrdinals(this.negotiatedVersion);
       return;
     }
     const headers = interpretHeaders(ev.command, ev.headers, this.version).headers;
@@ -208,9 +208,8 @@ class ReplayRun extends RecordedClient {
     const body = () => this.reader.readBytes(conn.id, 'client', f.bodyOffset, f.bodyLength);
     let headers: Header[] = f.headers;
     if (f.command === 'CONNECT' || f.command === 'STOMP') {
+      // Our own CONNECT's heart-beat is half of the negotiation (STOMP 1.2 §Heart-beating): the conversation sees it when written.
       if (this.connect) headers = this.connect;
-      // Our own CONNECT's heart-beat is half of the negotiation (STOMP 1.2 §Heart-beating).
-      this.tracker.observe('client', { command: f.command, headers });
     }
     headers = mapDestination(headers, this.opts.mapDestination ?? new Map());
     if (step.ackOf !== null && step.ackOf !== 'unknown') {
