@@ -67,8 +67,8 @@ export async function finishRecording(recorder: Recorder, dbPath: string): Promi
 /** One recorded client connection to a broker. Subclasses say what to send and what each broker frame means. */
 export abstract class RecordedClient {
   /**
-   * Both directions of this connection as the stage sees them: the broker's bytes as they come, ours as we write
-   * them, so that our CONNECT is half of the negotiation (STOMP 1.2 §Heart-beating). Plain STOMP (we speak it
+   * This connection as the stage sees it: the broker's bytes as they come, ours as we write them until CONNECTED,
+   * so that our CONNECT is half of the negotiation (STOMP 1.2 §Heart-beating). Plain STOMP (we speak it
    * ourselves, no WebSocket to unwrap), and no expert rules: the recording does those.
    */
   private readonly conversation: Conversation;
@@ -135,7 +135,9 @@ export abstract class RecordedClient {
   /** Bytes to the broker, recorded as the client's. */
   protected write(bytes: Uint8Array): void {
     this.recorder.data(this.key, 'client', bytes);
-    this.conversation.push('client', bytes, nowMicros());
+    // Our bytes matter here only until the broker answered CONNECT (they are half of the negotiation): a large
+    // body we send afterwards is not decoded and held a second time.
+    if (this.conversation.negotiatedVersion === null) this.conversation.push('client', bytes, nowMicros());
     this.sock.write(bytes);
     this.lastSentAt = performance.now();
   }
