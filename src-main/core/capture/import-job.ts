@@ -46,7 +46,7 @@ export interface ImportOptions {
   readBytes?: number;
   limits?: Partial<DecoderLimits>;
   reassembly?: Partial<ReassemblyLimits>;
-  /** The broker profile to analyse the connections with (issue 6); default: detected per connection. */
+  /** The broker profile to analyse the connections with; default: detected per connection. */
   profile?: ProfileName | null;
 }
 

@@ -1,4 +1,4 @@
-// Edit and resend (issue 5): one edited client frame sent on a NEW connection to a chosen broker, after an
+// Edit and resend: one edited client frame sent on a NEW connection to a chosen broker, after an
 // (edited) CONNECT, and recorded as a session of kind 'replay' (meta `resendOf`) through the same Recorder as the
 // proxy and the replay, so the UI shows it like any other session. Injection into a live proxied connection
 // is a different feature and is not done here.
