@@ -103,8 +103,11 @@ export abstract class RecordedClient {
     sock.resume();
   }
 
-  /** A frame from the broker, after the negotiation has seen it. */
-  protected abstract onBrokerFrame(ev: DecodedFrame): void;
+  /**
+   * A frame from the broker, after the negotiation has seen it; `headers` is the stage's view of its headers
+   * (unescaped per the negotiated version, STOMP 1.2 §Value Encoding).
+   */
+  protected abstract onBrokerFrame(ev: DecodedFrame, headers: readonly (readonly [string, string])[]): void;
 
   /** The version the broker chose in CONNECTED (STOMP 1.2 §Protocol Negotiation); null before. */
   protected get negotiatedVersion(): StompVersion | null {
@@ -118,7 +121,7 @@ export abstract class RecordedClient {
       frame: (f: ConversationFrame) => {
         if (f.dir === 'broker') {
           if (f.frame.command === 'CONNECTED') this.startHeartBeats();
-          this.onBrokerFrame(f.frame);
+          this.onBrokerFrame(f.frame, f.headers);
         }
         return f.seq;
       },

@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import { MessageOrdinals } from '../../../shared/correlate/ack.js';
 import { issueInfo, type IssueCode } from '../../../shared/issues.js';
-import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { headerValue, type Header } from '../../../shared/stomp/escape.js';
 import { maskText } from '../../../shared/stomp/secrets.js';
 import type { DecodedFrame, Severity, StompVersion } from '../../../shared/stomp/types.js';
 import { formatAddress } from '../proxy/proxy.js';
@@ -123,7 +123,7 @@ class ReplayRun extends RecordedClient {
     return this.negotiatedVersion;
   }
 
-  protected onBrokerFrame(ev: DecodedFrame): void {
+  protected onBrokerFrame(ev: DecodedFrame, headers: readonly (readonly [string, string])[]): void {
     this.received++;
     this.lastReceivedAt = performance.now();
     if (ev.command === 'CONNECTED') {
@@ -131,7 +131,6 @@ class ReplayRun extends RecordedClient {
       this.ordinals = new MessageOrdinals(this.negotiatedVersion);
       return;
     }
-    const headers = interpretHeaders(ev.command, ev.headers, this.version).headers;
     if (ev.command === 'RECEIPT') {
       const id = headerValue(headers, 'receipt-id');
       if (id !== undefined) this.receipts.set(id, (this.receipts.get(id) ?? 0) + 1);

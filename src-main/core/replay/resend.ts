@@ -7,7 +7,7 @@
 // short quiet period for answers (a SUBSCRIBE's MESSAGEs, an ERROR); then DISCONNECT with a receipt (STOMP 1.2
 // §DISCONNECT: a graceful close) unless the frame was itself a DISCONNECT. Every wait is bounded.
 import type net from 'node:net';
-import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { headerValue, type Header } from '../../../shared/stomp/escape.js';
 import { maskText } from '../../../shared/stomp/secrets.js';
 import { buildFrame } from '../../../shared/stomp/encoder.js';
 import type { DecodedFrame, StompVersion } from '../../../shared/stomp/types.js';
@@ -83,8 +83,7 @@ class Exchange extends RecordedClient {
     super(sock, recorder, !!opts.tls, opts.timeoutMs);
   }
 
-  protected onBrokerFrame(ev: DecodedFrame): void {
-    const headers = interpretHeaders(ev.command, ev.headers, this.negotiatedVersion).headers;
+  protected onBrokerFrame(ev: DecodedFrame, headers: readonly (readonly [string, string])[]): void {
     const h = (n: string) => headerValue(headers, n);
     let info = '';
     if (ev.command === 'CONNECTED') info = `version ${h('version') ?? '1.0'}`;
