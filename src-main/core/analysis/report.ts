@@ -9,6 +9,7 @@ import { headerValue } from '../../../shared/stomp/escape.js';
 import { percentile } from '../../../shared/stats/latency.js';
 import type { Direction, RawHeader, Severity } from '../../../shared/stomp/types.js';
 import type { Db } from '../store/db.js';
+import type { StoredNegotiation } from '../store/writer.js';
 import { isoMicros } from '../views/frame-json.js';
 
 /** The link kinds whose latencies the report summarises (subscription and in-transaction links are not latencies). */
@@ -216,16 +217,7 @@ export function computeReport(db: Db, opts: { session?: number | null } = {}): S
 
   function heartbeats(c: Record<string, unknown>, endUs: number | null): HeartbeatReport {
     const id = c.id as number;
-    let client: RawHeader[] | null = null;
-    let broker: RawHeader[] | null = null;
-    for (const f of q.handshake.all(id) as Array<{ dir: number; command: string; headers: string }>) {
-      // CONNECT and CONNECTED headers are never escaped (STOMP 1.2 §Value Encoding): the raw values are the values.
-      if (f.dir === 0 && client === null) client = JSON.parse(f.headers) as RawHeader[];
-      else if (f.dir === 1 && broker === null && f.command === 'CONNECTED') broker = JSON.parse(f.headers) as RawHeader[];
-    }
-    const cs = client ? parseHeartBeat(headerValue(client, 'heart-beat')) : null;
-    const bs = broker ? parseHeartBeat(headerValue(broker, 'heart-beat')) : null;
-    const negotiated = cs && bs ? negotiateHeartBeat(cs, bs) : null;
+    const negotiated = storedNegotiation(c) ?? derivedNegotiation(id);
     const longestSilence = { client: null as number | null, broker: null as number | null };
     for (const [dir, code] of [['client', 0], ['broker', 1]] as const) {
       const r = q.silence.get({ c: id, d: code }) as { gap: number | null; last: number | null };
@@ -239,6 +231,34 @@ export function computeReport(db: Db, opts: { session?: number | null } = {}): S
       negotiated, received: { client: c.heartbeats_client as number, broker: c.heartbeats_broker as number }, longestSilence, missed,
       health: missed > 0 ? 'missed' : on ? 'ok' : 'none',
     };
+  }
+
+  /**
+   * The heart-beats negotiated, as the recorder stored them with the connection when it saw CONNECTED; undefined
+   * for a connection recorded before they were stored (NULL, or no such column in a database opened read-only).
+   */
+  function storedNegotiation(c: Record<string, unknown>): HeartbeatReport['negotiated'] | undefined {
+    if (typeof c.negotiation !== 'string') return undefined;
+    try {
+      const n = JSON.parse(c.negotiation) as Partial<StoredNegotiation>;
+      return n.heartBeats ?? null;
+    } catch {
+      return undefined; // not ours to fail on: derive it as for an old recording
+    }
+  }
+
+  /** An old recording's negotiated heart-beats, derived from its stored CONNECT and CONNECTED as they were recorded. */
+  function derivedNegotiation(id: number): HeartbeatReport['negotiated'] {
+    let client: RawHeader[] | null = null;
+    let broker: RawHeader[] | null = null;
+    for (const f of q.handshake.all(id) as Array<{ dir: number; command: string; headers: string }>) {
+      // CONNECT and CONNECTED headers are never escaped (STOMP 1.2 §Value Encoding): the raw values are the values.
+      if (f.dir === 0 && client === null) client = JSON.parse(f.headers) as RawHeader[];
+      else if (f.dir === 1 && broker === null && f.command === 'CONNECTED') broker = JSON.parse(f.headers) as RawHeader[];
+    }
+    const cs = client ? parseHeartBeat(headerValue(client, 'heart-beat')) : null;
+    const bs = broker ? parseHeartBeat(headerValue(broker, 'heart-beat')) : null;
+    return cs && bs ? negotiateHeartBeat(cs, bs) : null;
   }
 }
 

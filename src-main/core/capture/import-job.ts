@@ -16,7 +16,7 @@ import { fileKind } from '../file-kind.js';
 import { ISSUES, type IssueCode } from '../../../shared/issues.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import { ConnectionRecorder } from '../record/connection-recorder.js';
-import type { AnalysisOptions } from '../analysis/recording.js';
+import type { AnalysisOptions } from '../record/connection-recorder.js';
 import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { StoreWriter } from '../store/writer.js';
@@ -47,7 +47,7 @@ export interface ImportOptions {
   readBytes?: number;
   limits?: Partial<DecoderLimits>;
   reassembly?: Partial<ReassemblyLimits>;
-  /** The broker profile to analyse the connections with (issue 6); default: detected per connection. */
+  /** The broker profile to analyse the connections with; default: detected per connection. */
   profile?: ProfileName | null;
   /** Most TCP flows without data kept at once (default DEFAULT_MAX_QUIET_FLOWS); past it the least active are dropped. */
   maxQuietFlows?: number;

@@ -1,3 +1,6 @@
+// The forwarding thread's side of recording: it owns the copy of what was forwarded into batches, the memory
+// budget (past it, bytes are shed: forwarded, not recorded, and marked so), the clock ticks, and the one ordered
+// channel to the recording worker (worker.ts), where each connection's conversation is decoded and stored.
 import { Worker } from 'node:worker_threads';
 import type { ConnectionEvent } from './connection-recorder.js';
 import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';

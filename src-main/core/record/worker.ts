@@ -1,5 +1,7 @@
-// The recording worker: the one writer of the database while a proxy runs. It decodes and stores off the
-// forwarding thread, so forwarding never waits on decoding or SQLite (DESIGN.md principles 3 and 6).
+// The recording worker: the one writer of the database while a proxy or a replay runs. It owns the session's
+// StoreWriter and one ConnectionRecorder per connection (whose conversation stage decodes and analyses), takes
+// the forwarding thread's batches in order, and records them off that thread, so forwarding never waits on
+// decoding or SQLite; when the database is locked or failing it pauses or drops batches and says so.
 import fs from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -7,9 +9,8 @@ import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../store/db.js';
 import { DIR_NAME, StoreWriter } from '../store/writer.js';
-import { ConnectionRecorder, type LiveLine } from './connection-recorder.js';
+import { ConnectionRecorder, type AnalysisOptions, type LiveLine } from './connection-recorder.js';
 import { formatLiveLine } from './live-line.js';
-import type { AnalysisOptions } from '../analysis/recording.js';
 import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import { isProfileName } from '../../../shared/analysis/profiles.js';
 import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
@@ -17,8 +18,8 @@ import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_INJECTED, SEG_SHED, type FromW
 const port = parentPort!;
 
 // Recording yields to forwarding: on Linux a thread's nice value is its own, so lowering this thread's
-// priority leaves the forwarding thread first in line for a CPU (DESIGN.md principle 3). Elsewhere, or
-// where it is not allowed, recording simply runs at normal priority.
+// priority leaves the forwarding thread first in line for a CPU (a busy recorder must not slow the traffic).
+// Elsewhere, or where it is not allowed, recording simply runs at normal priority.
 try {
   const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
   if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
@@ -40,7 +41,7 @@ const connections = new Map<number, ConnectionRecorder>();
 let lines: string[] | null = cfg.live ? [] : null;
 const onLine = lines ? (l: LiveLine) => lines!.push(formatLiveLine(l, cfg.started)) : undefined;
 const totals = { connections: 0, bytes: 0 };
-// Issue 6: one SEND -> MESSAGE matcher for the whole session; the profile the user chose is in the session meta.
+// One SEND -> MESSAGE matcher for the whole session; the profile the user chose is in the session meta.
 const chosenProfile = (cfg.meta as { profile?: unknown }).profile;
 const analysis: AnalysisOptions = {
   delivery: new DeliveryCorrelator(), profile: typeof chosenProfile === 'string' && isProfileName(chosenProfile) ? chosenProfile : null, onLine,
@@ -138,7 +139,7 @@ function summary(): SessionSummary {
 
 // Messages waiting for the database, oldest first. A batch the database refuses before any of it was recorded
 // (another process holds the write lock: BEGIN failed) waits here and is tried again, so recording pauses and
-// resumes without losing anything (issue 7); forwarding never waits, and the main thread's in-flight cap
+// resumes without losing anything; forwarding never waits, and the main thread's in-flight cap
 // bounds what piles up meanwhile (past it, bytes are shed and marked recording-overload).
 const waiting: ToWorker[] = [];
 const RETRY_MS = 200;

@@ -1,11 +1,12 @@
 // What a replay and a resend have in common: StompScope acting as a STOMP client on one connection to a broker,
-// recording every byte both ways through the Recorder (the same pipeline as the proxy), decoding what the
-// broker sends, keeping the connection alive with heart-beats, and closing it within a bounded time.
+// recording every byte both ways through the Recorder (the same pipeline as the proxy), following the
+// conversation with the same stage the recorder uses (decoders, version and heart-beat negotiation), keeping
+// the connection alive with heart-beats, and closing it within a bounded time.
 import net from 'node:net';
 import tls from 'node:tls';
-import { StompDecoder } from '../../../shared/stomp/decoder.js';
-import { VersionTracker } from '../../../shared/stomp/version.js';
-import type { DecodedFrame } from '../../../shared/stomp/types.js';
+import { Conversation } from '../../../shared/conversation/conversation.js';
+import type { ConversationFrame, ConversationSink } from '../../../shared/conversation/types.js';
+import type { DecodedFrame, StompVersion } from '../../../shared/stomp/types.js';
 import { formatAddress } from '../proxy/proxy.js';
 import { nowMicros, Recorder } from '../record/recorder.js';
 import { openDb } from '../store/db.js';
@@ -65,8 +66,12 @@ export async function finishRecording(recorder: Recorder, dbPath: string): Promi
 
 /** One recorded client connection to a broker. Subclasses say what to send and what each broker frame means. */
 export abstract class RecordedClient {
-  protected readonly decoder = new StompDecoder();
-  protected readonly tracker = new VersionTracker();
+  /**
+   * This connection as the stage sees it: the broker's bytes as they come, ours as we write them until CONNECTED,
+   * so that our CONNECT is half of the negotiation (STOMP 1.2 §Heart-beating). Plain STOMP (we speak it
+   * ourselves, no WebSocket to unwrap), and no expert rules: the recording does those.
+   */
+  private readonly conversation: Conversation;
   protected closed = false;
   protected closeReason: string | null = null;
   /** Wakes whoever waits for an answer or for the connection to close. */
@@ -78,6 +83,7 @@ export abstract class RecordedClient {
 
   constructor(protected readonly sock: net.Socket, protected readonly recorder: Recorder, private readonly clientTls: boolean,
     private readonly closeTimeoutMs: number) {
+    this.conversation = new Conversation(this.conversationSink(), { unwrap: false, analyze: false });
     this.key = recorder.openConnection(formatAddress(sock.localAddress, sock.localPort), formatAddress(sock.remoteAddress, sock.remotePort),
       clientTls ? 'tls' : 'tcp');
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -97,30 +103,51 @@ export abstract class RecordedClient {
     sock.resume();
   }
 
-  /** A frame from the broker, after the version tracker has seen it. */
-  protected abstract onBrokerFrame(ev: DecodedFrame): void;
+  /**
+   * A frame from the broker, after the negotiation has seen it; `headers` is the stage's view of its headers
+   * (unescaped per the negotiated version, STOMP 1.2 §Value Encoding).
+   */
+  protected abstract onBrokerFrame(ev: DecodedFrame, headers: readonly (readonly [string, string])[]): void;
+
+  /** The version the broker chose in CONNECTED (STOMP 1.2 §Protocol Negotiation); null before. */
+  protected get negotiatedVersion(): StompVersion | null {
+    return this.conversation.negotiatedVersion;
+  }
+
+  /** Only the frames matter here (the Recorder stores everything): a broker frame is acted on. */
+  private conversationSink(): ConversationSink {
+    const none = () => {};
+    return {
+      frame: (f: ConversationFrame) => {
+        if (f.dir === 'broker') {
+          if (f.frame.command === 'CONNECTED') this.startHeartBeats();
+          this.onBrokerFrame(f.frame, f.headers);
+        }
+        return f.seq;
+      },
+      stream: none, streamGap: none, heartbeat: none, issue: none, link: none, finding: none, profile: none, transport: none, negotiated: none,
+    };
+  }
 
   private onData(chunk: Buffer): void {
     this.recorder.data(this.key, 'broker', chunk);
-    this.decoder.push(chunk, nowMicros(), (ev) => {
-      if (ev.kind !== 'frame') return;
-      this.tracker.observe('broker', ev);
-      if (ev.command === 'CONNECTED') this.startHeartBeats();
-      this.onBrokerFrame(ev);
-    });
+    this.conversation.push('broker', chunk, nowMicros());
     this.notify?.();
   }
 
   /** Bytes to the broker, recorded as the client's. */
   protected write(bytes: Uint8Array): void {
     this.recorder.data(this.key, 'client', bytes);
+    // Our bytes matter here only until the broker answered CONNECT (they are half of the negotiation): a large
+    // body we send afterwards is not decoded and held a second time.
+    if (this.conversation.negotiatedVersion === null) this.conversation.push('client', bytes, nowMicros());
     this.sock.write(bytes);
     this.lastSentAt = performance.now();
   }
 
   /** An EOL at least every negotiated interval (STOMP 1.2 §Heart-beating): a slow answer must not cost the connection. */
   private startHeartBeats(): void {
-    const every = this.tracker.heartBeats()?.clientToBroker ?? 0;
+    const every = this.conversation.heartBeats?.clientToBroker ?? 0;
     if (!every || this.heartBeatTimer) return;
     this.heartBeatTimer = setInterval(() => {
       if (this.closed) return;

@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import { MessageOrdinals } from '../../../shared/correlate/ack.js';
 import { issueInfo, type IssueCode } from '../../../shared/issues.js';
-import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { headerValue, type Header } from '../../../shared/stomp/escape.js';
 import { maskText } from '../../../shared/stomp/secrets.js';
 import { isConnectCommand } from '../../../shared/stomp/spec.js';
 import type { DecodedFrame, Severity, StompVersion } from '../../../shared/stomp/types.js';
@@ -124,18 +124,17 @@ class ReplayRun extends RecordedClient {
   }
 
   private get version(): StompVersion | null {
-    return this.tracker.version;
+    return this.negotiatedVersion;
   }
 
-  protected onBrokerFrame(ev: DecodedFrame): void {
+  protected onBrokerFrame(ev: DecodedFrame, headers: readonly (readonly [string, string])[]): void {
     this.received++;
     this.lastReceivedAt = performance.now();
     if (ev.command === 'CONNECTED') {
       this.connected = true;
-      this.ordinals = new MessageOrdinals(this.tracker.version);
+      this.ordinals = new MessageOrdinals(this.negotiatedVersion);
       return;
     }
-    const headers = interpretHeaders(ev.command, ev.headers, this.version).headers;
     if (ev.command === 'RECEIPT') {
       const id = headerValue(headers, 'receipt-id');
       if (id !== undefined) this.receipts.set(id, (this.receipts.get(id) ?? 0) + 1);
@@ -216,9 +215,8 @@ class ReplayRun extends RecordedClient {
     const body = () => this.reader.readBytes(conn.id, 'client', f.bodyOffset, f.bodyLength);
     let headers: Header[] = f.headers;
     if (isConnectCommand(f.command)) {
+      // Our own CONNECT's heart-beat is half of the negotiation (STOMP 1.2 §Heart-beating): the conversation sees it when written.
       if (this.connect) headers = this.connect;
-      // Our own CONNECT's heart-beat is half of the negotiation (STOMP 1.2 §Heart-beating).
-      this.tracker.observe('client', { command: f.command, headers });
     }
     headers = mapDestination(headers, this.opts.mapDestination ?? new Map());
     if (step.ackOf !== null && step.ackOf !== 'unknown') {

@@ -7,7 +7,7 @@
 // short quiet period for answers (a SUBSCRIBE's MESSAGEs, an ERROR); then DISCONNECT with a receipt (STOMP 1.2
 // §DISCONNECT: a graceful close) unless the frame was itself a DISCONNECT. Every wait is bounded.
 import type net from 'node:net';
-import { headerValue, interpretHeaders, type Header } from '../../../shared/stomp/escape.js';
+import { headerValue, type Header } from '../../../shared/stomp/escape.js';
 import { maskText } from '../../../shared/stomp/secrets.js';
 import { buildFrame } from '../../../shared/stomp/encoder.js';
 import { isConnectCommand } from '../../../shared/stomp/spec.js';
@@ -84,8 +84,7 @@ class Exchange extends RecordedClient {
     super(sock, recorder, !!opts.tls, opts.timeoutMs);
   }
 
-  protected onBrokerFrame(ev: DecodedFrame): void {
-    const headers = interpretHeaders(ev.command, ev.headers, this.tracker.version).headers;
+  protected onBrokerFrame(ev: DecodedFrame, headers: readonly (readonly [string, string])[]): void {
     const h = (n: string) => headerValue(headers, n);
     let info = '';
     if (ev.command === 'CONNECTED') info = `version ${h('version') ?? '1.0'}`;
@@ -134,7 +133,6 @@ class Exchange extends RecordedClient {
   async run(): Promise<Omit<ResendResult, 'session' | 'connection'>> {
     const { connect, frame, timeoutMs } = this.opts;
     if (connect) {
-      this.tracker.observe('client', { command: connect.command, headers: connect.headers });
       this.send(bytesOf(connect, null));
       const ok = await this.waitUntil(() => this.has('CONNECTED') || this.has('ERROR'), timeoutMs);
       if (!ok && !this.closed) this.findings.push(finding('replay-timeout', `no CONNECTED within ${timeoutMs} ms`, null));
@@ -144,7 +142,7 @@ class Exchange extends RecordedClient {
       // Sending after a refused or unanswered CONNECT would only add a protocol error to the recording.
       this.findings.push(finding('replay-frame-skipped', `${frame.command} not sent: the broker did not accept the CONNECT`, null));
     } else {
-      const version = this.tracker.version ?? this.opts.original.version;
+      const version = this.negotiatedVersion ?? this.opts.original.version;
       let bytes: Uint8Array | null = null;
       try {
         bytes = bytesOf(frame, isConnectCommand(frame.command) ? null : version);
@@ -152,7 +150,6 @@ class Exchange extends RecordedClient {
         this.findings.push(finding('replay-frame-skipped', `${frame.command} not sent: ${(e as Error).message}`, null));
       }
       if (bytes) {
-        if (isConnectCommand(frame.command)) this.tracker.observe('client', { command: frame.command, headers: frame.headers });
         this.send(bytes);
         const receipt = headerValue(frame.headers, 'receipt');
         if (receipt !== undefined) {
@@ -170,10 +167,10 @@ class Exchange extends RecordedClient {
       }
     }
     if (!this.closed && frame.command !== 'DISCONNECT' && this.has('CONNECTED')) {
-      this.send(buildFrame(this.tracker.version, 'DISCONNECT', [['receipt', DISCONNECT_RECEIPT]]));
+      this.send(buildFrame(this.negotiatedVersion, 'DISCONNECT', [['receipt', DISCONNECT_RECEIPT]]));
       await this.waitUntil(() => this.has('RECEIPT', DISCONNECT_RECEIPT), Math.min(timeoutMs, 5000));
     }
     await this.close('resend finished');
-    return { version: this.tracker.version, received: this.received, findings: this.findings };
+    return { version: this.negotiatedVersion, received: this.received, findings: this.findings };
   }
 }

@@ -1,5 +1,6 @@
-// Numbered, append-only schema migrations (DESIGN.md principle 6). `PRAGMA user_version` holds the number of
-// migrations applied. Never edit a migration that has shipped: add a new one.
+// Numbered, append-only schema migrations: a database written by an older StompScope is brought up to date in
+// place, and one written by a newer one is refused. `PRAGMA user_version` holds the number of migrations applied.
+// Never edit a migration that has shipped: add a new one.
 //
 // Layout, chosen by the store benchmark (bench/store.ts): each direction's raw bytes are kept in large chunks
 // in an append-only file per session beside the database (raw-files.ts); `chunks` says where each chunk of
@@ -110,5 +111,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX links_from ON links(from_frame);
   CREATE INDEX links_to ON links(to_frame);
   CREATE INDEX links_session_kind ON links(session_id, kind);
+  `,
+  /* 3 */ `
+  -- The negotiated state, computed once by the conversation stage when CONNECTED is seen (STOMP 1.2 §Protocol
+  -- Negotiation, §Heart-beating), as JSON: {"version", "heartBeats": {"clientToBroker", "brokerToClient"} | null}.
+  -- '{}' for a connection recorded with this column but no CONNECTED (nothing negotiated); NULL for a connection
+  -- recorded before it existed: readers derive it from the stored CONNECT and CONNECTED then.
+  ALTER TABLE connections ADD COLUMN negotiation TEXT;
   `,
 ];

@@ -57,7 +57,7 @@ export interface StoredFrame {
   bodyLength: number;
   bodySha256: Buffer | null;
   issueCount: number;
-  /** StompScope wrote this frame into the connection itself (proxy injection, issue 5). */
+  /** StompScope wrote this frame into the connection itself (proxy injection). */
   injected: boolean;
 }
 

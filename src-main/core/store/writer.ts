@@ -28,7 +28,7 @@ export interface FrameRow {
   bodyOffset: number;
   bodyLength: number;
   bodySha256: Uint8Array | null;
-  /** StompScope wrote this frame into the stream itself (proxy injection, issue 5); default false. */
+  /** StompScope wrote this frame into the stream itself (proxy injection); default false. */
   injected?: boolean;
   issues: number;
 }
@@ -43,6 +43,13 @@ export interface IssueRow {
   code: string;
   severity: Severity;
   message: string;
+}
+
+/** What connections.negotiation holds once CONNECTED was seen (migration 3). */
+export interface StoredNegotiation {
+  version: string;
+  /** Effective heart-beat periods in ms each way (0 = none); null when no CONNECT was seen or a heart-beat header was malformed. */
+  heartBeats: { clientToBroker: number; brokerToClient: number } | null;
 }
 
 export interface ConnectionCounters {
@@ -86,8 +93,8 @@ const frameInsert = (rows: number) => `INSERT INTO frames (id, session_id, conne
   ${Array(rows).fill(`(${Array(FRAME_COLUMNS).fill('?').join(',')})`).join(',')}`;
 
 /**
- * The single writer of a database (DESIGN.md principle 6): statements prepared once; the caller groups calls
- * into `transaction(fn)` batches, which run synchronously and never on the proxy's forwarding thread.
+ * The single writer of a database (SQLite takes one writer at a time, so every write goes through one):
+ * statements prepared once; the caller groups calls into `transaction(fn)` batches, which run synchronously and never on the proxy's forwarding thread.
  * Frame rows are buffered and written FRAME_ROWS_PER_INSERT per statement (the rest when the transaction
  * ends); their ids are assigned here so that issues can point at them before they are written.
  */
@@ -119,7 +126,8 @@ export class StoreWriter {
       session: db.prepare(`INSERT INTO sessions (kind, name, started, meta) VALUES (?, ?, ?, ?)`),
       endSession: db.prepare(`UPDATE sessions SET ended = ?, state = ? WHERE id = ?`),
       sessionMeta: db.prepare(`UPDATE sessions SET meta = ? WHERE id = ?`),
-      connection: db.prepare(`INSERT INTO connections (session_id, client, broker, transport, opened) VALUES (?, ?, ?, ?, ?)`),
+      // A new connection has negotiated nothing yet ('{}'); NULL is kept for connections recorded before the column.
+      connection: db.prepare(`INSERT INTO connections (session_id, client, broker, transport, opened, negotiation) VALUES (?, ?, ?, ?, ?, '{}')`),
       counters: db.prepare(`UPDATE connections SET version = ?, frames_client = ?, frames_broker = ?, heartbeats_client = ?,
         heartbeats_broker = ?, bytes_client = ?, bytes_broker = ?, issues = ? WHERE id = ?`),
       closeConnection: db.prepare(`UPDATE connections SET closed = ?, close_reason = ? WHERE id = ?`),
@@ -135,6 +143,7 @@ export class StoreWriter {
       link: db.prepare(`INSERT INTO links (session_id, kind, from_frame, to_frame, latency) VALUES (?, ?, ?, ?, ?)`),
       frameIssue: db.prepare(`UPDATE frames SET issues = issues + 1 WHERE id = ?`),
       profile: db.prepare(`UPDATE connections SET profile = ? WHERE id = ?`),
+      negotiation: db.prepare(`UPDATE connections SET negotiation = ? WHERE id = ?`),
     };
   }
 
@@ -212,7 +221,7 @@ export class StoreWriter {
     return id;
   }
 
-  /** The transport found inside the connection ('websocket', 'sockjs') and its handshake as JSON (issue 8). */
+  /** The transport found inside the connection ('websocket', 'sockjs') and its handshake as JSON. */
   setConnectionTransport(connectionId: number, transport: string, handshakeJson: string | null): void {
     this.s.transport.run(transport, transport, handshakeJson, connectionId);
   }
@@ -323,5 +332,10 @@ export class StoreWriter {
 
   setConnectionProfile(connectionId: number, profile: string | null): void {
     this.s.profile.run(profile, connectionId);
+  }
+
+  /** The connection's negotiated state (StoredNegotiation), written once when CONNECTED is seen. */
+  setConnectionNegotiation(connectionId: number, n: StoredNegotiation): void {
+    this.s.negotiation.run(JSON.stringify(n), connectionId);
   }
 }
