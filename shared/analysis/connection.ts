@@ -200,6 +200,11 @@ export class ConnectionAnalyzer {
   private data(dir: Direction, time: number): void {
     if (this.watching(dir)) this.silence(dir, time - this.lastData[dir], 'spoke');
     if (time > this.lastData[dir]) this.lastData[dir] = time;
+    // The other side's silence as of now: a live recording's clock (tick) would have reported it by this time, so a
+    // capture, which has no clock but its packets' times, reports it here: the proxy and the import of the same
+    // bytes reach the same findings, also when the silence ends in a DISCONNECT (after which silence is expected).
+    const other = dir === 'client' ? 'broker' : 'client';
+    if (this.silentPastLimit(other, time)) this.silence(other, time - this.lastData[other], 'tick');
   }
 
   /** Heart-beats are expected from `dir` and its current silence is not reported yet. */

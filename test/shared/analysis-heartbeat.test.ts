@@ -90,6 +90,13 @@ describe('heartbeat-missed and heartbeat-late: graded by how late', () => {
     const hb = a.findings.filter((f) => f.code === 'heartbeat-missed' || f.code === 'heartbeat-late');
     expect(hb).toEqual([expect.objectContaining({ code: 'heartbeat-missed', severity: 'warning', dir: 'broker', time: T0 + 4_000_000 })]);
   });
+  it('a broker silent past twice its period while the client goes on, then the client DISCONNECTs: reported without a clock too (as in a capture)', () => {
+    // No tick: the client's own heart-beats and its DISCONNECT tell the time; the broker is silent from 1 ms on.
+    const steps = sorted([...hs('1000,1000', '1000,1000'), ...beats('client', 700, 2800, 700), ['client', 'DISCONNECT\n\n\0', 3000]]);
+    const a = analyze(steps, { closeAtMs: 3100 });
+    const missed = a.findings.filter((f) => f.code === 'heartbeat-missed' || f.code === 'heartbeat-late');
+    expect(missed).toEqual([expect.objectContaining({ code: 'heartbeat-missed', severity: 'warning', dir: 'broker', time: T0 + 1000 + 2_000_000 })]);
+  });
   it('the broker silent up to the close (the connection was dropped): reported at close', () => {
     const steps = sorted([...hs('0,1000', '1000,0'), ...beats('broker', 1000, 3000, 1000)]);
     const a = analyze(steps, { closeAtMs: 8000 });
