@@ -3,6 +3,7 @@
 // the core implements each once.
 import type { BrokerDiff } from './correlate/broker-diff.js';
 import { MAX_EXPORT_FRAMES } from './diagram/model.js';
+import { isProfileName, PROFILE_NAMES, type ProfileName } from './analysis/profiles.js';
 import { parseTarget } from './replay-target.js';
 import { isSecretHeader, MASK } from './stomp/secrets.js';
 import type { LatencySummary } from './stats/latency.js';
@@ -131,6 +132,8 @@ export interface ProxyOptionsDto {
   tlsCert?: string;
   tlsKey?: string;
   name?: string;
+  /** The broker profile for expert info (as the CLI's --profile); absent: detected from CONNECTED's server header. */
+  profile?: ProfileName;
 }
 
 export interface ProxyDto {
@@ -686,6 +689,7 @@ export function validateArgs<C extends CommandName>(cmd: C, args: unknown): Comm
       pem('ca', 'certificate', 'CA file');
       pem('tlsCert', 'certificate', 'certificate file');
       pem('tlsKey', 'key', 'key file');
+      if (a.profile !== undefined && (typeof a.profile !== 'string' || !isProfileName(a.profile))) throw new ApiError('bad-request', `${cmd}: 'profile' must be one of ${PROFILE_NAMES.join(', ')}`);
       // The same rules as the CLI's --ca / --insecure / --tls-cert / --tls-key.
       if ((a.ca !== undefined || a.insecure) && !a.upstreamTls && !/^wss:\/\//i.test(String(a.upstream))) throw new ApiError('bad-request', `${cmd}: a CA or "accept any certificate" needs TLS to the broker`);
       if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new ApiError('bad-request', `${cmd}: the certificate and the key for clients go together`);
