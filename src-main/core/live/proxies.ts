@@ -155,7 +155,7 @@ interface Running {
   proxy: StompProxy;
   recorder: Recorder;
   dto: Omit<ProxyDto, 'connections'>;
-  /** The recorder's latest warning (issue 7: database locked, disk full), shown with the proxy in the UI. */
+  /** The recorder's latest warning (database locked, disk full), shown with the proxy in the UI. */
   warning: string | null;
 }
 
