@@ -2,6 +2,7 @@
 // carries these commands and nothing else, and the core implements each once. One table holds each command's
 // argument schema and description; the command names, the argument types and the validation every host runs are
 // derived from it, and the result types come from CommandResults. A command missing from either fails to compile.
+import { PROFILE_NAMES } from '../analysis/profiles.js';
 import { parseTarget } from '../replay-target.js';
 import { isSecretHeader, MASK } from '../stomp/secrets.js';
 import type {
@@ -124,6 +125,8 @@ const proxyOptions = obj({
   /** PEM text of the certificate, and of its private key, to accept TLS from clients (both or neither). */
   tlsCert: pem('certificate', 'certificate file'),
   tlsKey: pem('key', 'key file'),
+  /** The broker profile for expert info (as the CLI's --profile); absent: detected from CONNECTED's server header. */
+  profile: oneOf(PROFILE_NAMES, { optional: true }),
 },
 // The same rules as the CLI's --ca / --insecure / --tls-cert / --tls-key.
 (a) => ((a.ca !== undefined || a.insecure) && !a.upstreamTls && !/^wss:\/\//i.test(String(a.upstream)) ? 'a CA or "accept any certificate" needs TLS to the broker' : null),

@@ -57,10 +57,6 @@ export function parseId(value: string | undefined, what: string): number | null 
   return Number(value);
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** Validates `--profile NAME` (proxy, import): null when not given. */
 export function parseProfileOption(value: string | undefined): ProfileName | null {
   if (value === undefined) return null;

@@ -1,7 +1,8 @@
 // `stompscope diff`: carries core/replay/diff.ts (and shared/correlate) to a terminal.
 import { defaultDbPath, openDb } from '../../core/store/db.js';
 import { StoreReader } from '../../core/store/reader.js';
-import { diffConnections } from '../../core/replay/diff.js';
+import { diffRecordedConnections } from '../../core/replay/diff.js';
+import { ApiError } from '../../../shared/api/index.js';
 import type { FrameDifference } from '../../../shared/correlate/broker-diff.js';
 import { noPositionals, parse, parseId, UsageError } from '../args.js';
 
@@ -57,19 +58,18 @@ export async function diffCommand(argv: string[]): Promise<number> {
   const [idA, idB] = ids.map((v) => parseId(v, '--connection')!);
   const reader = new StoreReader(openDb(values.db ?? defaultDbPath(), { readonly: true }));
   try {
-    const a = reader.connection(idA);
-    const b = reader.connection(idB);
-    if (!a) throw new UsageError(`--connection: no connection ${idA} in the database`);
-    if (!b) throw new UsageError(`--connection: no connection ${idB} in the database`);
-    const d = diffConnections(reader, a, b, { includeVolatile: !!values['include-volatile'], revealSecrets: !!values['reveal-secrets'] });
-    const same = d.differences.length === 0;
+    let d;
+    try {
+      d = diffRecordedConnections(reader, idA, idB, { includeVolatile: !!values['include-volatile'], revealSecrets: !!values['reveal-secrets'] });
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'not-found') throw new UsageError(`--connection: ${e.message} in the database`);
+      throw e;
+    }
+    const { same, a, b } = d;
     if (values.json) {
-      process.stdout.write(JSON.stringify({
-        a: { session: a.sessionId, connection: a.id, version: a.version }, b: { session: b.sessionId, connection: b.id, version: b.version },
-        same, ...d,
-      }) + '\n');
+      process.stdout.write(JSON.stringify(d) + '\n');
     } else {
-      const out = [`connection ${a.id} (session ${a.sessionId}) vs ${b.id} (session ${b.sessionId}): ${d.matched} matched, ` +
+      const out = [`connection ${a.connection} (session ${a.session}) vs ${b.connection} (session ${b.session}): ${d.matched} matched, ` +
         `${d.missing} missing, ${d.extra} extra, ${d.changed} changed${same ? ' (same)' : ''}`];
       out.push(d.ignoredHeaders.length ? `ignored headers: ${d.ignoredHeaders.join(', ')}` : 'ignored headers: none');
       for (const x of d.differences) out.push(...lines(x));

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { checkDbPath, defaultDbPath } from '../../core/store/db.js';
-import { Recorder } from '../../core/record/recorder.js';
-import { StompProxy, formatAddress } from '../../core/proxy/proxy.js';
-import { isLoopback, noPositionals, parse, parseEndpoint, parseProfileOption, UsageError } from '../args.js';
+import { isLoopbackHost, parseUpstream, startRecordingProxy, type RecordingProxy } from '../../core/live/proxies.js';
+import { ApiError } from '../../../shared/api/index.js';
+import { noPositionals, parse, parseEndpoint, parseProfileOption, UsageError } from '../args.js';
 import { stopSignal } from '../signals.js';
 import { readPemFile, readServerTls } from '../pem.js';
-import { isWebSocketUrl, parseWebSocketUrl } from '../../../shared/transport/url.js';
 import { PROFILE_NAMES } from '../../../shared/analysis/profiles.js';
 
 export const DEFAULT_LISTEN_PORT = 61623;
@@ -50,53 +49,49 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   }
   noPositionals(positionals);
   if (!values.upstream) throw new UsageError('--upstream HOST:PORT is required (the broker to forward to)');
-  // ws://HOST:PORT/PATH: a TCP (wss: TLS) connection to HOST:PORT; the bytes, upgrade included, go through unchanged.
-  const ws = isWebSocketUrl(values.upstream) ? parseWebSocketUrl(values.upstream) : null;
-  if (typeof ws === 'string') throw new UsageError(`--upstream: ${ws}`);
+  // The options are checked here in the command line's words (naming the flag); the proxy itself is started by
+  // the same core operation as a proxy started from the UI, which checks them again.
+  const upstream = cli(() => parseUpstream(values.upstream!, '--upstream', (t) => parseEndpoint(t, '--upstream', '127.0.0.1', 61613)));
+  const ws = upstream.ws;
   if (ws && !ws.secure && values['upstream-tls']) throw new UsageError('--upstream-tls with a ws:// upstream: write wss:// for TLS to the broker');
-  if (ws?.secure) values['upstream-tls'] = true;
-  const upstream = ws ? { host: ws.host, port: ws.port } : parseEndpoint(values.upstream, '--upstream', '127.0.0.1', 61613);
+  const upstreamTls = !!values['upstream-tls'] || !!ws?.secure;
   const listen = parseEndpoint(values.listen ?? String(DEFAULT_LISTEN_PORT), '--listen', '127.0.0.1');
-  if (!isLoopback(listen.host) && !values['allow-remote']) {
+  if (!isLoopbackHost(listen.host) && !values['allow-remote']) {
     throw new UsageError(`--listen ${listen.host}: not a loopback address; add --allow-remote to accept connections from other machines`);
   }
-  if ((values.ca || values.insecure) && !values['upstream-tls']) throw new UsageError('--ca and --insecure need --upstream-tls');
+  if ((values.ca || values.insecure) && !upstreamTls) throw new UsageError('--ca and --insecure need --upstream-tls');
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
-  const upstreamTls = values['upstream-tls'] ? { ca: values.ca ? readPemFile(values.ca, '--ca', 'certificate') : undefined, insecure: !!values.insecure } : null;
+  const ca = values.ca ? readPemFile(values.ca, '--ca', 'certificate') : undefined;
   const serverTls = values['tls-cert'] ? readServerTls(values['tls-cert'], values['tls-key']!) : null;
   const profile = parseProfileOption(values.profile);
   const dbPath = path.resolve(values.db ?? defaultDbPath());
-  const upstreamText = ws ? ws.url : formatAddress(upstream.host, upstream.port);
   const err = (line: string) => process.stderr.write(`stompscope: ${line}\n`);
 
-  if (!isLoopback(listen.host)) err(`warning: listening on ${listen.host}: anyone who can reach this machine can use the proxy`);
+  if (!isLoopbackHost(listen.host)) err(`warning: listening on ${listen.host}: anyone who can reach this machine can use the proxy`);
 
   checkDbPath(dbPath);
-  let recorder: Recorder;
+  let started: RecordingProxy;
   try {
-    recorder = await Recorder.start({
-      dbPath, kind: 'proxy', name: values.name ?? `proxy to ${upstreamText}`,
-      meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls, ...(profile ? { profile } : {}) },
+    started = await startRecordingProxy({
+      dbPath, listen, upstream, upstreamTls, ca, insecure: !!values.insecure, serverTls, name: values.name, profile,
+      startedBy: 'cli', allowRemote: !!values['allow-remote'],
       onLines: values.quiet ? undefined : (text) => process.stdout.write(text),
       onWarning: (m) => err(`warning: ${m}`),
+      onNotice: (m) => err(m),
     });
   } catch (e) {
+    if (e instanceof ApiError) {
+      if (e.code === 'conflict') throw new UsageError(`--listen: ${e.message}`);
+      throw new UsageError(e.message);
+    }
     // The recorder opens the database in its worker: a file that is not ours, a locked or unwritable one.
     err(`cannot record into ${dbPath}: ${(e as Error).message.split('\n')[0]}`);
     return 1;
   }
-  let proxy: StompProxy;
-  try {
-    proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls, onNotice: (m) => err(m) });
-  } catch (e) {
-    await recorder.end('complete');
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`--listen ${formatAddress(listen.host, listen.port)}: cannot listen (${code ?? (e as Error).message})`);
-  }
-  const a = proxy.address;
-  err(`proxy listening on ${formatAddress(a.host, a.port)}, upstream ${upstreamText}${upstreamTls ? ' (TLS)' : ''}, ` +
+  const { proxy, recorder } = started;
+  err(`proxy listening on ${started.listen}, upstream ${started.upstream}${started.upstreamTls ? ' (TLS)' : ''}, ` +
     `recording session ${recorder.sessionId} to ${dbPath}`);
-  if (ws) err(`WebSocket clients connect to ${serverTls ? 'wss' : 'ws'}://${formatAddress(a.host, a.port)}${ws.path}`);
+  if (ws) err(`WebSocket clients connect to ${serverTls ? 'wss' : 'ws'}://${started.listen}${ws.path}`);
 
   await stopSignal();
   await proxy.stop();
@@ -105,4 +100,14 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   err(`session ${s.session}: ${s.connections} connections, ${s.frames} frames, ${s.heartbeats} heart-beats, ${s.issues} issues, ` +
     `${s.bytes} bytes${shed} -> ${dbPath}`);
   return 0;
+}
+
+/** Runs a core check, its ApiError said as a usage error (one line, exit status 2). */
+function cli<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ApiError) throw new UsageError(e.message);
+    throw e;
+  }
 }

@@ -1,15 +1,14 @@
-// Statistics of recorded sessions, computed from the store (frames, heart-beats, links, issues): per session
-// and per connection, duration, frames by command, bytes, per-destination counts and rates, latency
-// percentiles per link kind, heart-beat health, issues grouped by severity and code. `stompscope report`
-// prints it; the same object is its --json output.
+// `stompscope report`: statistics of recorded sessions, per session and per connection (duration, frames by
+// command, bytes, per-destination counts and rates, latency percentiles per link kind, heart-beat health, issues
+// grouped by severity and code). The counting is the statistics engine's (core/analysis-read/stats.ts), the
+// same that answers `session.stats`; this file only arranges its answers as the report (the --json output) and
+// its text.
 
 import { issueInfo } from '../../../shared/issues.js';
-import { parseHeartBeat, negotiateHeartBeat } from '../../../shared/stomp/version.js';
-import { headerValue } from '../../../shared/stomp/escape.js';
-import { percentile } from '../../../shared/stats/latency.js';
-import type { Direction, RawHeader, Severity } from '../../../shared/stomp/types.js';
+import type { LatencySummary } from '../../../shared/stats/latency.js';
+import type { Direction, Severity } from '../../../shared/stomp/types.js';
 import type { Db } from '../store/db.js';
-import type { StoredNegotiation } from '../store/writer.js';
+import { StatsEngine, type DestinationCounts } from '../analysis-read/stats.js';
 import { isoMicros } from '../views/frame-json.js';
 
 /** The link kinds whose latencies the report summarises (subscription and in-transaction links are not latencies). */
@@ -89,10 +88,12 @@ export class ReportError extends Error {}
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'note'];
 
-function latencies(values: number[]): LatencyReport {
-  if (values.length === 0) return { count: 0, p50: null, p90: null, p99: null, max: null };
-  const sorted = Float64Array.from(values, (v) => Math.max(0, v)).sort();
-  return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] };
+function latencyReport(l: LatencySummary | undefined): LatencyReport {
+  return l ? { count: l.count, p50: l.p50, p90: l.p90, p99: l.p99, max: l.max } : { count: 0, p50: null, p90: null, p99: null, max: null };
+}
+
+function latencyByKind(summaries: Map<string, LatencySummary>): Common['latency'] {
+  return Object.fromEntries(LATENCY_KINDS.map((k) => [k, latencyReport(summaries.get(k))])) as Common['latency'];
 }
 
 function groupIssues(rows: Array<{ severity: string; code: string; n: number }>): { total: number; groups: IssueGroup[] } {
@@ -108,58 +109,21 @@ function groupIssues(rows: Array<{ severity: string; code: string; n: number }>)
   return { total, groups };
 }
 
-function destinations(rows: Array<{ destination: string; command: string; n: number }>, durationUs: number | null): DestinationReport[] {
-  const by = new Map<string, DestinationReport>();
+/** The report lists named destinations only, with rates over the duration of the session or connection. */
+function destinations(counts: DestinationCounts[], durationUs: number | null): DestinationReport[] {
   const secs = durationUs && durationUs > 0 ? durationUs / 1e6 : null;
-  for (const r of rows) {
-    let d = by.get(r.destination);
-    if (!d) by.set(r.destination, (d = { destination: r.destination, send: 0, message: 0, sendPerSecond: null, messagePerSecond: null }));
-    if (r.command === 'SEND') d.send += r.n;
-    else d.message += r.n;
-  }
-  for (const d of by.values()) {
-    d.sendPerSecond = secs ? d.send / secs : null;
-    d.messagePerSecond = secs ? d.message / secs : null;
-  }
-  return [...by.values()].sort((a, b) => b.send + b.message - (a.send + a.message) || a.destination.localeCompare(b.destination));
-}
-
-function byCommand(rows: Array<{ command: string; n: number }>): { total: number; byCommand: Record<string, number> } {
-  const out: Record<string, number> = {};
-  let total = 0;
-  for (const r of rows.sort((a, b) => b.n - a.n || a.command.localeCompare(b.command))) {
-    out[r.command] = r.n;
-    total += r.n;
-  }
-  return { total, byCommand: out };
-}
-
-function latencyByKind(rows: Array<{ kind: string; latency: number | null }>): Common['latency'] {
-  const by = new Map<string, number[]>();
-  for (const r of rows) if (r.latency !== null) (by.get(r.kind) ?? by.set(r.kind, []).get(r.kind)!).push(r.latency);
-  return Object.fromEntries(LATENCY_KINDS.map((k) => [k, latencies(by.get(k) ?? [])])) as Common['latency'];
+  return counts.filter((d): d is DestinationCounts & { destination: string } => d.destination !== null).map((d) => ({
+    destination: d.destination, send: d.send, message: d.message,
+    sendPerSecond: secs ? d.send / secs : null, messagePerSecond: secs ? d.message / secs : null,
+  }));
 }
 
 /** Computes the report of one session, or of every session when `session` is null. */
 export function computeReport(db: Db, opts: { session?: number | null } = {}): SessionReport[] {
-  // A database written before correlation existed (schema 1, opened read-only, so not migrated) has no links.
-  const hasLinks = !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'links'`).get();
+  const engine = new StatsEngine(db);
   const q = {
     sessions: db.prepare(`SELECT * FROM sessions WHERE (@s IS NULL OR id = @s) ORDER BY id`),
     connections: db.prepare(`SELECT * FROM connections WHERE session_id = ? ORDER BY id`),
-    commands: db.prepare(`SELECT command, count(*) n FROM frames WHERE connection_id = ? GROUP BY command`),
-    dests: db.prepare(`SELECT destination, command, count(*) n FROM frames WHERE connection_id = ? AND command IN ('SEND', 'MESSAGE')
-      AND destination IS NOT NULL GROUP BY destination, command`),
-    lastFrame: db.prepare(`SELECT max(time) FROM frames WHERE connection_id = ?`).pluck(),
-    // Links belong to the connection of the frame they lead to (a delivery link leads to the consumer's MESSAGE).
-    links: hasLinks ? db.prepare(`SELECT l.kind, l.latency FROM links l JOIN frames f ON f.id = l.to_frame WHERE f.connection_id = ?`) : null,
-    issues: db.prepare(`SELECT severity, code, count(*) n FROM issues WHERE connection_id = ? GROUP BY severity, code`),
-    sessionIssues: db.prepare(`SELECT severity, code, count(*) n FROM issues WHERE session_id = ? GROUP BY severity, code`),
-    handshake: db.prepare(`SELECT dir, command, headers FROM frames WHERE connection_id = ? AND command IN ('CONNECT', 'STOMP', 'CONNECTED')
-      ORDER BY seq LIMIT 4`),
-    silence: db.prepare(`SELECT max(t - prev) gap, max(t) last FROM (SELECT t, lag(t) OVER (ORDER BY t) prev FROM (
-      SELECT time t FROM frames WHERE connection_id = @c AND dir = @d UNION ALL SELECT time t FROM heartbeats WHERE connection_id = @c AND dir = @d))`),
-    missed: db.prepare(`SELECT count(*) FROM issues WHERE connection_id = ? AND code = 'heartbeat-missed'`).pluck(),
   };
   const rows = q.sessions.all({ s: opts.session ?? null }) as Array<Record<string, unknown>>;
   if (opts.session != null && rows.length === 0) throw new ReportError(`no session ${opts.session} in the database`);
@@ -170,95 +134,46 @@ export function computeReport(db: Db, opts: { session?: number | null } = {}): S
     const lastSeen = conns.reduce((m, c) => Math.max(m, c.endUs ?? started), started);
     const end = (s.ended as number | null) ?? lastSeen;
     const durationUs = end - started;
-    const sum = <T,>(f: (c: ConnectionReport) => Record<string, T>) => conns.map(f);
-    const commands = new Map<string, number>();
-    for (const byCmd of sum((c) => c.frames.byCommand)) for (const [k, n] of Object.entries(byCmd)) commands.set(k, (commands.get(k) ?? 0) + (n as number));
-    const destRows: Array<{ destination: string; command: string; n: number }> = [];
-    for (const c of conns) for (const d of c.destinations) destRows.push({ destination: d.destination, command: 'SEND', n: d.send }, { destination: d.destination, command: 'MESSAGE', n: d.message });
-    const linkRows: Array<{ kind: string; latency: number | null }> = [];
-    for (const c of conns) linkRows.push(...c.linkRows);
     const hb = { connections: conns.length, ok: 0, missed: 0, none: 0 };
     for (const c of conns) hb[c.heartbeats.health]++;
+    const scope = { session: sessionId };
     const report: SessionReport = {
       session: sessionId, kind: s.kind as string, name: s.name as string, state: s.state as string,
       started: isoMicros(started), ended: isoMicros(s.ended as number | null), durationUs,
       connectionCount: conns.length,
-      frames: byCommand([...commands].map(([command, n]) => ({ command, n }))),
+      frames: engine.frames(scope),
       bytes: { client: conns.reduce((n, c) => n + c.bytes.client, 0), broker: conns.reduce((n, c) => n + c.bytes.broker, 0) },
-      destinations: destinations(destRows, durationUs),
-      latency: latencyByKind(linkRows),
+      destinations: destinations(engine.destinations(scope), durationUs),
+      latency: latencyByKind(engine.latency(scope)),
       heartbeats: hb,
-      issues: groupIssues(q.sessionIssues.all(sessionId) as Array<{ severity: string; code: string; n: number }>),
-      connections: conns.map(({ endUs: _e, linkRows: _l, ...c }) => c),
+      issues: groupIssues(engine.issues(scope)),
+      connections: conns.map(({ endUs: _e, ...c }) => c),
     };
     return report;
   });
 
-  function connectionReport(c: Record<string, unknown>): ConnectionReport & { endUs: number | null; linkRows: Array<{ kind: string; latency: number | null }> } {
+  function connectionReport(c: Record<string, unknown>): ConnectionReport & { endUs: number | null } {
     const id = c.id as number;
     const opened = c.opened as number;
-    const last = q.lastFrame.get(id) as number | null;
-    const endUs = (c.closed as number | null) ?? last;
+    const endUs = (c.closed as number | null) ?? engine.lastFrameTime(id);
     const durationUs = endUs === null ? null : endUs - opened;
-    const linkRows = (q.links?.all(id) ?? []) as Array<{ kind: string; latency: number | null }>;
+    const scope = { connection: id };
+    const hb = engine.heartBeats(id, endUs);
     return {
       connection: id, client: c.client as string, broker: c.broker as string, transport: c.transport as string,
       version: c.version as string | null, profile: (c.profile as string | null | undefined) ?? null,
       started: isoMicros(opened), ended: isoMicros(c.closed as number | null), durationUs, closeReason: c.close_reason as string | null,
-      frames: byCommand(q.commands.all(id) as Array<{ command: string; n: number }>),
+      frames: engine.frames(scope),
       bytes: { client: c.bytes_client as number, broker: c.bytes_broker as number },
-      destinations: destinations(q.dests.all(id) as Array<{ destination: string; command: string; n: number }>, durationUs),
-      latency: latencyByKind(linkRows),
-      heartbeats: heartbeats(c, endUs),
-      issues: groupIssues(q.issues.all(id) as Array<{ severity: string; code: string; n: number }>),
-      endUs, linkRows,
+      destinations: destinations(engine.destinations(scope), durationUs),
+      latency: latencyByKind(engine.latency(scope)),
+      heartbeats: {
+        negotiated: hb.negotiated, received: { client: c.heartbeats_client as number, broker: c.heartbeats_broker as number },
+        longestSilence: hb.longestSilence, missed: hb.missed, health: hb.health,
+      },
+      issues: groupIssues(engine.issues(scope)),
+      endUs,
     };
-  }
-
-  function heartbeats(c: Record<string, unknown>, endUs: number | null): HeartbeatReport {
-    const id = c.id as number;
-    const negotiated = storedNegotiation(c) ?? derivedNegotiation(id);
-    const longestSilence = { client: null as number | null, broker: null as number | null };
-    for (const [dir, code] of [['client', 0], ['broker', 1]] as const) {
-      const r = q.silence.get({ c: id, d: code }) as { gap: number | null; last: number | null };
-      const tail = r.last !== null && endUs !== null ? endUs - r.last : null;
-      const gaps = [r.gap, tail].filter((g): g is number => g !== null);
-      longestSilence[dir] = gaps.length ? Math.max(...gaps) : null;
-    }
-    const missed = q.missed.get(id) as number;
-    const on = !!negotiated && (negotiated.clientToBroker > 0 || negotiated.brokerToClient > 0);
-    return {
-      negotiated, received: { client: c.heartbeats_client as number, broker: c.heartbeats_broker as number }, longestSilence, missed,
-      health: missed > 0 ? 'missed' : on ? 'ok' : 'none',
-    };
-  }
-
-  /**
-   * The heart-beats negotiated, as the recorder stored them with the connection when it saw CONNECTED; undefined
-   * for a connection recorded before they were stored (NULL, or no such column in a database opened read-only).
-   */
-  function storedNegotiation(c: Record<string, unknown>): HeartbeatReport['negotiated'] | undefined {
-    if (typeof c.negotiation !== 'string') return undefined;
-    try {
-      const n = JSON.parse(c.negotiation) as Partial<StoredNegotiation>;
-      return n.heartBeats ?? null;
-    } catch {
-      return undefined; // not ours to fail on: derive it as for an old recording
-    }
-  }
-
-  /** An old recording's negotiated heart-beats, derived from its stored CONNECT and CONNECTED as they were recorded. */
-  function derivedNegotiation(id: number): HeartbeatReport['negotiated'] {
-    let client: RawHeader[] | null = null;
-    let broker: RawHeader[] | null = null;
-    for (const f of q.handshake.all(id) as Array<{ dir: number; command: string; headers: string }>) {
-      // CONNECT and CONNECTED headers are never escaped (STOMP 1.2 §Value Encoding): the raw values are the values.
-      if (f.dir === 0 && client === null) client = JSON.parse(f.headers) as RawHeader[];
-      else if (f.dir === 1 && broker === null && f.command === 'CONNECTED') broker = JSON.parse(f.headers) as RawHeader[];
-    }
-    const cs = client ? parseHeartBeat(headerValue(client, 'heart-beat')) : null;
-    const bs = broker ? parseHeartBeat(headerValue(broker, 'heart-beat')) : null;
-    return cs && bs ? negotiateHeartBeat(cs, bs) : null;
   }
 }
 

@@ -1,14 +1,21 @@
-// Proxies started from the UI: each one records into its own session of the core's database. The UI only
-// gets to listen on loopback (the CLI's --allow-remote is a deliberate, typed choice; a click is not).
-import { X509Certificate } from 'node:crypto';
+// Recording proxies: one operation, startRecordingProxy(), starts every proxy, whether the UI asked for it
+// (proxy.start, through ProxyManager) or the command line did (`stompscope proxy`). So a proxy is checked,
+// recorded and named the same way wherever it was started; only what a caller may choose differs, and that is
+// typed: listening beyond loopback is a field of the in-process options, never of the API's ProxyOptionsDto
+// (the CLI's --allow-remote is a deliberate choice; a click in the UI is not).
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import tls from 'node:tls';
 import { ApiError, type ProxyDto, type ProxyOptionsDto } from '../../../shared/api/index.js';
 import { formatAddress, StompProxy, type Endpoint, type UpstreamTls } from '../proxy/proxy.js';
 import { Recorder } from '../record/recorder.js';
-import { isWebSocketUrl, parseWebSocketUrl } from '../../../shared/transport/url.js';
+import { isWebSocketUrl, parseWebSocketUrl, type WebSocketUpstream } from '../../../shared/transport/url.js';
+import { isProfileName, type ProfileName } from '../../../shared/analysis/profiles.js';
 import type { ConnectionInfo } from '../store/reader.js';
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** Addresses that only this machine can reach: 127.0.0.0/8, ::1 and the name localhost. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export function parseHostPort(text: string, what: string, defaultPort?: number): Endpoint {
   const t = text.trim();
@@ -29,34 +36,126 @@ function checkPort(p: number, what: string): number {
  * (a truncated file, a certificate that does not belong to the key) is refused with OpenSSL's reason instead of
  * failing later as "cannot listen", or on the first client's connection.
  */
-function checkTlsMaterial(upstream: UpstreamTls | null, server: { cert: string; key: string } | null): void {
+function checkTlsMaterial(upstream: UpstreamTls | null, server: { cert: string | Buffer; key: string | Buffer } | null): void {
   const load = (what: string, fn: () => unknown) => {
     try {
       fn();
     } catch (e) {
-      throw new ApiError('bad-request', `${what}: ${(e as Error).message}`);
+      throw new ApiError('bad-request', `${what}: ${(e as Error).message.split('\n')[0]}`);
     }
   };
   // node:tls skips CA entries it cannot parse without a word, so each certificate block is parsed on its own.
-  const certificates = (pem: string) => {
-    for (const block of pem.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? []) new X509Certificate(block);
+  const certificates = (pem: string | Buffer) => {
+    const text = typeof pem === 'string' ? pem : pem.toString('latin1');
+    for (const block of text.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? []) new X509Certificate(block);
   };
-  if (typeof upstream?.ca === 'string') {
-    const ca = upstream.ca;
-    load('the CA file', () => certificates(ca));
-  }
+  const ca = upstream?.ca;
+  if (typeof ca === 'string' || Buffer.isBuffer(ca)) load('the CA file', () => certificates(ca));
   if (server) {
     load('the certificate file', () => certificates(server.cert));
+    load('the key file', () => createPrivateKey(server.key));
     // Also refuses a certificate that does not belong to the key.
     load('the certificate and key for clients', () => tls.createSecureContext({ cert: server.cert, key: server.key }));
   }
+}
+
+/** Where a proxy forwards to: a broker's STOMP port, or its STOMP over WebSocket endpoint. */
+export type ProxyUpstream = { endpoint: Endpoint; ws: null } | { endpoint: Endpoint; ws: WebSocketUpstream };
+
+/** `HOST:PORT` or `ws://HOST:PORT/PATH` (wss: TLS); `parseEndpoint` reads the first form in the caller's words. */
+export function parseUpstream(text: string, what: string, parseEndpoint: (text: string) => Endpoint): ProxyUpstream {
+  if (!isWebSocketUrl(text)) return { endpoint: parseEndpoint(text), ws: null };
+  const ws = parseWebSocketUrl(text);
+  if (typeof ws === 'string') throw new ApiError('bad-request', `${what}: ${ws}`);
+  return { endpoint: { host: ws.host, port: ws.port }, ws };
+}
+
+/** How a recording proxy is started; fields the API never carries are marked so. */
+export interface RecordingProxyOptions {
+  dbPath: string;
+  listen: Endpoint;
+  upstream: ProxyUpstream;
+  /** TLS to the broker (implied by a wss:// upstream); `ca` and `insecure` need it. */
+  upstreamTls: boolean;
+  ca?: string | Buffer;
+  insecure?: boolean;
+  /** Accept TLS from clients with this certificate and key (PEM). */
+  serverTls: { cert: string | Buffer; key: string | Buffer } | null;
+  name?: string;
+  /** The broker profile for expert info; null: detected from CONNECTED's server header. */
+  profile?: ProfileName | null;
+  /** Recorded in the session's meta: who started the proxy. */
+  startedBy: 'ui' | 'cli';
+  /** In-process callers only (the CLI's --allow-remote): listen on an address other than loopback. */
+  allowRemote?: boolean;
+  /**
+   * Frames may be injected (edit and resend): the client's reads are then scanned for frame boundaries. Only a
+   * proxy whose owner can inject (the core's ProxyManager) pays for that scan.
+   */
+  injectable?: boolean;
+  /** One line per frame, for a console. */
+  onLines?: (text: string) => void;
+  /** The recorder's warnings (database locked, disk full); recording goes on. */
+  onWarning?: (message: string) => void;
+  /** Connection-level trouble (an unreachable upstream, a failed TLS handshake). */
+  onNotice?: (message: string) => void;
+}
+
+export interface RecordingProxy {
+  proxy: StompProxy;
+  recorder: Recorder;
+  /** The address listened on (the port chosen when 0 was asked for). */
+  listen: string;
+  /** The upstream as shown and stored: HOST:PORT or the normalised ws:// URL. */
+  upstream: string;
+  upstreamTls: boolean;
+  clientTls: boolean;
+}
+
+/**
+ * Starts a recording proxy into a new session of `dbPath`. Bad options are ApiError('bad-request'), refused
+ * before a session exists; an address that cannot be listened on is ApiError('conflict') (its session is ended,
+ * empty); a database that cannot be recorded into is the recorder's error.
+ */
+export async function startRecordingProxy(o: RecordingProxyOptions): Promise<RecordingProxy> {
+  const { listen } = o;
+  if (!isLoopbackHost(listen.host) && !o.allowRemote) {
+    throw new ApiError('bad-request', `listen: ${listen.host} is not a loopback address; use the CLI with --allow-remote to listen beyond this machine`);
+  }
+  const ws = o.upstream.ws;
+  if (ws && !ws.secure && o.upstreamTls) throw new ApiError('bad-request', `upstream: TLS to the broker with a ws:// upstream: write wss:// for TLS`);
+  const tlsToBroker = o.upstreamTls || !!ws?.secure;
+  if ((o.ca !== undefined || o.insecure) && !tlsToBroker) throw new ApiError('bad-request', 'a CA or insecure needs TLS to the broker');
+  if (o.profile != null && !isProfileName(o.profile)) throw new ApiError('bad-request', `profile: unknown profile ${JSON.stringify(o.profile)}`);
+  const upstreamTls: UpstreamTls | null = tlsToBroker ? { ca: o.ca, insecure: !!o.insecure } : null;
+  checkTlsMaterial(upstreamTls, o.serverTls);
+  const upstream = o.upstream.endpoint;
+  const upstreamText = ws ? ws.url : formatAddress(upstream.host, upstream.port);
+  const clientTls = !!o.serverTls;
+  const recorder = await Recorder.start({
+    dbPath: o.dbPath, kind: 'proxy', name: o.name?.trim() || `proxy to ${upstreamText}`,
+    meta: {
+      listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls,
+      startedBy: o.startedBy, ...(o.profile ? { profile: o.profile } : {}),
+    },
+    onLines: o.onLines, onWarning: o.onWarning,
+  });
+  let proxy: StompProxy;
+  try {
+    proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls: o.serverTls, onNotice: o.onNotice, injectable: !!o.injectable });
+  } catch (e) {
+    await recorder.end('complete');
+    throw new ApiError('conflict', `cannot listen on ${formatAddress(listen.host, listen.port)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const a = proxy.address;
+  return { proxy, recorder, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls };
 }
 
 interface Running {
   proxy: StompProxy;
   recorder: Recorder;
   dto: Omit<ProxyDto, 'connections'>;
-  /** The recorder's latest warning (issue 7: database locked, disk full), shown with the proxy in the UI. */
+  /** The recorder's latest warning (database locked, disk full), shown with the proxy in the UI. */
   warning: string | null;
 }
 
@@ -67,40 +166,31 @@ export class ProxyManager {
   constructor(private readonly dbPath: string, private readonly onChange: () => void, private readonly onWarning: () => void = onChange) {}
 
   async start(o: ProxyOptionsDto): Promise<ProxyDto> {
-    const listen = parseHostPort(o.listen || '0', 'listen');
-    if (!LOOPBACK.has(listen.host)) {
-      throw new ApiError('bad-request', `listen: ${listen.host} is not a loopback address; use the CLI with --allow-remote to listen beyond this machine`);
-    }
-    // ws://HOST:PORT/PATH (wss: TLS): STOMP over WebSocket, forwarded unchanged like any STOMP connection (issue 8).
-    const ws = isWebSocketUrl(o.upstream) ? parseWebSocketUrl(o.upstream) : null;
-    if (typeof ws === 'string') throw new ApiError('bad-request', `upstream: ${ws}`);
-    const upstream = ws ? { host: ws.host, port: ws.port } : parseHostPort(o.upstream, 'upstream', 61613);
-    const upstreamText = ws ? ws.url : formatAddress(upstream.host, upstream.port);
-    const upstreamTls: UpstreamTls | null = o.upstreamTls || ws?.secure ? { ca: o.ca, insecure: !!o.insecure } : null;
     const serverTls = o.tlsCert !== undefined && o.tlsKey !== undefined ? { cert: o.tlsCert, key: o.tlsKey } : null;
-    checkTlsMaterial(upstreamTls, serverTls);
-    const recorder = await Recorder.start({
-      dbPath: this.dbPath, kind: 'proxy', name: o.name?.trim() || `proxy to ${upstreamText}`,
-      meta: { listen: formatAddress(listen.host, listen.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls, startedBy: 'ui' },
-      onWarning: (m) => {
-        const r = this.running.get(recorder.sessionId);
-        if (!r) return;
-        r.warning = m;
-        this.onWarning();
-      },
-    });
-    let proxy: StompProxy;
+    let session = 0;
+    let started: RecordingProxy;
     try {
-      // Proxies run by the core take injected frames (edit and resend, issue 5); the CLI's proxy does not.
-      proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls, injectable: true });
+      started = await startRecordingProxy({
+        dbPath: this.dbPath, listen: parseHostPort(o.listen || '0', 'listen'),
+        upstream: parseUpstream(o.upstream, 'upstream', (t) => parseHostPort(t, 'upstream', 61613)),
+        upstreamTls: !!o.upstreamTls, ca: o.ca, insecure: o.insecure, serverTls, name: o.name, profile: o.profile ?? null,
+        startedBy: 'ui', injectable: true,
+        onWarning: (m) => {
+          const r = this.running.get(session);
+          if (!r) return;
+          r.warning = m;
+          this.onWarning();
+        },
+      });
     } catch (e) {
-      await recorder.end('complete');
-      this.onChange();
-      throw new ApiError('conflict', `cannot listen on ${formatAddress(listen.host, listen.port)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      // A proxy that could not listen leaves its (empty, ended) session behind: the session list changed.
+      if (e instanceof ApiError && e.code === 'conflict') this.onChange();
+      throw e;
     }
-    const a = proxy.address;
-    const dto = { session: recorder.sessionId, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls: !!serverTls };
-    this.running.set(recorder.sessionId, { proxy, recorder, dto, warning: null });
+    const { proxy, recorder } = started;
+    session = recorder.sessionId;
+    const dto = { session, listen: started.listen, upstream: started.upstream, upstreamTls: started.upstreamTls, clientTls: started.clientTls };
+    this.running.set(session, { proxy, recorder, dto, warning: null });
     this.onChange();
     return { ...dto, connections: 0 };
   }

@@ -10,7 +10,7 @@ import { isSecretHeader, maskRawFrame, MASK, maskText } from '../../../shared/st
 import type { RawHeader, Severity } from '../../../shared/stomp/types.js';
 import type Database from 'better-sqlite3';
 import { exportCode, MAX_CLIPBOARD_FRAMES } from '../export/code.js';
-import { diffConnections } from '../replay/diff.js';
+import { diffRecordedConnections } from '../replay/diff.js';
 import { conditionOf, FrameQueries, FrameRows, fromClause } from '../query/frames-query.js';
 import { registerQueryFunctions } from '../query/functions.js';
 import type { Db } from '../store/db.js';
@@ -189,17 +189,7 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
       needSession(session);
       return stats.read(session, { buckets, destinations });
     },
-    'replay.diff': ({ a, b, includeVolatile, revealSecrets }) => {
-      const ca = r.connection(a);
-      const cb = r.connection(b);
-      if (!ca) throw new ApiError('not-found', `no connection ${a}`);
-      if (!cb) throw new ApiError('not-found', `no connection ${b}`);
-      const d = diffConnections(r, ca, cb, { includeVolatile: !!includeVolatile, revealSecrets: !!revealSecrets });
-      return {
-        a: { session: ca.sessionId, connection: ca.id, version: ca.version }, b: { session: cb.sessionId, connection: cb.id, version: cb.version },
-        same: d.differences.length === 0, ...d,
-      };
-    },
+    'replay.diff': ({ a, b, includeVolatile, revealSecrets }) => diffRecordedConnections(r, a, b, { includeVolatile: !!includeVolatile, revealSecrets: !!revealSecrets }),
     'export.open': (spec) => {
       needSession(spec.session);
       const stream = nextStream++;

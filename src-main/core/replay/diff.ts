@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { diffBrokerFrames, maskDiff, type BrokerDiff, type DiffFrame, type DiffOptions } from '../../../shared/correlate/broker-diff.js';
 import { interpretHeaders } from '../../../shared/stomp/escape.js';
 import type { ConnectionInfo, StoreReader } from '../store/reader.js';
+import { ApiError, type ReplayDiffDto } from '../../../shared/api/index.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -34,4 +35,20 @@ export function brokerFrames(reader: StoreReader, conn: ConnectionInfo): DiffFra
 export function diffConnections(reader: StoreReader, a: ConnectionInfo, b: ConnectionInfo, opts: DiffOptions & { revealSecrets?: boolean } = {}): BrokerDiff {
   const d = diffBrokerFrames(brokerFrames(reader, a), brokerFrames(reader, b), opts);
   return opts.revealSecrets ? d : maskDiff(d);
+}
+
+/**
+ * The diff of two recorded connections by id, as `replay.diff` answers it and `stompscope diff --json` prints it:
+ * one function, so the UI and the command line compare the same way. An unknown id is ApiError('not-found').
+ */
+export function diffRecordedConnections(reader: StoreReader, a: number, b: number, opts: DiffOptions & { revealSecrets?: boolean } = {}): ReplayDiffDto {
+  const ca = reader.connection(a);
+  const cb = reader.connection(b);
+  if (!ca) throw new ApiError('not-found', `no connection ${a}`);
+  if (!cb) throw new ApiError('not-found', `no connection ${b}`);
+  const d = diffConnections(reader, ca, cb, opts);
+  return {
+    a: { session: ca.sessionId, connection: ca.id, version: ca.version }, b: { session: cb.sessionId, connection: cb.id, version: cb.version },
+    same: d.differences.length === 0, ...d,
+  };
 }
