@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { Core } from '../src-main/core/api.js';
-import { compileFilterText } from '../src-main/core/query/compile.js';
+import { compileFilterText } from '../src-main/core/read/query/compile.js';
 import { startWebHost } from '../src-main/web/server.js';
 import { buildRenderer } from '../test/support/renderer-build.js';
 import { conversation, seedSession, type SeedFrame } from '../test/support/seed.js';

@@ -409,7 +409,7 @@ export const ISSUES = {
     explanation: "Alibaba Cloud's STOMP gateway for RocketMQ does not support message selectors on SUBSCRIBE.",
     specRef: 'Alibaba Cloud RocketMQ STOMP gateway limits',
   },
-  // --- STOMP over WebSocket and SockJS (shared/transport): the layer under the STOMP decoder ---
+  // --- STOMP over WebSocket and SockJS (shared/websocket): the layer under the STOMP decoder ---
   'websocket-upgrade': {
     severity: 'note',
     title: 'WebSocket handshake',

@@ -4,7 +4,7 @@ import type { BrokerDiff } from '../correlate/broker-diff.js';
 import type { LatencySummary } from '../stats/latency.js';
 import { CLIENT_COMMANDS, isConnectCommand, type ClientCommand } from '../stomp/spec.js';
 import type { Direction, Severity, StompVersion } from '../stomp/types.js';
-import type { Handshake } from '../transport/handshake.js';
+import type { Handshake } from '../websocket/handshake.js';
 
 export interface SessionSummaryDto {
   session: number;

@@ -1,13 +1,13 @@
 // The transport layer under the conversation stage's STOMP decoders: it looks at the first bytes the client
 // sent and, when they are an HTTP request (a WebSocket upgrade, STOMP over WebSocket or SockJS), routes both
-// directions through the sans-IO WebSocket layer (shared/transport/upgrade.ts), so that the stage decodes the
+// directions through the sans-IO WebSocket layer (shared/websocket/upgrade.ts), so that the stage decodes the
 // STOMP stream inside the WebSocket messages (RFC 6455 §5) instead of the wire bytes. Anything else is plain
 // STOMP over TCP or TLS: the tap steps aside after the first client bytes and costs nothing afterwards.
 // Pure: decompression (RFC 7692) is an InflaterFactory the caller gives, or none.
 
 import type { Direction } from '../stomp/types.js';
-import { looksLikeHttpRequest } from '../transport/http.js';
-import { WebSocketConnection, type Handshake, type InflaterFactory, type TransportLimits } from '../transport/upgrade.js';
+import { looksLikeHttpRequest } from '../websocket/http.js';
+import { WebSocketConnection, type Handshake, type InflaterFactory, type TransportLimits } from '../websocket/upgrade.js';
 import { ISSUES, type IssueCode } from '../issues.js';
 import type { ConnectionEvent } from './types.js';
 

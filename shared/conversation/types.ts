@@ -6,7 +6,7 @@ import type { Finding, Link } from '../analysis/types.js';
 import type { DeliveryCorrelator } from '../analysis/delivery.js';
 import type { ProfileName } from '../analysis/profiles.js';
 import type { DecodedFrame, DecoderLimits, Direction, Severity, StompVersion, WireIssue } from '../stomp/types.js';
-import type { InflaterFactory, TransportLimits } from '../transport/upgrade.js';
+import type { InflaterFactory, TransportLimits } from '../websocket/upgrade.js';
 
 /** What a feeder says happened to a connection besides bytes (resets, unreachable upstream, …). */
 export interface ConnectionEvent {

@@ -1,5 +1,5 @@
 // The display-filter language (Wireshark-like), as an AST. Parsed in shared/ so the UI can show syntax errors
-// as you type; compiled to SQL only in the core (src-main/core/query), never evaluated over frames in the UI.
+// as you type; compiled to SQL only in the core (src-main/core/read/query), never evaluated over frames in the UI.
 
 export type Field =
   | { kind: 'command' }

@@ -6,12 +6,12 @@ import {
   ApiError, validateArgs, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events,
 } from '../../shared/api/index.js';
 import { filterError } from '../../shared/filter/parser.js';
-import { LiveWatcher } from './live/watcher.js';
-import { ProxyManager } from './live/proxies.js';
-import { ImportManager } from './live/imports.js';
-import { ExportManager } from './live/exports.js';
-import { ReplayManager } from './live/replays.js';
-import { ResendManager } from './live/resends.js';
+import { LiveWatcher } from './jobs/watcher.js';
+import { ProxyManager } from './jobs/proxies.js';
+import { ImportManager } from './jobs/imports.js';
+import { ExportManager } from './jobs/exports.js';
+import { ReplayManager } from './jobs/replays.js';
+import { ResendManager } from './jobs/resends.js';
 import { openDb, type Db } from './store/db.js';
 import { StoreReader } from './store/reader.js';
 import { deleteRawFile } from './store/raw-files.js';

@@ -1,7 +1,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { AppState } from './lib/app.svelte.js';
-import { createClient } from './lib/transport.js';
+import { createClient } from './lib/channel.js';
 
 const state = new AppState(createClient());
 mount(App, { target: document.getElementById('app')!, props: { app: state } });

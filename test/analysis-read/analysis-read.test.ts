@@ -10,8 +10,8 @@ import { filterError, parseFilter } from '../../shared/filter/parser.js';
 import { ISSUES } from '../../shared/issues.js';
 import { edges125, formatMicros, percentile, summarizeLatencies } from '../../shared/stats/latency.js';
 import { Core } from '../../src-main/core/api.js';
-import { StatsReader } from '../../src-main/core/analysis-read/stats.js';
-import { compileFilterText } from '../../src-main/core/query/compile.js';
+import { StatsReader } from '../../src-main/core/read/stats.js';
+import { compileFilterText } from '../../src-main/core/read/query/compile.js';
 import { conversation, seedSession, type SeedFrame } from '../support/seed.js';
 import { linkSession } from './links-fixture.js';
 

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isoToMicros, pick } from '../support/checks.js';
 import { runStompjsScenario, type LogRecord } from '../support/clients/stompjs-scenario.js';
 import { loggedFrames, loggedHeartbeats, runStomppy } from '../support/clients/stomppy.js';
-import { readJsonl, runCli, type ConnectionRow, type FrameRow } from '../support/proxy-cli.js';
+import { readJsonl, runCli, type ConnectionRow, type JsonlFrame } from '../support/proxy-cli.js';
 import { CAPTURES, probeListener, startCapture, toolAvailable, waitUntilCapturing, type RunningCapture } from './support/capture-tools.js';
 import { runBigMessage, runBrokerError } from './support/extra-clients.js';
 
@@ -45,7 +45,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !haveTools)('import 
   let dir = '';
   const files = new Map<string, string>();
   const runs: ClientRun[] = [];
-  const imported = new Map<string, { json: Imported; frames: FrameRow[]; connections: ConnectionRow[] }>();
+  const imported = new Map<string, { json: Imported; frames: JsonlFrame[]; connections: ConnectionRow[] }>();
 
   beforeAll(async () => {
     if (!rabbit) throw new Error('no RabbitMQ from the global setup');
@@ -110,7 +110,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !haveTools)('import 
         expect(json.complete).toBe(true);
         expect(json.warnings).toEqual([]);
         expect(json.connections).toBe(runs.length);
-        const frames = await readJsonl<FrameRow>(['frames', '--db', db, '--session', String(json.session), '--reveal-secrets']);
+        const frames = await readJsonl<JsonlFrame>(['frames', '--db', db, '--session', String(json.session), '--reveal-secrets']);
         const connections = await readJsonl<ConnectionRow>(['connections', '--db', db, '--session', String(json.session)]);
         expect(json.frames).toBe(frames.length);
         imported.set(spec.name, { json, frames, connections });
@@ -137,7 +137,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !haveTools)('import 
           expect(rows.filter((f) => f.from === 'broker').map(pick), `${run.name}: broker → client`).toEqual(loggedFrames(run.records, 'received'));
           expect(conn!.heartbeats, `${run.name}: heart-beats`).toEqual({ client: loggedHeartbeats(run.records, 'sent'), broker: loggedHeartbeats(run.records, 'received') });
           // Causality across directions: CONNECTED after CONNECT, each RECEIPT after what asked for it.
-          const seqOf = (pred: (f: FrameRow) => boolean) => rows.find(pred)?.seq ?? -1;
+          const seqOf = (pred: (f: JsonlFrame) => boolean) => rows.find(pred)?.seq ?? -1;
           expect(seqOf((f) => f.command === 'CONNECTED')).toBeGreaterThan(seqOf((f) => f.command === 'CONNECT' || f.command === 'STOMP'));
           for (const rc of rows.filter((f) => f.command === 'RECEIPT')) {
             const id = rc.headers.find(([k]) => k === 'receipt-id')?.[1];

@@ -11,7 +11,7 @@ import {
   ApiClient, ApiError, COMMAND_NAMES, CONTRACT, validateArgs, type CommandArgs, type CommandName, type EditedFrameDto, type Shape,
 } from '../../shared/api/index.js';
 import { openDb, type Db } from '../../src-main/core/store/db.js';
-import { WebSocketTransport } from '../../src-renderer/src/lib/transport.js';
+import { WebSocketChannel } from '../../src-renderer/src/lib/channel.js';
 import { startElectronFixture, type ElectronFixture } from '../support/electron-client.js';
 import { conversation, seedSession } from '../support/seed.js';
 import { pageWebSocket, startWebFixture, type WebFixture } from '../support/web-host.js';
@@ -157,7 +157,7 @@ describe('the contract, command by command', () => {
       desktop = await startElectronFixture(path.join(dir, 'e.db'));
       // The page's own WebSocket transport, with `ws` playing the browser's WebSocket.
       globalThis.WebSocket = pageWebSocket(web.origin);
-      overWeb = await roundTrip(new ApiClient(new WebSocketTransport(web.apiUrl, web.host.token)));
+      overWeb = await roundTrip(new ApiClient(new WebSocketChannel(web.apiUrl, web.host.token)));
       overIpc = await roundTrip(desktop.api);
     });
     afterAll(async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { computeReport, formatReport } from '../../src-main/core/analysis/report.js';
+import { computeReport, formatReport } from '../../src-main/core/read/report.js';
 import { ConnectionRecorder } from '../../src-main/core/record/connection-recorder.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';

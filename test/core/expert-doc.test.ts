@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderExpertInfoDoc } from '../../src-main/core/analysis/expert-doc.js';
+import { renderExpertInfoDoc } from '../../scripts/expert-doc.js';
 import { ISSUES } from '../../shared/issues.js';
 
 const file = path.join(import.meta.dirname, '..', '..', 'docs', 'expert-info.md');

@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeReport } from '../../src-main/core/analysis/report.js';
+import { computeReport } from '../../src-main/core/read/report.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
-import { connectionJson } from '../../src-main/core/views/frame-json.js';
+import { connectionJson } from '../../src-main/core/read/frame-json.js';
 import { importBytes, tempDir } from '../capture/support/import-helper.js';
 import { Conversation, pcapFile } from '../capture/support/synth.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ProxyDto, SessionStatsDto } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
-import { LATENCY_KINDS, type SessionReport } from '../../src-main/core/analysis/report.js';
+import { LATENCY_KINDS, type SessionReport } from '../../src-main/core/read/report.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { runCli, startProxy } from '../support/proxy-cli.js';
 import { WireSplitter, type WireFrame } from '../support/stomp-wire.js';

@@ -11,7 +11,7 @@ import { StompProxy } from '../../src-main/core/proxy/proxy.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
-import { frameJson } from '../../src-main/core/views/frame-json.js';
+import { frameJson } from '../../src-main/core/read/frame-json.js';
 import { CONNECTED, converse, fakeBroker, makeCert, MESSAGE } from '../support/fake-broker.js';
 
 let dir: string;

@@ -11,7 +11,7 @@ import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { StoreWriter } from '../../src-main/core/store/writer.js';
-import { connectionJson, frameJson, isoMicros, sessionJson } from '../../src-main/core/views/frame-json.js';
+import { connectionJson, frameJson, isoMicros, sessionJson } from '../../src-main/core/read/frame-json.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -22,7 +22,7 @@ import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { findConnectionByDestination } from '../support/checks.js';
 import { PYTHON, runStomppy } from '../support/clients/stomppy.js';
-import { readJsonl, REPO_ROOT, startProxy, type FrameRow } from '../support/proxy-cli.js';
+import { readJsonl, REPO_ROOT, startProxy, type JsonlFrame } from '../support/proxy-cli.js';
 import { unescapeHeaders, WireSplitter, type WireFrame } from '../support/stomp-wire.js';
 import { tmpDir } from '../replay/support.js';
 
@@ -129,7 +129,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('copy as code, run aga
       const stopped = await proxy.stop(30_000);
       expect(stopped.code, stopped.stderr).toBe(0);
     }
-    const frames = await readJsonl<FrameRow>(['frames', '--db', db]);
+    const frames = await readJsonl<JsonlFrame>(['frames', '--db', db]);
     producer = Number(findConnectionByDestination(frames, producerQueue));
     consumer = Number(findConnectionByDestination(frames, consumerQueue));
     // The original run left its messages on the producer's queue (nobody consumed them): take them away.

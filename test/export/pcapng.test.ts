@@ -12,7 +12,7 @@ import { MSS, sessionPcapng, type PcapngExportStats } from '../../src-main/core/
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
-import { connectionJson, frameJson } from '../../src-main/core/views/frame-json.js';
+import { connectionJson, frameJson } from '../../src-main/core/read/frame-json.js';
 import { importFile, type ImportedCapture } from '../capture/support/import-helper.js';
 import { Conversation, pcapFile, LINKTYPE_OF } from '../capture/support/synth.js';
 import { frame, tmpDir } from '../replay/support.js';

@@ -1,5 +1,5 @@
 // Fuzzing the display-filter language: the parser (shared/filter/parser.ts) and its compilation to SQL
-// (src-main/core/query/compile.ts), run against one small database with the real SQL functions. Inputs are
+// (src-main/core/read/query/compile.ts), run against one small database with the real SQL functions. Inputs are
 // generated expressions (fields, operators, values with injection strings, deep nesting), token soup, and
 // mutations of valid filters.
 // Invariants: parsing either gives an expression or throws FilterSyntaxError with a message and a place inside
@@ -15,9 +15,9 @@ import { ApiError, MAX_FILTER_LENGTH } from '../../shared/api/index.js';
 import { FilterSyntaxError } from '../../shared/filter/ast.js';
 import { parseFilter } from '../../shared/filter/parser.js';
 import { Core } from '../../src-main/core/api.js';
-import { compileFilter } from '../../src-main/core/query/compile.js';
-import { conditionOf, fromClause } from '../../src-main/core/query/frames-query.js';
-import { registerQueryFunctions } from '../../src-main/core/query/functions.js';
+import { compileFilter } from '../../src-main/core/read/query/compile.js';
+import { conditionOf, fromClause } from '../../src-main/core/read/query/frames-query.js';
+import { registerQueryFunctions } from '../../src-main/core/read/query/functions.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { conversation, seedSession } from '../support/seed.js';

@@ -10,7 +10,7 @@ import { StompDecoder } from '../../shared/stomp/decoder.js';
 import { maskRawFrame } from '../../shared/stomp/secrets.js';
 import type { DecodeEvent } from '../../shared/stomp/types.js';
 import { Core } from '../../src-main/core/api.js';
-import { filteredFrames } from '../../src-main/core/query/filtered-frames.js';
+import { filteredFrames } from '../../src-main/core/read/query/filtered-frames.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { conversation, seedSession } from '../support/seed.js';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ConnectionReport, SessionReport } from '../../src-main/core/analysis/report.js';
+import type { ConnectionReport, SessionReport } from '../../src-main/core/read/report.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { runCli, startProxy, type RunningProxy } from '../support/proxy-cli.js';
 import { WireSplitter, type WireFrame } from '../support/stomp-wire.js';

@@ -17,10 +17,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FrameRowDto, InjectResultDto, ProxyDto, ResendDraftDto } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
-import { sessionJsonLines } from '../../src-main/core/live/exports.js';
+import { sessionJsonLines } from '../../src-main/core/jobs/exports.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
-import { readJsonl, runCli, type FrameRow } from '../support/proxy-cli.js';
+import { readJsonl, runCli, type JsonlFrame } from '../support/proxy-cli.js';
 import { once } from '../support/once.js';
 import { splitStream, WireSplitter, type WireFrame } from '../support/stomp-wire.js';
 import { startTee, type Tee } from '../support/tee.js';
@@ -260,12 +260,12 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
     } finally {
       reader.close();
     }
-    const jsonl = await readJsonl<FrameRow & { injected?: boolean }>(['frames', '--db', db, '--connection', String(connection)]);
+    const jsonl = await readJsonl<JsonlFrame & { injected?: boolean }>(['frames', '--db', db, '--connection', String(connection)]);
     expect(jsonl.filter((f) => f.injected === true).map((f) => f.seq)).toHaveLength(2);
     expect(jsonl.filter((f) => 'injected' in f)).toHaveLength(2);
-    const filtered = await readJsonl<FrameRow & { injected?: boolean }>(['frames', '--db', db, '--filter', 'frame.injected']);
+    const filtered = await readJsonl<JsonlFrame & { injected?: boolean }>(['frames', '--db', db, '--filter', 'frame.injected']);
     expect(filtered.map((f) => f.injected)).toEqual([true, true]);
-    const notInjected = await readJsonl<FrameRow>(['frames', '--db', db, '--filter', 'frame.injected == 0', '--connection', String(connection)]);
+    const notInjected = await readJsonl<JsonlFrame>(['frames', '--db', db, '--filter', 'frame.injected == 0', '--connection', String(connection)]);
     expect(notInjected).toHaveLength(jsonl.length - 2);
     // The human listing flags them too.
     const text = await runCli(['frames', '--db', db, '--connection', String(connection)]);

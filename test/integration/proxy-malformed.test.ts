@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionFrames, expectSameBytes, findConnectionByDestination, header, pick } from '../support/checks.js';
-import { connectionId, readJsonl, startProxy, type CliResult, type ConnectionRow, type FrameRow, type RunningProxy } from '../support/proxy-cli.js';
+import { connectionId, readJsonl, startProxy, type CliResult, type ConnectionRow, type JsonlFrame, type RunningProxy } from '../support/proxy-cli.js';
 import { once } from '../support/once.js';
 import { expectFrame, negotiatedVersion, splitStream } from '../support/stomp-wire.js';
 
@@ -215,7 +215,7 @@ describe('recording proxy with peers that send malformed bytes', () => {
   const recording = once(async () => {
     await connection3();
     exit = await proxy.stop(30_000);
-    const frames = await readJsonl<FrameRow>(['frames', '--db', db]);
+    const frames = await readJsonl<JsonlFrame>(['frames', '--db', db]);
     const connections = await readJsonl<ConnectionRow>(['connections', '--db', db]);
     return { exit, frames, connections };
   });

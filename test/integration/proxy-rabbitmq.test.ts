@@ -20,7 +20,7 @@ import {
   ISO_MICROS,
   readJsonl,
   type ConnectionRow,
-  type FrameRow,
+  type JsonlFrame,
 } from '../support/proxy-cli.js';
 import { expectFrame, negotiatedVersion, sha256 as sha, splitStream } from '../support/stomp-wire.js';
 import { once } from '../support/once.js';
@@ -62,7 +62,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     },
     broker: () => ({ host: rabbit!.host, port: rabbit!.stompPort }),
   });
-  let frames: FrameRow[] = [];
+  let frames: JsonlFrame[] = [];
   let connections: ConnectionRow[] = [];
   let sessions: Record<string, unknown>[] = [];
 
@@ -93,7 +93,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
     await runs();
     const proxyExit = await t.stopProxy(30_000);
     // Compared with the wire below, so credentials as recorded; by default they are masked (checked at the end).
-    frames = await readJsonl<FrameRow>(['frames', '--db', t.db, '--reveal-secrets']);
+    frames = await readJsonl<JsonlFrame>(['frames', '--db', t.db, '--reveal-secrets']);
     connections = await readJsonl<ConnectionRow>(['connections', '--db', t.db]);
     sessions = await readJsonl(['sessions', '--db', t.db]);
     return proxyExit;
@@ -156,8 +156,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
 
   it('frames JSONL masks login and passcode unless --reveal-secrets', async () => {
     await recording();
-    const masked = await readJsonl<FrameRow>(['frames', '--db', t.db]);
-    const creds = (rows: FrameRow[]) => rows.flatMap((f) => f.headers.filter(([n]) => n === 'login' || n === 'passcode').map(([, v]) => v));
+    const masked = await readJsonl<JsonlFrame>(['frames', '--db', t.db]);
+    const creds = (rows: JsonlFrame[]) => rows.flatMap((f) => f.headers.filter(([n]) => n === 'login' || n === 'passcode').map(([, v]) => v));
     expect(creds(frames).length).toBeGreaterThan(0);
     expect(creds(frames).every((v) => v.length > 0 && !/^\*+$/.test(v))).toBe(true);
     expect(creds(masked)).toHaveLength(creds(frames).length);
@@ -208,7 +208,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('recording proxy betwe
       // seq is one order over both directions; it must respect causality across them.
       const seqs = rows.map((f) => f.seq);
       expect(new Set(seqs).size, 'seq unique within the connection').toBe(seqs.length);
-      const seqOf = (pred: (f: FrameRow) => boolean) => rows.find(pred)?.seq;
+      const seqOf = (pred: (f: JsonlFrame) => boolean) => rows.find(pred)?.seq;
       const connectSeq = seqOf((f) => f.from === 'client' && (f.command === 'CONNECT' || f.command === 'STOMP'))!;
       expect(seqOf((f) => f.command === 'CONNECTED')!).toBeGreaterThan(connectSeq);
       for (const r of rows.filter((f) => f.from === 'broker' && f.command === 'RECEIPT')) {

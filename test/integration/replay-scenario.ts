@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findConnectionByDestination } from '../support/checks.js';
 import { runStomppy } from '../support/clients/stomppy.js';
 import { once } from '../support/once.js';
-import { readJsonl, runCli, startProxy, type FrameRow } from '../support/proxy-cli.js';
+import { readJsonl, runCli, startProxy, type JsonlFrame } from '../support/proxy-cli.js';
 import { WireSplitter } from '../support/stomp-wire.js';
 import { tmpDir } from '../replay/support.js';
 
@@ -101,7 +101,7 @@ async function drain(host: string, port: number, vhost: string, queue: string, m
   return messages;
 }
 
-const h = (f: FrameRow, n: string) => f.headers.find(([k]) => k === n)?.[1];
+const h = (f: JsonlFrame, n: string) => f.headers.find(([k]) => k === n)?.[1];
 
 /**
  * Defines the scenario's describe block for `broker`; `more` adds the broker's own tests inside it (they run after
@@ -115,7 +115,7 @@ export function describeReplay(broker: ReplayBroker, more?: (ctx: ReplayContext)
     let dir = '';
     let db = '';
     const target = () => `${where!.host}:${where!.port}`;
-    const recorded = new Map<string, { queue: string; connection: number; frames: FrameRow[] }>();
+    const recorded = new Map<string, { queue: string; connection: number; frames: JsonlFrame[] }>();
 
     const ctx: ReplayContext = {
       get dir() {
@@ -155,7 +155,7 @@ export function describeReplay(broker: ReplayBroker, more?: (ctx: ReplayContext)
         const stopped = await proxy.stop(30_000);
         expect(stopped.code, stopped.stderr).toBe(0);
       }
-      const frames = await readJsonl<FrameRow>(['frames', '--db', db]);
+      const frames = await readJsonl<JsonlFrame>(['frames', '--db', db]);
       for (const rec of recorded.values()) {
         rec.connection = Number(findConnectionByDestination(frames, rec.queue));
         rec.frames = frames.filter((f) => Number(f.connection) === rec.connection);
@@ -196,7 +196,7 @@ export function describeReplay(broker: ReplayBroker, more?: (ctx: ReplayContext)
           // The replay is its own session, kind replay, linked to the original.
           const sessions = await readJsonl<{ session: number; kind: string }>(['sessions', '--db', db]);
           expect(sessions.find((s) => s.session === r.session)?.kind).toBe('replay');
-          const mine = await readJsonl<FrameRow>(['frames', '--db', db, '--connection', String(r.connection)]);
+          const mine = await readJsonl<JsonlFrame>(['frames', '--db', db, '--connection', String(r.connection)]);
           expect(mine.filter((f) => f.from === 'client').map((f) => f.command)).toEqual(clientFrames.map((f) => f.command));
           // The ACKs name the replay's MESSAGEs (the broker's ids of this run), not the original's.
           const ackKey = version === '1.2' ? 'id' : 'message-id';
@@ -208,7 +208,7 @@ export function describeReplay(broker: ReplayBroker, more?: (ctx: ReplayContext)
           const originalIds = originalMessages.map((f) => h(f, msgKey));
           expect(acked.some((id) => originalIds.includes(id))).toBe(false);
           // The same messages: bodies in the same order.
-          const bodies = (fs: FrameRow[]) => fs.filter((f) => f.command === 'MESSAGE').map((f) => f.bodySha256);
+          const bodies = (fs: JsonlFrame[]) => fs.filter((f) => f.command === 'MESSAGE').map((f) => f.bodySha256);
           expect(bodies(mine)).toEqual(bodies(rec.frames));
         });
 

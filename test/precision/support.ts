@@ -17,7 +17,7 @@ import type { IStompSocket } from '@stomp/stompjs';
 import { afterAll, beforeAll } from 'vitest';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader, type ConnectionInfo } from '../../src-main/core/store/reader.js';
-import { frameJson } from '../../src-main/core/views/frame-json.js';
+import { frameJson } from '../../src-main/core/read/frame-json.js';
 import { CAPTURES, probeListener, startCapture, waitUntilCapturing, type RunningCapture } from '../capture/support/capture-tools.js';
 import { within } from '../support/checks.js';
 import { runStompjsScenario } from '../support/clients/stompjs-scenario.js';

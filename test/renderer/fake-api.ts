@@ -5,7 +5,7 @@
 // core refuses fails its test; results are copied too, and a handler's ApiError reaches the component rebuilt from
 // {code, message, detail}, as from the web host or the Electron bridge.
 import {
-  ApiClient, replyOf, resultOf, validateArgs, type ApiTransport, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events,
+  ApiClient, replyOf, resultOf, validateArgs, type ApiChannel, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events,
   type FrameRowDto,
 } from '../../shared/api/index.js';
 
@@ -21,7 +21,7 @@ export interface FakeApi {
 export function fakeApi(handlers: Handlers): FakeApi {
   const calls: FakeApi['calls'] = [];
   let listener: ((event: string, data: unknown) => void) | null = null;
-  const transport: ApiTransport = {
+  const transport: ApiChannel = {
     listen(fn) {
       listener = fn;
     },

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSecretHeader, MASK } from '../../shared/stomp/secrets.js';
-import { encodeFrame, OPCODE } from '../../shared/transport/websocket.js';
+import { encodeFrame, OPCODE } from '../../shared/websocket/websocket.js';
 import { Core } from '../../src-main/core/api.js';
 import { stompPcap } from '../support/pcap-build.js';
 import { runCli } from '../support/proxy-cli.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Conversation } from '../../shared/conversation/conversation.js';
 import type { ConnectionEvent, ConversationOptions, ConversationSink, Negotiated } from '../../shared/conversation/types.js';
 import type { Direction } from '../../shared/stomp/types.js';
-import { encodeFrame, OPCODE } from '../../shared/transport/websocket.js';
+import { encodeFrame, OPCODE } from '../../shared/websocket/websocket.js';
 
 /** 2026-01-01T00:00:00Z in µs; steps are ms after it. */
 const T0 = Date.UTC(2026, 0, 1) * 1000;

@@ -1,7 +1,7 @@
 // Shared assertions for the end-to-end proxy tests.
 import { expect } from 'vitest';
 import { firstDifference } from './tee.js';
-import type { FrameRow } from './proxy-cli.js';
+import type { JsonlFrame } from './proxy-cli.js';
 import type { ExpectedFrame } from './stomp-wire.js';
 
 /** Byte-for-byte equality with a readable message (offset and a window of both sides) instead of a huge diff. */
@@ -16,7 +16,7 @@ export function expectSameBytes(actual: Buffer, expected: Buffer, what: string) 
   }
 }
 
-export const pick = (f: FrameRow): ExpectedFrame => ({
+export const pick = (f: JsonlFrame): ExpectedFrame => ({
   command: f.command,
   headers: f.headers,
   bodyLength: f.bodyLength,
@@ -34,12 +34,12 @@ export function isoToMicros(s: string): number {
 export const header = (f: { headers: [string, string][] }, name: string) => f.headers.find(([k]) => k === name)?.[1];
 
 /** Frames of one connection, in seq order. */
-export function connectionFrames(frames: FrameRow[], connection: FrameRow['connection']) {
+export function connectionFrames(frames: JsonlFrame[], connection: JsonlFrame['connection']) {
   return frames.filter((f) => f.connection === connection).sort((a, b) => a.seq - b.seq);
 }
 
 /** The connection whose client subscribed or sent to `destination`. */
-export function findConnectionByDestination(frames: FrameRow[], destination: string): FrameRow['connection'] | undefined {
+export function findConnectionByDestination(frames: JsonlFrame[], destination: string): JsonlFrame['connection'] | undefined {
   return frames.find((f) => f.from === 'client' && (f.command === 'SUBSCRIBE' || f.command === 'SEND') && header(f, 'destination') === destination)
     ?.connection;
 }

@@ -26,7 +26,7 @@ export async function startElectronFixture(db: string): Promise<ElectronFixture>
   delete process.env.STOMPSCOPE_DB;
   wireIpc(ownWindow());
   await import('../../src-main/electron/preload.js');
-  const { createClient } = await import('../../src-renderer/src/lib/transport.js');
+  const { createClient } = await import('../../src-renderer/src/lib/channel.js');
   const g = globalThis as { stompscope?: unknown };
   g.stompscope = electron.exposed.stompscope;
   let api: ApiClient;

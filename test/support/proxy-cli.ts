@@ -101,7 +101,7 @@ export async function readJsonl<T = Record<string, unknown>>(args: string[]): Pr
 }
 
 /** The frames JSONL contract. */
-export interface FrameRow {
+export interface JsonlFrame {
   session: number | string;
   connection: number | string;
   seq: number;

@@ -86,7 +86,7 @@ export function call(ws: WebSocket, id: number, cmd: string, args: unknown): Pro
 }
 
 /**
- * The browser's WebSocket class as the page's transport uses it (src-renderer/src/lib/transport.ts), played by
+ * The browser's WebSocket class as the page's channel uses it (src-renderer/src/lib/channel.ts), played by
  * `ws` with our Origin, for running that transport in Node against the real host.
  */
 export function pageWebSocket(origin: string): typeof globalThis.WebSocket {

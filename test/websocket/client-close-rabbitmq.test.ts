@@ -13,7 +13,7 @@ import { StompProxy } from '../../src-main/core/proxy/proxy.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
-import { connectionJson } from '../../src-main/core/views/frame-json.js';
+import { connectionJson } from '../../src-main/core/read/frame-json.js';
 
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('a WebSocket closed by the client, against RabbitMQ Web STOMP', () => {
   const rabbit = inject('rabbitmq');

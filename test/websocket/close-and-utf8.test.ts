@@ -8,14 +8,14 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Direction } from '../../shared/stomp/types.js';
-import { WebSocketConnection } from '../../shared/transport/upgrade.js';
-import { Utf8Validator } from '../../shared/transport/utf8.js';
-import { encodeFrame, OPCODE } from '../../shared/transport/websocket.js';
+import { WebSocketConnection } from '../../shared/websocket/upgrade.js';
+import { Utf8Validator } from '../../shared/websocket/utf8.js';
+import { encodeFrame, OPCODE } from '../../shared/websocket/websocket.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { nodeInflater } from '../../src-main/core/record/transport-tap.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
-import { connectionJson, frameJson } from '../../src-main/core/views/frame-json.js';
+import { connectionJson, frameJson } from '../../src-main/core/read/frame-json.js';
 import { importBytes, tempDir } from '../capture/support/import-helper.js';
 import { Conversation, pcapFile } from '../capture/support/synth.js';
 

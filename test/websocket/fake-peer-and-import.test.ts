@@ -10,8 +10,8 @@ import { StompProxy } from '../../src-main/core/proxy/proxy.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
-import { connectionJson } from '../../src-main/core/views/frame-json.js';
-import { encodeFrame, OPCODE } from '../../shared/transport/websocket.js';
+import { connectionJson } from '../../src-main/core/read/frame-json.js';
+import { encodeFrame, OPCODE } from '../../shared/websocket/websocket.js';
 import { importBytes, tempDir } from '../capture/support/import-helper.js';
 import { Conversation, pcapFile } from '../capture/support/synth.js';
 

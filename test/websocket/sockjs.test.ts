@@ -16,7 +16,7 @@ import { StompProxy } from '../../src-main/core/proxy/proxy.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
-import { connectionJson, frameJson } from '../../src-main/core/views/frame-json.js';
+import { connectionJson, frameJson } from '../../src-main/core/read/frame-json.js';
 import { within } from '../support/checks.js';
 import { once } from '../support/once.js';
 

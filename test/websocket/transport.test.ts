@@ -4,12 +4,12 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Direction } from '../../shared/stomp/types.js';
-import { looksLikeHttpRequest } from '../../shared/transport/http.js';
-import { parseClientFrame, parseServerFrame } from '../../shared/transport/sockjs.js';
-import { WebSocketConnection, type Handshake, type InflaterFactory } from '../../shared/transport/upgrade.js';
-import { maskTarget, storedHandshake } from '../../shared/transport/handshake.js';
-import { parseWebSocketUrl } from '../../shared/transport/url.js';
-import { encodeFrame, OPCODE } from '../../shared/transport/websocket.js';
+import { looksLikeHttpRequest } from '../../shared/websocket/http.js';
+import { parseClientFrame, parseServerFrame } from '../../shared/websocket/sockjs.js';
+import { WebSocketConnection, type Handshake, type InflaterFactory } from '../../shared/websocket/upgrade.js';
+import { maskTarget, storedHandshake } from '../../shared/websocket/handshake.js';
+import { parseWebSocketUrl } from '../../shared/websocket/url.js';
+import { encodeFrame, OPCODE } from '../../shared/websocket/websocket.js';
 import { nodeInflater, TransportTap } from '../../src-main/core/record/transport-tap.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);

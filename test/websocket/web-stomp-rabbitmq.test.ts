@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CAPTURES, probeListener, startCapture, toolAvailable, waitUntilCapturing, type RunningCapture } from '../capture/support/capture-tools.js';
 import { expectSameBytes, findConnectionByDestination, pick, within } from '../support/checks.js';
-import { readJsonl, runCli, type ConnectionRow, type FrameRow } from '../support/proxy-cli.js';
+import { readJsonl, runCli, type ConnectionRow, type JsonlFrame } from '../support/proxy-cli.js';
 import { expectFrame, negotiatedVersion, splitStream } from '../support/stomp-wire.js';
 import { once } from '../support/once.js';
 import type { TeeConnection } from '../support/tee.js';
@@ -55,7 +55,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
   });
   let capture: RunningCapture | undefined;
   let captureFile = '';
-  let frames: FrameRow[] = [];
+  let frames: JsonlFrame[] = [];
   let connections: Conn[] = [];
 
   beforeAll(async () => {
@@ -93,7 +93,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
   const recording = once(async () => {
     await allRuns();
     const exit = await t.stopProxy(30_000);
-    frames = await readJsonl<FrameRow>(['frames', '--db', t.db, '--reveal-secrets']);
+    frames = await readJsonl<JsonlFrame>(['frames', '--db', t.db, '--reveal-secrets']);
     connections = await readJsonl<Conn>(['connections', '--db', t.db]);
     return exit;
   });
@@ -213,7 +213,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('STOMP over WebSocket:
     const json = JSON.parse(r.stdout) as { connections: number; warnings: string[]; complete: boolean };
     expect(json.complete).toBe(true);
     expect(json.connections).toBe(RUNS.length);
-    const iframes = await readJsonl<FrameRow>(['frames', '--db', idb, '--reveal-secrets']);
+    const iframes = await readJsonl<JsonlFrame>(['frames', '--db', idb, '--reveal-secrets']);
     const iconns = await readJsonl<Conn>(['connections', '--db', idb]);
     for (const run of RUNS) {
       // Tee B's side of the proxy is what tcpdump saw: find the capture's connection by tee B's local port.

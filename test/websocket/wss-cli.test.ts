@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ProxyManager } from '../../src-main/core/live/proxies.js';
+import { ProxyManager } from '../../src-main/core/jobs/proxies.js';
 import { makeCert } from '../support/fake-broker.js';
-import { readJsonl, runCli, startProxy, type ConnectionRow, type FrameRow } from '../support/proxy-cli.js';
+import { readJsonl, runCli, startProxy, type ConnectionRow, type JsonlFrame } from '../support/proxy-cli.js';
 
 describe('proxy --upstream wss://', () => {
   let dir = '';
@@ -75,7 +75,7 @@ describe('proxy --upstream wss://', () => {
     const conns = await readJsonl<ConnectionRow & { transport: string; handshake: { subprotocol: string; request: { target: string } } }>(['connections', '--db', db]);
     expect(conns.map((c) => c.transport)).toEqual(['websocket+tls']);
     expect(conns[0].handshake).toMatchObject({ subprotocol: 'v12.stomp', request: { target: '/stomp' } });
-    const frames = await readJsonl<FrameRow>(['frames', '--db', db]);
+    const frames = await readJsonl<JsonlFrame>(['frames', '--db', db]);
     expect(frames.map((f) => `${f.from} ${f.command}`)).toEqual(expect.arrayContaining(['client CONNECT', 'broker CONNECTED', 'client SEND', 'broker MESSAGE']));
     const human = await runCli(['connections', '--db', db]);
     expect(human.stdout).toMatch(/ websocket\+tls \/stomp v12\.stomp {2}STOMP 1\.2 /);

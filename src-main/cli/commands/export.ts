@@ -3,11 +3,11 @@ import { ApiError } from '../../../shared/api/index.js';
 import { CODE_LANGUAGES, exportCode, type CodeLanguage } from '../../core/export/code.js';
 import { checkOutPath, OutPathError, writeOutFile } from '../../core/export/out-file.js';
 import { MSS, sessionPcapng, type PcapngExportStats } from '../../core/export/session-pcapng.js';
-import { sessionJsonLines } from '../../core/live/exports.js';
+import { sessionJsonLines } from '../../core/jobs/exports.js';
 import { defaultDbPath, openDb } from '../../core/store/db.js';
 import { StoreReader } from '../../core/store/reader.js';
 import { noPositionals, parse, parseId, parseSize, UsageError } from '../args.js';
-import { DEFAULT_MAX_BODY, MAX_MAX_BODY } from '../../core/views/frame-json.js';
+import { DEFAULT_MAX_BODY, MAX_MAX_BODY } from '../../core/read/frame-json.js';
 
 const FORMATS = ['pcapng', 'jsonl', ...CODE_LANGUAGES] as const;
 type Format = (typeof FORMATS)[number];

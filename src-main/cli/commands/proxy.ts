@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { checkDbPath, defaultDbPath } from '../../core/store/db.js';
-import { isLoopbackHost, parseUpstream, startRecordingProxy, type RecordingProxy } from '../../core/live/proxies.js';
+import { isLoopbackHost, parseUpstream, startRecordingProxy, type RecordingProxy } from '../../core/jobs/proxies.js';
 import { ApiError } from '../../../shared/api/index.js';
 import { noPositionals, parse, parseEndpoint, parseProfileOption, UsageError } from '../args.js';
 import { stopSignal } from '../signals.js';

@@ -2,13 +2,13 @@
 // a proxy is recording into it.
 import { openDb, defaultDbPath } from '../../core/store/db.js';
 import { StoreReader, type ConnectionInfo } from '../../core/store/reader.js';
-import { connectionJson, DEFAULT_MAX_BODY, frameJson, isoMicros, MAX_MAX_BODY, sessionJson } from '../../core/views/frame-json.js';
-import { storedHandshake } from '../../../shared/transport/handshake.js';
+import { connectionJson, DEFAULT_MAX_BODY, frameJson, isoMicros, MAX_MAX_BODY, sessionJson } from '../../core/read/frame-json.js';
+import { storedHandshake } from '../../../shared/websocket/handshake.js';
 import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
 import { noPositionals, parse, parseId, parseSize, UsageError } from '../args.js';
 import { LineOutput } from '../output.js';
 import { ApiError } from '../../../shared/api/index.js';
-import { filteredFrames } from '../../core/query/filtered-frames.js';
+import { filteredFrames } from '../../core/read/query/filtered-frames.js';
 
 export const SESSIONS_HELP = `Usage: stompscope sessions [--db FILE] [--jsonl]
 

@@ -1,6 +1,6 @@
 // `stompscope report`: statistics and expert info of recorded sessions. Only carries
-// core/analysis/report.ts to a terminal.
-import { computeReport, formatReport, ReportError } from '../../core/analysis/report.js';
+// core/read/report.ts to a terminal.
+import { computeReport, formatReport, ReportError } from '../../core/read/report.js';
 import { defaultDbPath, openDb } from '../../core/store/db.js';
 import { noPositionals, parse, parseId, UsageError } from '../args.js';
 

@@ -3,8 +3,8 @@
 
 import { commandSender, CR, LF, LONGEST_COMMAND, NUL } from '../../../shared/stomp/spec.js';
 import type { Direction } from '../../../shared/stomp/types.js';
-import { HeadReader, isWebSocketUpgrade, parseRequestHead } from '../../../shared/transport/http.js';
-import { sockJsHttpTransport } from '../../../shared/transport/sockjs.js';
+import { HeadReader, isWebSocketUpgrade, parseRequestHead } from '../../../shared/websocket/http.js';
+import { sockJsHttpTransport } from '../../../shared/websocket/sockjs.js';
 
 /**
  * Ports whose flows are STOMP without looking: 61613 (IANA "stomp"-less but universal default), 61614

@@ -14,7 +14,7 @@ export interface ConnectionHandle {
   close(time: number, reason: string): void;
 }
 
-export interface ConnectionInfo {
+export interface FlowConnection {
   client: string;
   broker: string;
   opened: number;
@@ -25,7 +25,7 @@ export interface ConnectionInfo {
 export interface FlowTableOptions {
   /** Ports whose flows are STOMP without looking at the content. */
   ports: ReadonlySet<number>;
-  open(info: ConnectionInfo): ConnectionHandle;
+  open(info: FlowConnection): ConnectionHandle;
   /** Something worth telling about the import as a whole (once per kind is the caller's business). */
   notice(kind: 'tls' | 'http', message: string): void;
   limits?: Partial<ReassemblyLimits>;
@@ -413,7 +413,7 @@ export class Flow {
     this.release();
   }
 
-  private decide(clientSide: Side, by: ConnectionInfo['directionBy']): void {
+  private decide(clientSide: Side, by: FlowConnection['directionBy']): void {
     this.clientSide = clientSide;
     const opened = this.synTime >= 0 ? this.synTime : this.firstTime;
     const conn = this.t.open({ client: this.endpoints[clientSide], broker: this.endpoints[1 - clientSide], opened, directionBy: by });
@@ -464,7 +464,7 @@ export class FlowTable {
     return this.maxQuiet;
   }
 
-  open(info: ConnectionInfo): ConnectionHandle {
+  open(info: FlowConnection): ConnectionHandle {
     this.connections++;
     return this.opts.open(info);
   }

@@ -11,7 +11,7 @@ import { isSecretHeader, MASK } from '../../../shared/stomp/secrets.js';
 import { isConnectCommand } from '../../../shared/stomp/spec.js';
 import type { StompVersion } from '../../../shared/stomp/types.js';
 import { parseHeartBeat } from '../../../shared/stomp/version.js';
-import { storedHandshake } from '../../../shared/transport/handshake.js';
+import { storedHandshake } from '../../../shared/websocket/handshake.js';
 import { loadFrames, planReplay, type Condition, type RecordedFrame } from '../replay/plan.js';
 import type { ConnectionInfo, StoreReader } from '../store/reader.js';
 import { splitEndpoint } from './pcapng.js';

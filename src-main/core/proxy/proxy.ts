@@ -1,3 +1,7 @@
+// The transparent recording proxy: it owns the listening socket, one client and one broker socket per connection,
+// and forwarding between them. Every byte read is written to the other side at once, unchanged; the recorder gets
+// a copy afterwards and never holds forwarding up. It also owns the connection's lifecycle (a client that hangs up
+// before the broker answers, resets, TLS on either side) and, for injectable proxies, the injector per connection.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Recorder } from '../record/recorder.js';

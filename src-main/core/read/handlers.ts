@@ -11,15 +11,15 @@ import type { RawHeader, Severity } from '../../../shared/stomp/types.js';
 import type Database from 'better-sqlite3';
 import { exportCode, MAX_CLIPBOARD_FRAMES } from '../export/code.js';
 import { diffRecordedConnections } from '../replay/diff.js';
-import { conditionOf, FrameQueries, FrameRows, fromClause } from '../query/frames-query.js';
-import { registerQueryFunctions } from '../query/functions.js';
+import { conditionOf, FrameQueries, FrameRowMapper, fromClause } from './query/frames-query.js';
+import { registerQueryFunctions } from './query/functions.js';
 import type { Db } from '../store/db.js';
 import { StoreReader } from '../store/reader.js';
-import { connectionJson, sessionJson } from '../views/frame-json.js';
-import { ExpertInfoReader } from '../analysis-read/expert-info.js';
-import { LinkReader } from '../analysis-read/links.js';
-import { StatsReader } from '../analysis-read/stats.js';
-import { exportContent, type ExportSpec } from '../live/exports.js';
+import { connectionJson, sessionJson } from './frame-json.js';
+import { ExpertInfoReader } from './expert-info.js';
+import { LinkReader } from './links.js';
+import { StatsReader } from './stats.js';
+import { exportContent, type ExportSpec } from '../jobs/exports.js';
 
 /** Every command that only reads the database: run off the forwarding thread, time-limited. */
 export const READ_COMMANDS = [
@@ -67,7 +67,7 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
   // second, read-only connection.
   const bodyReader = new StoreReader(bodyDb);
   registerQueryFunctions(db, bodyReader);
-  const rows = new FrameRows(db);
+  const rows = new FrameRowMapper(db);
   const queries = new FrameQueries(db, rows, 16, firstHandle);
   const s = {
     frame: db.prepare(`SELECT * FROM frames WHERE id = ?`),

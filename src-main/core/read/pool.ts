@@ -5,7 +5,7 @@
 // read is synchronous SQLite plus JavaScript: a display filter over a big session (or a regular expression that
 // backtracks) on that thread would hold every forwarded byte, the HTTP server and the WebSocket until it ended.
 // Each worker has its own read-only connections (WAL lets readers run beside the recorder's writes) and the
-// SQLite functions of core/query/functions.ts.
+// SQLite functions of core/read/query/functions.ts.
 //
 // Why terminate: a synchronous regular expression cannot be interrupted from JavaScript; the one way to stop a
 // read that runs too long is to end the thread that runs it. A read that exceeds its time limit (default 10 s)

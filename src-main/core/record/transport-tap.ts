@@ -3,7 +3,7 @@
 // through ConnectionRecorder's conversation stage, on any port.
 
 import zlib from 'node:zlib';
-import type { Inflater, InflaterFactory } from '../../../shared/transport/upgrade.js';
+import type { Inflater, InflaterFactory } from '../../../shared/websocket/upgrade.js';
 
 export { TransportTap, type TapTarget } from '../../../shared/conversation/transport.js';
 

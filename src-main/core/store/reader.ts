@@ -1,3 +1,6 @@
+// The store's read side for one connection of SQLite: sessions, connections and frames as typed records (headers
+// as the ordered raw pairs they were on the wire), and the raw bytes of a stream range, read back from the chunk
+// files. Interpretation (unescaping, masking, JSON shapes) is done by its callers, on top of this wire truth.
 import type { Db } from './db.js';
 import { RawFileReader } from './raw-files.js';
 import { DIR_NAME } from './writer.js';
@@ -21,7 +24,7 @@ export interface ConnectionInfo {
   client: string;
   broker: string;
   transport: string;
-  /** JSON of the WebSocket / SockJS handshake (shared/transport/handshake.ts); null for TCP and TLS. */
+  /** JSON of the WebSocket / SockJS handshake (shared/websocket/handshake.ts); null for TCP and TLS. */
   handshake: string | null;
   version: StompVersion | null;
   opened: number;

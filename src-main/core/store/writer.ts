@@ -1,3 +1,7 @@
+// The store's one writer (one per database, in the recording worker or the import job): it owns every INSERT and
+// UPDATE of sessions, connections, frames, heart-beats, issues, links and raw-byte chunks, with its statements
+// prepared once and rows batched in synchronous transactions (frames 32 to a statement), off the forwarding path.
+// It also says which sessions were left 'recording' by a process that is gone (marked interrupted).
 import type { Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,7 +16,7 @@ export type SessionState = 'recording' | 'complete' | 'interrupted';
 export const DIR_CODE: Record<Direction, number> = { client: 0, broker: 1 };
 export const DIR_NAME: readonly Direction[] = ['client', 'broker'];
 
-export interface FrameRow {
+export interface NewFrame {
   sessionId: number;
   connectionId: number;
   seq: number;
@@ -251,7 +255,7 @@ export class StoreWriter {
   }
 
   /** Queues a frame row (written when the transaction ends) and returns its id. Only inside transaction(). */
-  insertFrame(f: FrameRow): number {
+  insertFrame(f: NewFrame): number {
     if (!this.inTransaction) throw new Error('insertFrame outside a transaction');
     const id = ++this.nextFrameId;
     const p = this.pendingFrames;

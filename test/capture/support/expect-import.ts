@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { isoToMicros, pick } from '../../support/checks.js';
 import type { LogRecord } from '../../support/clients/stompjs-scenario.js';
 import { loggedFrames, loggedHeartbeats } from '../../support/clients/stomppy.js';
-import type { FrameRow } from '../../support/proxy-cli.js';
+import type { JsonlFrame } from '../../support/proxy-cli.js';
 import type { ImportedCapture } from './import-helper.js';
 
 export interface LoggedClient {
@@ -21,7 +21,7 @@ export function expectImportMatchesLogs(got: ImportedCapture, clients: LoggedCli
   for (const client of clients) {
     const conn = got.connections.find((c) => c.client === `127.0.0.1:${client.localPort}`)!;
     expect(conn.broker, client.name).toBe(broker);
-    const rows = (got.frames as unknown as FrameRow[]).filter((f) => f.connection === conn.connection).sort((a, b) => a.seq - b.seq);
+    const rows = (got.frames as unknown as JsonlFrame[]).filter((f) => f.connection === conn.connection).sort((a, b) => a.seq - b.seq);
     expect(rows.filter((f) => f.from === 'client').map(pick), `${client.name}: client → broker`).toEqual(loggedFrames(client.records, 'sent'));
     expect(rows.filter((f) => f.from === 'broker').map(pick), `${client.name}: broker → client`).toEqual(loggedFrames(client.records, 'received'));
     expect(conn.heartbeats, `${client.name}: heart-beats`).toEqual({ client: loggedHeartbeats(client.records, 'sent'), broker: loggedHeartbeats(client.records, 'received') });
@@ -38,7 +38,7 @@ export function expectImportMatchesLogs(got: ImportedCapture, clients: LoggedCli
       }
     }
     // Causality across directions: CONNECTED after CONNECT/STOMP, each RECEIPT after the frame that asked for it.
-    const seqOf = (pred: (f: FrameRow) => boolean) => rows.find(pred)?.seq ?? -1;
+    const seqOf = (pred: (f: JsonlFrame) => boolean) => rows.find(pred)?.seq ?? -1;
     expect(seqOf((f) => f.command === 'CONNECTED')).toBeGreaterThan(seqOf((f) => f.command === 'CONNECT' || f.command === 'STOMP'));
     for (const rc of rows.filter((f) => f.command === 'RECEIPT')) {
       const id = rc.headers.find(([k]) => k === 'receipt-id')?.[1];

@@ -1,5 +1,5 @@
 // Imports capture bytes in-process into a throw-away database and reads the result back in the frames JSONL
-// shape (core/views/frame-json.ts), for the synthetic-capture tests.
+// shape (core/read/frame-json.ts), for the synthetic-capture tests.
 import fs from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { importCapture, type ImportOptions, type ImportResult } from '../../../s
 import { openDb } from '../../../src-main/core/store/db.js';
 import { StoreReader } from '../../../src-main/core/store/reader.js';
 import { StoreWriter } from '../../../src-main/core/store/writer.js';
-import { connectionJson, frameJson } from '../../../src-main/core/views/frame-json.js';
+import { connectionJson, frameJson } from '../../../src-main/core/read/frame-json.js';
 
 export interface ImportedCapture {
   result: ImportResult;

@@ -1,10 +1,10 @@
 // docs/expert-info.md, generated from the issue catalogue (shared/issues.ts) so that the two cannot drift:
 // `npm run docs` writes it, and test/core/expert-doc.test.ts fails when the committed file is out of date.
 
-import { HEARTBEAT_LATE, HEARTBEAT_MISSED, HEARTBEAT_MISSED_ACTIVEMQ } from '../../../shared/analysis/connection.js';
-import { PROFILES } from '../../../shared/analysis/profiles.js';
-import { LINK_KINDS } from '../../../shared/analysis/types.js';
-import { ISSUES, type IssueInfo } from '../../../shared/issues.js';
+import { HEARTBEAT_LATE, HEARTBEAT_MISSED, HEARTBEAT_MISSED_ACTIVEMQ } from '../shared/analysis/connection.js';
+import { PROFILES } from '../shared/analysis/profiles.js';
+import { LINK_KINDS } from '../shared/analysis/types.js';
+import { ISSUES, type IssueInfo } from '../shared/issues.js';
 
 /** Sections of the document: which codes each holds, in catalogue order. Codes in none go to "Other". */
 const SECTIONS: Array<{ title: string; intro: string; codes: string[] }> = [

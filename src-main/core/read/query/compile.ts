@@ -1,7 +1,7 @@
 // Display filter AST → a parameterised SQL condition over `frames f JOIN connections c`. Values are always
 // bound parameters, never spliced into the SQL text; only fixed column names and function names are.
-import type { CompareOp, Field, FilterExpr } from '../../../shared/filter/ast.js';
-import { parseFilter } from '../../../shared/filter/parser.js';
+import type { CompareOp, Field, FilterExpr } from '../../../../shared/filter/ast.js';
+import { parseFilter } from '../../../../shared/filter/parser.js';
 
 export interface SqlCondition {
   sql: string;

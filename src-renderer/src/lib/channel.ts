@@ -1,7 +1,7 @@
 // The one module that knows which host the UI runs in. Everything else gets an ApiClient.
 //   - Electron: the preload bridge (`window.stompscope`), over IPC.
 //   - Browser (`stompscope ui`): a WebSocket to the web host, with the token of the page's URL.
-import { ApiClient, resultOf, type ApiTransport, type UploadFile } from '../../../shared/api/index.js';
+import { ApiClient, resultOf, type ApiChannel, type UploadFile } from '../../../shared/api/index.js';
 
 /** The preload's functions (src-main/electron/preload.ts); each answers with a reply of plain data. */
 interface Bridge {
@@ -17,7 +17,7 @@ interface Pending {
 }
 
 /** JSON over one WebSocket: requests carry an id, answers echo it; messages without an id are events. */
-export class WebSocketTransport implements ApiTransport {
+export class WebSocketChannel implements ApiChannel {
   private ws: WebSocket | null = null;
   private opening: Promise<WebSocket> | null = null;
   private nextId = 1;
@@ -103,7 +103,7 @@ export function createClient(): ApiClient {
   const bridge = (globalThis as { stompscope?: Bridge }).stompscope;
   if (bridge) {
     // Replies are turned into results or ApiErrors (code, message, detail) exactly as over the WebSocket.
-    const transport: ApiTransport = {
+    const channel: ApiChannel = {
       invoke: async (cmd, args) => resultOf(await bridge.invoke(cmd, args)),
       listen: (fn) => bridge.onEvent?.(fn),
       // The desktop app reads dropped or picked files where they are: main gets their path from Electron.
@@ -112,8 +112,8 @@ export function createClient(): ApiClient {
         resultOf(await bridge.saveExport!(ticket, filename));
       },
     };
-    return new ApiClient(transport);
+    return new ApiClient(channel);
   }
   const token = new URLSearchParams(location.search).get('token') ?? '';
-  return new ApiClient(new WebSocketTransport(`ws://${location.host}/api?token=${encodeURIComponent(token)}`, token));
+  return new ApiClient(new WebSocketChannel(`ws://${location.host}/api?token=${encodeURIComponent(token)}`, token));
 }

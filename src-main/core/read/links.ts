@@ -3,7 +3,7 @@
 // (migration 2's `links` table); every lookup here goes through links_from or links_to.
 import type { FrameLinkDto, LinkDto } from '../../../shared/api/index.js';
 import type { Db } from '../store/db.js';
-import type { FrameRows } from '../query/frames-query.js';
+import type { FrameRowMapper } from './query/frames-query.js';
 
 export const DEFAULT_LINK_LIMIT = 200;
 
@@ -21,7 +21,7 @@ export class LinkReader {
   private readonly countTo;
   private readonly toAny;
 
-  constructor(db: Db, private readonly rows: FrameRows) {
+  constructor(db: Db, private readonly rows: FrameRowMapper) {
     // ORDER BY rowid walks the index in place (entries with one from_frame are in rowid order): a SUBSCRIBE with
     // a million MESSAGEs returns its first `limit` without sorting them all. Links are stored in capture order.
     this.fromFrame = db.prepare(`SELECT kind, from_frame, to_frame, latency FROM links WHERE from_frame = ? ORDER BY rowid LIMIT ?`);

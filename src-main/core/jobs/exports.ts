@@ -4,11 +4,11 @@
 // leaks is worth little.
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../../shared/api/index.js';
-import { filteredFrames } from '../query/filtered-frames.js';
-import { conditionOf } from '../query/frames-query.js';
+import { filteredFrames } from '../read/query/filtered-frames.js';
+import { conditionOf } from '../read/query/frames-query.js';
 import { openDb } from '../store/db.js';
 import { StoreReader, type ConnectionInfo } from '../store/reader.js';
-import { frameJson } from '../views/frame-json.js';
+import { frameJson } from '../read/frame-json.js';
 import { sessionPcapng } from '../export/session-pcapng.js';
 
 export type ExportFormat = 'jsonl' | 'pcapng';

@@ -1,8 +1,8 @@
 // Frames in capture order that match a display filter, for the CLI (`stompscope frames --filter`). The filter
 // runs in SQLite, one page of ids at a time, over the reader's own pages.
 import type Database from 'better-sqlite3';
-import { StoreReader, type StoredFrame, type StoredIssue } from '../store/reader.js';
-import { openDb } from '../store/db.js';
+import { StoreReader, type StoredFrame, type StoredIssue } from '../../store/reader.js';
+import { openDb } from '../../store/db.js';
 import { conditionOf, fromClause } from './frames-query.js';
 import { registerQueryFunctions } from './functions.js';
 

@@ -23,7 +23,7 @@ import { loadCa } from './replays.js';
 const MAX_EDIT_BODY = 512 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-interface FrameRow {
+interface FrameTableRow {
   id: number;
   session_id: number;
   connection_id: number;
@@ -47,14 +47,14 @@ export class ResendManager {
       WHERE connection_id = ? AND dir = 0 AND command IN ('CONNECT', 'STOMP') ORDER BY seq LIMIT 1`);
   }
 
-  private clientFrame(id: number): FrameRow {
-    const f = this.frameQ.get(id) as FrameRow | undefined;
+  private clientFrame(id: number): FrameTableRow {
+    const f = this.frameQ.get(id) as FrameTableRow | undefined;
     if (!f) throw new ApiError('not-found', `no frame ${id}`);
     if (f.dir !== 0) throw new ApiError('bad-request', `frame ${id} was sent by the broker: only client frames can be resent`);
     return f;
   }
 
-  private edited(f: FrameRow): EditedFrameDto {
+  private edited(f: FrameTableRow): EditedFrameDto {
     const version = this.reader.connection(f.connection_id)?.version ?? null;
     const { headers } = interpretHeaders(f.command, JSON.parse(f.headers) as RawHeader[], version);
     if (f.body_length > MAX_EDIT_BODY) throw new ApiError('bad-request', `frame ${f.id} has a body of ${f.body_length} bytes: too large to edit here (at most ${MAX_EDIT_BODY})`);
@@ -72,7 +72,7 @@ export class ResendManager {
     const f = this.clientFrame(id);
     const conn = this.reader.connection(f.connection_id)!;
     const isConnect = isConnectCommand(f.command);
-    const c = isConnect ? undefined : (this.connectQ.get(f.connection_id) as FrameRow | undefined);
+    const c = isConnect ? undefined : (this.connectQ.get(f.connection_id) as FrameTableRow | undefined);
     return {
       id, session: f.session_id, connection: f.connection_id, broker: conn.broker, version: conn.version,
       frame: this.edited(f), connect: c ? this.edited(c) : null,

@@ -1,13 +1,13 @@
 // Filtered views of a session's frames, by position. The core keeps the ids that match (8 bytes a frame, like
 // Wireshark's list of displayed frames); the UI asks only for the rows it shows. Lookups are by id (keyset),
 // never OFFSET. A view over a recording session grows as frames arrive.
-import { ApiError, type FrameRowDto } from '../../../shared/api/index.js';
-import { FilterSyntaxError } from '../../../shared/filter/ast.js';
-import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
-import type { RawHeader, Severity, StompVersion } from '../../../shared/stomp/types.js';
+import { ApiError, type FrameRowDto } from '../../../../shared/api/index.js';
+import { FilterSyntaxError } from '../../../../shared/filter/ast.js';
+import { interpretHeaders, headerValue } from '../../../../shared/stomp/escape.js';
+import type { RawHeader, Severity, StompVersion } from '../../../../shared/stomp/types.js';
 import type Database from 'better-sqlite3';
-import type { Db } from '../store/db.js';
-import { isoMicros } from '../views/frame-json.js';
+import type { Db } from '../../store/db.js';
+import { isoMicros } from '../frame-json.js';
 import { compileFilterText, type SqlCondition } from './compile.js';
 
 export function conditionOf(filter: string): SqlCondition {
@@ -68,7 +68,7 @@ const REF_HEADERS: Record<string, string[]> = {
   RECEIPT: ['receipt-id'], ERROR: ['receipt-id'], BEGIN: ['transaction'], COMMIT: ['transaction'], ABORT: ['transaction'],
 };
 
-export class FrameRows {
+export class FrameRowMapper {
   private readonly byIds;
   private readonly severities;
   private readonly versionOf;
@@ -167,7 +167,7 @@ export class FrameQueries {
   private clock = 0;
 
   /** `firstId`: the first handle given out (a restarted read worker starts past its predecessor's handles). */
-  constructor(private readonly db: Db, private readonly rows: FrameRows, private readonly max = 16, firstId = 1) {
+  constructor(private readonly db: Db, private readonly rows: FrameRowMapper, private readonly max = 16, firstId = 1) {
     this.nextId = firstId;
   }
 

@@ -1,7 +1,7 @@
 // The statistics engine: one place that counts what a session or one of its connections holds (frames by
 // command, bytes, SEND and MESSAGE per destination, optionally over time buckets, link latencies per kind,
 // issues by severity and code, heart-beat health). Its views: `session.stats` (StatsReader below: the rate
-// chart and latency histograms of the statistics view) and `stompscope report` (core/analysis/report.ts: per
+// chart and latency histograms of the statistics view) and `stompscope report` (core/read/report.ts: per
 // session and per connection, text or JSON). Counting is grouped SQL over the store's indexes; latencies are
 // summarised in shared/stats/latency.ts.
 import type { DestinationRateDto, LatencyStatsDto, SessionStatsDto } from '../../../shared/api/index.js';

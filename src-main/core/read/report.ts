@@ -1,6 +1,6 @@
 // `stompscope report`: statistics of recorded sessions, per session and per connection (duration, frames by
 // command, bytes, per-destination counts and rates, latency percentiles per link kind, heart-beat health, issues
-// grouped by severity and code). The counting is the statistics engine's (core/analysis-read/stats.ts), the
+// grouped by severity and code). The counting is the statistics engine's (core/read/stats.ts), the
 // same that answers `session.stats`; this file only arranges its answers as the report (the --json output) and
 // its text.
 
@@ -8,8 +8,8 @@ import { issueInfo } from '../../../shared/issues.js';
 import type { LatencySummary } from '../../../shared/stats/latency.js';
 import type { Direction, Severity } from '../../../shared/stomp/types.js';
 import type { Db } from '../store/db.js';
-import { StatsEngine, type DestinationCounts } from '../analysis-read/stats.js';
-import { isoMicros } from '../views/frame-json.js';
+import { StatsEngine, type DestinationCounts } from './stats.js';
+import { isoMicros } from './frame-json.js';
 
 /** The link kinds whose latencies the report summarises (subscription and in-transaction links are not latencies). */
 export const LATENCY_KINDS = ['connect', 'receipt', 'ack', 'delivery', 'transaction'] as const;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { interpretHeaders } from '../../../shared/stomp/escape.js';
 import { maskHeaders, maskText } from '../../../shared/stomp/secrets.js';
-import { storedHandshake } from '../../../shared/transport/handshake.js';
+import { storedHandshake } from '../../../shared/websocket/handshake.js';
 import type { ConnectionInfo, SessionInfo, StoreReader, StoredFrame, StoredIssue } from '../store/reader.js';
 
 // The JSON shapes of the CLI contract (`sessions|connections|frames --jsonl`). Scripts depend on these

@@ -1,9 +1,9 @@
 // SQLite functions the compiled filters call: header values decoded per the connection's version (first
 // header wins), bodies read from the raw chunks, and regular expressions. Registered once per connection.
-import { interpretHeaders, headerValue } from '../../../shared/stomp/escape.js';
-import type { RawHeader, StompVersion } from '../../../shared/stomp/types.js';
-import type { Db } from '../store/db.js';
-import type { StoreReader } from '../store/reader.js';
+import { interpretHeaders, headerValue } from '../../../../shared/stomp/escape.js';
+import type { RawHeader, StompVersion } from '../../../../shared/stomp/types.js';
+import type { Db } from '../../store/db.js';
+import type { StoreReader } from '../../store/reader.js';
 
 const utf8 = new TextDecoder('utf-8');
 

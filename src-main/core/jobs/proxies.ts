@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { ApiError, type ProxyDto, type ProxyOptionsDto } from '../../../shared/api/index.js';
 import { formatAddress, StompProxy, type Endpoint, type UpstreamTls } from '../proxy/proxy.js';
 import { Recorder } from '../record/recorder.js';
-import { isWebSocketUrl, parseWebSocketUrl, type WebSocketUpstream } from '../../../shared/transport/url.js';
+import { isWebSocketUrl, parseWebSocketUrl, type WebSocketUpstream } from '../../../shared/websocket/url.js';
 import { isProfileName, type ProfileName } from '../../../shared/analysis/profiles.js';
 import type { ConnectionInfo } from '../store/reader.js';
 
