@@ -17,7 +17,8 @@
 // a slow filter in one leaves the other to answer the UI's other reads (rows, detail, statistics). A query's
 // handle names its worker (protocol.ts HANDLE_SPAN), and the reads of an open query go to that worker. A newer
 // frames.query from the same caller (one UI) cancels that caller's older one if it is still waiting or running.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerBeside } from '../worker-thread.js';
 import { ApiError } from '../../../shared/api/index.js';
 import { QUERY_BOUND, STREAM_BOUND } from './handlers.js';
 import { HANDLE_SPAN, workerOfHandle, type FromReadWorker, type ReadFailure, type ReadWorkerConfig, type ToReadWorker } from './protocol.js';
@@ -51,14 +52,7 @@ interface Slot {
 }
 
 function startWorker(config: ReadWorkerConfig): Worker {
-  const url = new URL(import.meta.url.endsWith('.ts') ? './read-worker.ts' : './read-worker.js', import.meta.url);
-  if (url.pathname.endsWith('.ts')) {
-    // Running from TypeScript sources (tests, `tsx`): the worker needs the same loader as this thread.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-    return new Worker(boot, { eval: true, workerData: config });
-  }
-  return new Worker(url, { workerData: config });
+  return startWorkerBeside(import.meta.url, 'read-worker', config);
 }
 
 /** What was stopped, in the words of the timeout message: a filter, or the command itself. */

@@ -1,7 +1,8 @@
 // The forwarding thread's side of recording: it owns the copy of what was forwarded into batches, the memory
 // budget (past it, bytes are shed: forwarded, not recorded, and marked so), the clock ticks, and the one ordered
 // channel to the recording worker (worker.ts), where each connection's conversation is decoded and stored.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerBeside } from '../worker-thread.js';
 import type { ConnectionEvent } from './connection-recorder.js';
 import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
@@ -52,14 +53,7 @@ const POOL_MAX = 8;
 const MAX_SEGS = 8192;
 
 function startWorker(config: WorkerConfig): Worker {
-  const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-  if (url.pathname.endsWith('.ts')) {
-    // Running from TypeScript sources (tests, `tsx`): the worker needs the same loader as this thread.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-    return new Worker(boot, { eval: true, workerData: config });
-  }
-  return new Worker(url, { workerData: config });
+  return startWorkerBeside(import.meta.url, 'worker', config);
 }
 
 /**

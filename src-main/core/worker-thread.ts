@@ -1,0 +1,16 @@
+// Starting one of the core's worker threads (the recorder's, the read workers) from a module beside it, built or
+// not: from the compiled build (`npm run build:cli`, the Electron bundle) the worker is a .js file beside the
+// caller; from TypeScript sources (tests, `tsx`) it is a .ts file and needs the same loader as this thread.
+import { Worker } from 'node:worker_threads';
+
+/** Starts the worker `name` (without extension) found beside the module whose `import.meta.url` is `here`. */
+export function startWorkerBeside(here: string, name: string, workerData: unknown): Worker {
+  const fromSources = here.endsWith('.ts');
+  const url = new URL(`./${name}${fromSources ? '.ts' : '.js'}`, here);
+  if (fromSources) {
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+    return new Worker(boot, { eval: true, workerData });
+  }
+  return new Worker(url, { workerData });
+}
