@@ -1,9 +1,23 @@
-// The stored handshake of a WebSocket / SockJS connection (connections.handshake, JSON of upgrade.ts's
-// Handshake) as the CLI and the UI show it: credentials in its headers masked, as frames' are by default.
+// The handshake of a WebSocket / SockJS connection (as upgrade.ts learns it, and as stored in
+// connections.handshake), and how the CLI and the UI show it: credentials in its headers masked, as frames' are
+// by default.
 import { isSecretHeader, MASK, mayHoldSecret } from '../stomp/secrets.js';
-import type { Handshake } from './upgrade.js';
+import type { HttpRequestHead, HttpResponseHead } from './http.js';
 
-export type { Handshake } from './upgrade.js';
+export interface Handshake {
+  /** 'websocket' (STOMP straight in the messages) or 'sockjs' (SockJS framing inside the messages). */
+  transport: 'websocket' | 'sockjs';
+  request: HttpRequestHead | null;
+  response: HttpResponseHead | null;
+  /** The subprotocol the server chose (Sec-WebSocket-Protocol), e.g. "v12.stomp". */
+  subprotocol: string | null;
+  /** What the client offered (Sec-WebSocket-Protocol of the request). */
+  offeredSubprotocols: string[];
+  /** The extensions the server accepted (Sec-WebSocket-Extensions), verbatim. */
+  extensions: string | null;
+  deflate: boolean;
+}
+
 
 /**
  * A Sec-WebSocket-Protocol entry kept as it is: STOMP's registered names (v10.stomp, v11.stomp, v12.stomp) and

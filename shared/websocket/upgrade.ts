@@ -16,7 +16,9 @@ import type { Direction } from '../stomp/types.js';
 import {
   HeadReader, headerOf, isWebSocketUpgrade, parseRequestHead, parseResponseHead, type HttpRequestHead, type HttpResponseHead,
 } from './http.js';
-import { maskSubprotocol, maskTarget } from './handshake.js';
+import { maskSubprotocol, maskTarget, type Handshake } from './handshake.js';
+
+export type { Handshake } from './handshake.js';
 import { looksLikeSockJs, parseClientFrame, parseServerFrame, sockJsHttpTransport } from './sockjs.js';
 import { Utf8Validator } from './utf8.js';
 import { OPCODE, parseClose, WebSocketFrameDecoder, type FrameSink } from './websocket.js';
@@ -29,20 +31,6 @@ export interface Inflater {
 
 /** Makes the inflater of one direction. Injected: shared/ has no zlib. */
 export type InflaterFactory = (opts: { noContextTakeover: boolean; windowBits: number }) => Inflater;
-
-export interface Handshake {
-  /** 'websocket' (STOMP straight in the messages) or 'sockjs' (SockJS framing inside the messages). */
-  transport: 'websocket' | 'sockjs';
-  request: HttpRequestHead | null;
-  response: HttpResponseHead | null;
-  /** The subprotocol the server chose (Sec-WebSocket-Protocol), e.g. "v12.stomp". */
-  subprotocol: string | null;
-  /** What the client offered (Sec-WebSocket-Protocol of the request). */
-  offeredSubprotocols: string[];
-  /** The extensions the server accepted (Sec-WebSocket-Extensions), verbatim. */
-  extensions: string | null;
-  deflate: boolean;
-}
 
 export interface TransportSink {
   /** STOMP bytes of one direction, in order. */
