@@ -6,7 +6,7 @@ import {
   ApiError, validateArgs, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events,
 } from '../../shared/api/index.js';
 import { filterError } from '../../shared/filter/parser.js';
-import { LiveWatcher } from './jobs/watcher.js';
+import { LiveWatcher } from './watcher.js';
 import { ProxyManager } from './jobs/proxies.js';
 import { ImportManager } from './jobs/imports.js';
 import { ExportManager } from './jobs/exports.js';

@@ -2,7 +2,7 @@
 // own process), so the core learns of new frames and issues by looking: every `intervalMs`, the largest frame
 // id of each recording session (an index lookup), and the issues written since the last look (a rowid range).
 // Only sessions that changed produce an event.
-import type { Db } from '../store/db.js';
+import type { Db } from './store/db.js';
 
 export interface AppendedEvent {
   session: number;
