@@ -1,5 +1,5 @@
 // electron-vite configuration. electron-vite only finds `electron.vite.config.*` by itself: every script
-// passes `--config electron.config.ts` (TOOLCHAIN.md). Entry points are explicit because our trees are
+// passes `--config electron.config.ts`, or it silently builds with defaults. Entry points are explicit because our trees are
 // src-main/ and src-renderer/, not electron-vite's defaults.
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';

@@ -1,5 +1,5 @@
 // stompscope: the tshark-like command line. Each command only carries an operation of the core to the
-// terminal (DESIGN.md principle 4).
+// terminal: the UI and the CLI reach the core the same way.
 import { createRequire } from 'node:module';
 import { StoreError } from '../core/store/db.js';
 import { UsageError } from './args.js';

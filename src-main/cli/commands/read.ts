@@ -79,7 +79,7 @@ export async function connectionsCommand(argv: string[]): Promise<number> {
   for (const c of reader.connections(session)) {
     if (values.jsonl) await out.line(JSON.stringify(connectionJson(c)));
     else {
-      // WebSocket / SockJS: the path and subprotocol of the upgrade beside the transport (issue 8).
+      // WebSocket / SockJS: the path and subprotocol of the upgrade beside the transport.
       const h = storedHandshake(c.handshake);
       const ws = h ? ` ${h.request?.target ?? '?'} ${h.subprotocol ?? 'no-subprotocol'}${h.deflate ? ' deflate' : ''}` : '';
       await out.line(`${String(c.id).padStart(5)}  s${c.sessionId}  ${c.client} → ${c.broker}  ${c.transport}${ws}  STOMP ${c.version ?? '?'}  ` +

@@ -1,4 +1,4 @@
-// Classic microsecond pcap through the `pcap-parser` package (TOOLCHAIN.md: it reads only that variant; the
+// Classic microsecond pcap through the `pcap-parser` package (it reads only that variant; the
 // nanosecond variant and pcapng have readers of ours). pcap-parser is a push parser over an event emitter
 // that stands for a stream: we hand it our own emitter and emit the file's pieces into it from the importer's
 // read loop, so parsing stays synchronous inside the importer's store transactions.

@@ -29,7 +29,7 @@ export const SEG_FIELDS = 6;
 export const SEG = { key: 0, dir: 1, start: 2, length: 3, time: 4, gap: 5 } as const;
 /**
  * Values of a segment's `gap` field: bytes recorded, bytes forwarded but shed (a gap), or bytes StompScope injected
- * into the stream itself (issue 5: a whole frame, recorded where the peer got it and flagged frames.injected).
+ * into the stream itself (edit and resend into a live connection: a whole frame, recorded where the peer got it and flagged frames.injected).
  */
 export const SEG_DATA = 0;
 export const SEG_SHED = 1;

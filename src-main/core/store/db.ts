@@ -34,7 +34,7 @@ export const SQLITE_BINDING_ENV = 'STOMPSCOPE_SQLITE_BINDING';
  * Opens (and creates or migrates) a StompScope database. `readonly` opens never create or migrate; they fail
  * with a clear message if the file is missing or is not ours.
  * `nativeBinding` lets the Electron host load a better-sqlite3 build made for Electron's ABI while the CLI and
- * tests keep the Node build (TOOLCHAIN.md).
+ * tests keep the Node build (one build cannot serve both ABIs).
  */
 export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?: string } = {}): Db {
   checkDbPath(file);
