@@ -4,28 +4,14 @@
 // alone, then through a whole import.
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReassemblyBudget, TcpReassembler, type ReassemblyLimits } from '../../src-main/core/capture/reassembly.js';
+import { ReassemblyBudget, type ReassemblyLimits } from '../../src-main/core/capture/reassembly.js';
+import { harness } from './support/reassembly-harness.js';
 import { importBytes, tempDir } from './support/import-helper.js';
 import { Conversation, pcapFile, type CapturedPacket } from './support/synth.js';
 
-type Out = string | { gap: number; cause: string };
-
 function streams(budget: ReassemblyBudget, n: number, limits: Partial<ReassemblyLimits> = {}) {
   return Array.from({ length: n }, () => {
-    const out: Out[] = [];
-    const r = new TcpReassembler(
-      {
-        data: (b) => {
-          const s = Buffer.from(b).toString('latin1');
-          if (typeof out[out.length - 1] === 'string') out[out.length - 1] += s;
-          else out.push(s);
-        },
-        gap: (g, _t, cause) => out.push({ gap: g, cause }),
-        fin: () => out.push('FIN'),
-      },
-      limits,
-      budget,
-    );
+    const { r, out } = harness(limits, budget);
     r.syn(0);
     return { r, out, seg: (seq: number, text: string, time: number) => r.segment(seq, Buffer.from(text, 'latin1'), 0, false, time) };
   });

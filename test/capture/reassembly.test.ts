@@ -3,29 +3,9 @@
 // duplicates, overlaps, losses, mid-stream starts, sequence wrap-around, snap-length cuts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TcpReassembler, type ReassemblyLimits } from '../../src-main/core/capture/reassembly.js';
+import { TcpReassembler } from '../../src-main/core/capture/reassembly.js';
+import { harness } from './support/reassembly-harness.js';
 
-type Out = string | { gap: number; cause: string } | 'FIN';
-
-function harness(limits: Partial<ReassemblyLimits> = {}) {
-  const out: Out[] = [];
-  const r = new TcpReassembler(
-    {
-      data: (b) => {
-        const s = Buffer.from(b).toString('latin1');
-        // Adjacent deliveries are one stream: merge them so tests compare streams, not chunkings.
-        if (typeof out[out.length - 1] === 'string') out[out.length - 1] += s;
-        else out.push(s);
-      },
-      gap: (n, _t, cause) => out.push({ gap: n, cause }),
-      fin: () => out.push('FIN'),
-    },
-    limits,
-  );
-  const seg = (seq: number, text: string, o: { fin?: boolean; cut?: number; time?: number } = {}) =>
-    r.segment(seq >>> 0, Buffer.from(text, 'latin1'), o.cut ?? 0, !!o.fin, o.time ?? 0);
-  return { r, out, seg };
-}
 
 const ISN = 1000; // the SYN's sequence number: data starts at ISN + 1
 
