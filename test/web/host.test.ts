@@ -1,6 +1,9 @@
 // The web host's boundary: 127.0.0.1 only, the token on every HTTP request and WebSocket, our own Origin and
 // Host, no CORS; and the contract carried over the WebSocket (commands, errors, events).
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Core } from '../../src-main/core/api.js';
@@ -218,5 +221,23 @@ describe('web host uploads', () => {
     // An upload is imported once.
     expect(await call(ws, 3, 'import.start', { upload })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     ws.close();
+  });
+
+  it('removes an upload that was never imported when the UI exits', async () => {
+    const other = await startWebFixture({ dbName: 'u2.db' });
+    const uploads = () => new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('stompscope-upload-')));
+    const before = uploads();
+    const r = await new Promise<number>((resolve, reject) => {
+      const body = stompPcap(IMPORTED_CONVERSATION);
+      const req = http.request({ host: '127.0.0.1', port: other.host.port, path: `/upload?token=${other.host.token}&name=left.pcap`, method: 'POST',
+        headers: { 'Content-Length': String(body.length), Origin: other.origin }, timeout: 5000 }, (res) => { res.resume(); resolve(res.statusCode!); });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(r).toBe(201);
+    const ours = [...uploads()].filter((d) => !before.has(d));
+    expect(ours).toHaveLength(1);
+    await other.close();
+    expect(fs.existsSync(path.join(os.tmpdir(), ours[0]))).toBe(false);
   });
 });

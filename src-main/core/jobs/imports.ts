@@ -67,8 +67,13 @@ export class ImportManager {
     }
   }
 
-  /** Waits for running imports (on close). */
+  /**
+   * On close: the uploads that were never imported are removed (they are private copies in the temporary
+   * directory, and nothing could import them after this), then running imports are waited for.
+   */
   async settle(): Promise<void> {
+    for (const u of this.uploads.values()) if (u.owned) fs.rmSync(path.dirname(u.file), { recursive: true, force: true });
+    this.uploads.clear();
     await Promise.allSettled([...this.running]);
   }
 }
