@@ -52,7 +52,7 @@ interface Slot {
 }
 
 function startWorker(config: ReadWorkerConfig): Worker {
-  return startWorkerBeside(import.meta.url, 'read-worker', config);
+  return startWorkerBeside(import.meta.url, './read-worker.js', config);
 }
 
 /** What was stopped, in the words of the timeout message: a filter, or the command itself. */

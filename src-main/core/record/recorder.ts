@@ -53,7 +53,7 @@ const POOL_MAX = 8;
 const MAX_SEGS = 8192;
 
 function startWorker(config: WorkerConfig): Worker {
-  return startWorkerBeside(import.meta.url, 'worker', config);
+  return startWorkerBeside(import.meta.url, './worker.js', config);
 }
 
 /**
