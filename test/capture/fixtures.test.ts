@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToMicros } from '../support/checks.js';
 import type { LogRecord } from '../support/clients/stompjs-scenario.js';
+import { once } from '../support/once.js';
 import type { FixtureManifest } from './fixtures/make-fixtures.js';
 import { expectImportMatchesLogs, type LoggedClient } from './support/expect-import.js';
 import { importFile, tempDir, type ImportedCapture } from './support/import-helper.js';
@@ -21,7 +22,9 @@ const clients: LoggedClient[] = manifest.clients.map((c) => ({
 
 describe('committed captures of real traffic (test/capture/fixtures)', () => {
   let dir = '';
-  const imported = new Map<string, ImportedCapture>();
+  // Each file is imported once, by whichever test needs it first: the per-file test and the pcap/pcapng
+  // comparison each await the imports they read, so either runs alone.
+  const imports = new Map(manifest.captures.map((c) => [c.file, once(() => importFile(dir, path.join(FIXTURES, c.file)))]));
   beforeAll(() => {
     dir = tempDir('stompscope-fixtures-');
   });
@@ -44,8 +47,7 @@ describe('committed captures of real traffic (test/capture/fixtures)', () => {
 
   for (const c of manifest.captures) {
     it(`${c.file} (${c.tool}, ${c.format}): every connection holds exactly what its client logged`, async () => {
-      const got = await importFile(dir, path.join(FIXTURES, c.file));
-      imported.set(c.file, got);
+      const got = await imports.get(c.file)!();
       expect(got.result.format).toBe(c.format);
       expect(got.session?.meta).toMatchObject({ format: c.format, linkTypes: [expect.stringContaining(c.linkType)], completed: true });
       expectImportMatchesLogs(got, clients, `${manifest.broker.host}:${manifest.broker.port}`);
@@ -58,8 +60,8 @@ describe('committed captures of real traffic (test/capture/fixtures)', () => {
     });
   }
 
-  it('pcap and pcapng of the same traffic import to the same frames', () => {
-    const [a, b] = manifest.captures.map((c) => imported.get(c.file));
+  it('pcap and pcapng of the same traffic import to the same frames', async () => {
+    const [a, b] = await Promise.all(manifest.captures.map((c) => imports.get(c.file)!()));
     expect(a && b, 'both imported').toBeTruthy();
     // Times may differ by a microsecond: tcpdump and dumpcap round the kernel's nanosecond stamps differently.
     const strip = (x: ImportedCapture) => x.frames.map(({ connection: _c, time: _t, ...f }) => f);
