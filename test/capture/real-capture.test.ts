@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isoToMicros, pick } from '../support/checks.js';
 import { runStompjsScenario, type LogRecord } from '../support/clients/stompjs-scenario.js';
 import { loggedFrames, loggedHeartbeats, runStomppy } from '../support/clients/stomppy.js';
+import { once } from '../support/once.js';
 import { readJsonl, runCli, type ConnectionRow, type JsonlFrame } from '../support/proxy-cli.js';
 import { CAPTURES, probeListener, startCapture, toolAvailable, waitUntilCapturing, type RunningCapture } from './support/capture-tools.js';
 import { runBigMessage, runBrokerError } from './support/extra-clients.js';
@@ -45,7 +46,6 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !haveTools)('import 
   let dir = '';
   const files = new Map<string, string>();
   const runs: ClientRun[] = [];
-  const imported = new Map<string, { json: Imported; frames: JsonlFrame[]; connections: ConnectionRow[] }>();
 
   beforeAll(async () => {
     if (!rabbit) throw new Error('no RabbitMQ from the global setup');
@@ -100,20 +100,26 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !haveTools)('import 
 
   for (const spec of CAPTURES) {
     describe(spec.name, () => {
-      it('imports through the CLI: one complete session, every connection, no warnings', async () => {
+      // The CLI import of this file and its read-back, once, by whichever test reads it first: each test awaits
+      // it, so each runs alone.
+      const cliImport = once(async () => {
         const file = files.get(spec.name)!;
-        expect(statSync(file).size).toBeGreaterThan(BIG * 2);
         const db = path.join(dir, `${spec.format}-${spec.linkType}.db`);
         const r = await runCli(['import', file, '--db', db, '--json'], 120_000);
         expect(r.code, r.stderr).toBe(0);
         const json = JSON.parse(r.stdout) as Imported;
+        const frames = await readJsonl<JsonlFrame>(['frames', '--db', db, '--session', String(json.session), '--reveal-secrets']);
+        const connections = await readJsonl<ConnectionRow>(['connections', '--db', db, '--session', String(json.session)]);
+        return { file, db, json, frames, connections };
+      });
+
+      it('imports through the CLI: one complete session, every connection, no warnings', async () => {
+        expect(statSync(files.get(spec.name)!).size).toBeGreaterThan(BIG * 2);
+        const { file, db, json, frames } = await cliImport();
         expect(json.complete).toBe(true);
         expect(json.warnings).toEqual([]);
         expect(json.connections).toBe(runs.length);
-        const frames = await readJsonl<JsonlFrame>(['frames', '--db', db, '--session', String(json.session), '--reveal-secrets']);
-        const connections = await readJsonl<ConnectionRow>(['connections', '--db', db, '--session', String(json.session)]);
         expect(json.frames).toBe(frames.length);
-        imported.set(spec.name, { json, frames, connections });
 
         // The session records where it came from.
         const meta = JSON.parse((new Database(db, { readonly: true }).prepare('SELECT meta FROM sessions WHERE id = ?').pluck().get(json.session)) as string);
@@ -125,14 +131,13 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !haveTools)('import 
         expect(meta.packets).toBeGreaterThan(100);
       });
 
-      it('each connection holds exactly the frames its client logged, both directions, in order', () => {
-        const got = imported.get(spec.name);
-        expect(got, 'imported').toBeDefined();
+      it('each connection holds exactly the frames its client logged, both directions, in order', async () => {
+        const got = await cliImport();
         for (const run of runs) {
-          const conn = got!.connections.find((c) => c.client === `127.0.0.1:${run.localPort}`);
+          const conn = got.connections.find((c) => c.client === `127.0.0.1:${run.localPort}`);
           expect(conn, `${run.name}: connection from port ${run.localPort}`).toBeDefined();
           expect(conn!.broker).toBe(`127.0.0.1:${rabbit!.stompPort}`);
-          const rows = got!.frames.filter((f) => f.connection === conn!.connection).sort((a, b) => a.seq - b.seq);
+          const rows = got.frames.filter((f) => f.connection === conn!.connection).sort((a, b) => a.seq - b.seq);
           expect(rows.filter((f) => f.from === 'client').map(pick), `${run.name}: client → broker`).toEqual(loggedFrames(run.records, 'sent'));
           expect(rows.filter((f) => f.from === 'broker').map(pick), `${run.name}: broker → client`).toEqual(loggedFrames(run.records, 'received'));
           expect(conn!.heartbeats, `${run.name}: heart-beats`).toEqual({ client: loggedHeartbeats(run.records, 'sent'), broker: loggedHeartbeats(run.records, 'received') });
@@ -155,8 +160,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !haveTools)('import 
         }
       });
 
-      it('the 3 MB message is whole in both directions', () => {
-        const got = imported.get(spec.name)!;
+      it('the 3 MB message is whole in both directions', async () => {
+        const got = await cliImport();
         const big = got.frames.filter((f) => f.bodyLength === BIG);
         expect(big.map((f) => `${f.from} ${f.command}`).sort()).toEqual(['broker MESSAGE', 'client SEND']);
         expect(new Set(big.map((f) => f.bodySha256)).size).toBe(1);
