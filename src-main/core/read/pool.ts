@@ -99,7 +99,27 @@ export class ReadPool {
       }
       slot.queue.push(p);
       this.pump(slot);
+      this.share();
     });
+  }
+
+  /**
+   * A read that needs no particular worker goes to whichever worker is free first: an idle, started worker takes
+   * it from the queue of one that is busy or still starting (a worker takes a while to start, much longer from
+   * TypeScript sources or on a loaded machine, and the other may be done meanwhile).
+   */
+  private share(): void {
+    for (const idle of this.slots) {
+      if (this.closed || !idle.worker || !idle.ready || idle.running || idle.queue.length) continue;
+      for (const other of this.slots) {
+        if (other === idle || (other.ready && !other.running)) continue;
+        const i = other.queue.findIndex((p) => p.pinned === null);
+        if (i < 0) continue;
+        idle.queue.push(other.queue.splice(i, 1)[0]);
+        this.pump(idle);
+        break;
+      }
+    }
   }
 
   /** Tells the workers a session was deleted (its open queries are dropped). */
@@ -167,6 +187,7 @@ export class ReadPool {
       if (m.t === 'ready') {
         s.ready = true;
         this.pump(s);
+        this.share();
       } else if (m.t === 'fatal') {
         this.fail(s, w, new ApiError('internal', `cannot read the database: ${m.message}`), true);
       } else if (s.running && s.running.id === m.id) {
@@ -176,6 +197,7 @@ export class ReadPool {
         if (m.ok) p.resolve(m.result);
         else p.reject(toError(m.error));
         this.pump(s);
+        this.share();
       }
     });
     w.on('error', (e) => {
