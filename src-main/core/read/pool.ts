@@ -15,7 +15,8 @@
 //
 // Two workers (started only when needed: the second when the first is busy), each running one read at a time:
 // a slow filter in one leaves the other to answer the UI's other reads (rows, detail, statistics). A query's
-// handle names its worker (protocol.ts HANDLE_SPAN), and the reads of an open query go to that worker. A newer
+// handle names its worker (protocol.ts HANDLE_SPAN), and the reads of an open query go to that worker; any other
+// read goes to whichever worker is free first (share()). A newer
 // frames.query from the same caller (one UI) cancels that caller's older one if it is still waiting or running.
 import type { Worker } from 'node:worker_threads';
 import { startWorkerBeside } from '../worker-thread.js';
