@@ -3,7 +3,7 @@
 // in the list and shows it in the detail; the detail's related frames jump; "Filter" applies issue.code; the
 // statistics view draws its charts; the sequence diagram joins a SEND to its RECEIPT. No broker needed.
 import { describe, expect, it } from 'vitest';
-import { linkSession } from '../analysis-read/links-fixture.js';
+import { linkSession } from '../read/links-fixture.js';
 import { conversation, seedSession, type SeedFrame } from '../support/seed.js';
 import { useChromiumUi } from './support.js';
 

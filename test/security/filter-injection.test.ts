@@ -1,7 +1,7 @@
 // The display filter compiles to parameterised SQL: a string that would be SQL injection if it were spliced in
 // is matched literally, wherever it appears in a filter (a value of ==, contains or matches, a header name, an
 // issue code), through the same command the UI and the web host use (frames.query), and the database keeps its
-// tables and rows. (test/query/filter.test.ts checks the SQL text; test/fuzz/filter.fuzz.test.ts, volume.)
+// tables and rows. (test/read/query/filter.test.ts checks the SQL text; test/fuzz/filter.fuzz.test.ts, volume.)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // "Edit and resend…" from the UI: the editor's starting point (`frame.resendDraft`), the resend itself on a new
 // connection (`frame.resend`, core/replay/resend.ts), and injection into the live proxied connection
 // (`frame.inject`, core/proxy/injector.ts). Credentials leave the core masked and come back re-entered: the
-// contract refuses a masked value (shared/api.ts validateArgs), so a placeholder never reaches a broker.
+// contract refuses a masked value (shared/api/contract.ts), so a placeholder never reaches a broker.
 import {
   ApiError, INJECTABLE_COMMANDS, type EditedFrameDto, type InjectArgsDto, type InjectResultDto, type ResendArgsDto, type ResendDraftDto,
   type ResendResultDto,

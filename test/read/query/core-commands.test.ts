@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FrameDetailDto, FrameRowDto, QueryDto, WindowDto } from '../../shared/api/index.js';
-import { Core } from '../../src-main/core/api.js';
-import { rawFileOf } from '../../src-main/core/store/raw-files.js';
-import { conversation, seedSession } from '../support/seed.js';
+import type { FrameDetailDto, FrameRowDto, QueryDto, WindowDto } from '../../../shared/api/index.js';
+import { Core } from '../../../src-main/core/api.js';
+import { rawFileOf } from '../../../src-main/core/store/raw-files.js';
+import { conversation, seedSession } from '../../support/seed.js';
 
 describe('core commands', () => {
   let dir = '';

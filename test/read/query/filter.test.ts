@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filterError, parseFilter } from '../../shared/filter/parser.js';
-import { compileFilterText } from '../../src-main/core/read/query/compile.js';
-import { Core } from '../../src-main/core/api.js';
-import { conversation, seedSession } from '../support/seed.js';
+import { filterError, parseFilter } from '../../../shared/filter/parser.js';
+import { compileFilterText } from '../../../src-main/core/read/query/compile.js';
+import { Core } from '../../../src-main/core/api.js';
+import { conversation, seedSession } from '../../support/seed.js';
 
 describe('filter parser', () => {
   it('parses the language of the issue', () => {

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandResult, QueryDto } from '../../shared/api/index.js';
-import { MAX_EXPORT_FRAMES } from '../../shared/diagram/model.js';
-import { Core } from '../../src-main/core/api.js';
-import { seedSession, type SeedFrame } from '../support/seed.js';
+import type { CommandResult, QueryDto } from '../../../shared/api/index.js';
+import { MAX_EXPORT_FRAMES } from '../../../shared/diagram/model.js';
+import { Core } from '../../../src-main/core/api.js';
+import { seedSession, type SeedFrame } from '../../support/seed.js';
 
 const EXTRA = 37;
 const T0 = 1_700_000_000_000_000;
