@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, type QueryDto, type WindowDto } from '../../shared/api/index.js';
 import { Core, type CoreOptions } from '../../src-main/core/api.js';
+import { ReadPool, startReadWorker } from '../../src-main/core/read/pool.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { conversation, seedSession } from '../support/seed.js';
 
@@ -123,5 +124,39 @@ describe('read workers', () => {
     cores.splice(cores.indexOf(core), 1);
     await core.close();
     await expect(slow).rejects.toMatchObject({ code: 'conflict', message: 'the core is closing' });
+  });
+  it('a read sent to a worker that is still starting is taken by the other one as soon as it is free', async () => {
+    // The second worker is held back from saying it is ready (as a slow start on a loaded machine would): only the
+    // sharing of reads between workers can answer a read that was sent to it.
+    const held: Array<() => void> = [];
+    let spawned = 0;
+    const reads = new ReadPool(db, {
+      workers: 2,
+      startWorker: (config) => {
+        const w = startReadWorker(config);
+        if (++spawned === 2) {
+          const on = w.on.bind(w);
+          w.on = ((event: string, fn: (m: { t: string }) => void) =>
+            on(event, event === 'message' ? (m: { t: string }) => (m.t === 'ready' ? held.push(() => fn(m)) : fn(m)) : fn)) as typeof w.on;
+        }
+        return w;
+      },
+    });
+    try {
+      const ui = {};
+      await reads.run('sessions.list', {});
+      // Worker 1 runs a filter that never ends; the next read goes to worker 2, which never gets ready.
+      const slow = reads.run('frames.query', { session, filter: SLOW_FILTER }, ui);
+      const other = reads.run('connections.list', { session });
+      // The same page's newer filter cancels the slow one (worker 1 is restarted) and runs on the new worker 1;
+      // once that is free, it takes the read waiting for worker 2.
+      const newer = reads.run('frames.query', { session, filter: QUICK_FILTER }, ui);
+      await expect(slow).rejects.toMatchObject({ code: 'cancelled' });
+      expect(((await newer) as QueryDto).total).toBe(sends);
+      expect(await other).toHaveLength(1);
+      expect(held).toHaveLength(1);
+    } finally {
+      await reads.close();
+    }
   });
 });

@@ -31,6 +31,8 @@ export interface ReadPoolOptions {
   /** A read running longer is stopped (its worker terminated and restarted). */
   timeoutMs?: number;
   workers?: number;
+  /** How a worker is started (tests wrap startReadWorker to hold one back); default startReadWorker. */
+  startWorker?: (config: ReadWorkerConfig) => Worker;
 }
 
 interface Pending {
@@ -52,7 +54,7 @@ interface Slot {
   running: { id: number; p: Pending; timer: NodeJS.Timeout } | null;
 }
 
-function startWorker(config: ReadWorkerConfig): Worker {
+export function startReadWorker(config: ReadWorkerConfig): Worker {
   return startWorkerBeside(import.meta.url, './read-worker.js', config);
 }
 
@@ -68,12 +70,14 @@ function whatOf(cmd: string, args: unknown): string {
 export class ReadPool {
   private readonly slots: Slot[];
   private readonly timeoutMs: number;
+  private readonly startWorker: (config: ReadWorkerConfig) => Worker;
   private nextUid = 1;
   private nextId = 1;
   private closed = false;
 
   constructor(private readonly dbPath: string, o: ReadPoolOptions = {}) {
     this.timeoutMs = o.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+    this.startWorker = o.startWorker ?? startReadWorker;
     const n = Math.max(1, o.workers ?? DEFAULT_READ_WORKERS);
     this.slots = Array.from({ length: n }, () => ({ worker: null, uid: 0, ready: false, queue: [], running: null }));
   }
@@ -179,7 +183,7 @@ export class ReadPool {
 
   private spawn(s: Slot): void {
     const uid = this.nextUid++;
-    const w = startWorker({ dbPath: this.dbPath, firstHandle: uid * HANDLE_SPAN + 1 });
+    const w = this.startWorker({ dbPath: this.dbPath, firstHandle: uid * HANDLE_SPAN + 1 });
     s.worker = w;
     s.uid = uid;
     s.ready = false;
