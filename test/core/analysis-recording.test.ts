@@ -1,8 +1,6 @@
 // Correlation and expert info as recorded: bytes through the real recorder (in-process for import-like feeding,
 // and through the worker as a proxy does), then the links, issues and profile in SQLite, and the report.
-import { afterEach, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import os from 'node:os';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { computeReport, formatReport } from '../../src-main/core/read/report.js';
 import { ConnectionRecorder } from '../../src-main/core/record/connection-recorder.js';
@@ -12,16 +10,9 @@ import { StoreReader } from '../../src-main/core/store/reader.js';
 import { StoreWriter } from '../../src-main/core/store/writer.js';
 import { DeliveryCorrelator } from '../../shared/analysis/delivery.js';
 import { runCli } from '../support/proxy-cli.js';
+import { tmpDb as tmpDbIn } from '../support/tmp-db.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmpDb(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-analysis-'));
-  dirs.push(d);
-  return path.join(d, 'test.db');
-}
+const tmpDb = () => tmpDbIn('stompscope-analysis-');
 const b = (s: string) => Buffer.from(s, 'utf8');
 const T = 1_700_000_000_000_000;
 
@@ -172,6 +163,9 @@ describe('heart-beat silence reported live (proxy sessions)', () => {
       found = await missed();
     }
     expect(found).toEqual([{ dir: 0, message: expect.stringMatching(/^nothing from the client for .* so far with a heart-beat every 100 ms negotiated \(.*× the period\): the broker may have considered the connection dead/) }]);
+    // The console line comes from the recording thread by its own message, which may arrive after the row is
+    // visible in the database: waited for (bounded), not assumed.
+    while (!/! heartbeat-missed/.test(console) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(console).toMatch(/! heartbeat-missed/);
     // More ticks, then the client speaks and the connection closes: the same silence is not reported again.
     await new Promise((r) => setTimeout(r, 200));
