@@ -10,10 +10,8 @@ import { ApiError, type QueryDto, type WindowDto } from '../../shared/api/index.
 import { Core, type CoreOptions } from '../../src-main/core/api.js';
 import { ReadPool, startReadWorker } from '../../src-main/core/read/pool.js';
 import { openDb } from '../../src-main/core/store/db.js';
-import { conversation, seedSession } from '../support/seed.js';
+import { SLOW_FILTER, seedSlowBodies } from '../support/seed.js';
 
-/** Catastrophic backtracking on a body of 40 'a's and a '!': exponential in the 'a's, so it never ends by itself. */
-const SLOW_FILTER = 'body matches "^(a|a){1,26}(a+)+$"';
 const QUICK_FILTER = 'command == "SEND"';
 
 describe('read workers', () => {
@@ -33,9 +31,7 @@ describe('read workers', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'stompscope-reads-'));
     db = path.join(dir, 'r.db');
     const d = openDb(db);
-    const frames = [...conversation(6), { conn: 1, from: 'client' as const, command: 'SEND', headers: [['destination', '/queue/slow']] as Array<[string, string]>, body: 'a'.repeat(40) + '!' }];
-    sends = frames.filter((f) => f.command === 'SEND').length;
-    session = seedSession(d, { name: 'slow bodies', connections: 1, frames }).session;
+    ({ session, sends } = seedSlowBodies(d, 6));
     d.close();
   });
   afterEach(async () => {

@@ -11,9 +11,7 @@ import type { ProxyDto, QueryDto } from '../../shared/api/index.js';
 import { Core } from '../../src-main/core/api.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { header, StompClient } from '../reliability/stomp-client.js';
-import { conversation, seedSession } from '../support/seed.js';
-
-const SLOW_FILTER = 'body matches "^(a|a){1,26}(a+)+$"';
+import { SLOW_FILTER, seedSlowBodies } from '../support/seed.js';
 
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('reads off the forwarding thread', () => {
   const rabbit = inject('rabbitmq');
@@ -30,9 +28,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('reads off the forward
     dir = mkdtempSync(path.join(tmpdir(), 'stompscope-reads-'));
     const db = path.join(dir, 'r.db');
     const d = openDb(db);
-    const frames = [...conversation(20), { conn: 1, from: 'client' as const, command: 'SEND', headers: [['destination', '/queue/slow']] as Array<[string, string]>, body: 'a'.repeat(40) + '!' }];
-    seededSends = frames.filter((f) => f.command === 'SEND').length;
-    seeded = seedSession(d, { name: 'bodies that backtrack', connections: 1, frames }).session;
+    ({ session: seeded, sends: seededSends } = seedSlowBodies(d, 20, 'bodies that backtrack'));
     d.close();
     // The default time limit (10 s).
     core = Core.open(db);

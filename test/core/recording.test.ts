@@ -1,6 +1,6 @@
 // Recording as a conversation: bytes in per direction through the real recorder worker and SQLite, then the
 // CLI's JSON views out.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,16 +12,9 @@ import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { StoreWriter } from '../../src-main/core/store/writer.js';
 import { connectionJson, frameJson, isoMicros, sessionJson } from '../../src-main/core/read/frame-json.js';
+import { tmpDb as tmpDbIn } from '../support/tmp-db.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmpDb(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-rec-'));
-  dirs.push(d);
-  return path.join(d, 'test.db');
-}
+const tmpDb = () => tmpDbIn('stompscope-rec-');
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 

@@ -2,25 +2,15 @@
 // reads it from there. Connections recorded before it was stored (an older database, migrated or opened
 // read-only) get it derived from their stored CONNECT and CONNECTED, as before.
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { computeReport } from '../../src-main/core/read/report.js';
 import { ConnectionRecorder } from '../../src-main/core/record/connection-recorder.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { MIGRATIONS } from '../../src-main/core/store/migrations.js';
 import { StoreWriter } from '../../src-main/core/store/writer.js';
+import { tmpDb as tmpDbIn } from '../support/tmp-db.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmpDb(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-negotiation-'));
-  dirs.push(d);
-  return path.join(d, 'test.db');
-}
+const tmpDb = () => tmpDbIn('stompscope-negotiation-');
 const T = 1_700_000_000_000_000;
 const b = (s: string) => Buffer.from(s, 'utf8');
 

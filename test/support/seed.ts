@@ -104,3 +104,16 @@ export function* conversation(n: number, conns = 1): Generator<SeedFrame> {
   }
   for (let c = 1; c <= conns; c++) yield { conn: c, from: 'client', command: 'DISCONNECT', headers: [['receipt', `bye-${c}`]] };
 }
+
+/**
+ * A display filter that backtracks catastrophically on SLOW_BODY: exponential in its 40 'a's, so it never ends by
+ * itself (the read workers' tests stop it by their time limit or a cancellation, never by waiting it out).
+ */
+export const SLOW_FILTER = 'body matches "^(a|a){1,26}(a+)+$"';
+export const SLOW_BODY = 'a'.repeat(40) + '!';
+
+/** A session of `n` conversation steps and one SEND whose body SLOW_FILTER never finishes on; its SEND count. */
+export function seedSlowBodies(db: Db, n: number, name = 'slow bodies'): { session: number; sends: number } {
+  const frames: SeedFrame[] = [...conversation(n), { conn: 1, from: 'client', command: 'SEND', headers: [['destination', '/queue/slow']], body: SLOW_BODY }];
+  return { session: seedSession(db, { name, connections: 1, frames }).session, sends: frames.filter((f) => f.command === 'SEND').length };
+}

@@ -10,9 +10,7 @@ import WebSocket from 'ws';
 import { Core, type CoreOptions } from '../../src-main/core/api.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { startWebHost, type WebHost } from '../../src-main/web/server.js';
-import { conversation, seedSession } from '../support/seed.js';
-
-const SLOW_FILTER = 'body matches "^(a|a){1,26}(a+)+$"';
+import { SLOW_FILTER, seedSlowBodies } from '../support/seed.js';
 
 type Answer = { id: number; ok: boolean; result?: unknown; error?: { code: string; message: string } };
 
@@ -71,9 +69,7 @@ describe('the web host and the core\'s reads', () => {
     writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="app"></div>');
     db = path.join(dir, 'w.db');
     const d = openDb(db);
-    const frames = [...conversation(5), { conn: 1, from: 'client' as const, command: 'SEND', headers: [['destination', '/queue/slow']] as Array<[string, string]>, body: 'a'.repeat(40) + '!' }];
-    sends = frames.filter((f) => f.command === 'SEND').length;
-    session = seedSession(d, { name: 'slow bodies', connections: 1, frames }).session;
+    ({ session, sends } = seedSlowBodies(d, 5));
     d.close();
   });
   afterEach(async () => {
