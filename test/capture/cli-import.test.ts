@@ -5,16 +5,13 @@ import fs, { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl, runCli } from '../support/proxy-cli.js';
-import { Conversation, pcapFile, pcapngFile } from './support/synth.js';
+import { connectedConversation, pcapFile, pcapngFile } from './support/synth.js';
 import { tempDir } from './support/import-helper.js';
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
 
 function packets() {
-  return new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 61613 })
-    .handshake()
-    .send('c', enc('CONNECT\naccept-version:1.2\nhost:/\n\n\0'))
-    .send('b', enc('CONNECTED\nversion:1.2\n\n\0'))
+  return connectedConversation()
     .send('c', enc('SEND\ndestination:/queue/x\n\nhello\0'))
     .close()
     .captured();

@@ -9,16 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureError, importCapture, type ImportResult } from '../../src-main/core/capture/import-job.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreWriter } from '../../src-main/core/store/writer.js';
-import { Conversation, pcapFile, pcapngFile } from './support/synth.js';
+import { connectedConversation, pcapFile, pcapngFile } from './support/synth.js';
 import { importBytes, tempDir } from './support/import-helper.js';
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
 
 function sample() {
-  return new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 61613 })
-    .handshake()
-    .send('c', enc('CONNECT\naccept-version:1.2\nhost:/\n\n\0'))
-    .send('b', enc('CONNECTED\nversion:1.2\n\n\0'))
+  return connectedConversation()
     .send('c', Buffer.concat([enc('SEND\ndestination:/q\ncontent-length:3000\n\n'), Buffer.alloc(3000, 7), enc('\0')]))
     .send('b', enc('RECEIPT\nreceipt-id:1\n\n\0'))
     .close()

@@ -5,17 +5,14 @@
 import fc from 'fast-check';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Conversation, pcapngFile, type CapturedPacket } from './support/synth.js';
+import { connectedConversation, pcapngFile, type CapturedPacket } from './support/synth.js';
 import { importBytes, tempDir, type ImportedCapture } from './support/import-helper.js';
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
 const N = 12;
 
 const packets: CapturedPacket[] = (() => {
-  const c = new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 61613 })
-    .handshake()
-    .send('c', enc('CONNECT\naccept-version:1.2\nhost:/\n\n\0'))
-    .send('b', enc('CONNECTED\nversion:1.2\n\n\0'));
+  const c = connectedConversation();
   for (let i = 0; i < N; i++) c.send('c', enc(`SEND\ndestination:/q\n\nmessage ${i}\0`));
   return c.send('b', enc('RECEIPT\nreceipt-id:1\n\n\0')).close().captured();
 })();

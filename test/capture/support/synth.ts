@@ -379,3 +379,15 @@ export class PcapFileWriter {
     fs.closeSync(this.fd);
   }
 }
+
+/**
+ * A STOMP 1.2 connection as most capture tests start it: client 10.0.0.1:40000 → broker 10.0.0.2:61613, the TCP
+ * handshake, CONNECT and CONNECTED; the test goes on from there.
+ */
+export function connectedConversation(): Conversation {
+  const enc = (s: string) => Buffer.from(s, 'utf8');
+  return new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 61613 })
+    .handshake()
+    .send('c', enc('CONNECT\naccept-version:1.2\nhost:/\n\n\0'))
+    .send('b', enc('CONNECTED\nversion:1.2\n\n\0'));
+}
