@@ -1,8 +1,8 @@
 // docs/expert-info.md, generated from the issue catalogue (shared/issues.ts) so that the two cannot drift:
 // `npm run docs` writes it, and test/core/expert-doc.test.ts fails when the committed file is out of date.
 
-import { HEARTBEAT_LATE, HEARTBEAT_MISSED, HEARTBEAT_MISSED_ACTIVEMQ } from '../shared/analysis/connection.js';
-import { PROFILES } from '../shared/analysis/profiles.js';
+import { HEARTBEAT_LATE, HEARTBEAT_MISSED } from '../shared/analysis/connection.js';
+import { keepAliveOf, PROFILES } from '../shared/analysis/profiles.js';
 import { LINK_KINDS } from '../shared/analysis/types.js';
 import { ISSUES, type IssueInfo } from '../shared/issues.js';
 
@@ -26,7 +26,7 @@ const SECTIONS: Array<{ title: string; intro: string; codes: string[] }> = [
     title: 'Heart-beats',
     intro: `Periods are negotiated from CONNECT's and CONNECTED's heart-beat headers. Any data (a frame or an EOL) counts as a sign of life; ` +
       `a silence longer than ${HEARTBEAT_LATE}× the period is late (a note), longer than ${HEARTBEAT_MISSED}× missed (a warning; ` +
-      `from an ActiveMQ classic broker, whose keep-alive comes up to twice the period after its last write, past ${HEARTBEAT_MISSED_ACTIVEMQ}×). ` +
+      `from an ActiveMQ classic broker, whose keep-alive comes up to twice the period after its last write, past ${keepAliveOf('activemq')!.missedAfter}×). ` +
       `An EOL directly after a frame's NUL only ends that frame, and EOLs are heart-beats only in a direction where heart-beats were negotiated ` +
       `(none on STOMP 1.0): the heart-beat counts (\`connections\`, \`report\`, the proxy's summary) follow the same rule.`,
     codes: ['bad-heart-beat', 'heartbeat-negotiated', 'heartbeat-late', 'heartbeat-missed', 'heartbeat-too-frequent'],

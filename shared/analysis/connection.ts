@@ -13,7 +13,7 @@ import type { Direction, RawHeader, StompVersion } from '../stomp/types.js';
 import { negotiateHeartBeat, parseHeartBeat, type HeartBeatSpec } from '../stomp/version.js';
 import type { DeliveryCorrelator } from './delivery.js';
 import {
-  detectProfile, ROCKETMQ_DESTINATION, ROCKETMQ_MAX_OPEN_TRANSACTIONS, ROCKETMQ_MAX_TRANSACTION_SENDS, type ProfileName,
+  detectProfile, keepAliveOf, ROCKETMQ_DESTINATION, ROCKETMQ_MAX_OPEN_TRANSACTIONS, ROCKETMQ_MAX_TRANSACTION_SENDS, type ProfileName,
 } from './profiles.js';
 import type { AnalysisSink, AnalyzedFrame, LinkKind } from './types.js';
 
@@ -40,13 +40,6 @@ export interface AnalyzerOptions {
  */
 export const HEARTBEAT_LATE = 1.5;
 export const HEARTBEAT_MISSED = 2;
-/**
- * ActiveMQ classic writes its keep-alive only when a whole check period (the negotiated period) passed without a
- * write, so a keep-alive can come up to two periods after its last frame (its first one after CONNECTED came
- * 1.9–2.0 s later at 1000 ms): up to twice the period is its usual schedule, not a missed heart-beat. A broker
- * silence on an ActiveMQ connection is missed past this many periods, which leaves room for the JVM's timer.
- */
-export const HEARTBEAT_MISSED_ACTIVEMQ = 2.5;
 
 /**
  * What common clients do by default with a broker silent for `gap` µs since `since`, the heart-beat period
@@ -230,15 +223,15 @@ export class ConnectionAnalyzer {
     const consequence = dir === 'broker'
       ? clientVerdict(gap, since, this.connectedAt, period * 1000)
       : missed ? 'the broker may have considered the connection dead (STOMP 1.2 §Heart-beating)' : 'late, within twice the period';
-    const schedule = dir === 'broker' && limit !== HEARTBEAT_MISSED && !missed
-      ? ' (ActiveMQ writes a keep-alive once a whole period passed without a write: up to twice the period is its usual schedule)' : '';
+    const keepAlive = dir === 'broker' ? keepAliveOf(this.profile) : null;
+    const schedule = keepAlive && !missed ? ` (${keepAlive.why})` : '';
     this.find(missed ? 'heartbeat-missed' : 'heartbeat-late', null, dir, at,
       `nothing from the ${dir} ${span} with a heart-beat every ${period} ms negotiated (${ratio.toFixed(1)}× the period): ${consequence}${schedule}`);
   }
 
   /** Past how many periods a silence from `dir` is missed (a warning) rather than late (a note). */
   private missedLimit(dir: Direction): number {
-    return dir === 'broker' && this.profile === 'activemq' ? HEARTBEAT_MISSED_ACTIVEMQ : HEARTBEAT_MISSED;
+    return (dir === 'broker' ? keepAliveOf(this.profile)?.missedAfter : undefined) ?? HEARTBEAT_MISSED;
   }
 
   /**
