@@ -150,7 +150,9 @@ describe('read workers', () => {
       await expect(slow).rejects.toMatchObject({ code: 'cancelled' });
       expect(((await newer) as QueryDto).total).toBe(sends);
       expect(await other).toHaveLength(1);
-      expect(held).toHaveLength(1);
+      // Worker 2 was started; its 'ready' (whether or not it has come yet: on a loaded machine it may not) is held back,
+      // so the pool never saw it ready and the read above can only have been answered by the other worker.
+      expect(spawned).toBeGreaterThanOrEqual(2);
     } finally {
       await reads.close();
     }
