@@ -2,7 +2,8 @@
 // serving the built renderer, and Debian's Chromium (headless, its own profile in the temp dir) driven by
 // playwright-core. Page errors are collected so a test can check there were none; screenshots go to
 // test-results/e2e (kept by CI as artifacts). Not a test file itself, so importing it runs no tests.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -22,6 +23,8 @@ export interface ChromiumUi {
   readonly page: Page;
   /** Messages of uncaught exceptions in the page, in order. */
   readonly pageErrors: string[];
+  /** Console errors and warnings of the page (`error: …`, `warning: …`), in order. */
+  readonly consoleProblems: string[];
   /** Loads the UI from the web host (its URL carries the session token). */
   open(): Promise<unknown>;
   /** A screenshot of the page as test-results/e2e/`name`.png. */
@@ -50,6 +53,7 @@ export function useChromiumUi(opts: ChromiumUiOptions): ChromiumUi {
   let context: BrowserContext | undefined;
   let page: Page | undefined;
   const pageErrors: string[] = [];
+  const consoleProblems: string[] = [];
 
   beforeAll(async () => {
     await opts.before?.();
@@ -64,6 +68,9 @@ export function useChromiumUi(opts: ChromiumUiOptions): ChromiumUi {
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleProblems.push(`${m.type()}: ${m.text()}`);
+    });
   }, opts.timeoutMs);
 
   afterAll(async () => {
@@ -87,7 +94,36 @@ export function useChromiumUi(opts: ChromiumUiOptions): ChromiumUi {
       return page!;
     },
     pageErrors,
+    consoleProblems,
     open: () => page!.goto(host!.url),
     shot: (name) => page!.screenshot({ path: path.join(SHOTS, `${name}.png`), timeout: 10_000 }),
   };
+}
+
+/** One accessibility violation that axe-core rates critical or serious, with the elements it names. */
+export interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  targets: string[];
+}
+
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core (WCAG 2.x A and AA rules) on what the page shows now and returns its critical and serious
+ * violations; `[]` means none. The script is injected again after a navigation drops it.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy (script-src 'self') does not
+  // govern, so the policy under test stays as users get it.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations
+      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
 }
