@@ -1,4 +1,5 @@
 import { mount } from 'svelte';
+import './styles/tokens.css';
 import App from './App.svelte';
 import { AppState } from './lib/app.svelte.js';
 import { createClient } from './lib/channel.js';
