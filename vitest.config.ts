@@ -1,4 +1,5 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -29,6 +30,8 @@ export default defineConfig({
         // Svelte's package exports pick its server renderer unless told this is a browser (`mount` then throws
         // "lifecycle_function_unavailable"); @testing-library/svelte's vite plugin would empty the list instead.
         resolve: { conditions: ['browser'] },
+        // node_modules may be a link to another checkout's (a git worktree); vite serves only allowed folders.
+        server: { fs: { allow: [here('.'), realpathSync(here('node_modules'))] } },
         test: {
           name: 'components',
           include: [COMPONENT_TESTS],
