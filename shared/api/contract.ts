@@ -205,7 +205,8 @@ export interface CommandResults {
   'frames.indexOf': { index: number; total: number };
   'frames.close': { closed: boolean };
   'frame.detail': FrameDetailDto;
-  'frame.previousOnDestination': { id: number | null };
+  /** `sameCommand`: the frame found has the same command (else it is the previous frame of any command there). */
+  'frame.previousOnDestination': { id: number | null; sameCommand: boolean };
   'heartbeats.range': HeartbeatDto[];
   'diagram.export': { svg: string; frames: number; total: number; capped: boolean };
   'filter.check': { error: FilterErrorDto | null };
@@ -274,7 +275,8 @@ export const CONTRACT = {
   },
   'frame.previousOnDestination': {
     args: obj({ id: id() }),
-    description: 'The previous frame (by capture order) of the same session with the same command and destination.',
+    description: 'The previous frame (by capture order) of the same session on the same destination: of the same command when '
+      + 'there is one, else of any command (`sameCommand` says which).',
   },
   'heartbeats.range': { args: obj({ session: id(), from: int(), to: int() }), description: 'The heart-beats of a session between two times (µs).' },
   'diagram.export': {

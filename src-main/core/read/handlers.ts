@@ -74,6 +74,8 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
     issues: db.prepare(`SELECT code, severity, message FROM issues WHERE frame_id = ? ORDER BY id`),
     prevInConn: db.prepare(`SELECT time FROM frames WHERE connection_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1`).pluck(),
     prevOnDest: db.prepare(`SELECT id FROM frames WHERE session_id = ? AND destination = ? AND command = ? AND id < ? ORDER BY id DESC LIMIT 1`).pluck(),
+    // Any command: the first MESSAGE of a destination has no earlier MESSAGE, but its SEND and SUBSCRIBE are there.
+    prevOnDestAny: db.prepare(`SELECT id FROM frames WHERE session_id = ? AND destination = ? AND id < ? ORDER BY id DESC LIMIT 1`).pluck(),
     heartbeats: db.prepare(`SELECT h.connection_id, h.dir, h.time FROM heartbeats h JOIN connections c ON c.id = h.connection_id
       WHERE c.session_id = ? AND h.time BETWEEN ? AND ? ORDER BY h.time LIMIT 5000`),
     heartbeatsUpTo: db.prepare(`SELECT h.connection_id, h.dir, h.time FROM heartbeats h JOIN connections c ON c.id = h.connection_id
@@ -151,8 +153,10 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
     'frame.previousOnDestination': ({ id }) => {
       const f = s.frame.get(id) as { session_id: number; destination: string | null; command: string } | undefined;
       if (!f) throw new ApiError('not-found', `no frame ${id}`);
-      if (f.destination === null) return { id: null };
-      return { id: (s.prevOnDest.get(f.session_id, f.destination, f.command, id) as number | undefined) ?? null };
+      if (f.destination === null) return { id: null, sameCommand: false };
+      const same = s.prevOnDest.get(f.session_id, f.destination, f.command, id) as number | undefined;
+      if (same !== undefined) return { id: same, sameCommand: true };
+      return { id: (s.prevOnDestAny.get(f.session_id, f.destination, id) as number | undefined) ?? null, sameCommand: false };
     },
     'heartbeats.range': ({ session, from, to }) =>
       (s.heartbeats.all(session, from, to) as Array<{ connection_id: number; dir: number; time: number }>).map((h) => ({

@@ -43,12 +43,17 @@ export class DetailState {
     await this.load(this.detail?.row.id ?? null);
   }
 
+  /** Said above the comparison: why A is not a frame of B's command. */
+  diffNote = $state<string | null>(null);
+
   setA(): void {
+    this.diffNote = null;
     this.diffA = this.detail;
     this.recompute();
   }
 
   setB(): void {
+    this.diffNote = null;
     this.diffB = this.detail;
     this.recompute();
   }
@@ -57,12 +62,13 @@ export class DetailState {
   async compareWithPrevious(): Promise<boolean> {
     const d = this.detail;
     if (!d) return false;
-    const { id } = await this.api.invoke('frame.previousOnDestination', { id: d.row.id });
+    const { id, sameCommand } = await this.api.invoke('frame.previousOnDestination', { id: d.row.id });
     if (id === null) {
       this.error = 'no earlier frame on this destination';
       return false;
     }
     this.diffA = await this.api.invoke('frame.detail', { id });
+    this.diffNote = sameCommand ? null : `no earlier ${d.row.command} on ${d.row.destination}: compared with the previous frame there`;
     this.diffB = d;
     this.error = null;
     this.recompute();

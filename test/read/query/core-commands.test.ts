@@ -85,8 +85,11 @@ describe('core commands', () => {
 
   it('finds the previous frame on the same destination', async () => {
     const sends = await core.invoke('frames.page', { session, after: 0, limit: 100, filter: 'command == SEND and destination == "/queue/orders"' }) as FrameRowDto[];
-    expect(await core.invoke('frame.previousOnDestination', { id: sends[1].id })).toEqual({ id: sends[0].id });
-    expect(await core.invoke('frame.previousOnDestination', { id: sends[0].id })).toEqual({ id: null });
+    expect(await core.invoke('frame.previousOnDestination', { id: sends[1].id })).toEqual({ id: sends[0].id, sameCommand: true });
+    // The first SEND there: the SUBSCRIBE before it is on the same destination.
+    const [sub] = await core.invoke('frames.page', { session, after: 0, limit: 1, filter: 'command == SUBSCRIBE' }) as FrameRowDto[];
+    expect(await core.invoke('frame.previousOnDestination', { id: sends[0].id })).toEqual({ id: sub.id, sameCommand: false });
+    expect(await core.invoke('frame.previousOnDestination', { id: sub.id })).toEqual({ id: null, sameCommand: false });
   });
 
   it('checks filters for the UI', () => {
