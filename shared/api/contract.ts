@@ -6,7 +6,7 @@ import { PROFILE_NAMES } from '../analysis/profiles.js';
 import { parseTarget } from '../replay-target.js';
 import { isSecretHeader, MASK } from '../stomp/secrets.js';
 import type {
-  ConnectionDto, EditedFrameDto, ExpertInfoDto, ExportCodeDto, FilterErrorDto, FrameDetailDto, FrameLinkDto, FrameRowDto,
+  ConnectionDto, ConnectionOverviewDto, EditedFrameDto, FollowDto, ExpertInfoDto, ExportCodeDto, FilterErrorDto, FrameDetailDto, FrameLinkDto, FrameRowDto,
   HeartbeatDto, InjectResultDto, LinkDto, ProxyDto, QueryDto, ReplayDiffDto, ResendDraftDto, ResendResultDto, SessionStatsDto,
   SessionSummaryDto, WindowDto,
 } from './dtos.js';
@@ -14,7 +14,7 @@ import { CODE_LANGUAGES } from './dtos.js';
 import { ApiError } from './errors.js';
 import {
   MAX_DESTINATION_MAPPINGS, MAX_DETAIL_BYTES, MAX_EXPERT_ENTRIES, MAX_EXPORT_FRAMES, MAX_FILTER_LENGTH, MAX_LINK_IDS, MAX_PAGE_ROWS, MAX_PEM_LENGTH,
-  MAX_RESEND_BODY_BASE64, MAX_STATS_BUCKETS, MAX_WAIT_MS, MAX_WINDOW_ROWS,
+  MAX_RESEND_BODY_BASE64, MAX_STATS_BUCKETS, MAX_WAIT_MS, MAX_WINDOW_ROWS, MAX_FOLLOW_FRAMES,
 } from './limits.js';
 import { pemProblem, type PemKind } from './pem.js';
 import { arrayOf, bool, custom, int, nullable, num, obj, oneOf, refine, str, type Infer, type Schema, type Shape } from './schema.js';
@@ -225,6 +225,8 @@ export interface CommandResults {
   'frame.links': { links: FrameLinkDto[]; total: number };
   'diagram.links': LinkDto[];
   'session.stats': SessionStatsDto;
+  'connections.overview': ConnectionOverviewDto[];
+  'connection.follow': FollowDto;
 }
 
 export type CommandName = keyof CommandResults;
@@ -301,10 +303,11 @@ export const CONTRACT = {
       filter: filter(),
       revealSecrets: bool(),
       /** `pcapng`: the whole session as a capture (TCP/IP headers synthesized); it takes no filter (give ''). */
-      format: oneOf(['jsonl', 'pcapng'], { says: 'jsonl or pcapng', optional: true }),
+      /** `stats.csv`, `stats.svg`: the statistics view's tables and charts of the whole session (no filter: give ''). */
+      format: oneOf(['jsonl', 'pcapng', 'stats.csv', 'stats.svg'], { says: 'jsonl, pcapng, stats.csv or stats.svg', optional: true }),
     }),
-    description: 'Prepares an export of a session\'s frames (through a display filter) in the `frames --jsonl` shape, or the '
-      + 'whole session as pcapng. The answer is a single-use ticket the host turns into a file: a download from the web '
+    description: 'Prepares an export of a session\'s frames (through a display filter) in the `frames --jsonl` shape, the '
+      + 'whole session as pcapng, or its statistics as CSV tables or an SVG of the charts. The answer is a single-use ticket the host turns into a file: a download from the web '
       + 'host, a save dialog in the desktop app.',
   },
   'export.code': {
@@ -352,6 +355,17 @@ export const CONTRACT = {
     args: obj({ session: id(), buckets: int({ min: 1, max: MAX_STATS_BUCKETS, optional: true }), destinations: int({ min: 1, max: 100, optional: true }) }),
     description: 'Per-destination SEND/MESSAGE counts over at most `buckets` (default 60) round time buckets (1, 2 or 5 × 10^n µs), '
       + 'and latency statistics per correlation kind. The whole session, whatever the display filter.',
+  },
+  'connections.overview': {
+    args: obj({ session: id() }),
+    description: 'One row per connection of a session (Wireshark\'s Conversations): addresses, transport, version, heart-beats '
+      + 'negotiated and seen, opened, closed, duration, close reason, frames and bytes each way, findings by severity.',
+  },
+  'connection.follow': {
+    args: obj({ connection: id(), after: int({ optional: true }), limit: int({ min: 1, max: MAX_FOLLOW_FRAMES, optional: true }), revealSecrets: bool() }),
+    description: 'One connection\'s frames both ways in capture order, each as the text of its wire bytes (Follow TCP Stream): '
+      + 'at most `limit` (default and most MAX_FOLLOW_FRAMES) frames from sequence number `after` on; credentials masked unless '
+      + '`revealSecrets`.',
   },
 } satisfies { [C in CommandName]: CommandSpec };
 

@@ -36,6 +36,45 @@ export interface ConnectionDto {
   issues: number;
 }
 
+/** A row of the Connections view (Wireshark's Conversations): a connection with what it negotiated and carried. */
+export interface ConnectionOverviewDto extends ConnectionDto {
+  /** Heart-beat periods negotiated (ms each way, 0 = none; STOMP 1.2 §Heart-beating); null when CONNECT/CONNECTED was not seen. */
+  heartBeatNegotiated: { clientToBroker: number; brokerToClient: number } | null;
+  /** From opening to closing (or to its last frame while open), µs; null without either. */
+  durationUs: number | null;
+  /** Findings on the connection by severity. */
+  findings: Record<Severity, number>;
+}
+
+/** One frame of a connection's transcript (Follow connection), as text. */
+export interface FollowEntryDto {
+  id: number;
+  seq: number;
+  from: Direction;
+  /** µs since the epoch. */
+  t: number;
+  command: string;
+  /** The frame as on the wire, decoded as UTF-8 (bad bytes as U+FFFD), the NUL left out; credentials masked unless revealed. */
+  text: string;
+  length: number;
+  /** The text stops before the frame's end (see FOLLOW_TEXT_BYTES), or bytes of it were not recorded. */
+  truncated: boolean;
+  /** Bytes of the frame were not recorded (a capture's gap): the text is empty. */
+  missing: boolean;
+}
+
+export interface FollowDto {
+  connection: number;
+  session: number;
+  client: string;
+  broker: string;
+  /** Frames of the connection in all, both ways. */
+  total: number;
+  entries: FollowEntryDto[];
+  /** The `after` that reads on from here; null at the end. */
+  next: number | null;
+}
+
 export interface FrameRowDto {
   id: number;
   connection: number;
@@ -266,6 +305,12 @@ export interface SessionStatsDto {
   otherDestinations: { destinations: number; frames: number };
   /** One entry per correlation kind that has links with a latency. */
   latency: LatencyStatsDto[];
+  /** Frames by command and direction, most first. */
+  commands: Array<{ command: string; client: number; broker: number }>;
+  /** Frame bytes each way (commands, headers and bodies as on the wire; heart-beat EOLs not counted). */
+  bytes: Record<Direction, number>;
+  /** Every destination's SEND and MESSAGE counts, busiest first (at most MAX_STATS_TABLE_ROWS). */
+  destinationTable: Array<{ destination: string; send: number; message: number }>;
 }
 
 /** The languages of "copy as code" (`export.code`, `stompscope export --format`). */

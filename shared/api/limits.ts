@@ -42,3 +42,12 @@ export const MAX_DETAIL_BYTES = 16 * 1024 * 1024;
 
 /** Longest wait a replay, resend or inject may be given (ms): ten minutes; the shortest is 100 ms. */
 export const MAX_WAIT_MS = 600_000;
+
+/** Most rows of the statistics view's per-destination table. */
+export const MAX_STATS_TABLE_ROWS = 1000;
+
+/** Most frames one `connection.follow` answers (a transcript reads on with `after`). */
+export const MAX_FOLLOW_FRAMES = 2000;
+
+/** Most bytes of one frame shown as text in a transcript; the raw bytes of the whole frame come from frame.detail. */
+export const FOLLOW_TEXT_BYTES = 16 * 1024;

@@ -31,9 +31,33 @@ export interface RateLine {
   destination: string;
   command: 'SEND' | 'MESSAGE';
   color: string;
+  /** The destination's place (0, 1, …): picks its colour and its marker's shape, so that lines of equal rates stay told apart. */
+  series: number;
   total: number;
   /** SVG polyline points ("x,y x,y …"). */
   points: string;
+  /** The same points as numbers, for the markers. */
+  xy: Array<[number, number]>;
+}
+
+/** Marker shapes by series: with the dash (SEND solid, MESSAGE dashed), a line is told apart without its colour. */
+export const MARKERS = ['circle', 'square', 'triangle', 'diamond', 'cross'] as const;
+export type MarkerShape = (typeof MARKERS)[number];
+
+/** The SVG path of a marker of `shape` centred on (x, y), `r` its half size. */
+export function markerPath(shape: MarkerShape, x: number, y: number, r = 3.5): string {
+  switch (shape) {
+    case 'circle':
+      return `M${x - r},${y} a${r},${r} 0 1,0 ${2 * r},0 a${r},${r} 0 1,0 ${-2 * r},0`;
+    case 'square':
+      return `M${x - r},${y - r} h${2 * r} v${2 * r} h${-2 * r} z`;
+    case 'triangle':
+      return `M${x},${y - r} L${x + r},${y + r} L${x - r},${y + r} z`;
+    case 'diamond':
+      return `M${x},${y - r} L${x + r},${y} L${x},${y + r} L${x - r},${y} z`;
+    default:
+      return `M${x - r},${y - r} L${x + r},${y + r} M${x + r},${y - r} L${x - r},${y + r}`;
+  }
 }
 
 export interface RateChartModel {
@@ -59,7 +83,9 @@ export function rateChart(s: SessionStatsDto, box: ChartBox = RATE_BOX): RateCha
   s.destinations.forEach((d, k) => {
     const color = PALETTE[k % PALETTE.length];
     const line = (command: 'SEND' | 'MESSAGE', values: number[], total: number) => {
-      if (total > 0) lines.push({ destination: d.destination, command, color, total, points: values.map((v, i) => `${r(x(i))},${r(y(v * perSecond))}`).join(' ') });
+      if (total <= 0) return;
+      const xy = values.map((v, i): [number, number] => [r(x(i)), r(y(v * perSecond))]);
+      lines.push({ destination: d.destination, command, color, series: k, total, xy, points: xy.map(([a, b]) => `${a},${b}`).join(' ') });
     };
     line('SEND', d.sendBuckets, d.send);
     line('MESSAGE', d.messageBuckets, d.message);
@@ -86,8 +112,8 @@ export interface HistogramModel {
   bars: HistogramBar[];
   /** Percentile markers at their place on the binned axis. */
   markers: Array<{ name: string; x: number; value: string }>;
-  /** Bin edge labels under the axis, every other one when crowded. */
-  edges: Array<{ x: number; label: string }>;
+  /** Bin edge labels under the axis, as many as fit without overlapping (the last one anchored at its end). */
+  edges: Array<{ x: number; label: string; anchor: 'start' | 'middle' | 'end' }>;
 }
 
 export function histogram(l: LatencyStatsDto, box: ChartBox = HISTOGRAM_BOX): HistogramModel {
@@ -108,15 +134,20 @@ export function histogram(l: LatencyStatsDto, box: ChartBox = HISTOGRAM_BOX): Hi
     return box.left + (i + (v - b.lo) / (b.hi - b.lo)) * bw;
   };
   const markers = ([['p50', l.p50], ['p90', l.p90], ['p99', l.p99]] as const).map(([name, v]) => ({ name, x: r(xOf(v)), value: formatMicros(v) }));
-  const step = n > 8 ? 2 : 1;
-  const edges = l.bins
-    .map((b, i) => ({ x: r(box.left + i * bw), label: formatMicros(b.lo) }))
+  // Labels are at most about 7 characters ("500 ms", "1.2 min") of a 10 px font: one label per LABEL_PX.
+  const step = Math.max(1, Math.ceil(LABEL_PX / bw));
+  const edges: HistogramModel['edges'] = l.bins
+    .map((b, i) => ({ x: r(box.left + i * bw), label: formatMicros(b.lo), anchor: 'middle' as const }))
     .filter((_, i) => i % step === 0);
-  edges.push({ x: r(box.left + plotW), label: formatMicros(l.bins[l.bins.length - 1]?.hi ?? 0) });
+  const end = { x: r(box.left + plotW), label: formatMicros(l.bins[l.bins.length - 1]?.hi ?? 0), anchor: 'end' as const };
+  // The last label is drawn leftwards from the axis' end; the one before it must end before it starts.
+  while (edges.length > 1 && end.x - LABEL_PX - edges[edges.length - 1].x < LABEL_PX / 2) edges.pop();
+  edges.push(end);
   return { box, kind: l.kind, max, bars, markers, edges };
 }
 
 const r = (v: number) => Math.round(v * 10) / 10;
+const LABEL_PX = 44;
 
 function fmt(v: number): string {
   return v >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1);

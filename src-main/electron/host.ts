@@ -101,7 +101,9 @@ export async function createApp(): Promise<void> {
     return replyOf(async () => {
       if (typeof ticket !== 'string') throw new ApiError('bad-request', 'no export ticket');
       const name = path.basename(String(filename ?? 'frames.jsonl'));
-      const filters = name.endsWith('.pcapng') ? [{ name: 'pcapng capture', extensions: ['pcapng'] }] : [{ name: 'JSON lines', extensions: ['jsonl'] }];
+      const filters = name.endsWith('.pcapng') ? [{ name: 'pcapng capture', extensions: ['pcapng'] }]
+        : name.endsWith('.csv') ? [{ name: 'CSV', extensions: ['csv'] }]
+          : name.endsWith('.svg') ? [{ name: 'SVG image', extensions: ['svg'] }] : [{ name: 'JSON lines', extensions: ['jsonl'] }];
       const r = await dialog.showSaveDialog({ title: 'Export frames', defaultPath: name, filters });
       if (r.canceled || !r.filePath) return false;
       const lines = core.takeExport(ticket);

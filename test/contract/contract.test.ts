@@ -65,6 +65,8 @@ const EXAMPLES: { [C in CommandName]: (x: Ctx) => CommandArgs<C> } = {
   'frame.links': (x) => ({ id: x.send, limit: 5 }),
   'diagram.links': (x) => ({ ids: [x.send] }),
   'session.stats': (x) => ({ session: x.session, buckets: 5 }),
+  'connections.overview': (x) => ({ session: x.session }),
+  'connection.follow': (x) => ({ connection: x.connection, limit: 5 }),
 };
 
 /** The order of the round trips: the query is opened first and closed last but one; the spare session deleted last. */

@@ -34,13 +34,14 @@ const VALID: Partial<Record<CommandName, Record<string, unknown>>> = {
   'frame.inject': { connection: 1, frame: FRAME, timeoutMs: 1000 },
   'session.expertInfo': { session: 1, connection: 1, entries: 10 }, 'frame.links': { id: 1, limit: 5 }, 'diagram.links': { ids: [1, 2, 3] },
   'session.stats': { session: 1, buckets: 10, destinations: 5 },
+  'connections.overview': { session: 1 }, 'connection.follow': { connection: 1, after: 2, limit: 5, revealSecrets: false },
 };
 
 /** The commands a fuzz may run against the core: reads, and rename (no network, nothing long-lived). */
 const SAFE_TO_RUN = new Set<string>([
   'sessions.list', 'sessions.rename', 'connections.list', 'frames.page', 'frames.query', 'frames.window', 'frames.indexOf', 'frames.close',
   'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'diagram.export', 'filter.check', 'replay.diff', 'frame.resendDraft',
-  'session.expertInfo', 'frame.links', 'diagram.links', 'session.stats', 'proxy.list', 'import.start',
+  'session.expertInfo', 'frame.links', 'diagram.links', 'session.stats', 'proxy.list', 'import.start', 'connections.overview', 'connection.follow',
 ]);
 
 const NASTY: unknown[] = [

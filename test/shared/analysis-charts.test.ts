@@ -9,7 +9,7 @@ import { histogram, niceCeil, rateChart, RATE_BOX } from '../../shared/stats/cha
 const stats = (send: number[], bucketUs = 500_000): SessionStatsDto => ({
   session: 1, t0: 0, t1: bucketUs * send.length - 1, bucketUs, buckets: send.length,
   destinations: [{ destination: '/q', send: send.reduce((a, b) => a + b, 0), message: 0, sendBuckets: send, messageBuckets: send.map(() => 0) }],
-  otherDestinations: { destinations: 0, frames: 0 }, latency: [],
+  otherDestinations: { destinations: 0, frames: 0 }, latency: [], commands: [], bytes: { client: 0, broker: 0 }, destinationTable: [],
 });
 
 describe('charts', () => {

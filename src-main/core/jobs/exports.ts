@@ -8,12 +8,17 @@ import { filteredFrames } from '../read/query/filtered-frames.js';
 import { conditionOf } from '../read/query/frames-query.js';
 import { openDb } from '../store/db.js';
 import { StoreReader, type ConnectionInfo } from '../store/reader.js';
-import { frameJson } from '../read/frame-json.js';
+import { connectionJson, frameJson } from '../read/frame-json.js';
+import { StatsReader } from '../read/stats.js';
+import { statsCsv, statsSvg } from '../../../shared/stats/export.js';
 import { sessionPcapng } from '../export/session-pcapng.js';
 
-export type ExportFormat = 'jsonl' | 'pcapng';
+export type ExportFormat = 'jsonl' | 'pcapng' | 'stats.csv' | 'stats.svg';
 
-const CONTENT_TYPES: Record<ExportFormat, string> = { jsonl: 'application/x-ndjson; charset=utf-8', pcapng: 'application/vnd.tcpdump.pcap' };
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  jsonl: 'application/x-ndjson; charset=utf-8', pcapng: 'application/vnd.tcpdump.pcap', 'stats.csv': 'text/csv; charset=utf-8',
+  'stats.svg': 'image/svg+xml; charset=utf-8',
+};
 
 const TICKET_MS = 60_000;
 
@@ -27,11 +32,13 @@ export class ExportManager {
   ticket(session: number, filter: string, reveal = false, format: ExportFormat = 'jsonl'): { ticket: string; filename: string } {
     conditionOf(filter); // a bad filter fails here, with its place, not in the host
     if (format === 'pcapng' && filter.trim()) throw new ApiError('bad-request', 'a pcapng export holds whole connections: it takes no display filter');
+    if (format.startsWith('stats.') && filter.trim()) throw new ApiError('bad-request', 'statistics are of the whole session: they take no display filter');
     const now = Date.now();
     for (const [k, t] of this.tickets) if (t.expires < now) this.tickets.delete(k);
     const ticket = randomBytes(18).toString('base64url');
     this.tickets.set(ticket, { session, filter, reveal, format, expires: now + TICKET_MS });
-    return { ticket, filename: `stompscope-session-${session}${filter.trim() ? '-filtered' : ''}.${format}` };
+    const name = format.startsWith('stats.') ? `stompscope-session-${session}-${format}` : null;
+    return { ticket, filename: name ?? `stompscope-session-${session}${filter.trim() ? '-filtered' : ''}.${format}` };
   }
 
   /** The media type of a ticket's content (for a download), or null for an unknown ticket. */
@@ -62,7 +69,21 @@ export interface ExportSpec {
 
 /** The content of an export: JSON lines (strings, each ending with a newline) or pcapng blocks (bytes). */
 export function exportContent(dbPath: string, t: ExportSpec): Generator<string | Uint8Array> {
+  if (t.format === 'stats.csv' || t.format === 'stats.svg') return statsFile(dbPath, t.session, t.format);
   return t.format === 'pcapng' ? pcapngBlocks(dbPath, t.session, t.reveal) : sessionJsonLines(dbPath, t.session, t.filter, t.reveal);
+}
+
+/** The statistics view's tables (CSV) or charts (SVG) of a whole session, from the numbers `session.stats` answers. */
+function* statsFile(dbPath: string, session: number, format: 'stats.csv' | 'stats.svg'): Generator<string> {
+  const db = openDb(dbPath, { readonly: true });
+  const reader = new StoreReader(db);
+  try {
+    if (!reader.hasSession(session)) throw new ApiError('not-found', `no session ${session}`);
+    const stats = new StatsReader(db).read(session);
+    yield format === 'stats.csv' ? statsCsv(stats, reader.connections(session).map(connectionJson)) : statsSvg(stats);
+  } finally {
+    reader.close();
+  }
 }
 
 function* pcapngBlocks(dbPath: string, session: number, reveal: boolean): Generator<Uint8Array> {

@@ -18,14 +18,15 @@ import { StoreReader } from '../store/reader.js';
 import { connectionJson, sessionJson } from './frame-json.js';
 import { ExpertInfoReader } from './expert-info.js';
 import { LinkReader } from './links.js';
-import { StatsReader } from './stats.js';
+import { StatsEngine, StatsReader } from './stats.js';
+import { ConnectionsReader } from './connections.js';
 import { exportContent, type ExportSpec } from '../jobs/exports.js';
 
 /** Every command that only reads the database: run off the forwarding thread, time-limited. */
 export const READ_COMMANDS = [
   'sessions.list', 'connections.list', 'frames.page', 'frames.query', 'frames.window', 'frames.indexOf', 'frames.close',
   'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'diagram.export', 'export.code', 'session.expertInfo',
-  'frame.links', 'diagram.links', 'session.stats', 'replay.diff',
+  'frame.links', 'diagram.links', 'session.stats', 'replay.diff', 'connections.overview', 'connection.follow',
 ] as const satisfies readonly CommandName[];
 export type ReadCommand = (typeof READ_COMMANDS)[number];
 
@@ -90,6 +91,7 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
   const expert = new ExpertInfoReader(db);
   const links = new LinkReader(db, rows);
   const stats = new StatsReader(db);
+  const conversations = new ConnectionsReader(db, r, new StatsEngine(db));
   const streams = new Map<number, Iterator<string | Uint8Array>>();
   let nextStream = firstHandle;
 
@@ -193,6 +195,11 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
       needSession(session);
       return stats.read(session, { buckets, destinations });
     },
+    'connections.overview': ({ session }) => {
+      needSession(session);
+      return conversations.overview(session);
+    },
+    'connection.follow': ({ connection, after, limit, revealSecrets }) => conversations.follow(connection, { after, limit, revealSecrets }),
     'replay.diff': ({ a, b, includeVolatile, revealSecrets }) => diffRecordedConnections(r, a, b, { includeVolatile: !!includeVolatile, revealSecrets: !!revealSecrets }),
     'export.open': (spec) => {
       needSession(spec.session);

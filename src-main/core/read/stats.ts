@@ -4,7 +4,7 @@
 // chart and latency histograms of the statistics view) and `stompscope report` (core/read/report.ts: per
 // session and per connection, text or JSON). Counting is grouped SQL over the store's indexes; latencies are
 // summarised in shared/stats/latency.ts.
-import type { DestinationRateDto, LatencyStatsDto, SessionStatsDto } from '../../../shared/api/index.js';
+import { MAX_STATS_TABLE_ROWS, type DestinationRateDto, type LatencyStatsDto, type SessionStatsDto } from '../../../shared/api/index.js';
 import { niceCeil } from '../../../shared/stats/chart.js';
 import { summarizeLatencies, type LatencySummary } from '../../../shared/stats/latency.js';
 import { parseHeartBeat, negotiateHeartBeat } from '../../../shared/stomp/version.js';
@@ -59,6 +59,7 @@ export class StatsEngine {
     const both = <T,>(make: (column: 'session_id' | 'connection_id') => T) => ({ session: make('session_id'), connection: make('connection_id') });
     this.q = {
       commands: both((c) => db.prepare(`SELECT command, count(*) n FROM frames WHERE ${c} = ? GROUP BY command`)),
+      commandsByDir: db.prepare(`SELECT command, dir, count(*) n, sum(length) bytes FROM frames WHERE session_id = ? GROUP BY command, dir`),
       dests: both((c) => db.prepare(`SELECT destination, command, count(*) n FROM frames WHERE ${c} = ? AND command IN ('SEND', 'MESSAGE')
         GROUP BY destination, command`)),
       // Integer division puts each frame in its bucket (the CAST: bound numbers may arrive as REAL); the clamp
@@ -100,6 +101,20 @@ export class StatsEngine {
       total += r.n;
     }
     return { total, byCommand };
+  }
+
+  /** A session's frames by command and direction (most first, then by name), and its frame bytes each way. */
+  commandsByDirection(session: number): { commands: Array<{ command: string; client: number; broker: number }>; bytes: Record<Direction, number> } {
+    const by = new Map<string, { command: string; client: number; broker: number }>();
+    const bytes = { client: 0, broker: 0 };
+    for (const r of this.q.commandsByDir.all(session) as Array<{ command: string; dir: number; n: number; bytes: number }>) {
+      const row = by.get(r.command) ?? { command: r.command, client: 0, broker: 0 };
+      row[r.dir === 0 ? 'client' : 'broker'] += r.n;
+      bytes[r.dir === 0 ? 'client' : 'broker'] += r.bytes;
+      by.set(r.command, row);
+    }
+    const commands = [...by.values()].sort((a, b) => b.client + b.broker - (a.client + a.broker) || a.command.localeCompare(b.command));
+    return { commands, bytes };
   }
 
   /** First and last frame times (µs), in recorded order; null without frames. */
@@ -267,7 +282,10 @@ export class StatsReader {
     const summaries = this.engine.latency({ session });
     const kinds = [...summaries.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     const latency: LatencyStatsDto[] = kinds.map((kind) => ({ kind, ...summaries.get(kind)! }));
+    const { commands, bytes } = this.engine.commandsByDirection(session);
     return {
+      commands, bytes,
+      destinationTable: ranked.slice(0, MAX_STATS_TABLE_ROWS).map((d) => ({ destination: d.destination, send: d.send, message: d.message })),
       session, t0, t1, bucketUs, buckets, destinations: ranked.slice(0, top),
       otherDestinations: { destinations: rest.length, frames: rest.reduce((s, d) => s + d.send + d.message, 0) },
       latency,
