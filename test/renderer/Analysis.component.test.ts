@@ -39,7 +39,7 @@ const EXPERT: ExpertInfoDto = {
 async function mountApp(extra: Handlers = {}) {
   const fake = fakeApi({
     ...sessionHandlers(TOTAL), 'frame.detail': ({ id }) => detailOf(id), 'frame.links': () => ({ links: [], total: 0 }), 'diagram.links': () => [],
-    'connections.list': () => [], 'heartbeats.range': () => [], 'proxy.list': () => [], 'sessions.list': () => [], ...extra,
+    'connections.list': () => [], 'connections.overview': () => [], 'heartbeats.range': () => [], 'proxy.list': () => [], 'sessions.list': () => [], ...extra,
   });
   const app = new AppState(fake.api);
   await app.openSession(1);
@@ -162,6 +162,9 @@ describe('Statistics', () => {
       { kind: 'receipt', count: 10, min: 300, p50: 800, p90: 1500, p99: 4000, max: 4000, mean: 1000, bins: [{ lo: 200, hi: 500, count: 2 }, { lo: 500, hi: 1000, count: 5 }, { lo: 1000, hi: 2000, count: 2 }, { lo: 2000, hi: 5000, count: 1 }] },
       { kind: 'ack', count: 3, min: 10, p50: 12, p90: 15, p99: 15, max: 15, mean: 12, bins: [{ lo: 10, hi: 20, count: 3 }] },
     ],
+    commands: [{ command: 'SEND', client: 18, broker: 0 }, { command: 'MESSAGE', client: 0, broker: 12 }],
+    bytes: { client: 1800, broker: 1500 },
+    destinationTable: [{ destination: '/queue/orders', send: 15, message: 12 }, { destination: '/queue/audit', send: 3, message: 0 }],
   };
 
   it('draws a line per destination and command, and a histogram per link kind', async () => {
@@ -173,12 +176,12 @@ describe('Statistics', () => {
     const lines = screen.getAllByTestId('rate-line');
     // /queue/audit has no MESSAGE: no line for it.
     expect(lines.map((l) => `${l.dataset.command} ${l.dataset.destination}`)).toEqual(['SEND /queue/orders', 'MESSAGE /queue/orders', 'SEND /queue/audit']);
-    const pts = lines[0].getAttribute('points')!.split(' ').map((p) => p.split(',').map(Number));
+    const pts = lines[0].querySelector('polyline')!.getAttribute('points')!.split(' ').map((p) => p.split(',').map(Number));
     expect(pts).toHaveLength(10);
     // Higher rate, higher on screen (smaller y): bucket 4 (5/s) above bucket 0 (1/s); empty buckets on the axis.
     expect(pts[4][1]).toBeLessThan(pts[0][1]);
     expect(pts[9][1]).toBe(pts[8][1]);
-    expect(lines[1].getAttribute('stroke-dasharray')).toBe('5 3');
+    expect(lines[1].querySelector('polyline')!.getAttribute('stroke-dasharray')).toBe('6 3');
     expect(screen.getByTestId('rate-legend').textContent).toContain('/queue/audit');
     expect(screen.getByTestId('statistics').textContent).toContain('2 more destinations (4 frames) not drawn');
 

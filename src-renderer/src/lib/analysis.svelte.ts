@@ -1,4 +1,4 @@
-import type { ApiClient, ExpertInfoDto, FrameLinkDto, SessionStatsDto } from '../../../shared/api/index.js';
+import type { ApiClient, ConnectionOverviewDto, ExpertInfoDto, FrameLinkDto, SessionStatsDto } from '../../../shared/api/index.js';
 
 /**
  * A view that loads: the latest load wins (what loads superseded meanwhile return or throw is dropped), and
@@ -87,9 +87,14 @@ export class LinksState {
   }
 }
 
-/** The statistics view of the open session: rates per destination over time, latency histograms per link kind. */
+/** The statistics view of the open session: counts, rates per destination over time, latency histograms per link kind. */
 export class StatsState extends LatestLoad {
   stats = $state.raw<SessionStatsDto | null>(null);
+  /** The per-connection table's rows. */
+  connections = $state.raw<ConnectionOverviewDto[]>([]);
+  /** Rate series the user switched off, by `destination\u0000command`. */
+  hidden = $state<Record<string, boolean>>({});
+  exportError = $state<string | null>(null);
   constructor(private readonly api: ApiClient) {
     super();
   }
@@ -98,8 +103,42 @@ export class StatsState extends LatestLoad {
     if (session === null) {
       this.cancel();
       this.stats = null;
+      this.connections = [];
       return;
     }
-    await this.run(() => this.api.invoke('session.stats', { session, buckets }), (stats) => (this.stats = stats));
+    if (this.stats?.session !== session) this.hidden = {};
+    await this.run(
+      () => Promise.all([this.api.invoke('session.stats', { session, buckets }), this.api.invoke('connections.overview', { session })]),
+      ([stats, connections]) => {
+        this.stats = stats;
+        this.connections = connections;
+      },
+    );
+  }
+
+  static seriesKey(destination: string, command: string): string {
+    return `${destination}\u0000${command}`;
+  }
+
+  toggle(destination: string, command: string): void {
+    const k = StatsState.seriesKey(destination, command);
+    this.hidden = { ...this.hidden, [k]: !this.hidden[k] };
+  }
+
+  isHidden(destination: string, command: string): boolean {
+    return !!this.hidden[StatsState.seriesKey(destination, command)];
+  }
+
+  /** The whole session's statistics as CSV tables or an SVG of the charts, saved through the host like other exports. */
+  async export(format: 'stats.csv' | 'stats.svg'): Promise<void> {
+    const session = this.stats?.session;
+    if (session === undefined) return;
+    try {
+      const { ticket, filename } = await this.api.invoke('session.export', { session, filter: '', format });
+      await this.api.saveExport(ticket, filename);
+      this.exportError = null;
+    } catch (e) {
+      this.exportError = (e as Error).message;
+    }
   }
 }

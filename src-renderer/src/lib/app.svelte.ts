@@ -1,6 +1,7 @@
 import type { ApiClient } from '../../../shared/api/index.js';
 import { ExpertInfoState, LinksState, StatsState } from './analysis.svelte.js';
 import { ConnectionInfoState } from './connection.svelte.js';
+import { ConnectionsViewState, FollowState, connectionNumber } from './conversations.svelte.js';
 import { CopyCodeState } from './copy-code.svelte.js';
 import { DetailState } from './detail.svelte.js';
 import { DiagramState } from './diagram.svelte.js';
@@ -10,7 +11,7 @@ import { ReplayState } from './replay.svelte.js';
 import { ResendState } from './resend.svelte.js';
 import { SessionsState } from './sessions.svelte.js';
 
-export type View = 'list' | 'diagram' | 'diff' | 'expert' | 'stats';
+export type View = 'list' | 'diagram' | 'diff' | 'expert' | 'stats' | 'connections' | 'follow';
 
 /** The whole UI's state, and the wiring of the core's events to it. */
 export class AppState {
@@ -27,6 +28,8 @@ export class AppState {
   readonly copyCode: CopyCodeState;
   /** The selected frame's connection: transport and WebSocket handshake. */
   readonly connection: ConnectionInfoState;
+  readonly conversations: ConnectionsViewState;
+  readonly follow: FollowState;
   view = $state<View>('list');
   showProxyForm = $state(false);
 
@@ -42,6 +45,8 @@ export class AppState {
     this.stats = new StatsState(api);
     this.copyCode = new CopyCodeState(api);
     this.connection = new ConnectionInfoState(api);
+    this.conversations = new ConnectionsViewState(api);
+    this.follow = new FollowState(api);
     this.imports = new ImportsState(api, (session) => {
       void this.sessions.refresh().then(() => this.openSession(session));
     });
@@ -103,6 +108,11 @@ export class AppState {
     if (this.view === 'diagram') await this.diagram.refresh();
     else if (this.view === 'expert') await this.expert.load(session);
     else if (this.view === 'stats') await this.stats.load(session);
+    else if (this.view === 'connections' || this.view === 'follow') {
+      // The connection followed belongs to the session before: its connections are listed instead.
+      this.view = 'connections';
+      await this.conversations.load(session);
+    }
   }
 
   /** From the replay or resend dialog: close it and show the new session. */
@@ -122,6 +132,23 @@ export class AppState {
     if (v === 'diagram') await this.diagram.refresh();
     else if (v === 'expert') await this.expert.load(this.frames.session);
     else if (v === 'stats') await this.stats.load(this.frames.session);
+    else if (v === 'connections') await this.conversations.load(this.frames.session);
+  }
+
+  /** Follow connection: opens `connection`'s transcript (opening its session first when another one is shown). */
+  async followConnection(session: number, connection: number): Promise<void> {
+    if (this.frames.session !== session) await this.openSession(session);
+    this.view = 'follow';
+    // The connections' numbers (what `conn ==` compares) for "Show in frame list".
+    if (this.conversations.session !== session) void this.conversations.load(session);
+    await this.follow.open(connection);
+  }
+
+  /** From the Connections view: the frame list through `conn == N`. */
+  async filterConnection(c: { connection: number; number?: number }): Promise<void> {
+    this.frames.filterText = `conn == ${connectionNumber(c)}`;
+    this.view = 'list';
+    await this.frames.applyFilter();
   }
 
   /**
