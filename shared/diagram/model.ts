@@ -13,6 +13,8 @@ export interface DiagramLayout {
   /** Width of the time column on the left. */
   timeWidth: number;
   top: number;
+  /** Room right of the broker lane (default: half a lane). */
+  bracketRoom?: number;
 }
 
 export const DEFAULT_LAYOUT: DiagramLayout = { laneWidth: 220, rowHeight: 28, timeWidth: 110, top: 40 };
@@ -22,6 +24,10 @@ export interface Lane {
   label: string;
   sublabel: string;
   x: number;
+  /** The connection this lane is (null: the broker, or the lane of the connections not shown). */
+  connection?: number | null;
+  /** The lane of the connections not shown: how many there are. */
+  others?: number;
 }
 
 export interface Arrow {
@@ -31,6 +37,9 @@ export interface Arrow {
   x1: number;
   x2: number;
   label: string;
+  /** The label as drawn: cut with an ellipsis to the arrow's length, so it never runs past its lanes. */
+  text: string;
+  connection: number;
   command: string;
   from: 'client' | 'broker';
   time: string;
@@ -64,9 +73,23 @@ export function relativeTime(t: number, t0: number): string {
   return `+${s.toFixed(s < 10 ? 3 : 2)} s`;
 }
 
+/** Approximate advance of a character of the diagram's 12 px UI font, for fitting labels without measuring text. */
+export const CHAR_PX = 6.8;
+
+/** `text` cut to at most `px` wide, with an ellipsis when cut. */
+export function fitText(text: string, px: number): string {
+  const n = Math.floor(px / CHAR_PX);
+  if (text.length <= n) return text;
+  return n <= 1 ? '…' : `${text.slice(0, n - 1)}…`;
+}
+
+/** Which connections get a lane of their own; the others share one lane ("N others"). Null: all of them. */
+export type LaneChoice = ReadonlySet<number> | null;
+
 /**
  * Lays out rows `start…start+rows.length` of a `total`-row diagram. Lanes: one per connection in `connections`
- * order (client side), then the broker on the right. Heart-beats between two arrows are placed by time.
+ * order (client side; with `shown`, only those, the rest in one "others" lane), then the broker on the right.
+ * Heart-beats between two arrows are placed by time.
  */
 export function buildDiagram(
   connections: Pick<ConnectionDto, 'connection' | 'client'>[],
@@ -76,29 +99,44 @@ export function buildDiagram(
   heartbeats: HeartbeatDto[] = [],
   t0 = rows[0]?.t ?? 0,
   layout: DiagramLayout = DEFAULT_LAYOUT,
+  shown: LaneChoice = null,
+  /** The name of a connection on its lane and in the others lane ("#3"): its number within the session where known. */
+  nameOf: (connection: number) => string = (c) => `#${c}`,
 ): DiagramModel {
   const laneX = new Map<number, number>();
-  const lanes: Lane[] = connections.map((c, i) => {
-    const x = layout.timeWidth + layout.laneWidth * (i + 0.5);
+  const lanes: Lane[] = [];
+  const hidden = shown ? connections.filter((c) => !shown.has(c.connection)) : [];
+  for (const c of connections) {
+    if (shown && !shown.has(c.connection)) continue;
+    const x = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5);
     laneX.set(c.connection, x);
-    return { key: `c${c.connection}`, label: `#${c.connection}`, sublabel: c.client, x };
-  });
-  // Frames of connections not in the list (a brand-new one while recording) get lanes too.
+    lanes.push({ key: `c${c.connection}`, label: nameOf(c.connection), sublabel: c.client, x, connection: c.connection });
+  }
+  // Frames of connections not in the list (a brand-new one while recording) get lanes too, unless lanes were chosen.
   for (const r of rows) {
-    if (!laneX.has(r.connection)) {
+    if (!laneX.has(r.connection) && !shown) {
       const x = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5);
       laneX.set(r.connection, x);
-      lanes.push({ key: `c${r.connection}`, label: `#${r.connection}`, sublabel: '', x });
+      lanes.push({ key: `c${r.connection}`, label: nameOf(r.connection), sublabel: '', x, connection: r.connection });
     }
   }
+  let othersX: number | null = null;
+  if (shown && (hidden.length || rows.some((r) => !laneX.has(r.connection)))) {
+    othersX = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5);
+    lanes.push({ key: 'others', label: `${hidden.length} others`, sublabel: 'connections not shown', x: othersX, connection: null, others: hidden.length });
+  }
   const brokerX = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5) + layout.laneWidth / 2;
-  lanes.push({ key: 'broker', label: 'broker', sublabel: '', x: brokerX });
+  lanes.push({ key: 'broker', label: 'broker', sublabel: '', x: brokerX, connection: null });
+  const xOf = (conn: number) => laneX.get(conn) ?? othersX!;
   const yOf = (i: number) => layout.top + (start + i + 0.5) * layout.rowHeight;
   const arrows: Arrow[] = rows.map((r, i) => {
-    const cx = laneX.get(r.connection)!;
+    const cx = xOf(r.connection);
+    const inOthers = !laneX.has(r.connection);
+    const label = inOthers ? `${nameOf(r.connection)} ${arrowLabel(r)}` : arrowLabel(r);
     return {
       frameId: r.id, index: start + i, y: yOf(i), x1: r.from === 'client' ? cx : brokerX, x2: r.from === 'client' ? brokerX : cx,
-      label: arrowLabel(r), command: r.command, from: r.from, time: relativeTime(r.t, t0), severity: r.severity,
+      label, text: fitText(label, Math.abs(brokerX - cx) - 8), connection: r.connection,
+      command: r.command, from: r.from, time: relativeTime(r.t, t0), severity: r.severity,
     };
   });
   const marks: Mark[] = [];
@@ -119,13 +157,50 @@ export function buildDiagram(
       marks.push({ x: h.from === 'client' ? x + 8 : brokerX - 8, y: yOf(lo) + layout.rowHeight / 2, from: h.from });
     }
   }
-  return { lanes, arrows, marks, width: brokerX + layout.laneWidth / 2, height: layout.top + total * layout.rowHeight + layout.rowHeight };
+  const right = layout.bracketRoom ?? layout.laneWidth / 2;
+  return { lanes, arrows, marks, width: brokerX + right, height: layout.top + total * layout.rowHeight + layout.rowHeight };
+}
+
+/** The narrowest lane the screen uses: a lane header ("#12", a shortened address) and a short label still fit. */
+export const MIN_LANE_PX = 64;
+/** Room right of the broker lane for the correlation brackets and their latency labels. */
+export const BRACKET_ROOM_PX = 150;
+
+/**
+ * The screen's lanes for a viewport `width` px wide: every connection when they all fit at MIN_LANE_PX (times
+ * `zoomX`), else as many as fit, the busiest first unless the user chose them (`chosen`), the rest in the others
+ * lane. Lanes share the width; `zoomX` above 1 widens them past it (the diagram then scrolls sideways).
+ */
+export function fitLanes(
+  connections: ReadonlyArray<Pick<ConnectionDto, 'connection' | 'frames'>>,
+  width: number,
+  zoomX: number,
+  chosen: LaneChoice,
+  timeWidth = DEFAULT_LAYOUT.timeWidth,
+): { laneWidth: number; shown: LaneChoice; capacity: number } {
+  const avail = Math.max(MIN_LANE_PX * 2, width - timeWidth - BRACKET_ROOM_PX) * Math.max(1, zoomX);
+  // Lanes: the connections shown, the broker (which takes a lane and a half), and the others lane when needed.
+  const capacity = Math.max(1, Math.floor(avail / MIN_LANE_PX) - 2);
+  let shown: LaneChoice = chosen;
+  if (!shown && connections.length > capacity + 1) {
+    const busiest = [...connections].sort((a, b) => b.frames.client + b.frames.broker - (a.frames.client + a.frames.broker) || a.connection - b.connection);
+    shown = new Set(busiest.slice(0, capacity).map((c) => c.connection));
+  }
+  // The broker sits one lane right of the last client lane: the lanes take (client lanes + 1) lane widths.
+  const lanes = (shown ? Math.min(shown.size, connections.length) + (shown.size < connections.length ? 1 : 0) : connections.length) + 1;
+  const laneWidth = Math.max(MIN_LANE_PX, Math.min(avail / lanes, 400 * Math.max(1, zoomX)));
+  return { laneWidth, shown, capacity };
 }
 
 /** Correlation kinds drawn as connectors by default: one answer each. SUBSCRIBE -> MESSAGE and in-transaction fan out. */
 export const CONNECTOR_KINDS: readonly string[] = ['connect', 'receipt', 'ack', 'transaction', 'delivery'];
 
-const CONNECTOR_SLOT: Record<string, number> = { connect: 0, receipt: 1, ack: 2, transaction: 3, delivery: 4, subscription: 5, 'in-transaction': 6 };
+/** Brackets nest in at most this many columns right of the broker lane; one that finds none free is not drawn. */
+export const CONNECTOR_SLOTS = 4;
+const SLOT_PX = 14;
+/** Height of a latency label (10 px font) plus a gap: labels closer than this would overprint. */
+const LABEL_H = 12;
+const LABEL_CHAR_PX = 5.8;
 
 export interface Connector {
   kind: string;
@@ -141,27 +216,45 @@ export interface Connector {
 
 /**
  * Connectors between linked frames that are both on screen (every arrow touches the broker lane, so a bracket
- * on its right joins any two). Each kind keeps its own distance from the lane so nested brackets stay apart.
+ * on its right joins any two). Only brackets that can be read are drawn: each takes the innermost column whose
+ * brackets it does not overlap, and its latency label must not overprint another; a bracket that finds no free
+ * column or no room for its label is left out (the frame detail's related frames still list it), unless it
+ * touches a frame in `keep` (the selection), which is placed first.
  */
 export function diagramConnectors(
   m: Pick<DiagramModel, 'arrows' | 'lanes'>,
   links: ReadonlyArray<{ kind: string; from: number; to: number; latencyUs: number | null }>,
   kinds: readonly string[] = CONNECTOR_KINDS,
+  keep: ReadonlySet<number> = new Set(),
 ): Connector[] {
   const broker = m.lanes[m.lanes.length - 1];
   if (!broker) return [];
   const y = new Map(m.arrows.map((a) => [a.frameId, a.y]));
+  const wanted = links
+    .filter((l) => y.has(l.from) && y.has(l.to) && kinds.includes(l.kind))
+    .map((l) => ({ l, y1: Math.min(y.get(l.from)!, y.get(l.to)!), y2: Math.max(y.get(l.from)!, y.get(l.to)!), hot: keep.has(l.from) || keep.has(l.to) }))
+    // The selection's first, then short before long: short brackets nest inside, and most answers are close.
+    .sort((a, b) => Number(b.hot) - Number(a.hot) || a.y2 - a.y1 - (b.y2 - b.y1) || a.y1 - b.y1);
+  const columns: Array<Array<[number, number]>> = Array.from({ length: CONNECTOR_SLOTS }, () => []);
+  const labels: Array<{ x1: number; x2: number; y: number }> = [];
   const out: Connector[] = [];
-  for (const l of links) {
-    const y1 = y.get(l.from);
-    const y2 = y.get(l.to);
-    if (y1 === undefined || y2 === undefined || !kinds.includes(l.kind)) continue;
-    const w = 14 + 12 * (CONNECTOR_SLOT[l.kind] ?? 7);
-    const x = broker.x + 2;
-    out.push({
-      kind: l.kind, from: l.from, to: l.to, path: `M${x},${y1} C${x + w},${y1} ${x + w},${y2} ${x},${y2}`,
-      labelX: x + w * 0.75 + 2, labelY: (y1 + y2) / 2 + 4, label: l.latencyUs === null ? l.kind : formatLatency(l.latencyUs),
-    });
+  const x = broker.x + 2;
+  for (const w of wanted) {
+    const slot = columns.findIndex((col) => col.every(([a, b]) => w.y2 + 2 < a || w.y1 - 2 > b));
+    if (slot < 0 && !w.hot) continue;
+    const s = Math.max(0, slot);
+    const reach = 14 + SLOT_PX * s;
+    const label = w.l.latencyUs === null ? w.l.kind : formatLatency(w.l.latencyUs);
+    const labelX = x + reach * 0.75 + 3;
+    const labelY = (w.y1 + w.y2) / 2 + 4;
+    const box = { x1: labelX, x2: labelX + label.length * LABEL_CHAR_PX, y: labelY };
+    const clash = labels.some((o) => Math.abs(o.y - box.y) < LABEL_H && o.x1 < box.x2 && box.x1 < o.x2);
+    if (clash && !w.hot) continue;
+    if (slot >= 0) columns[slot].push([w.y1, w.y2]);
+    labels.push(box);
+    const y1 = y.get(w.l.from)!;
+    const y2 = y.get(w.l.to)!;
+    out.push({ kind: w.l.kind, from: w.l.from, to: w.l.to, path: `M${x},${y1} C${x + reach},${y1} ${x + reach},${y2} ${x},${y2}`, labelX, labelY, label });
   }
   return out;
 }

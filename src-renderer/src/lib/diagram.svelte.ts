@@ -1,17 +1,39 @@
 import type { ApiClient, ConnectionDto, HeartbeatDto, LinkDto } from '../../../shared/api/index.js';
-import { buildDiagram, DEFAULT_LAYOUT, diagramConnectors, MAX_EXPORT_FRAMES, type Connector, type DiagramModel } from '../../../shared/diagram/model.js';
+import {
+  buildDiagram, DEFAULT_LAYOUT, diagramConnectors, fitLanes, MAX_EXPORT_FRAMES, type Connector, type DiagramModel, type LaneChoice,
+} from '../../../shared/diagram/model.js';
+import { connectionNumber } from './conversations.svelte.js';
 import type { FramesState } from './frames.svelte.js';
 
-/** The sequence diagram of the frames in the list's query, built only for the rows on screen. */
+/** Height of the lane headers above the rows (they stay in view while the rows scroll). */
+export const DIAGRAM_HEADER_PX = 40;
+export const ZOOM_Y = { min: 0.5, max: 2.5 } as const;
+export const ZOOM_X = { min: 1, max: 6 } as const;
+
+/**
+ * The sequence diagram of the frames in the list's query, built only for the rows on screen. Lanes share the
+ * width; past what fits, the busiest connections (or the ones the user picked) get lanes and the rest share one.
+ */
 export class DiagramState {
   model = $state.raw<DiagramModel | null>(null);
   /** Correlation links among the arrows on screen (receipt, ack, connect, …), drawn as brackets. */
   connectors = $state.raw<Connector[]>([]);
+  /** Zoom of the time axis (row height) and of the lanes' axis (lane width). */
   zoom = $state(1);
-  private connections: ConnectionDto[] = [];
+  zoomX = $state(1);
+  /** The connections the user picked for lanes of their own; null: fit automatically. */
+  chosen = $state.raw<LaneChoice>(null);
+  /** The lanes in force (the user's, or the automatic choice when not all fit); null: every connection has one. */
+  shown = $state.raw<LaneChoice>(null);
+  /** How many connections get lanes at this width and zoom before the rest are collapsed. */
+  capacity = $state(0);
+  connections = $state.raw<ConnectionDto[]>([]);
+  /** Bumped when the view must go back to its top-left corner (another session). */
+  resetSeq = $state(0);
   private session: number | null = null;
   private scrollTop = 0;
   private viewport = 600;
+  private width = 1000;
   private gen = 0;
 
   constructor(private readonly api: ApiClient, private readonly frames: FramesState) {}
@@ -20,15 +42,22 @@ export class DiagramState {
     const session = this.frames.session;
     if (session === null) return;
     if (session !== this.session) {
+      // Another session: its lanes, and the view back at its start (the last session's scroll means nothing here).
       this.session = session;
+      this.chosen = null;
+      this.scrollTop = 0;
+      this.resetSeq++;
       this.connections = await this.api.invoke('connections.list', { session });
     }
     await this.build();
   }
 
-  onScroll(scrollTop: number, viewport: number): void {
+  onScroll(scrollTop: number, viewport: number, width?: number): void {
+    const widthChanged = width !== undefined && Math.abs(width - this.width) > 1;
+    if (scrollTop === this.scrollTop && viewport === this.viewport && !widthChanged && this.model) return;
     this.scrollTop = scrollTop;
     this.viewport = viewport;
+    if (width !== undefined) this.width = width;
     void this.build();
   }
 
@@ -36,11 +65,17 @@ export class DiagramState {
     return DEFAULT_LAYOUT.rowHeight * this.zoom;
   }
 
+  /** The row a scroll offset shows at the top, and the offset that shows row `index` (for selection sync). */
+  rowTop(index: number): number {
+    return DIAGRAM_HEADER_PX + index * this.rowHeight;
+  }
+
   private async build(): Promise<void> {
     const gen = ++this.gen;
     const total = this.frames.total;
-    const layout = { ...DEFAULT_LAYOUT, rowHeight: this.rowHeight };
-    const first = Math.max(0, Math.floor((this.scrollTop - layout.top) / layout.rowHeight) - 10);
+    const fit = fitLanes(this.connections, this.width, this.zoomX, this.chosen);
+    const layout = { ...DEFAULT_LAYOUT, rowHeight: this.rowHeight, laneWidth: fit.laneWidth, top: 0, bracketRoom: 150 };
+    const first = Math.max(0, Math.floor(Math.max(0, this.scrollTop - DIAGRAM_HEADER_PX) / layout.rowHeight) - 10);
     const end = Math.min(total, first + Math.ceil(this.viewport / layout.rowHeight) + 20);
     const rows = await this.frames.rowsFor(first, end);
     let hbs: HeartbeatDto[] = [];
@@ -54,13 +89,40 @@ export class DiagramState {
       links = await this.api.invoke('diagram.links', { ids: rows.map((r) => r.id) }).catch(() => []);
     }
     if (gen !== this.gen) return;
-    this.model = buildDiagram(this.connections, rows, first, total, hbs, this.frames.t0 || rows[0]?.t || 0, layout);
-    this.connectors = diagramConnectors(this.model, links);
+    const names = new Map(this.connections.map((c) => [c.connection, `#${connectionNumber(c)}`]));
+    this.shown = fit.shown;
+    this.capacity = fit.capacity;
+    this.model = buildDiagram(this.connections, rows, first, total, hbs, this.frames.t0 || rows[0]?.t || 0, layout, fit.shown, (c) => names.get(c) ?? `#${c}`);
+    const sel = this.frames.selectedId;
+    this.connectors = diagramConnectors(this.model, links, undefined, new Set(sel === null ? [] : [sel]));
+  }
+
+  /** Redraws the brackets around a new selection (its own are drawn first). */
+  reselect(): void {
+    void this.build();
   }
 
   setZoom(z: number): void {
-    this.zoom = Math.max(0.5, Math.min(2, z));
+    this.zoom = Math.max(ZOOM_Y.min, Math.min(ZOOM_Y.max, Math.round(z * 100) / 100));
     void this.build();
+  }
+
+  setZoomX(z: number): void {
+    this.zoomX = Math.max(ZOOM_X.min, Math.min(ZOOM_X.max, Math.round(z * 100) / 100));
+    void this.build();
+  }
+
+  /** The user's pick of lanes: null goes back to fitting automatically. */
+  choose(connections: Iterable<number> | null): void {
+    this.chosen = connections === null ? null : new Set(connections);
+    void this.build();
+  }
+
+  toggleLane(connection: number): void {
+    const now = new Set(this.shown ?? this.connections.map((c) => c.connection));
+    if (now.has(connection)) now.delete(connection);
+    else now.add(connection);
+    this.choose(now);
   }
 
   /** What the last export did (capped, failed), for the toolbar. */
