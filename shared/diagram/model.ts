@@ -167,9 +167,9 @@ export const MIN_LANE_PX = 64;
 export const BRACKET_ROOM_PX = 150;
 
 /**
- * The screen's lanes for a viewport `width` px wide: every connection when they all fit at MIN_LANE_PX (times
- * `zoomX`), else as many as fit, the busiest first unless the user chose them (`chosen`), the rest in the others
- * lane. Lanes share the width; `zoomX` above 1 widens them past it (the diagram then scrolls sideways).
+ * The screen's lanes for a viewport `width` px wide: every connection when they all fit at MIN_LANE_PX, else as
+ * many as fit, the busiest first unless the user chose them (`chosen`), the rest in the others lane. Lanes share
+ * the width; `zoomX` above 1 widens them past it (the diagram then scrolls sideways).
  */
 export function fitLanes(
   connections: ReadonlyArray<Pick<ConnectionDto, 'connection' | 'frames'>>,
@@ -178,17 +178,17 @@ export function fitLanes(
   chosen: LaneChoice,
   timeWidth = DEFAULT_LAYOUT.timeWidth,
 ): { laneWidth: number; shown: LaneChoice; capacity: number } {
-  const avail = Math.max(MIN_LANE_PX * 2, width - timeWidth - BRACKET_ROOM_PX) * Math.max(1, zoomX);
-  // Lanes: the connections shown, the broker (which takes a lane and a half), and the others lane when needed.
+  const avail = Math.max(MIN_LANE_PX * 2, width - timeWidth - BRACKET_ROOM_PX);
+  // The broker sits one lane right of the last client lane, so n client lanes take n + 1 lane widths; with the
+  // others lane, `capacity` connections keep lanes of their own.
   const capacity = Math.max(1, Math.floor(avail / MIN_LANE_PX) - 2);
   let shown: LaneChoice = chosen;
   if (!shown && connections.length > capacity + 1) {
     const busiest = [...connections].sort((a, b) => b.frames.client + b.frames.broker - (a.frames.client + a.frames.broker) || a.connection - b.connection);
     shown = new Set(busiest.slice(0, capacity).map((c) => c.connection));
   }
-  // The broker sits one lane right of the last client lane: the lanes take (client lanes + 1) lane widths.
-  const lanes = (shown ? Math.min(shown.size, connections.length) + (shown.size < connections.length ? 1 : 0) : connections.length) + 1;
-  const laneWidth = Math.max(MIN_LANE_PX, Math.min(avail / lanes, 400 * Math.max(1, zoomX)));
+  const clientLanes = shown ? Math.min(shown.size, connections.length) + (shown.size < connections.length ? 1 : 0) : connections.length;
+  const laneWidth = Math.max(MIN_LANE_PX, Math.min(avail / (clientLanes + 1), 400)) * Math.max(1, zoomX);
   return { laneWidth, shown, capacity };
 }
 
