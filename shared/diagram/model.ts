@@ -83,6 +83,13 @@ export function fitText(text: string, px: number): string {
   return n <= 1 ? '…' : `${text.slice(0, n - 1)}…`;
 }
 
+/** `text` cut to at most `px` wide keeping its end (an address's port tells connections apart), with an ellipsis. */
+export function fitTextEnd(text: string, px: number): string {
+  const n = Math.floor(px / CHAR_PX);
+  if (text.length <= n) return text;
+  return n <= 1 ? '…' : `…${text.slice(text.length - n + 1)}`;
+}
+
 /** Which connections get a lane of their own; the others share one lane ("N others"). Null: all of them. */
 export type LaneChoice = ReadonlySet<number> | null;
 

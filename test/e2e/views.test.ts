@@ -94,10 +94,15 @@ describe('the views in Chromium', () => {
 
   /** Screenshots at 1024×700 and 2560×1440 (dark), then back to the harness's size. */
   async function shots(page: Page, name: string): Promise<void> {
+    // A resize makes the views lay out again (the diagram asks the core for its rows): let that land first. Only
+    // the pictures wait on it; no assertion does.
+    const settled = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 300)))));
     await page.setViewportSize({ width: 1024, height: 700 });
+    await settled();
     await ui.shot(`views-${name}-1024`);
     await page.setViewportSize({ width: 2560, height: 1440 });
     await page.emulateMedia({ colorScheme: 'dark' });
+    await settled();
     await ui.shot(`views-${name}-2560-dark`);
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1400, height: 900 });
