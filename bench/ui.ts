@@ -1,7 +1,9 @@
 // The UI in Chromium over a 1,000,000-frame session (generated with SQL, not through the proxy): time to the
-// first rows painted after opening the session, time to apply a filter, and frame time while scrolling.
+// first rows painted after opening the session, time to apply a filter, and frame time while scrolling; and the
+// time to open the sequence diagram of a 100-connection session.
 // Baselines, measured in the same run: opening a 1,000-frame session in the same UI; the same filter as a bare
-// SQLite count (no UI, no transport); an idle page's frame time (the display's own rate).
+// SQLite count (no UI, no transport); an idle page's frame time (the display's own rate); the frame list's first
+// rows of the same 100-connection session.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +33,16 @@ async function openSession(page: Page, session: number): Promise<number> {
   await page.getByTestId(`session-${session}`).locator('button.open').click();
   // First rows of this session in the DOM, and one frame painted after that.
   await page.waitForFunction(`document.querySelector('[data-testid=frame-row]') !== null && document.querySelector('[data-testid=session-${session}].active') !== null`, undefined, { timeout: 60_000, polling: 'raf' });
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
+  return performance.now() - t0;
+}
+
+/** From the frame list of the open session to the sequence diagram drawn (arrows and lane headers painted). */
+async function openDiagram(page: Page): Promise<number> {
+  const t0 = performance.now();
+  await page.getByTestId('tab-diagram').click();
+  await page.waitForFunction(`document.querySelectorAll('[data-testid=diagram-arrow]').length > 10 && document.querySelector('[data-testid=diagram-lane]') !== null`,
+    undefined, { timeout: 60_000, polling: 'raf' });
   await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
   return performance.now() - t0;
 }
@@ -79,6 +91,7 @@ export async function benchUi(opts: { frames?: number } = {}): Promise<BenchResu
     const g0 = performance.now();
     const small = seedSession(core.db, { name: 'small', connections: 2, frames: take(1000, conversation(1000, 2)) });
     const big = seedSession(core.db, { name: 'big', connections: 8, frames: take(target, conversation(target, 8)) });
+    const many = seedSession(core.db, { name: 'hundred connections', connections: 100, frames: take(20_000, conversation(20_000, 100)) });
     const genSecs = (performance.now() - g0) / 1000;
     process.stderr.write(`  generated ${big.frames} frames in ${genSecs.toFixed(1)} s\n`);
 
@@ -111,6 +124,16 @@ export async function benchUi(opts: { frames?: number } = {}): Promise<BenchResu
         firstBig.push(await openSession(page, big.session));
         filter.push(await applyFilter(page, FILTER));
       }
+      // The diagram of 100 connections, beside the list's first rows of the same session.
+      const diagram: number[] = [];
+      const manyRows: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await page.getByTestId('tab-list').click();
+        await openSession(page, small.session);
+        manyRows.push(await openSession(page, many.session));
+        diagram.push(await openDiagram(page));
+      }
+      await page.getByTestId('tab-list').click();
       // Scrolling the whole, unfiltered million.
       await openSession(page, big.session);
       const idle = await frameTimes(page, 1500, 0);
@@ -122,6 +145,8 @@ export async function benchUi(opts: { frames?: number } = {}): Promise<BenchResu
           notes: `${big.frames} frames; median of 3; target < 1000 ms` },
         { name: 'ui.filter', unit: 'ms', ours: median(filter), baseline: median(sqlTimes), baselineName: 'bare SQLite count, no UI', higherIsBetter: false,
           notes: `${FILTER} → ${matched} frames; median of 3; target < 1000 ms` },
+        { name: 'ui.diagram.open', unit: 'ms', ours: median(diagram), baseline: median(manyRows), baselineName: 'frame list\'s first rows, same session', higherIsBetter: false,
+          notes: `${many.frames} frames over 100 connections; median of 3; target < 1000 ms` },
         { name: 'ui.scroll.frame-time', unit: 'ms (p95)', ours: p95(scrolling), baseline: p95(idle), baselineName: 'idle page, same display', higherIsBetter: false,
           notes: `mean ${mean(scrolling).toFixed(1)} ms (${(1000 / mean(scrolling)).toFixed(0)} fps) over ${scrolling.length} frames, 1500 px per frame; target 16.7 ms` },
       ];
