@@ -59,7 +59,7 @@ describe('pcapng export ticket (session.export, format pcapng)', () => {
       return 'accepted';
     };
     expect(code({ session, filter: 'command == "SEND"', format: 'pcapng' })).toBe('bad-request: a pcapng export holds whole connections: it takes no display filter');
-    expect(code({ session, filter: '', format: 'pcap' })).toBe("bad-request: session.export: 'format' must be jsonl or pcapng");
+    expect(code({ session, filter: '', format: 'pcap' })).toBe("bad-request: session.export: 'format' must be jsonl, pcapng, stats.csv or stats.svg");
   });
 
   it('streams a masked pcapng download once, which imports back as the same frames', async () => {
