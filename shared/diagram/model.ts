@@ -130,7 +130,7 @@ export function buildDiagram(
   let othersX: number | null = null;
   if (shown && (hidden.length || rows.some((r) => !laneX.has(r.connection)))) {
     othersX = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5);
-    lanes.push({ key: 'others', label: `${hidden.length} others`, sublabel: 'connections not shown', x: othersX, connection: null, others: hidden.length });
+    lanes.push({ key: 'others', label: `${hidden.length} others`, sublabel: 'one lane', x: othersX, connection: null, others: hidden.length });
   }
   const brokerX = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5) + layout.laneWidth / 2;
   lanes.push({ key: 'broker', label: 'broker', sublabel: '', x: brokerX, connection: null });
