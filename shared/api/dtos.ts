@@ -19,7 +19,10 @@ export interface SessionSummaryDto {
 
 export interface ConnectionDto {
   session: number;
+  /** The connection's id: the stable key commands take. */
   connection: number;
+  /** 1..k within the session, in the order connections were stored: what the UI shows (`#k`). */
+  number: number;
   client: string;
   broker: string;
   /** 'tcp', 'tls', 'websocket', 'websocket+tls', 'sockjs', 'sockjs+tls'. */
@@ -37,8 +40,14 @@ export interface ConnectionDto {
 }
 
 export interface FrameRowDto {
+  /** The frame's id: the stable key commands take (frame.detail, frames.indexOf…). */
   id: number;
+  /** 1..N within the session, in capture order: what the UI shows (the No. column, "frame N"). */
+  number: number;
+  /** The connection's id. */
   connection: number;
+  /** The connection's number within the session: what the UI shows (`#k`). */
+  connectionNumber: number;
   seq: number;
   from: Direction;
   time: string | null;

@@ -6,7 +6,7 @@ import { parseFilter } from '../../../../shared/filter/parser.js';
 export interface SqlCondition {
   sql: string;
   params: Array<string | number>;
-  /** Needs the connections join (c.version), for header unescaping. */
+  /** Needs the connections join: c.version for header unescaping, c.number for `conn`. */
   needsConnection: boolean;
 }
 
@@ -20,10 +20,13 @@ function column(field: Field, params: Array<string | number>, state: { conn: boo
     case 'command': return 'f.command';
     case 'destination': return 'f.destination';
     case 'from': return 'f.dir';
-    case 'conn': return 'f.connection_id';
+    // Connections and frames by their numbers within the session (`#k`, the No. column), as the UI shows them.
+    case 'conn':
+      state.conn = true;
+      return 'c.number';
     case 'size': return 'f.length';
     case 'seq': return 'f.seq';
-    case 'no': return 'f.id';
+    case 'no': return 'f.number';
     case 'body': return BODY;
     case 'issue': return 'f.issues';
     case 'issueSeverity': return 'f.issues';
