@@ -138,11 +138,14 @@ export interface ReplayFindingDto {
   message: string;
   /** The recorded frame concerned, by its seq in the original connection. */
   seq: number | null;
+  /** That frame's number within the original session (what the UI shows); null with `seq`. */
+  number: number | null;
 }
 
 export interface ReplayDiffDto extends BrokerDiff {
-  a: { session: number; connection: number; version: StompVersion | null };
-  b: { session: number; connection: number; version: StompVersion | null };
+  /** Each connection's id, and its number within its session (`#k`, what the UI shows). */
+  a: { session: number; connection: number; number: number; version: StompVersion | null };
+  b: { session: number; connection: number; number: number; version: StompVersion | null };
   /** No difference beyond the ignored headers. */
   same: boolean;
 }
@@ -203,9 +206,13 @@ export interface ExpertEntryDto {
    * its connection's first frame at or after the issue's time (or its last one before). Null when there is none.
    */
   frameId: number | null;
+  /** That frame's number within the session (what the UI shows); null with `frameId`. */
+  frameNumber: number | null;
   /** `frameId` is the frame the issue is about (not the nearest frame of its connection). */
   onFrame: boolean;
+  /** The connection's id, and its number within the session (`#k`, what the UI shows). */
   connection: number | null;
+  connectionNumber: number | null;
   /** Microseconds since the epoch. */
   t: number;
   message: string;

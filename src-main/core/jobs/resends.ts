@@ -134,7 +134,7 @@ export class ResendManager {
       });
       return {
         session: r.session, connection: r.connection, version: r.version, received: r.received,
-        findings: r.findings.map((x) => ({ code: x.code, severity: x.severity, message: x.message, seq: x.seq })),
+        findings: r.findings.map((x) => ({ code: x.code, severity: x.severity, message: x.message, seq: x.seq, number: x.number ?? null })),
       };
     } catch (e) {
       if (e instanceof ReplayError) throw new ApiError('conflict', e.message);

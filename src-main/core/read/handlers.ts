@@ -112,7 +112,7 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
       return queries.create(session, filter);
     },
     'frames.window': ({ query, start, count }) => queries.window(query, start, count),
-    'frames.indexOf': ({ query, id }) => queries.indexOf(query, id),
+    'frames.indexOf': ({ query, id, number }) => queries.indexOf(query, { id, number }),
     'frames.close': ({ query }) => ({ closed: queries.close(query) }),
     'frame.detail': ({ id, maxBytes, revealSecrets }) => {
       const f = s.frame.get(id) as Record<string, number | string | null> | undefined;

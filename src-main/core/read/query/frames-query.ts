@@ -225,11 +225,22 @@ export class FrameQueries {
     return { session: q.session, filter: q.filter };
   }
 
-  indexOf(query: number, id: number) {
+  /** The position of frame `id` (or of the nearest one after it); `number`: the frame numbered so in the session. */
+  indexOf(query: number, by: { id?: number; number?: number }) {
     const q = this.get(query);
     this.extend(q);
-    return { index: Math.min(q.ids.lowerBound(id), Math.max(0, q.ids.length - 1)), total: q.ids.length };
+    let id = by.id;
+    if (id === undefined) {
+      // Numbers grow with ids within a session (both follow the order frames are stored in): the first frame
+      // numbered `number` or more is where that frame is, or would be.
+      this.byNumber ??= this.db.prepare<unknown[]>(`SELECT id FROM frames WHERE session_id = ? AND number >= ? ORDER BY number LIMIT 1`).pluck();
+      id = (this.byNumber.get(q.session, by.number) as number | undefined) ?? Number.MAX_SAFE_INTEGER;
+    }
+    const at = q.ids.lowerBound(id);
+    return { index: Math.min(at, Math.max(0, q.ids.length - 1)), total: q.ids.length, exact: at < q.ids.length && q.ids.ids[at] === id };
   }
+
+  private byNumber: Database.Statement<unknown[]> | undefined;
 
   close(query: number): boolean {
     return this.open.delete(query);
