@@ -69,7 +69,7 @@ export function relativeTime(t: number, t0: number): string {
  * order (client side), then the broker on the right. Heart-beats between two arrows are placed by time.
  */
 export function buildDiagram(
-  connections: Pick<ConnectionDto, 'connection' | 'client'>[],
+  connections: Array<Pick<ConnectionDto, 'connection' | 'client'> & { number?: number }>,
   rows: FrameRowDto[],
   start: number,
   total: number,
@@ -81,14 +81,15 @@ export function buildDiagram(
   const lanes: Lane[] = connections.map((c, i) => {
     const x = layout.timeWidth + layout.laneWidth * (i + 0.5);
     laneX.set(c.connection, x);
-    return { key: `c${c.connection}`, label: `#${c.connection}`, sublabel: c.client, x };
+    // Lanes are named by the connection's number within the session (`#k`), as the list shows it.
+    return { key: `c${c.connection}`, label: `#${c.number ?? c.connection}`, sublabel: c.client, x };
   });
   // Frames of connections not in the list (a brand-new one while recording) get lanes too.
   for (const r of rows) {
     if (!laneX.has(r.connection)) {
       const x = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5);
       laneX.set(r.connection, x);
-      lanes.push({ key: `c${r.connection}`, label: `#${r.connection}`, sublabel: '', x });
+      lanes.push({ key: `c${r.connection}`, label: `#${r.connectionNumber ?? r.connection}`, sublabel: '', x });
     }
   }
   const brokerX = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5) + layout.laneWidth / 2;
