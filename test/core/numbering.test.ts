@@ -163,6 +163,46 @@ describe('the display filter on numbers', () => {
     }
   });
 
+  it('frames.indexOf finds a frame by its number ("go to frame N"), exactly or the nearest after it in a filtered view', () => {
+    const { dbPath, session } = setup();
+    const side = createReadSide(openDb(dbPath, { readonly: true }), openDb(dbPath, { readonly: true }));
+    try {
+      const all = side.handlers['frames.query']({ session, filter: '' }).query;
+      expect(side.handlers['frames.indexOf']({ query: all, number: 5 })).toEqual({ index: 4, total: 12, exact: true });
+      const odd = side.handlers['frames.query']({ session, filter: 'conn == 1' }).query;
+      // Frame 4 is on connection 2: not shown, so the nearest shown after it (frame 5, third in the view).
+      expect(side.handlers['frames.indexOf']({ query: odd, number: 4 })).toEqual({ index: 2, total: 6, exact: false });
+      expect(side.handlers['frames.indexOf']({ query: odd, number: 99 })).toEqual({ index: 5, total: 6, exact: false });
+      // By id it answers as before.
+      const id5 = side.handlers['frames.window']({ query: all, start: 4, count: 1 }).rows[0].id;
+      expect(side.handlers['frames.indexOf']({ query: all, id: id5 })).toEqual({ index: 4, total: 12, exact: true });
+    } finally {
+      side.close();
+    }
+  });
+
+  it('Expert Info entries name their frame and connection by number', () => {
+    const dbPath = tmpDb();
+    const db = openDb(dbPath);
+    seedSession(db, { name: 'earlier', connections: 2, frames: [{ conn: 2, from: 'client', command: 'SEND', headers: [] }] });
+    const s = seedSession(db, {
+      name: 'issues', connections: 2,
+      frames: [
+        { conn: 1, from: 'client', command: 'SEND', headers: [] },
+        { conn: 2, from: 'client', command: 'SEND', headers: [], issues: [{ code: 'content-length-mismatch', severity: 'error', message: 'x' }] },
+      ],
+    });
+    db.close();
+    const side = createReadSide(openDb(dbPath, { readonly: true }), openDb(dbPath, { readonly: true }));
+    try {
+      const e = side.handlers['session.expertInfo']({ session: s.session }).groups[0].codes[0].entries[0];
+      expect(e).toMatchObject({ frameNumber: 2, connectionNumber: 2, connection: s.connections[1], onFrame: true });
+      expect(e.frameId).toBeGreaterThan(2);
+    } finally {
+      side.close();
+    }
+  });
+
   it('the CLI filter (frames --filter) uses the same numbers', () => {
     const { dbPath, session } = setup();
     const reader = new StoreReader(openDb(dbPath, { readonly: true }));
