@@ -160,6 +160,9 @@ export interface EditedFrameDto {
 /** What the resend editor starts from: a recorded client frame and the CONNECT of its connection, credentials masked. */
 export interface ResendDraftDto {
   id: number;
+  /** The frame's number within its session, and its connection's (`#k`): what the UI shows. */
+  number?: number;
+  connectionNumber?: number;
   session: number;
   connection: number;
   /** The broker the connection was recorded with (for the confirmation before sending there). */
@@ -184,6 +187,9 @@ export interface InjectResultDto {
   waited: boolean;
   /** The recorded (injected) frame, once the recorder has stored it (null if it has not within a few seconds). */
   frame: number | null;
+  /** That frame's number within the session, and the connection's (`#k`): what the UI shows. */
+  frameNumber?: number | null;
+  connectionNumber?: number;
 }
 
 /** Client commands that may be injected into a connection that is already connected. */
