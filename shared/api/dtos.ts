@@ -299,6 +299,9 @@ export interface ExportCodeDto {
   /** A file name to suggest (.py or .mjs). */
   filename: string;
   connection: number;
+  /** The connection's number within its session, and the frame's (when one was copied): what the UI shows. */
+  connectionNumber?: number;
+  frameNumber?: number | null;
   /** Client frames the code sends after its CONNECT. */
   frames: number;
 }

@@ -174,7 +174,10 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
     },
     'export.code': ({ frame, connection, language, revealSecrets }) => {
       const out = exportCode(r, frame !== undefined ? { frame } : { connection: connection! }, language, !!revealSecrets, MAX_CLIPBOARD_FRAMES);
-      return { text: out.text, filename: out.filename, connection: out.connection, frames: out.frames };
+      return {
+        text: out.text, filename: out.filename, connection: out.connection, connectionNumber: out.connectionNumber, frameNumber: out.frameNumber,
+        frames: out.frames,
+      };
     },
     'session.expertInfo': ({ session, connection, entries }) => {
       needSession(session);
