@@ -94,7 +94,7 @@ describe('Expert Info', () => {
       'frames.window': (a) => (a.query === 2
         ? { total: TOTAL / 2, start: a.start, rows: Array.from({ length: Math.max(0, Math.min(a.count, TOTAL / 2 - a.start)) }, (_, k) => sends(a.start + k)) }
         : all['frames.window']!(a)),
-      'frames.indexOf': (a) => (a.query === 2 ? { index: Math.floor(a.id / 2), total: TOTAL / 2 } : all['frames.indexOf']!(a)),
+      'frames.indexOf': (a) => (a.query === 2 ? { index: Math.floor(a.id! / 2), total: TOTAL / 2, exact: true } : all['frames.indexOf']!(a)),
     });
     await app.frames.open(1, 'command == "SEND"');
     expect(app.frames.applied).toBe('command == "SEND"');
@@ -229,7 +229,7 @@ describe('issue badges and diagram links', () => {
     ];
     const { app, fake } = await mountApp({
       'diagram.links': ({ ids }) => links.filter((l) => ids.includes(l.to)),
-      'connections.list': () => [{ session: 1, connection: 1, client: '127.0.0.1:4000', broker: 'b', transport: 'tcp', version: '1.2', opened: null, closed: null,
+      'connections.list': () => [{ session: 1, connection: 1, number: 1, client: '127.0.0.1:4000', broker: 'b', transport: 'tcp', version: '1.2', opened: null, closed: null,
         closeReason: null, frames: { client: 0, broker: 0 }, heartbeats: { client: 0, broker: 0 }, bytes: { client: 0, broker: 0 }, issues: 0 }],
     });
     render(Diagram, { app });

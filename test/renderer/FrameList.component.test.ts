@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import FrameList from '../../src-renderer/src/components/FrameList.svelte';
 import { FramesState, ROW_HEIGHT } from '../../src-renderer/src/lib/frames.svelte.js';
 import { SessionsState } from '../../src-renderer/src/lib/sessions.svelte.js';
-import { fakeApi, row, sessionHandlers, settle } from './fake-api.js';
+import { fakeApi, sessionHandlers, settle } from './fake-api.js';
 
 const TOTAL = 100_000;
 
