@@ -91,6 +91,11 @@ describe('frame and connection numbers', () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout.trim().split('\n')).toHaveLength(1);
     expect(human.stdout).toMatch(/^ {4}25 {2}\S+ {2}#1 {2}/);
+    const connections = await runCli(['connections', '--db', db, '--session', '2']);
+    expect(connections.stdout).toMatch(/^ {4}2 {2}s2 #1 {2}10\.0\.0\.1:40000 → 10\.0\.0\.2:61613 /);
+    const report = await runCli(['report', '--db', db, '--session', '2']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain('  Connection #1 (id 2): 10.0.0.1:40000 → 10.0.0.2:61613');
   });
 
   it('a database of the schema before numbers gets them on open, in id order per session (read-only opens too)', () => {
@@ -176,6 +181,20 @@ describe('the display filter on numbers', () => {
       // By id it answers as before.
       const id5 = side.handlers['frames.window']({ query: all, start: 4, count: 1 }).rows[0].id;
       expect(side.handlers['frames.indexOf']({ query: all, id: id5 })).toEqual({ index: 4, total: 12, exact: true });
+    } finally {
+      side.close();
+    }
+  });
+
+  it('the exported diagram names its lanes by the connections\' numbers (#1, #2), not their ids', () => {
+    const { dbPath, session } = setup();
+    const side = createReadSide(openDb(dbPath, { readonly: true }), openDb(dbPath, { readonly: true }));
+    try {
+      const { query } = side.handlers['frames.query']({ session, filter: '' });
+      const { svg } = side.handlers['diagram.export']({ query });
+      expect(svg).toContain('>#1</text>');
+      expect(svg).toContain('>#2</text>');
+      expect(svg).not.toContain('>#4</text>');
     } finally {
       side.close();
     }
