@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ApiError, validateArgs } from '../../shared/api/index.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
 import { createReadSide } from '../../src-main/core/read/handlers.js';
 import { filteredFrames } from '../../src-main/core/read/query/filtered-frames.js';
@@ -178,6 +179,10 @@ describe('the display filter on numbers', () => {
       // Frame 4 is on connection 2: not shown, so the nearest shown after it (frame 5, third in the view).
       expect(side.handlers['frames.indexOf']({ query: odd, number: 4 })).toEqual({ index: 2, total: 6, exact: false });
       expect(side.handlers['frames.indexOf']({ query: odd, number: 99 })).toEqual({ index: 5, total: 6, exact: false });
+      // The contract takes one of the two.
+      expect(() => validateArgs('frames.indexOf', { query: all })).toThrow("frames.indexOf: give 'id' or 'number'");
+      expect(() => validateArgs('frames.indexOf', { query: all, id: 1, number: 1 })).toThrow("give 'id' or 'number'");
+      expect(() => validateArgs('frames.indexOf', { query: all, number: 0 })).toThrow(ApiError);
       // By id it answers as before.
       const id5 = side.handlers['frames.window']({ query: all, start: 4, count: 1 }).rows[0].id;
       expect(side.handlers['frames.indexOf']({ query: all, id: id5 })).toEqual({ index: 4, total: 12, exact: true });
