@@ -202,7 +202,8 @@ export interface CommandResults {
   'frames.page': FrameRowDto[];
   'frames.query': QueryDto;
   'frames.window': WindowDto;
-  'frames.indexOf': { index: number; total: number };
+  /** `exact`: the frame asked for is the one at `index` (false: it is not in the query, `index` is the nearest after it). */
+  'frames.indexOf': { index: number; total: number; exact: boolean };
   'frames.close': { closed: boolean };
   'frame.detail': FrameDetailDto;
   /** `sameCommand`: the frame found has the same command (else it is the previous frame of any command there). */
@@ -266,8 +267,15 @@ export const CONTRACT = {
     description: 'Rows of an open query, by position.',
   },
   'frames.indexOf': {
-    args: obj({ query: id(), id: int() }),
-    description: 'Position of a frame in a query (or of the nearest frame after it), for "select this frame".',
+    args: obj({
+      query: id(),
+      /** The frame's id… */
+      id: int({ optional: true }),
+      /** …or its number within the query's session (1..N, the list's No.), for "go to frame N". */
+      number: int({ min: 1, optional: true }),
+    }, { after: 'number', rule: (a) => ((a.id === undefined) === (a.number === undefined) ? "give 'id' or 'number'" : null) }),
+    description: 'Position of a frame in a query (or of the nearest frame after it), for "select this frame": by its id, or by '
+      + 'its number within the session ("go to frame N"). `exact` says whether that frame itself is in the query.',
   },
   'frames.close': { args: obj({ query: id() }), description: 'Closes an open query.' },
   'frame.detail': {

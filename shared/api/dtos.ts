@@ -19,7 +19,10 @@ export interface SessionSummaryDto {
 
 export interface ConnectionDto {
   session: number;
+  /** The connection's id: the stable key commands take. */
   connection: number;
+  /** 1..k within the session, in the order connections were stored: what the UI shows (`#k`). */
+  number: number;
   client: string;
   broker: string;
   /** 'tcp', 'tls', 'websocket', 'websocket+tls', 'sockjs', 'sockjs+tls'. */
@@ -76,8 +79,14 @@ export interface FollowDto {
 }
 
 export interface FrameRowDto {
+  /** The frame's id: the stable key commands take (frame.detail, frames.indexOf…). */
   id: number;
+  /** 1..N within the session, in capture order: what the UI shows (the No. column, "frame N"). */
+  number: number;
+  /** The connection's id. */
   connection: number;
+  /** The connection's number within the session: what the UI shows (`#k`). */
+  connectionNumber: number;
   seq: number;
   from: Direction;
   time: string | null;
@@ -168,11 +177,14 @@ export interface ReplayFindingDto {
   message: string;
   /** The recorded frame concerned, by its seq in the original connection. */
   seq: number | null;
+  /** That frame's number within the original session (what the UI shows); null with `seq`. */
+  number: number | null;
 }
 
 export interface ReplayDiffDto extends BrokerDiff {
-  a: { session: number; connection: number; version: StompVersion | null };
-  b: { session: number; connection: number; version: StompVersion | null };
+  /** Each connection's id, and its number within its session (`#k`, what the UI shows). */
+  a: { session: number; connection: number; number: number; version: StompVersion | null };
+  b: { session: number; connection: number; number: number; version: StompVersion | null };
   /** No difference beyond the ignored headers. */
   same: boolean;
 }
@@ -187,6 +199,9 @@ export interface EditedFrameDto {
 /** What the resend editor starts from: a recorded client frame and the CONNECT of its connection, credentials masked. */
 export interface ResendDraftDto {
   id: number;
+  /** The frame's number within its session, and its connection's (`#k`): what the UI shows. */
+  number?: number;
+  connectionNumber?: number;
   session: number;
   connection: number;
   /** The broker the connection was recorded with (for the confirmation before sending there). */
@@ -211,6 +226,9 @@ export interface InjectResultDto {
   waited: boolean;
   /** The recorded (injected) frame, once the recorder has stored it (null if it has not within a few seconds). */
   frame: number | null;
+  /** That frame's number within the session, and the connection's (`#k`): what the UI shows. */
+  frameNumber?: number | null;
+  connectionNumber?: number;
 }
 
 /** Client commands that may be injected into a connection that is already connected. */
@@ -233,9 +251,13 @@ export interface ExpertEntryDto {
    * its connection's first frame at or after the issue's time (or its last one before). Null when there is none.
    */
   frameId: number | null;
+  /** That frame's number within the session (what the UI shows); null with `frameId`. */
+  frameNumber: number | null;
   /** `frameId` is the frame the issue is about (not the nearest frame of its connection). */
   onFrame: boolean;
+  /** The connection's id, and its number within the session (`#k`, what the UI shows). */
   connection: number | null;
+  connectionNumber: number | null;
   /** Microseconds since the epoch. */
   t: number;
   message: string;
@@ -322,6 +344,9 @@ export interface ExportCodeDto {
   /** A file name to suggest (.py or .mjs). */
   filename: string;
   connection: number;
+  /** The connection's number within its session, and the frame's (when one was copied): what the UI shows. */
+  connectionNumber?: number;
+  frameNumber?: number | null;
   /** Client frames the code sends after its CONNECT. */
   frames: number;
 }

@@ -18,8 +18,10 @@ import { isSecretHeader, MASK, maskText } from '../stomp/secrets.js';
 type Headers = readonly (readonly [string, string])[];
 
 export interface DiffFrame {
-  /** Capture-order position in its connection (shown to the user). */
+  /** Capture-order position in its connection. */
   seq: number;
+  /** The frame's number within its session, when known (what the UI and the CLI show). */
+  number?: number;
   command: string;
   /** Interpreted (unescaped) headers in wire order, repeats kept. */
   headers: Headers;
@@ -61,8 +63,12 @@ export interface FrameDifference {
   /** The correlation key, readable: `MESSAGE sub-1 #3`, `RECEIPT r-7`, `CONNECTED`, `ERROR #1`. */
   key: string;
   command: string;
+  /** The frames' seqs in their connections… */
   a: number | null;
   b: number | null;
+  /** …and their numbers within their sessions, when the frames carry them. */
+  aNumber?: number | null;
+  bNumber?: number | null;
   headers: HeaderChange[];
   body: BodyChange | null;
 }
@@ -183,6 +189,11 @@ function sameBody(a: DiffFrame, b: DiffFrame): boolean {
   return true;
 }
 
+/** The frames' numbers within their sessions, only when the frames carry them (so that bare DiffFrames keep their shape). */
+function numbers(a: DiffFrame | null, b: DiffFrame | null): { aNumber?: number | null; bNumber?: number | null } {
+  return a?.number === undefined && b?.number === undefined ? {} : { aNumber: a?.number ?? null, bNumber: b?.number ?? null };
+}
+
 /** Matches and compares the broker frames of two connections. */
 export function diffBrokerFrames(a: readonly DiffFrame[], b: readonly DiffFrame[], opts: DiffOptions = {}): BrokerDiff {
   const ignoredList = [...(opts.includeVolatile ? [] : VOLATILE_HEADERS), ...(opts.ignore ?? [])];
@@ -202,14 +213,14 @@ export function diffBrokerFrames(a: readonly DiffFrame[], b: readonly DiffFrame[
           };
       if (headers.length || body) {
         result.changed++;
-        result.differences.push({ kind: 'changed', key: p.label, command: fa.command, a: fa.seq, b: fb.seq, headers, body });
+        result.differences.push({ kind: 'changed', key: p.label, command: fa.command, a: fa.seq, b: fb.seq, ...numbers(fa, fb), headers, body });
       }
     } else if (fa) {
       result.missing++;
-      result.differences.push({ kind: 'missing', key: p.label, command: fa.command, a: fa.seq, b: null, headers: [], body: null });
+      result.differences.push({ kind: 'missing', key: p.label, command: fa.command, a: fa.seq, b: null, ...numbers(fa, null), headers: [], body: null });
     } else if (fb) {
       result.extra++;
-      result.differences.push({ kind: 'extra', key: p.label, command: fb.command, a: null, b: fb.seq, headers: [], body: null });
+      result.differences.push({ kind: 'extra', key: p.label, command: fb.command, a: null, b: fb.seq, ...numbers(null, fb), headers: [], body: null });
     }
   }
   return result;

@@ -99,7 +99,7 @@ export type LaneChoice = ReadonlySet<number> | null;
  * Heart-beats between two arrows are placed by time.
  */
 export function buildDiagram(
-  connections: Pick<ConnectionDto, 'connection' | 'client'>[],
+  connections: Array<Pick<ConnectionDto, 'connection' | 'client'> & { number?: number }>,
   rows: FrameRowDto[],
   start: number,
   total: number,
@@ -108,8 +108,16 @@ export function buildDiagram(
   layout: DiagramLayout = DEFAULT_LAYOUT,
   shown: LaneChoice = null,
   /** The name of a connection on its lane and in the others lane ("#3"): its number within the session where known. */
-  nameOf: (connection: number) => string = (c) => `#${c}`,
+  nameOf?: (connection: number) => string,
 ): DiagramModel {
+  // By default a connection is named by its number within the session (`#k`), as the list shows it.
+  if (!nameOf) {
+    const numbers = new Map<number, number>();
+    for (const c of connections) if (c.number !== undefined) numbers.set(c.connection, c.number);
+    for (const r of rows) if (r.connectionNumber !== undefined && !numbers.has(r.connection)) numbers.set(r.connection, r.connectionNumber);
+    nameOf = (c) => `#${numbers.get(c) ?? c}`;
+  }
+  const name = nameOf;
   const laneX = new Map<number, number>();
   const lanes: Lane[] = [];
   const hidden = shown ? connections.filter((c) => !shown.has(c.connection)) : [];
@@ -117,14 +125,14 @@ export function buildDiagram(
     if (shown && !shown.has(c.connection)) continue;
     const x = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5);
     laneX.set(c.connection, x);
-    lanes.push({ key: `c${c.connection}`, label: nameOf(c.connection), sublabel: c.client, x, connection: c.connection });
+    lanes.push({ key: `c${c.connection}`, label: name(c.connection), sublabel: c.client, x, connection: c.connection });
   }
   // Frames of connections not in the list (a brand-new one while recording) get lanes too, unless lanes were chosen.
   for (const r of rows) {
     if (!laneX.has(r.connection) && !shown) {
       const x = layout.timeWidth + layout.laneWidth * (lanes.length + 0.5);
       laneX.set(r.connection, x);
-      lanes.push({ key: `c${r.connection}`, label: nameOf(r.connection), sublabel: '', x, connection: r.connection });
+      lanes.push({ key: `c${r.connection}`, label: name(r.connection), sublabel: '', x, connection: r.connection });
     }
   }
   let othersX: number | null = null;
@@ -139,7 +147,7 @@ export function buildDiagram(
   const arrows: Arrow[] = rows.map((r, i) => {
     const cx = xOf(r.connection);
     const inOthers = !laneX.has(r.connection);
-    const label = inOthers ? `${nameOf(r.connection)} ${arrowLabel(r)}` : arrowLabel(r);
+    const label = inOthers ? `${name(r.connection)} ${arrowLabel(r)}` : arrowLabel(r);
     return {
       frameId: r.id, index: start + i, y: yOf(i), x1: r.from === 'client' ? cx : brokerX, x2: r.from === 'client' ? brokerX : cx,
       label, text: fitText(label, Math.abs(brokerX - cx) - 8), connection: r.connection,

@@ -5,7 +5,7 @@
 //   and     := unary (("and" | "&&") unary)*
 //   unary   := ("not" | "!") unary | "(" expr ")" | test
 //   test    := field [op value]
-//   field   := command | destination | from | conn | size | seq | no | body | issue | issue.code | issue.severity
+//   field   := command | destination | from | conn | size | seq | frame.number | no | body | issue | issue.code | issue.severity
 //            | frame.injected | header "[" string "]"
 //   op      := == | != | < | <= | > | >= | contains | matches
 //   value   := "string" | number | bare word (client, broker, SEND…)
@@ -97,6 +97,8 @@ const FIELDS: Record<string, Field['kind']> = {
   conn: 'conn', connection: 'conn', size: 'size', len: 'size', seq: 'seq', no: 'no', frame: 'no', body: 'body', issue: 'issue', issues: 'issue',
   // `issue.code == "…"` is `issue == "…"` spelled as in the Expert Info panel.
   'issue.code': 'issue', 'issue.severity': 'issueSeverity', 'frame.injected': 'injected', injected: 'injected',
+  // The frame's number in its session (1..N, capture order), as the list shows it; `no` is its short form.
+  'frame.number': 'no',
 };
 const NUMERIC = new Set<Field['kind']>(['conn', 'size', 'seq', 'no', 'injected']);
 const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches']);
@@ -108,7 +110,7 @@ const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches']);
  */
 export const MAX_NESTING = 100;
 
-export const FIELD_NAMES = ['command', 'destination', 'from', 'conn', 'size', 'seq', 'no', 'body', 'issue', 'issue.code', 'issue.severity', 'frame.injected', 'header["name"]'];
+export const FIELD_NAMES = ['command', 'destination', 'from', 'conn', 'size', 'seq', 'frame.number', 'no', 'body', 'issue', 'issue.code', 'issue.severity', 'frame.injected', 'header["name"]'];
 
 class Parser {
   private pos = 0;

@@ -124,6 +124,10 @@ describe('copy as code', () => {
     expect(py.text).toContain('conn.ack("ack-7")');
     expect(py.text).not.toContain('conn.send(');
     expect(py.text).toContain("conn.disconnect(receipt='stompscope-disconnect')");
+    // Named as the list shows it: the eighth frame of its session, on the session's first connection (not by ids).
+    expect(ackId).toBeGreaterThan(8);
+    expect(py.text).toMatch(/^# Reproduces frame 8 \(seq 7\) of connection #1 of StompScope session \d+$/m);
+    expect([py.frameNumber, py.connectionNumber]).toEqual([8, 1]);
   });
 
   it('a connection recorded over WebSocket: stompjs gets the recorded endpoint (no query unless revealed), stomp.py a note', async () => {

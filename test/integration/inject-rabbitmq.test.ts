@@ -252,6 +252,9 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injection into a live
       expect(frames.flatMap((f) => f.issues)).toEqual([]);
       const injected = frames.filter((f) => f.injected);
       expect(injected.map((f) => [f.id, f.command, f.from])).toEqual([[first.frame, 'SEND', 'client'], [second.frame, 'SEND', 'client']]);
+      // The answer names them by their numbers within the session too (what the UI shows).
+      expect(injected.map((f) => f.number)).toEqual([first.frameNumber, second.frameNumber]);
+      expect([first.connectionNumber, second.connectionNumber]).toEqual([conn.number, conn.number]);
       expect(db && (reader.db.prepare('SELECT count(*) FROM frames WHERE injected = 1').pluck().get() as number)).toBe(2);
       // The export (JSON lines of the UI's Export…) marks them.
       const exported = [...sessionJsonLines(db, proxy.session, '', false)].map((l) => JSON.parse(l) as { injected?: boolean; headers: [string, string][] });

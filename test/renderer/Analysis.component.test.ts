@@ -26,12 +26,12 @@ const EXPERT: ExpertInfoDto = {
   session: 1, total: 6,
   groups: [
     { severity: 'error', count: 1, codes: [{ code: 'error-frame', severity: 'error', title: 'ERROR from the broker', explanation: 'The broker sent an ERROR frame.',
-      specRef: 'STOMP 1.2 §ERROR', count: 1, entries: [{ issue: 1, frameId: 120, onFrame: true, connection: 1, t: 1_000_000 + 119_000, message: 'access refused' }] }] },
+      specRef: 'STOMP 1.2 §ERROR', count: 1, entries: [{ issue: 1, frameId: 120, frameNumber: 60, onFrame: true, connection: 1, connectionNumber: 1, t: 1_000_000 + 119_000, message: 'access refused' }] }] },
     { severity: 'warning', count: 5, codes: [
       { code: 'receipt-missing', severity: 'warning', title: 'Receipt requested, never answered', explanation: 'No RECEIPT came.', specRef: 'STOMP 1.2 §RECEIPT', count: 3,
-        entries: [{ issue: 2, frameId: 7, onFrame: true, connection: 1, t: 1_006_000, message: 'receipt r-3' }, { issue: 3, frameId: 9, onFrame: true, connection: 1, t: 1_008_000, message: 'receipt r-4' }] },
+        entries: [{ issue: 2, frameId: 7, frameNumber: 3, onFrame: true, connection: 1, connectionNumber: 1, t: 1_006_000, message: 'receipt r-3' }, { issue: 3, frameId: 9, frameNumber: 4, onFrame: true, connection: 1, connectionNumber: 1, t: 1_008_000, message: 'receipt r-4' }] },
       { code: 'heartbeat-late', severity: 'warning', title: 'Heart-beat late', explanation: 'A gap.', specRef: '', count: 2,
-        entries: [{ issue: 4, frameId: 300, onFrame: false, connection: 1, t: 1_299_000, message: 'no heart-beat for 3 s' }] },
+        entries: [{ issue: 4, frameId: 300, frameNumber: 150, onFrame: false, connection: 5, connectionNumber: 2, t: 1_299_000, message: 'no heart-beat for 3 s' }] },
     ] },
   ],
 };
@@ -64,6 +64,8 @@ describe('Expert Info', () => {
     expect(screen.getByText('No RECEIPT came.')).toBeTruthy();
     expect(warnings.textContent).toContain('See: STOMP 1.2 §RECEIPT');
     expect(within(warnings).getAllByTestId('expert-entry').map((e) => e.dataset.frame)).toEqual(['7', '9']);
+    // Shown by their numbers within the session (the list's No.), not their ids.
+    expect(within(warnings).getAllByTestId('expert-entry').map((e) => e.querySelector('.where')?.textContent)).toEqual(['frame 3', 'frame 4']);
     expect(warnings.textContent).toContain('The first 2 of 3');
   });
 
@@ -92,7 +94,7 @@ describe('Expert Info', () => {
       'frames.window': (a) => (a.query === 2
         ? { total: TOTAL / 2, start: a.start, rows: Array.from({ length: Math.max(0, Math.min(a.count, TOTAL / 2 - a.start)) }, (_, k) => sends(a.start + k)) }
         : all['frames.window']!(a)),
-      'frames.indexOf': (a) => (a.query === 2 ? { index: Math.floor(a.id / 2), total: TOTAL / 2 } : all['frames.indexOf']!(a)),
+      'frames.indexOf': (a) => (a.query === 2 ? { index: Math.floor(a.id! / 2), total: TOTAL / 2, exact: true } : all['frames.indexOf']!(a)),
     });
     await app.frames.open(1, 'command == "SEND"');
     expect(app.frames.applied).toBe('command == "SEND"');
@@ -230,7 +232,7 @@ describe('issue badges and diagram links', () => {
     ];
     const { app, fake } = await mountApp({
       'diagram.links': ({ ids }) => links.filter((l) => ids.includes(l.to)),
-      'connections.list': () => [{ session: 1, connection: 1, client: '127.0.0.1:4000', broker: 'b', transport: 'tcp', version: '1.2', opened: null, closed: null,
+      'connections.list': () => [{ session: 1, connection: 1, number: 1, client: '127.0.0.1:4000', broker: 'b', transport: 'tcp', version: '1.2', opened: null, closed: null,
         closeReason: null, frames: { client: 0, broker: 0 }, heartbeats: { client: 0, broker: 0 }, bytes: { client: 0, broker: 0 }, issues: 0 }],
     });
     render(Diagram, { app });

@@ -12,14 +12,14 @@ const base = {
   frames: { client: 1, broker: 1 }, heartbeats: { client: 0, broker: 0 }, bytes: { client: 10, broker: 10 }, issues: 0,
 };
 const ws: ConnectionDto = {
-  ...base, connection: 7, transport: 'websocket+tls',
+  ...base, connection: 7, number: 1, transport: 'websocket+tls',
   handshake: {
     transport: 'websocket', subprotocol: 'v12.stomp', offeredSubprotocols: ['v11.stomp', 'v12.stomp'], extensions: 'permessage-deflate', deflate: true,
     request: { method: 'GET', target: '/ws', version: 'HTTP/1.1', headers: [['Host', 'broker:15674'], ['Upgrade', 'websocket'], ['Authorization', '********']] },
     response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [['Sec-WebSocket-Protocol', 'v12.stomp']] },
   },
 };
-const tcp: ConnectionDto = { ...base, connection: 8, transport: 'tcp', handshake: null };
+const tcp: ConnectionDto = { ...base, connection: 8, number: 2, transport: 'tcp', handshake: null };
 
 function mount(connection: number, list: ConnectionDto[] | null = [ws, tcp]) {
   const fake = fakeApi({

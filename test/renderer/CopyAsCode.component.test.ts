@@ -12,7 +12,7 @@ import { fakeApi, row, settle } from './fake-api.js';
 
 const code = (a: ExportCodeArgsDto) => ({
   text: `# ${a.language} for ${a.frame !== undefined ? `frame ${a.frame}` : `connection ${a.connection}`}${a.revealSecrets ? ' revealed' : ''}\n`,
-  filename: 'x', connection: 7, frames: 4,
+  filename: 'x', connection: 7, connectionNumber: 2, frameNumber: a.frame !== undefined ? 5 : null, frames: 4,
 });
 
 function mount(from: 'client' | 'broker', revealSecrets = false, fail = false) {
@@ -26,7 +26,7 @@ function mount(from: 'client' | 'broker', revealSecrets = false, fail = false) {
   const state = new CopyCodeState(fake.api, async (t) => {
     clipboard.push(t);
   });
-  render(CopyAsCode, { state, frame: 12, connection: 7, from, revealSecrets });
+  render(CopyAsCode, { state, frame: 12, connection: 7, connectionNumber: 2, from, revealSecrets });
   return { fake, clipboard, state };
 }
 
@@ -36,12 +36,13 @@ describe('CopyAsCode', () => {
     expect(screen.queryByTestId('copy-code-menu')).toBeNull();
     await fireEvent.click(screen.getByTestId('copy-code'));
     const items = [...screen.getByTestId('copy-code-menu').querySelectorAll('[role=menuitem]')].map((b) => b.textContent);
-    expect(items).toEqual(['This frame as stomp.py', 'This frame as stompjs', 'Connection #7 as stomp.py', 'Connection #7 as stompjs']);
+    // The connection by its number within the session (#2); the call names it by its id (7).
+    expect(items).toEqual(['This frame as stomp.py', 'This frame as stompjs', 'Connection #2 as stomp.py', 'Connection #2 as stompjs']);
     await fireEvent.click(screen.getByTestId('copy-frame-stomppy'));
     await settle();
     expect(fake.calls).toEqual([{ cmd: 'export.code', args: { frame: 12, language: 'stomp.py', revealSecrets: false } }]);
     expect(clipboard).toEqual(['# stomp.py for frame 12\n']);
-    expect(screen.getByTestId('copy-code-done').textContent).toBe('Copied frame 12 as stomp.py (Python); credentials are constants to fill in at the top.');
+    expect(screen.getByTestId('copy-code-done').textContent).toBe('Copied frame 5 as stomp.py (Python); credentials are constants to fill in at the top.');
     expect(screen.queryByTestId('copy-code-menu')).toBeNull();
   });
 
@@ -54,7 +55,7 @@ describe('CopyAsCode', () => {
     await settle();
     expect(fake.calls).toEqual([{ cmd: 'export.code', args: { connection: 7, language: 'stompjs', revealSecrets: true } }]);
     expect(clipboard).toEqual(['# stompjs for connection 7 revealed\n']);
-    expect(screen.getByTestId('copy-code-done').textContent).toBe('Copied connection #7 (4 client frames after CONNECT) as @stomp/stompjs.');
+    expect(screen.getByTestId('copy-code-done').textContent).toBe('Copied connection #2 (4 client frames after CONNECT) as @stomp/stompjs.');
   });
 
   it('closes the menu on Escape', async () => {

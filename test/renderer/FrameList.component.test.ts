@@ -40,6 +40,25 @@ const rows = () => screen.queryAllByTestId('frame-row') as HTMLElement[];
 const ids = () => rows().map((r) => Number(r.dataset.id));
 
 describe('FrameList', () => {
+  it('shows each frame by its number within the session and its connection by #k, not by their ids', async () => {
+    const base = sessionHandlers(3);
+    // Ids far from the numbers, as in a session imported into a database that holds other sessions.
+    const fake = fakeApi({
+      ...base, 'proxy.list': () => [], 'sessions.list': () => [],
+      'frames.window': (a) => {
+        const w = base['frames.window']!(a);
+        return { ...w, rows: w.rows.map((r) => ({ ...r, id: r.id + 201_498, connection: 27 })) };
+      },
+    });
+    const frames = new FramesState(fake.api);
+    await frames.open(1, '');
+    render(FrameList, { frames, sessions: new SessionsState(fake.api) });
+    emulateLayout(screen.getByTestId('frame-list'));
+    await settle();
+    expect(rows().map((r) => [r.dataset.id, r.querySelector('.no')?.textContent, r.querySelector('.conn')?.textContent]))
+      .toEqual([['201499', '1', '#1'], ['201500', '2', '#1'], ['201501', '3', '#1']]);
+  });
+
   it('renders only the rows of the window in view, at their place, with direction and command', async () => {
     const { fake, frames } = await mountList();
     expect(frames.total).toBe(TOTAL);

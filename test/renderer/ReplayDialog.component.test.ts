@@ -9,16 +9,16 @@ import { AppState } from '../../src-renderer/src/lib/app.svelte.js';
 import { fakeApi, settle } from './fake-api.js';
 
 const conn: ConnectionDto = {
-  session: 1, connection: 7, client: '127.0.0.1:50000', broker: '127.0.0.1:61613', transport: 'tcp', version: '1.2', opened: null, closed: null,
+  session: 1, connection: 7, number: 2, client: '127.0.0.1:50000', broker: '127.0.0.1:61613', transport: 'tcp', version: '1.2', opened: null, closed: null,
   closeReason: null, frames: { client: 6, broker: 5 }, heartbeats: { client: 0, broker: 0 }, bytes: { client: 300, broker: 400 }, issues: 0,
 };
 
 const diff: ReplayDiffDto = {
-  a: { session: 1, connection: 7, version: '1.2' }, b: { session: 2, connection: 9, version: '1.2' }, same: false,
+  a: { session: 1, connection: 7, number: 2, version: '1.2' }, b: { session: 2, connection: 9, number: 1, version: '1.2' }, same: false,
   matched: 3, missing: 1, extra: 1, changed: 1, ignoredHeaders: ['message-id', 'ack', 'session'],
   differences: [
     { kind: 'changed', key: 'MESSAGE sub-0 #1', command: 'MESSAGE', a: 4, b: 4, headers: [{ name: 'destination', a: '/queue/a', b: '/queue/b' }], body: null },
-    { kind: 'missing', key: 'RECEIPT r-2', command: 'RECEIPT', a: 6, b: null, headers: [], body: null },
+    { kind: 'missing', key: 'RECEIPT r-2', command: 'RECEIPT', a: 6, b: null, aNumber: 16, bNumber: null, headers: [], body: null },
     { kind: 'extra', key: 'ERROR #1', command: 'ERROR', a: null, b: 7, headers: [], body: null },
   ],
 };
@@ -95,11 +95,12 @@ describe('ReplayDialog', () => {
     expect(screen.queryByTestId('replay-result')).toBeNull();
     fake.emit('replay.done', {
       job: 1, original: 7, session: 2, connection: 9, sent: 6, received: 5, error: null,
-      findings: [{ code: 'replay-timeout', severity: 'warning', message: 'no RECEIPT r-2 within 10000 ms after the last frame', seq: 6 }],
+      findings: [{ code: 'replay-timeout', severity: 'warning', message: 'no RECEIPT r-2 within 10000 ms after the last frame', seq: 6, number: 15 }],
     });
     await settle();
     expect(screen.getByTestId('replay-result').dataset.state).toBe('done');
-    expect(screen.getByTestId('replay-findings').textContent).toContain('replay-timeout (seq 6) no RECEIPT r-2');
+    // The recorded frame by its number in the session (as the list shows it), and its seq in the connection.
+    expect(screen.getByTestId('replay-findings').textContent).toContain('replay-timeout (frame 15, seq 6) no RECEIPT r-2');
 
     await fireEvent.click(screen.getByTestId('replay-open-diff'));
     await settle();
@@ -110,6 +111,9 @@ describe('ReplayDialog', () => {
     expect(rows.map((r) => r.dataset.kind)).toEqual(['changed', 'missing', 'extra']);
     expect(rows[0].textContent).toContain('destination: /queue/a → /queue/b');
     expect(rows[1].textContent).toContain('missing in replay');
+    // Frames by their numbers in their sessions where the core gave them, else by seq.
+    expect([...rows[1].querySelectorAll('td')].slice(2, 4).map((td) => td.textContent)).toEqual(['16', '']);
+    expect(screen.getByText(/What the broker sent/).textContent).toBe('What the broker sent: connection #2 (original) vs #1 (replay)');
     expect(rows[2].textContent).toContain('added in replay');
   });
 

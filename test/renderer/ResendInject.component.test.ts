@@ -14,7 +14,7 @@ import { SessionsState } from '../../src-renderer/src/lib/sessions.svelte.js';
 import { fakeApi, row, settle, type Handlers } from './fake-api.js';
 
 const draft = (inject: ResendDraftDto['inject']): ResendDraftDto => ({
-  id: 12, session: 1, connection: 3, broker: '127.0.0.1:61613', version: '1.2',
+  id: 12, number: 5, connectionNumber: 2, session: 1, connection: 3, broker: '127.0.0.1:61613', version: '1.2',
   frame: { command: 'SEND', headers: [['destination', '/queue/a'], ['receipt', 'r-1']], bodyBase64: btoa('hi') },
   connect: { command: 'CONNECT', headers: [['accept-version', '1.2'], ['host', '/']], bodyBase64: '' },
   inject,
@@ -23,7 +23,7 @@ const draft = (inject: ResendDraftDto['inject']): ResendDraftDto => ({
 async function mountDialog(inject: ResendDraftDto['inject'], onInject?: Handlers['frame.inject']) {
   const fake = fakeApi({
     'frame.resendDraft': () => draft(inject),
-    'frame.inject': onInject ?? (() => ({ session: 1, connection: 3, bytes: 48, waited: true, frame: 40 })),
+    'frame.inject': onInject ?? (() => ({ session: 1, connection: 3, connectionNumber: 2, bytes: 48, waited: true, frame: 40, frameNumber: 9 })),
   });
   const app = new AppState(fake.api);
   render(ResendDialog, { resend: app.resend, onOpenSession: () => {} });
@@ -39,7 +39,7 @@ const injects = (fake: Awaited<ReturnType<typeof mountDialog>>['fake']) => fake.
 const sendButton = () => screen.getByTestId('resend-send') as HTMLButtonElement;
 
 describe('ResendDialog, inject into the live connection', () => {
-  it('offers injection for a live connection: no target, no CONNECT, the edited frame goes into connection #3', async () => {
+  it('offers injection for a live connection: no target, no CONNECT, the edited frame goes into connection #2 (id 3)', async () => {
     const { fake } = await mountDialog({ available: true, reason: null });
     const radio = screen.getByTestId('resend-mode-inject') as HTMLInputElement;
     expect(radio.disabled).toBe(false);
@@ -48,7 +48,8 @@ describe('ResendDialog, inject into the live connection', () => {
     await settle();
     expect(screen.queryByTestId('resend-target')).toBeNull();
     expect(screen.queryByTestId('resend-with-connect')).toBeNull();
-    expect(screen.getByTestId('resend-inject-hint').textContent).toContain('inside connection #3');
+    // The connection and frames by their numbers within the session (as the list shows them); the call takes the id.
+    expect(screen.getByTestId('resend-inject-hint').textContent).toContain('inside connection #2');
     expect(sendButton().textContent).toBe('Inject');
     expect(sendButton().disabled).toBe(false);
     await input('resend-header-value', '/queue/b', 0);
@@ -61,7 +62,7 @@ describe('ResendDialog, inject into the live connection', () => {
     }]);
     expect(fake.calls.some((c) => c.cmd === 'frame.resend')).toBe(false);
     expect(screen.getByTestId('inject-result').textContent).toBe(
-      'Injected 48 bytes into connection #3, right after the frame the client was in the middle of (frame 40, marked injected in the list).');
+      'Injected 48 bytes into connection #2, right after the frame the client was in the middle of (frame 9, marked injected in the list).');
   });
 
   it('refuses what cannot go into a connected stream: CONNECT, a broker command', async () => {

@@ -42,7 +42,7 @@ export function fakeApi(handlers: Handlers): FakeApi {
 export function row(i: number): FrameRowDto {
   const send = i % 2 === 0;
   return {
-    id: i + 1, connection: 1, seq: i + 1, from: send ? 'client' : 'broker', time: null, command: send ? 'SEND' : 'RECEIPT',
+    id: i + 1, number: i + 1, connection: 1, connectionNumber: 1, seq: i + 1, from: send ? 'client' : 'broker', time: null, command: send ? 'SEND' : 'RECEIPT',
     destination: send ? `/queue/q${i}` : null, size: 40, issues: 0, t: 1_000_000 + i * 1000, ref: send ? null : `r-${i - 1}`, info: '', severity: null,
   };
 }
@@ -57,7 +57,7 @@ export function sessionHandlers(total: number): Handlers {
     },
     'frames.page': ({ after, limit }) => Array.from({ length: Math.max(0, Math.min(limit, total - after)) }, (_, k) => row(after + k)),
     'frames.close': () => ({ closed: true }),
-    'frames.indexOf': ({ id }) => ({ index: id - 1, total }),
+    'frames.indexOf': ({ id, number }) => ({ index: (id ?? number!) - 1, total, exact: true }),
   };
 }
 

@@ -112,7 +112,10 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('replay.start and repl
     for (const x of d.differences) {
       expect(x).toMatchObject({ kind: 'changed', command: 'MESSAGE', body: null });
       expect(x.headers).toEqual([{ name: 'destination', a: queue, b: mapped }]);
+      // Each side's frame by its number within its session too: one connection a session, so seq + 1.
+      expect([x.aNumber, x.bNumber]).toEqual([x.a! + 1, x.b! + 1]);
     }
+    expect([d.a.number, d.b.number]).toEqual([1, 1]);
   });
 
   it('an unreachable target ends the job with an error, and no session', async () => {

@@ -47,7 +47,7 @@ describe('charts', () => {
 
 describe('diagram connectors', () => {
   const r = (id: number, command: string, from: 'client' | 'broker'): FrameRowDto => ({
-    id, connection: 1, seq: id, from, time: null, command, destination: null, size: 1, issues: 0, t: id * 1000, ref: null, info: '', severity: null,
+    id, number: id, connection: 1, connectionNumber: 1, seq: id, from, time: null, command, destination: null, size: 1, issues: 0, t: id * 1000, ref: null, info: '', severity: null,
   });
   it('joins linked arrows both on screen, right of the broker lane, with the latency', () => {
     const m = buildDiagram([{ connection: 1, client: 'c' }], [r(1, 'SEND', 'client'), r(2, 'RECEIPT', 'broker'), r(3, 'MESSAGE', 'broker')], 0, 3);

@@ -5,7 +5,7 @@ import type { FrameRowDto, HeartbeatDto } from '../../shared/api/index.js';
 import { buildDiagram, DEFAULT_LAYOUT, exportDiagramSvg, exportNote, MAX_EXPORT_FRAMES } from '../../shared/diagram/model.js';
 
 const row = (i: number, connection = 1 + (i % 3)): FrameRowDto => ({
-  id: i + 1, connection, seq: i + 1, from: i % 2 ? 'broker' : 'client', time: null, command: i % 2 ? 'MESSAGE' : 'SEND',
+  id: i + 1, number: i + 1, connection, connectionNumber: connection, seq: i + 1, from: i % 2 ? 'broker' : 'client', time: null, command: i % 2 ? 'MESSAGE' : 'SEND',
   destination: `/queue/q${i}`, size: 10, issues: 0, t: 1_000_000 + i * 1000, ref: null, info: '', severity: null,
 });
 const conns = [1, 2, 3].map((c) => ({ connection: c, client: `127.0.0.1:${5000 + c}` }));

@@ -4,7 +4,7 @@ import type { FrameRowDto } from '../../shared/api/index.js';
 import { arrowLabel, buildDiagram, DEFAULT_LAYOUT, diagramToSvg } from '../../shared/diagram/model.js';
 
 const row = (id: number, connection: number, from: 'client' | 'broker', command: string, t: number, extra: Partial<FrameRowDto> = {}): FrameRowDto => ({
-  id, connection, seq: id, from, time: null, command, destination: null, size: 10, issues: 0, t, ref: null, info: '', severity: null, ...extra,
+  id, number: id, connection, connectionNumber: connection, seq: id, from, time: null, command, destination: null, size: 10, issues: 0, t, ref: null, info: '', severity: null, ...extra,
 });
 
 describe('sequence diagram model', () => {
@@ -26,6 +26,11 @@ describe('sequence diagram model', () => {
     expect(m.arrows[2]).toMatchObject({ x1: m.lanes[1].x, label: 'SEND /queue/a' });
     expect(m.arrows[3]).toMatchObject({ label: 'RECEIPT r-1', severity: 'warning', time: '+0.003 s' });
     expect(m.arrows[1].y - m.arrows[0].y).toBe(DEFAULT_LAYOUT.rowHeight);
+  });
+
+  it('names lanes by the connections\' numbers within the session, not their ids', () => {
+    const m = buildDiagram([{ connection: 27, number: 1, client: 'a' }], [row(201_499, 27, 'client', 'SEND', 0, { connectionNumber: 1 }), row(201_500, 28, 'client', 'SEND', 1, { connectionNumber: 2 })], 0, 2);
+    expect(m.lanes.map((l) => l.label)).toEqual(['#1', '#2', 'broker']);
   });
 
   it('lays out a window of a long diagram at its place, with the full height', () => {

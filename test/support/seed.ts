@@ -23,11 +23,11 @@ export function seedSession(db: Db, o: { name: string; version?: string; connect
       .run(o.name, t0, o.state === 'recording' ? null : t0 + 1, o.state ?? 'complete').lastInsertRowid);
     const conns: number[] = [];
     for (let i = 0; i < o.connections; i++) {
-      conns.push(Number(db.prepare(`INSERT INTO connections (session_id, client, broker, version, opened) VALUES (?, ?, '127.0.0.1:61613', ?, ?)`)
-        .run(session, `127.0.0.1:${40000 + i}`, o.version ?? '1.2', t0).lastInsertRowid));
+      conns.push(Number(db.prepare(`INSERT INTO connections (session_id, number, client, broker, version, opened) VALUES (?, ?, ?, '127.0.0.1:61613', ?, ?)`)
+        .run(session, i + 1, `127.0.0.1:${40000 + i}`, o.version ?? '1.2', t0).lastInsertRowid));
     }
-    const insFrame = db.prepare(`INSERT INTO frames (session_id, connection_id, seq, dir, time, offset, length, command, destination, headers,
-      crlf, body_offset, body_length, issues) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
+    const insFrame = db.prepare(`INSERT INTO frames (session_id, number, connection_id, seq, dir, time, offset, length, command, destination, headers,
+      crlf, body_offset, body_length, issues) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
     const insIssue = db.prepare(`INSERT INTO issues (session_id, connection_id, frame_id, dir, offset, time, code, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const insChunk = db.prepare(`INSERT INTO chunks (connection_id, dir, offset, length, file_offset) VALUES (?, ?, ?, ?, ?)`);
     const raw = new RawFileWriter(db.name);
@@ -57,7 +57,7 @@ export function seedSession(db: Db, o: { name: string; version?: string; connect
       const seq = seqs.get(conn) ?? 0;
       seqs.set(conn, seq + 1);
       const dest = f.headers.find(([k]) => k === 'destination')?.[1] ?? null;
-      const id = Number(insFrame.run(session, conn, seq, dir, t, s.offset, bytes.length, f.command, dest, JSON.stringify(f.headers),
+      const id = Number(insFrame.run(session, frames + 1, conn, seq, dir, t, s.offset, bytes.length, f.command, dest, JSON.stringify(f.headers),
         s.offset + head.length, body.length, f.issues?.length ?? 0).lastInsertRowid);
       for (const i of f.issues ?? []) insIssue.run(session, conn, id, dir, s.offset, t, i.code, i.severity, i.message);
       s.parts.push(bytes);

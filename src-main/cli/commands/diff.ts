@@ -21,7 +21,10 @@ unless --reveal-secrets.
   --connection ID      give it twice: A, then B
   --json               one JSON object: {a, b, matched, missing, extra, changed,
                        ignoredHeaders, differences:[{kind, key, command, a, b,
-                       headers:[{name, a, b}], body}]}
+                       aNumber, bNumber, headers:[{name, a, b}], body}]}
+                       (a and b: seqs in the connections; aNumber and bNumber:
+                       the frames' numbers within their sessions; a.number and
+                       b.number: the connections' numbers within their sessions)
   --include-volatile   compare the volatile headers too
   --reveal-secrets     print credential header values as recorded
 
@@ -33,7 +36,9 @@ function quote(v: string | null): string {
 }
 
 function lines(d: FrameDifference): string[] {
-  const where = `${d.a !== null ? `A seq ${d.a}` : ''}${d.a !== null && d.b !== null ? ', ' : ''}${d.b !== null ? `B seq ${d.b}` : ''}`;
+  // Each side's frame by its number within its session (as `frames` and the UI show it), then its seq in the connection.
+  const at = (side: string, seq: number | null, n: number | null | undefined) => (seq === null ? '' : `${side} ${n != null ? `frame ${n}, ` : ''}seq ${seq}`);
+  const where = [at('A', d.a, d.aNumber), at('B', d.b, d.bNumber)].filter(Boolean).join('; ');
   const out = [`${d.kind.padEnd(8)} ${d.key}  (${where})`];
   for (const h of d.headers) out.push(`           ${h.name}: ${quote(h.a)} → ${quote(h.b)}`);
   if (d.body) {
@@ -69,7 +74,8 @@ export async function diffCommand(argv: string[]): Promise<number> {
     if (values.json) {
       process.stdout.write(JSON.stringify(d) + '\n');
     } else {
-      const out = [`connection ${a.connection} (session ${a.session}) vs ${b.connection} (session ${b.session}): ${d.matched} matched, ` +
+      // Connections by their id (what --connection takes) and their number within their session (#k).
+      const out = [`connection ${a.connection} (session ${a.session} #${a.number}) vs ${b.connection} (session ${b.session} #${b.number}): ${d.matched} matched, ` +
         `${d.missing} missing, ${d.extra} extra, ${d.changed} changed${same ? ' (same)' : ''}`];
       out.push(d.ignoredHeaders.length ? `ignored headers: ${d.ignoredHeaders.join(', ')}` : 'ignored headers: none');
       for (const x of d.differences) out.push(...lines(x));

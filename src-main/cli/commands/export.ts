@@ -113,7 +113,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
     } else if (format === 'jsonl') {
       let frames = 0;
       const lines = function* () {
-        for (const l of sessionJsonLines(reader.db.name, session!, connection !== null ? `conn == ${connection}` : '', reveal, maxBody)) {
+        // The filter's `conn` is the connection's number within its session, not the id --connection takes.
+        const only = connection !== null ? `conn == ${reader.connection(connection)!.number}` : '';
+        for (const l of sessionJsonLines(reader.db.name, session!, only, reveal, maxBody)) {
           frames++;
           yield l;
         }

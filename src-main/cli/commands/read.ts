@@ -20,26 +20,31 @@ Lists the recorded sessions (proxy runs and imported captures).
 
 export const CONNECTIONS_HELP = `Usage: stompscope connections [--db FILE] [--session ID] [--jsonl]
 
-Lists TCP connections with their negotiated STOMP version and counts.
+Lists TCP connections with their negotiated STOMP version and counts: the id (what
+--connection takes elsewhere), then the session and the connection's number in it (#k).
 
   --db FILE      database to read (default: ${defaultDbPath()})
   --session ID   only this session's connections
-  --jsonl        one JSON object per line: session, connection, client, broker,
-                 version, opened, closed, frames, heartbeats, issues`;
+  --jsonl        one JSON object per line: session, connection (the id), number (1..k
+                 within the session), client, broker, version, opened, closed, frames,
+                 heartbeats, issues`;
 
 export const FRAMES_HELP = `Usage: stompscope frames [--db FILE] [--session ID] [--connection ID] [--filter EXPR] [--jsonl] [--body base64] [--max-body N] [--reveal-secrets]
 
-Prints STOMP frames in capture order. Credentials (passcode, login and token-like headers) are masked
+Prints STOMP frames in capture order: each frame's number within its session (1..N), time, its
+connection's number in the session (#k), seq in the connection, direction, command. Credentials (passcode, login and token-like headers) are masked
 in --jsonl output unless --reveal-secrets is given.
 
   --db FILE         database to read (default: ${defaultDbPath()})
   --session ID      only this session's frames
-  --connection ID   only this connection's frames
+  --connection ID   only this connection's frames (its id, as \`stompscope connections\` lists it)
   --filter EXPR     only frames matching a display filter, e.g.
                     'command == "SEND" and destination contains "orders"',
                     'header["content-type"] == "application/json"', 'body contains "42"',
-                    'from == broker', 'conn == 3', 'size > 1024', 'issue', 'not (...)'
-  --jsonl           one JSON object per line: session, connection, seq, from, time,
+                    'from == broker', 'conn == 3', 'no >= 10', 'size > 1024', 'issue', 'not (...)'
+                    (no / frame.number and conn are numbers within the session)
+  --jsonl           one JSON object per line: session, number (1..N within the session),
+                    connection (its id), connectionNumber (#k), seq, from, time,
                     command, headers, bodyLength, bodySha256, body, issues
   --body base64     with --jsonl, add bodyBase64 (the whole body, base64)
   --max-body N      with --jsonl, print at most N bytes of a body (bytes, or 64K, 16M;
@@ -82,7 +87,8 @@ export async function connectionsCommand(argv: string[]): Promise<number> {
       // WebSocket / SockJS: the path and subprotocol of the upgrade beside the transport.
       const h = storedHandshake(c.handshake);
       const ws = h ? ` ${h.request?.target ?? '?'} ${h.subprotocol ?? 'no-subprotocol'}${h.deflate ? ' deflate' : ''}` : '';
-      await out.line(`${String(c.id).padStart(5)}  s${c.sessionId}  ${c.client} → ${c.broker}  ${c.transport}${ws}  STOMP ${c.version ?? '?'}  ` +
+      // The id (what --connection takes), then the session and the connection's number in it (`#k`, as the UI shows it).
+      await out.line(`${String(c.id).padStart(5)}  s${c.sessionId} #${c.number}  ${c.client} → ${c.broker}  ${c.transport}${ws}  STOMP ${c.version ?? '?'}  ` +
         `frames ${c.frames.client}/${c.frames.broker}  heart-beats ${c.heartbeats.client}/${c.heartbeats.broker}  issues ${c.issues}` +
         (c.closeReason ? `  (${c.closeReason})` : ''));
     }
@@ -127,7 +133,8 @@ export async function framesCommand(argv: string[]): Promise<number> {
       const info = f.destination ?? headerValue(headers, 'receipt-id') ?? headerValue(headers, 'receipt') ?? headerValue(headers, 'message') ?? '';
       const arrow = f.from === 'client' ? 'c→b' : 'c←b';
       const flag = (f.injected ? '  (injected)' : '') + (f.issues.length ? `  [${f.issues.map((i) => i.code).join(', ')}]` : '');
-      await out.line(`${isoMicros(f.time)}  #${f.connectionId}  ${String(f.seq).padStart(5)}  ${arrow}  ${f.command.padEnd(11)}  ${info}  ${f.length} B${flag}`);
+      // The frame's number and its connection's (`#k`) within the session, as the UI shows them.
+      await out.line(`${String(f.number).padStart(6)}  ${isoMicros(f.time)}  #${connOf(f.connectionId)?.number ?? '?'}  ${String(f.seq).padStart(5)}  ${arrow}  ${f.command.padEnd(11)}  ${info}  ${f.length} B${flag}`);
     }
   }
   await out.flush();

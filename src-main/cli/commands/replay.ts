@@ -58,7 +58,8 @@ export function parseDestinationMap(values: string[]): Map<string, string> {
 }
 
 function findingLine(f: ReplayFinding): string {
-  return `  ${f.severity.padEnd(7)} ${f.code}${f.seq !== null ? ` (seq ${f.seq})` : ''}: ${f.message}`;
+  // The frame's number in the original session first (as `frames` and the UI show it), its seq in the connection after.
+  return `  ${f.severity.padEnd(7)} ${f.code}${f.seq !== null ? ` (${f.number != null ? `frame ${f.number}, ` : ''}seq ${f.seq})` : ''}: ${f.message}`;
 }
 
 export async function replayCommand(argv: string[]): Promise<number> {
@@ -106,7 +107,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(JSON.stringify({
       session: r.session, connection: r.connection, sent: r.sent, received: r.received, version: r.version,
-      findings: r.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, seq: f.seq })),
+      findings: r.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, seq: f.seq, number: f.number ?? null })),
     }) + '\n');
   } else {
     process.stdout.write(`replay of connection ${connection}: session ${r.session}, connection ${r.connection ?? '?'}, ` +

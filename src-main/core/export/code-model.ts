@@ -49,6 +49,9 @@ export interface CodeModel {
   connection: number;
   /** The recorded frame, when one frame was exported. */
   frame: number | null;
+  /** That frame's number within the session, and the connection's (`#k`): how the comments name them. */
+  frameNumber: number | null;
+  connectionNumber: number;
   client: string;
   broker: string;
   host: string;
@@ -175,7 +178,8 @@ export function buildCodeModel(reader: StoreReader, target: { connection: number
   const { host, port } = splitEndpoint(conn.broker);
   const webSocket = webSocketOf(conn, reveal);
   const model: CodeModel = {
-    session: conn.sessionId, connection: conn.id, frame: frameId, client: conn.client, broker: conn.broker,
+    session: conn.sessionId, connection: conn.id, frame: frameId, connectionNumber: conn.number,
+    frameNumber: frameSeq === null ? null : (frames.find((f) => f.seq === frameSeq)?.number ?? null), client: conn.client, broker: conn.broker,
     host, port: webSocket ? 61613 : (port ?? 61613), version, webSocket,
     connect: {
       command: connectFrame?.command === 'STOMP' ? 'STOMP' : 'CONNECT',
@@ -235,7 +239,10 @@ function webSocketOf(conn: ConnectionInfo, reveal: boolean): CodeModel['webSocke
 /** The header's value as a literal string, when it is one. */
 /** What a generated program reproduces, for its opening comment: one frame, or a connection's client side. */
 export function subject(m: CodeModel): string {
-  return m.frame !== null ? `frame ${m.frame} (seq ${m.steps[0]?.seq ?? '?'}) of connection ${m.connection}` : `the client side of connection ${m.connection}`;
+  // Frames and connections by their numbers within the session, as the UI and `stompscope frames` show them.
+  return m.frame !== null
+    ? `frame ${m.frameNumber ?? m.frame} (seq ${m.steps[0]?.seq ?? '?'}) of connection #${m.connectionNumber}`
+    : `the client side of connection #${m.connectionNumber}`;
 }
 
 export function literal(headers: Array<[string, Value]>, name: string): string | undefined {

@@ -13,6 +13,9 @@ export interface CodeExport {
   filename: string;
   session: number;
   connection: number;
+  /** The connection's and the frame's numbers within the session. */
+  connectionNumber: number;
+  frameNumber: number | null;
   /** Client frames the code sends after its CONNECT. */
   frames: number;
 }
@@ -25,7 +28,8 @@ export function exportCode(reader: StoreReader, target: { connection: number } |
   const model = buildCodeModel(reader, target, reveal, maxFrames);
   const text = language === 'stomp.py' ? stomppyScript(model) : stompjsModule(model);
   const base = 'frame' in target ? `stompscope-frame-${target.frame}` : `stompscope-connection-${target.connection}`;
-  return { text, filename: `${base}.${language === 'stomp.py' ? 'py' : 'mjs'}`, session: model.session, connection: model.connection, frames: model.steps.length };
+  return { text, filename: `${base}.${language === 'stomp.py' ? 'py' : 'mjs'}`, session: model.session, connection: model.connection,
+    connectionNumber: model.connectionNumber, frameNumber: model.frameNumber, frames: model.steps.length };
 }
 
 /** Most client frames `export.code` puts on the clipboard. */

@@ -292,7 +292,9 @@ export function* sessionPcapng(reader: StoreReader, sessionId: number, opts: Pca
   try {
     const conns = reader.connections(sessionId).filter((c) => opts.connection == null || c.id === opts.connection).sort((a, b) => a.opened - b.opened || a.id - b.id);
     stats.connections = conns.length;
-    const comment = `StompScope session ${sessionId}${opts.connection != null ? `, connection ${opts.connection}` : ''}; TCP/IP headers synthesized` +
+    // The connection as people read it: its number within the session (#k), then its id.
+    const only = opts.connection != null ? conns[0] : undefined;
+    const comment = `StompScope session ${sessionId}${opts.connection != null ? `, connection ${only ? `#${only.number} (id ${opts.connection})` : opts.connection}` : ''}; TCP/IP headers synthesized` +
       (opts.revealSecrets ? '' : '; credential header values masked with *');
     yield sectionHeaderBlock(opts.application ?? 'StompScope', comment);
     yield interfaceDescriptionBlock();

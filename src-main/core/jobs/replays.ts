@@ -86,7 +86,7 @@ export class ReplayManager {
       });
       this.emit('replay.done', {
         job, original, session: r.session, connection: r.connection, sent: r.sent, received: r.received,
-        findings: r.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, seq: f.seq })), error: null,
+        findings: r.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, seq: f.seq, number: f.number ?? null })), error: null,
       });
     } catch (e) {
       const message = e instanceof ReplayError || e instanceof ReplayRefused ? e.message : `replay failed: ${(e as Error).message}`;

@@ -25,6 +25,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 interface FrameTableRow {
   id: number;
+  number: number;
   session_id: number;
   connection_id: number;
   dir: number;
@@ -41,9 +42,9 @@ export class ResendManager {
 
   constructor(db: Db, private readonly reader: StoreReader, private readonly dbPath: string, private readonly onSessionsChanged: () => void,
     private readonly proxies: ProxyManager | null = null) {
-    this.injectedQ = db.prepare(`SELECT id FROM frames WHERE connection_id = ? AND dir = 0 AND offset = ? AND injected = 1`).pluck();
-    this.frameQ = db.prepare(`SELECT id, session_id, connection_id, dir, command, headers, body_offset, body_length FROM frames WHERE id = ?`);
-    this.connectQ = db.prepare(`SELECT id, session_id, connection_id, dir, command, headers, body_offset, body_length FROM frames
+    this.injectedQ = db.prepare(`SELECT id, number FROM frames WHERE connection_id = ? AND dir = 0 AND offset = ? AND injected = 1`);
+    this.frameQ = db.prepare(`SELECT id, number, session_id, connection_id, dir, command, headers, body_offset, body_length FROM frames WHERE id = ?`);
+    this.connectQ = db.prepare(`SELECT id, number, session_id, connection_id, dir, command, headers, body_offset, body_length FROM frames
       WHERE connection_id = ? AND dir = 0 AND command IN ('CONNECT', 'STOMP') ORDER BY seq LIMIT 1`);
   }
 
@@ -74,7 +75,7 @@ export class ResendManager {
     const isConnect = isConnectCommand(f.command);
     const c = isConnect ? undefined : (this.connectQ.get(f.connection_id) as FrameTableRow | undefined);
     return {
-      id, session: f.session_id, connection: f.connection_id, broker: conn.broker, version: conn.version,
+      id, number: f.number, connectionNumber: conn.number, session: f.session_id, connection: f.connection_id, broker: conn.broker, version: conn.version,
       frame: this.edited(f), connect: c ? this.edited(c) : null,
       inject: this.injectable(conn),
     };
@@ -106,12 +107,15 @@ export class ResendManager {
     }
     const { waited, offset } = await this.proxies!.inject(conn, bytes, a.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     // The recorder stores it within a batch or two (100 ms each): give the UI its id when it can.
-    let frame: number | null = null;
-    for (let k = 0; k < 60 && frame === null; k++) {
-      frame = (this.injectedQ.get(conn.id, offset) as number | undefined) ?? null;
-      if (frame === null) await new Promise((r) => setTimeout(r, 50));
+    let stored: { id: number; number: number } | null = null;
+    for (let k = 0; k < 60 && stored === null; k++) {
+      stored = (this.injectedQ.get(conn.id, offset) as { id: number; number: number } | undefined) ?? null;
+      if (stored === null) await new Promise((r) => setTimeout(r, 50));
     }
-    return { session: conn.sessionId, connection: conn.id, bytes: bytes.length, waited, frame };
+    return {
+      session: conn.sessionId, connection: conn.id, connectionNumber: conn.number, bytes: bytes.length, waited,
+      frame: stored?.id ?? null, frameNumber: stored?.number ?? null,
+    };
   }
 
   async resend(a: ResendArgsDto): Promise<ResendResultDto> {
@@ -134,7 +138,7 @@ export class ResendManager {
       });
       return {
         session: r.session, connection: r.connection, version: r.version, received: r.received,
-        findings: r.findings.map((x) => ({ code: x.code, severity: x.severity, message: x.message, seq: x.seq })),
+        findings: r.findings.map((x) => ({ code: x.code, severity: x.severity, message: x.message, seq: x.seq, number: x.number ?? null })),
       };
     } catch (e) {
       if (e instanceof ReplayError) throw new ApiError('conflict', e.message);

@@ -36,7 +36,12 @@ export class ExpertInfoReader {
     this.firstInConn = db.prepare(`SELECT id, frame_id, connection_id, time, severity, message FROM issues
       WHERE session_id = ? AND code = ? AND connection_id = ? ORDER BY id LIMIT ?`);
     this.nearest = new NearestFrame(db);
+    this.frameNumber = db.prepare(`SELECT number FROM frames WHERE id = ?`).pluck();
+    this.connectionNumber = db.prepare(`SELECT number FROM connections WHERE id = ?`).pluck();
   }
+
+  private readonly frameNumber;
+  private readonly connectionNumber;
 
   read(session: number, opts: { connection?: number; entries?: number } = {}): ExpertInfoDto {
     const entries = opts.entries ?? DEFAULT_EXPERT_ENTRIES;
@@ -71,7 +76,12 @@ export class ExpertInfoReader {
   private entry(session: number, r: IssueRow): ExpertEntryDto {
     const frameId = r.frame_id ?? this.nearest.find(session, r.connection_id, r.time);
     // Masked as frames' headers are: older recordings' messages may quote a credential line (`passcode=…`).
-    return { issue: r.id, frameId, onFrame: r.frame_id !== null, connection: r.connection_id, t: r.time, message: maskText(r.message) };
+    return {
+      issue: r.id, frameId, frameNumber: frameId === null ? null : ((this.frameNumber.get(frameId) as number | null | undefined) ?? null),
+      onFrame: r.frame_id !== null, connection: r.connection_id,
+      connectionNumber: r.connection_id === null ? null : ((this.connectionNumber.get(r.connection_id) as number | null | undefined) ?? null),
+      t: r.time, message: maskText(r.message),
+    };
   }
 }
 

@@ -24,7 +24,8 @@ export function sessionJson(s: SessionInfo) {
 
 export function connectionJson(c: ConnectionInfo) {
   return {
-    session: c.sessionId, connection: c.id, client: c.client, broker: c.broker, transport: c.transport, version: c.version,
+    // `number`: 1..k within the session (what people read, `#k`); `connection` stays the id other commands take.
+    session: c.sessionId, connection: c.id, number: c.number, client: c.client, broker: c.broker, transport: c.transport, version: c.version,
     opened: isoMicros(c.opened), closed: isoMicros(c.closed), closeReason: c.closeReason, frames: c.frames, heartbeats: c.heartbeats,
     bytes: c.bytes, issues: c.issues, handshake: storedHandshake(c.handshake),
   };
@@ -97,7 +98,8 @@ export function frameJson(reader: StoreReader, f: StoredFrame & { issues: Stored
   const body = read && truncated ? wholeChars(read) : read;
   const sha = f.bodySha256 ?? (truncated ? hashStored(reader, f) : body ? createHash('sha256').update(body).digest() : null);
   const out: Record<string, unknown> = {
-    session: f.sessionId, connection: f.connectionId, seq: f.seq, from: f.from, time: isoMicros(f.time), command: f.command, headers,
+    // `number`: 1..N within the session, in capture order (the UI's No.); `connectionNumber`: the connection's `#k`.
+    session: f.sessionId, number: f.number, connection: f.connectionId, connectionNumber: conn?.number ?? null, seq: f.seq, from: f.from, time: isoMicros(f.time), command: f.command, headers,
     bodyLength: f.bodyLength, bodySha256: sha ? sha.toString('hex') : null, body: body ? textOf(body) : null,
     // Recordings made before issue messages stopped quoting credential lines may still quote one.
     issues: f.issues.map((i) => ({ code: i.code, severity: i.severity, message: opts.maskSecrets ? maskText(i.message) : i.message })),

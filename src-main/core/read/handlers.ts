@@ -116,7 +116,7 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
       return queries.create(session, filter);
     },
     'frames.window': ({ query, start, count }) => queries.window(query, start, count),
-    'frames.indexOf': ({ query, id }) => queries.indexOf(query, id),
+    'frames.indexOf': ({ query, id, number }) => queries.indexOf(query, { id, number }),
     'frames.close': ({ query }) => ({ closed: queries.close(query) }),
     'frame.detail': ({ id, maxBytes, revealSecrets }) => {
       const f = s.frame.get(id) as Record<string, number | string | null> | undefined;
@@ -180,7 +180,10 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
     },
     'export.code': ({ frame, connection, language, revealSecrets }) => {
       const out = exportCode(r, frame !== undefined ? { frame } : { connection: connection! }, language, !!revealSecrets, MAX_CLIPBOARD_FRAMES);
-      return { text: out.text, filename: out.filename, connection: out.connection, frames: out.frames };
+      return {
+        text: out.text, filename: out.filename, connection: out.connection, connectionNumber: out.connectionNumber, frameNumber: out.frameNumber,
+        frames: out.frames,
+      };
     },
     'session.expertInfo': ({ session, connection, entries }) => {
       needSession(session);

@@ -64,7 +64,10 @@ interface Common {
 }
 
 export interface ConnectionReport extends Common {
+  /** The connection's id… */
   connection: number;
+  /** …and its number within the session (`#k`, as the UI and the other commands show it). */
+  number: number;
   client: string;
   broker: string;
   transport: string;
@@ -160,7 +163,7 @@ export function computeReport(db: Db, opts: { session?: number | null } = {}): S
     const scope = { connection: id };
     const hb = engine.heartBeats(id, endUs);
     return {
-      connection: id, client: c.client as string, broker: c.broker as string, transport: c.transport as string,
+      connection: id, number: (c.number as number | null) ?? id, client: c.client as string, broker: c.broker as string, transport: c.transport as string,
       version: c.version as string | null, profile: (c.profile as string | null | undefined) ?? null,
       started: isoMicros(opened), ended: isoMicros(c.closed as number | null), durationUs, closeReason: c.close_reason as string | null,
       frames: engine.frames(scope),
@@ -234,7 +237,7 @@ export function formatReport(reports: SessionReport[]): string {
     out.push(`  heart-beats: ${hb.ok} connection(s) healthy, ${hb.missed} with missed heart-beats, ${hb.none} without heart-beats`);
     for (const c of s.connections) {
       out.push('');
-      out.push(`  Connection ${c.connection}: ${c.client} → ${c.broker} (${c.transport}), STOMP ${c.version ?? '?'}` +
+      out.push(`  Connection #${c.number} (id ${c.connection}): ${c.client} → ${c.broker} (${c.transport}), STOMP ${c.version ?? '?'}` +
         `${c.profile ? `, ${c.profile}` : ''}, ${us(c.durationUs)}${c.closeReason ? `, closed: ${c.closeReason}` : ''}`);
       out.push(...common(c, '    '));
       const h = c.heartbeats;

@@ -20,7 +20,8 @@ export type { ConnectionEvent } from '../../../shared/conversation/types.js';
 /** One line of live output per frame or issue, for the tshark-like console. */
 export interface LiveLine {
   time: number;
-  connectionId: number;
+  /** The connection's number within its session (1..k), as the UI and the CLI show it. */
+  connection: number;
   dir: Direction | null;
   command: string;
   /** Destination, receipt or receipt-id, subscription, message: whatever identifies the frame best. */
@@ -81,6 +82,11 @@ export class ConnectionRecorder implements ConversationSink {
     this.conversation = new Conversation(this, {
       limits: opts.limits, profile: a.profile ?? null, delivery: a.delivery ?? null, connectionKey: connectionId, inflate: nodeInflater,
     });
+  }
+
+  /** The connection's number within its session (the id when the writer did not create it). */
+  private get number(): number {
+    return this.writer.connectionNumber(this.connectionId) ?? this.connectionId;
   }
 
   get negotiatedVersion(): StompVersion | null {
@@ -195,7 +201,7 @@ export class ConnectionRecorder implements ConversationSink {
     const h = f.headers;
     // An ERROR's message may quote the line the broker refused, a credential included: masked (maskText).
     const info = f.destination ?? headerValue(h, 'receipt-id') ?? headerValue(h, 'receipt') ?? maskText(headerValue(h, 'message') ?? '');
-    this.opts.onLine({ time: f.frame.time, connectionId: this.connectionId, dir: f.dir, command: f.frame.command, info, size: f.frame.length });
+    this.opts.onLine({ time: f.frame.time, connection: this.number, dir: f.dir, command: f.frame.command, info, size: f.frame.length });
   }
 
   heartbeat(dir: Direction, time: number, offset: number): void {
@@ -209,7 +215,7 @@ export class ConnectionRecorder implements ConversationSink {
       code: i.code, severity: i.severity, message: i.message,
     });
     if (i.frameId !== null) this.writer.countFrameIssue(i.frameId);
-    this.opts.onLine?.({ time: i.time, connectionId: this.connectionId, dir: i.dir, command: `! ${i.code}`, info: i.message, size: 0 });
+    this.opts.onLine?.({ time: i.time, connection: this.number, dir: i.dir, command: `! ${i.code}`, info: i.message, size: 0 });
   }
 
   link(l: Link): void {
@@ -224,7 +230,7 @@ export class ConnectionRecorder implements ConversationSink {
     });
     if (f.frameId !== null) this.writer.countFrameIssue(f.frameId);
     if (f.severity !== 'note') {
-      this.opts.analysis?.onLine?.({ time: f.time, connectionId: this.connectionId, dir: f.dir, command: `! ${f.code}`, info: f.message, size: 0 });
+      this.opts.analysis?.onLine?.({ time: f.time, connection: this.number, dir: f.dir, command: `! ${f.code}`, info: f.message, size: 0 });
     }
   }
 

@@ -24,7 +24,7 @@ export function brokerFrames(reader: StoreReader, conn: ConnectionInfo): DiffFra
       }
     }
     out.push({
-      seq: f.seq, command: f.command, headers: interpretHeaders(f.command, f.rawHeaders, conn.version).headers,
+      seq: f.seq, number: f.number, command: f.command, headers: interpretHeaders(f.command, f.rawHeaders, conn.version).headers,
       bodyLength: f.bodyLength, bodyDigest: digest, bodyText: text,
     });
   }
@@ -48,7 +48,8 @@ export function diffRecordedConnections(reader: StoreReader, a: number, b: numbe
   if (!cb) throw new ApiError('not-found', `no connection ${b}`);
   const d = diffConnections(reader, ca, cb, opts);
   return {
-    a: { session: ca.sessionId, connection: ca.id, version: ca.version }, b: { session: cb.sessionId, connection: cb.id, version: cb.version },
+    a: { session: ca.sessionId, connection: ca.id, number: ca.number, version: ca.version },
+    b: { session: cb.sessionId, connection: cb.id, number: cb.number, version: cb.version },
     same: d.differences.length === 0, ...d,
   };
 }

@@ -17,6 +17,8 @@ export const REPLAYED_COMMANDS: ReadonlySet<string> = new Set(CLIENT_COMMANDS);
 
 export interface RecordedFrame {
   seq: number;
+  /** The frame's number within its session (what the UI and the CLI show). */
+  number: number;
   from: 'client' | 'broker';
   /** µs since the epoch. */
   time: number;
@@ -67,7 +69,7 @@ export function loadFrames(reader: StoreReader, conn: ConnectionInfo): RecordedF
   const out: RecordedFrame[] = [];
   for (const f of reader.frames({ connection: conn.id })) {
     out.push({
-      seq: f.seq, from: f.from, time: f.time, command: f.command, rawHeaders: f.rawHeaders,
+      seq: f.seq, number: f.number, from: f.from, time: f.time, command: f.command, rawHeaders: f.rawHeaders,
       headers: interpretHeaders(f.command, f.rawHeaders, conn.version).headers, crlf: f.crlf,
       offset: f.offset, length: f.length, bodyOffset: f.bodyOffset, bodyLength: f.bodyLength,
     });

@@ -53,6 +53,8 @@ export interface ReplayFinding {
   message: string;
   /** The recorded (original) frame concerned, by its seq; null when none is. */
   seq: number | null;
+  /** That frame's number within the original session (what the UI and the CLI show); null with `seq`. */
+  number?: number | null;
 }
 
 export interface ReplayResult {
@@ -97,7 +99,10 @@ export async function replayConnection(opts: ReplayOptions): Promise<ReplayResul
     opts.onProgress?.({ session: recorder.sessionId, done: 0, total: plan.steps.length });
     const run = new ReplayRun(opts, plan, connect, reader, sock, recorder);
     const r = await run.run();
-    return { ...(await finishRecording(recorder, opts.dbPath)), ...r };
+    // Findings name the recorded frame by its seq in the connection; people read frames by their number.
+    const numbers = new Map([...plan.steps.map((s) => s.frame), ...plan.skipped].map((f) => [f.seq, f.number]));
+    const findings = r.findings.map((f) => ({ ...f, number: f.seq === null ? null : (numbers.get(f.seq) ?? null) }));
+    return { ...(await finishRecording(recorder, opts.dbPath)), ...r, findings };
   } finally {
     reader.close();
   }

@@ -31,8 +31,8 @@ export class StoreError extends Error {}
 export const SQLITE_BINDING_ENV = 'STOMPSCOPE_SQLITE_BINDING';
 
 /**
- * Opens (and creates or migrates) a StompScope database. `readonly` opens never create or migrate; they fail
- * with a clear message if the file is missing or is not ours.
+ * Opens (and creates or migrates) a StompScope database. `readonly` opens never create; they fail with a clear
+ * message if the file is missing or is not ours, and bring a database of an older schema up to date first.
  * `nativeBinding` lets the Electron host load a better-sqlite3 build made for Electron's ABI while the CLI and
  * tests keep the Node build (one build cannot serve both ABIs).
  */
@@ -62,13 +62,32 @@ export function openDb(file: string, opts: { readonly?: boolean; nativeBinding?:
       const v = db.pragma('user_version', { simple: true }) as number;
       if (v === 0 && !hasTable(db, 'sessions')) throw new StoreError(`${file} is not a StompScope database`);
       if (v > MIGRATIONS.length) throw new StoreError(`${file} was written by a newer StompScope (schema ${v})`);
+      if (v >= 1 && v < MIGRATIONS.length) {
+        // Written by an older StompScope: the readers need the newer columns (frame and connection numbers), so
+        // the file is brought up to date once, through a short read-write connection, then opened read-only.
+        db.close();
+        upgrade(file, opts.nativeBinding, v);
+        return openDb(file, opts);
+      }
     }
   } catch (e) {
-    db.close();
+    if (db.open) db.close();
     if (e instanceof StoreError) throw e;
     throw new StoreError(`cannot use database ${file}: ${(e as Error).message}`);
   }
   return db;
+}
+
+/** Migrates an older database for a read-only open; a clear StoreError when the file cannot be written. */
+function upgrade(file: string, nativeBinding: string | undefined, version: number): void {
+  let rw: Db;
+  try {
+    rw = openDb(file, { nativeBinding });
+  } catch (e) {
+    throw new StoreError(`${file} was written by an older StompScope (schema ${version}) and cannot be upgraded: ` +
+      `${(e as Error).message}; open it once where it can be written`);
+  }
+  rw.close();
 }
 
 /**

@@ -119,4 +119,21 @@ export const MIGRATIONS: readonly string[] = [
   -- recorded before it existed: readers derive it from the stored CONNECT and CONNECTED then.
   ALTER TABLE connections ADD COLUMN negotiation TEXT;
   `,
+  /* 4 */ `
+  -- Numbers people read: frames 1..N and connections 1..k within their session, in the order they were stored
+  -- (capture order), as Wireshark numbers a capture's frames. Ids stay the stable keys; they are global, so a
+  -- session imported into a database that already holds other sessions would otherwise start at some 200000.
+  -- Existing rows are numbered in id order, which is the order they were stored in.
+  ALTER TABLE frames ADD COLUMN number INTEGER;
+  ALTER TABLE connections ADD COLUMN number INTEGER;
+  UPDATE frames SET number = x.n
+    FROM (SELECT id, row_number() OVER (PARTITION BY session_id ORDER BY id) AS n FROM frames) AS x
+    WHERE x.id = frames.id;
+  UPDATE connections SET number = x.n
+    FROM (SELECT id, row_number() OVER (PARTITION BY session_id ORDER BY id) AS n FROM connections) AS x
+    WHERE x.id = connections.id;
+  -- The filter's frame.number, "go to frame N", and the writer's next number of a session.
+  CREATE INDEX frames_number ON frames(session_id, number);
+  CREATE INDEX connections_number ON connections(session_id, number);
+  `,
 ];

@@ -21,6 +21,8 @@ export interface SessionInfo {
 export interface ConnectionInfo {
   id: number;
   sessionId: number;
+  /** 1..k within its session, in the order connections were stored: what people read (`#k`). */
+  number: number;
   client: string;
   broker: string;
   transport: string;
@@ -44,6 +46,8 @@ export interface StoredIssue {
 
 export interface StoredFrame {
   id: number;
+  /** 1..N within its session, in capture order: what people read (the list's No. column). */
+  number: number;
   sessionId: number;
   connectionId: number;
   seq: number;
@@ -65,14 +69,14 @@ export interface StoredFrame {
 }
 
 interface FrameRowDb {
-  id: number; session_id: number; connection_id: number; seq: number; dir: number; time: number; offset: number; length: number;
+  id: number; number: number; session_id: number; connection_id: number; seq: number; dir: number; time: number; offset: number; length: number;
   command: string; destination: string | null; headers: string; crlf: number; body_offset: number; body_length: number;
   body_sha256: Buffer | null; issues: number; injected?: number;
 }
 
 function toFrame(r: FrameRowDb): StoredFrame {
   return {
-    id: r.id, sessionId: r.session_id, connectionId: r.connection_id, seq: r.seq, from: DIR_NAME[r.dir], time: r.time, offset: r.offset,
+    id: r.id, number: r.number, sessionId: r.session_id, connectionId: r.connection_id, seq: r.seq, from: DIR_NAME[r.dir], time: r.time, offset: r.offset,
     length: r.length, command: r.command, destination: r.destination, rawHeaders: JSON.parse(r.headers) as RawHeader[], crlf: !!r.crlf,
     bodyOffset: r.body_offset, bodyLength: r.body_length, bodySha256: r.body_sha256, issueCount: r.issues, injected: !!r.injected,
   };
@@ -197,7 +201,7 @@ export class StoreReader {
 
 function toConnection(r: Record<string, unknown>): ConnectionInfo {
   return {
-    id: r.id as number, sessionId: r.session_id as number, client: r.client as string, broker: r.broker as string,
+    id: r.id as number, sessionId: r.session_id as number, number: r.number as number, client: r.client as string, broker: r.broker as string,
     transport: r.transport as string, handshake: (r.handshake as string | null | undefined) ?? null, version: r.version as StompVersion | null, opened: r.opened as number, closed: r.closed as number | null,
     closeReason: r.close_reason as string | null,
     frames: { client: r.frames_client as number, broker: r.frames_broker as number },

@@ -87,13 +87,13 @@ function processAlive(pid: number): boolean {
 }
 
 // `issues` stays the last column: countFrameIssue finds it there.
-const FRAME_COLUMNS = 17;
+const FRAME_COLUMNS = 18;
 /** Where a buffered frame row (insertFrame) holds its issue count: the last column. */
 const FRAME_ISSUES_AT = FRAME_COLUMNS - 1;
 /** Frames are inserted this many rows per statement: several times faster than a statement per row. */
 const FRAME_ROWS_PER_INSERT = 32;
 const frameInsert = (rows: number) => `INSERT INTO frames (id, session_id, connection_id, seq, dir, time, offset, length, command,
-  destination, headers, crlf, body_offset, body_length, body_sha256, injected, issues) VALUES
+  destination, headers, crlf, body_offset, body_length, body_sha256, injected, number, issues) VALUES
   ${Array(rows).fill(`(${Array(FRAME_COLUMNS).fill('?').join(',')})`).join(',')}`;
 
 /**
@@ -112,6 +112,14 @@ export class StoreWriter {
   private readonly pendingFrames: unknown[] = new Array(FRAME_ROWS_PER_INSERT * FRAME_COLUMNS);
   private pendingRows = 0;
   private nextFrameId = 0;
+  /**
+   * The last frame number given out in each session this writer wrote to in the current transaction: frames are
+   * numbered 1..N in their session in the order they are stored (capture order). Read again from the table at
+   * the start of each transaction, as nextFrameId is, so that a rolled back batch leaves no hole.
+   */
+  private readonly frameNumbers = new Map<number, number>();
+  /** The per-session number of each connection this writer created (for the console lines). */
+  private readonly connectionNumbers = new Map<number, number>();
   private inTransaction = false;
   private readonly raw: RawFileWriter;
   private readonly sessionOf = new Map<number, number>();
@@ -127,11 +135,15 @@ export class StoreWriter {
       frames: db.prepare(frameInsert(FRAME_ROWS_PER_INSERT)),
       frame: db.prepare(frameInsert(1)),
       maxFrameId: db.prepare(`SELECT coalesce(max(id), 0) FROM frames`).pluck(),
+      maxFrameNumber: db.prepare(`SELECT coalesce(max(number), 0) FROM frames WHERE session_id = ?`).pluck(),
       session: db.prepare(`INSERT INTO sessions (kind, name, started, meta) VALUES (?, ?, ?, ?)`),
       endSession: db.prepare(`UPDATE sessions SET ended = ?, state = ? WHERE id = ?`),
       sessionMeta: db.prepare(`UPDATE sessions SET meta = ? WHERE id = ?`),
       // A new connection has negotiated nothing yet ('{}'); NULL is kept for connections recorded before the column.
-      connection: db.prepare(`INSERT INTO connections (session_id, client, broker, transport, opened, negotiation) VALUES (?, ?, ?, ?, ?, '{}')`),
+      // Connections are numbered 1..k in their session, in the order they are stored.
+      connection: db.prepare(`INSERT INTO connections (session_id, client, broker, transport, opened, negotiation, number)
+        VALUES (@session, ?, ?, ?, ?, '{}', (SELECT coalesce(max(number), 0) + 1 FROM connections WHERE session_id = @session))
+        RETURNING id, number`),
       counters: db.prepare(`UPDATE connections SET version = ?, frames_client = ?, frames_broker = ?, heartbeats_client = ?,
         heartbeats_broker = ?, bytes_client = ?, bytes_broker = ?, issues = ? WHERE id = ?`),
       closeConnection: db.prepare(`UPDATE connections SET closed = ?, close_reason = ? WHERE id = ?`),
@@ -159,6 +171,7 @@ export class StoreWriter {
       try {
         // Another process may have written frames since our last batch (two proxies, one database).
         this.nextFrameId = Math.max(this.nextFrameId, this.s.maxFrameId.get() as number);
+        this.frameNumbers.clear();
         const result = fn();
         this.flushFrames();
         return result;
@@ -220,9 +233,15 @@ export class StoreWriter {
   }
 
   createConnection(sessionId: number, client: string, broker: string, transport: string, opened: number): number {
-    const id = Number(this.s.connection.run(sessionId, client, broker, transport, opened).lastInsertRowid);
-    this.sessionOf.set(id, sessionId);
-    return id;
+    const r = this.s.connection.get({ session: sessionId }, client, broker, transport, opened) as { id: number; number: number };
+    this.sessionOf.set(r.id, sessionId);
+    this.connectionNumbers.set(r.id, r.number);
+    return r.id;
+  }
+
+  /** The number of a connection this writer created, 1..k within its session. */
+  connectionNumber(connectionId: number): number | null {
+    return this.connectionNumbers.get(connectionId) ?? null;
   }
 
   /** The transport found inside the connection ('websocket', 'sockjs') and its handshake as JSON. */
@@ -258,11 +277,13 @@ export class StoreWriter {
   insertFrame(f: NewFrame): number {
     if (!this.inTransaction) throw new Error('insertFrame outside a transaction');
     const id = ++this.nextFrameId;
+    const number = (this.frameNumbers.get(f.sessionId) ?? (this.s.maxFrameNumber.get(f.sessionId) as number)) + 1;
+    this.frameNumbers.set(f.sessionId, number);
     const p = this.pendingFrames;
     let k = this.pendingRows * FRAME_COLUMNS;
     p[k++] = id; p[k++] = f.sessionId; p[k++] = f.connectionId; p[k++] = f.seq; p[k++] = DIR_CODE[f.dir]; p[k++] = f.time;
     p[k++] = f.offset; p[k++] = f.length; p[k++] = f.command; p[k++] = f.destination; p[k++] = f.headersJson; p[k++] = f.crlf ? 1 : 0;
-    p[k++] = f.bodyOffset; p[k++] = f.bodyLength; p[k++] = f.bodySha256; p[k++] = f.injected ? 1 : 0; p[k++] = f.issues;
+    p[k++] = f.bodyOffset; p[k++] = f.bodyLength; p[k++] = f.bodySha256; p[k++] = f.injected ? 1 : 0; p[k++] = number; p[k++] = f.issues;
     if (++this.pendingRows === FRAME_ROWS_PER_INSERT) this.flushFrames();
     return id;
   }

@@ -47,7 +47,7 @@ export class CopyCodeState {
     try {
       const r = await this.api.invoke('export.code', { ...target, language, revealSecrets });
       await this.clipboard(r.text);
-      const what = 'frame' in target ? `frame ${target.frame}` : `connection #${target.connection} (${r.frames} client frame${r.frames === 1 ? '' : 's'} after CONNECT)`;
+      const what = 'frame' in target ? `frame ${r.frameNumber ?? target.frame}` : `connection #${r.connectionNumber ?? target.connection} (${r.frames} client frame${r.frames === 1 ? '' : 's'} after CONNECT)`;
       this.copied = `Copied ${what} as ${LANGUAGE_NAMES[language]}${revealSecrets ? '' : '; credentials are constants to fill in at the top'}.`;
     } catch (e) {
       this.error = `Copy as code failed: ${(e as Error).message}`;

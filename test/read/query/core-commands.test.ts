@@ -38,7 +38,7 @@ describe('core commands', () => {
     const w = await core.invoke('frames.window', { query: q.query, start: 2, count: 3 }) as WindowDto;
     expect(w.start).toBe(2);
     expect(w.rows.map((r) => r.command)).toEqual(['SUBSCRIBE', 'SEND', 'RECEIPT']);
-    expect(await core.invoke('frames.indexOf', { query: q.query, id: w.rows[1].id })).toEqual({ index: 3, total: q.total });
+    expect(await core.invoke('frames.indexOf', { query: q.query, id: w.rows[1].id })).toEqual({ index: 3, total: q.total, exact: true });
     expect((await core.invoke('frames.window', { query: q.query, start: q.total + 10, count: 5 }) as WindowDto).rows).toEqual([]);
     expect(await core.invoke('frames.close', { query: q.query })).toEqual({ closed: true });
     await expect(Promise.resolve().then(() => core.invoke('frames.window', { query: q.query, start: 0, count: 1 }))).rejects.toThrow(/no open query/);

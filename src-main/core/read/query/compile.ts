@@ -20,10 +20,14 @@ function column(field: Field, params: Array<string | number>, state: { conn: boo
     case 'command': return 'f.command';
     case 'destination': return 'f.destination';
     case 'from': return 'f.dir';
-    case 'conn': return 'f.connection_id';
+    // Connections and frames by their numbers within the session (`#k`, the No. column), as the UI shows them
+    // (`conn` comparisons are compiled in compile(), as a lookup of the connections so numbered).
+    case 'conn':
+      state.conn = true;
+      return 'c.number';
     case 'size': return 'f.length';
     case 'seq': return 'f.seq';
-    case 'no': return 'f.id';
+    case 'no': return 'f.number';
     case 'body': return BODY;
     case 'issue': return 'f.issues';
     case 'issueSeverity': return 'f.issues';
@@ -81,6 +85,12 @@ function compile(e: FilterExpr, params: Array<string | number>, state: { conn: b
         const cond = op === 'contains' ? 'instr(i.severity, ?) > 0' : op === 'matches' ? 'ss_regexp(i.severity, ?) = 1' : 'i.severity = ?';
         const ex = `EXISTS (SELECT 1 FROM issues i WHERE i.frame_id = f.id AND ${cond})`;
         return op === '!=' ? `(NOT ${ex})` : `(${ex})`;
+      }
+      // `conn == 3`: the connection numbered 3 in the frame's session. Connection ids are unique across sessions, so
+      // the ids of every connection numbered so, looked up once, select exactly those frames: no join per frame.
+      if (field.kind === 'conn') {
+        params.push(e.value.value);
+        return `(f.connection_id IN (SELECT id FROM connections WHERE number ${op === '!=' ? '<>' : SQL_OP[op as keyof typeof SQL_OP]} ?))`;
       }
       let value: string | number = e.value.value;
       if (field.kind === 'from') value = String(value).toLowerCase() === 'client' ? 0 : 1;

@@ -73,12 +73,25 @@ export class FrameRowMapper {
   private readonly severities;
   private readonly versionOf;
   private readonly versions = new Map<number, StompVersion | null>();
+  private readonly numberOf;
+  private readonly numbers = new Map<number, number>();
 
   constructor(private readonly db: Db) {
-    this.byIds = db.prepare(`SELECT id, connection_id, seq, dir, time, command, destination, headers, length, issues, injected FROM frames
+    this.byIds = db.prepare(`SELECT id, number, connection_id, seq, dir, time, command, destination, headers, length, issues, injected FROM frames
       WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
     this.severities = db.prepare(`SELECT frame_id, severity FROM issues WHERE frame_id IN (SELECT value FROM json_each(?))`);
     this.versionOf = db.prepare(`SELECT version FROM connections WHERE id = ?`).pluck();
+    this.numberOf = db.prepare(`SELECT number FROM connections WHERE id = ?`).pluck();
+  }
+
+  /** A connection's number within its session (`#k`); it never changes once stored. */
+  connectionNumber(connection: number): number {
+    let n = this.numbers.get(connection);
+    if (n === undefined) {
+      n = (this.numberOf.get(connection) as number | null | undefined) ?? connection;
+      this.numbers.set(connection, n);
+    }
+    return n;
   }
 
   version(connection: number): StompVersion | null {
@@ -118,7 +131,7 @@ export class FrameRowMapper {
       }
     }
     return {
-      id: f.id as number, connection: conn, seq: f.seq as number, from: f.dir === 0 ? 'client' : 'broker', time: isoMicros(f.time as number),
+      id: f.id as number, number: f.number as number, connection: conn, connectionNumber: this.connectionNumber(conn), seq: f.seq as number, from: f.dir === 0 ? 'client' : 'broker', time: isoMicros(f.time as number),
       command, destination: f.destination as string | null, size: f.length as number, issues: f.issues as number, t: f.time as number,
       ref, info: infoOf(command, headers), severity,
       // Only on injected frames, so rows of every other frame keep their shape.
@@ -212,11 +225,22 @@ export class FrameQueries {
     return { session: q.session, filter: q.filter };
   }
 
-  indexOf(query: number, id: number) {
+  /** The position of frame `id` (or of the nearest one after it); `number`: the frame numbered so in the session. */
+  indexOf(query: number, by: { id?: number; number?: number }) {
     const q = this.get(query);
     this.extend(q);
-    return { index: Math.min(q.ids.lowerBound(id), Math.max(0, q.ids.length - 1)), total: q.ids.length };
+    let id = by.id;
+    if (id === undefined) {
+      // Numbers grow with ids within a session (both follow the order frames are stored in): the first frame
+      // numbered `number` or more is where that frame is, or would be.
+      this.byNumber ??= this.db.prepare<unknown[]>(`SELECT id FROM frames WHERE session_id = ? AND number >= ? ORDER BY number LIMIT 1`).pluck();
+      id = (this.byNumber.get(q.session, by.number) as number | undefined) ?? Number.MAX_SAFE_INTEGER;
+    }
+    const at = q.ids.lowerBound(id);
+    return { index: Math.min(at, Math.max(0, q.ids.length - 1)), total: q.ids.length, exact: at < q.ids.length && q.ids.ids[at] === id };
   }
+
+  private byNumber: Database.Statement<unknown[]> | undefined;
 
   close(query: number): boolean {
     return this.open.delete(query);
