@@ -9,7 +9,7 @@ import {
 
 const conns = (n: number) => Array.from({ length: n }, (_, i) => ({ connection: i + 1, client: `127.0.0.1:${40000 + i}`, frames: { client: i === 41 ? 500 : 10, broker: i % 7 } }));
 const row = (id: number, connection: number, from: 'client' | 'broker', command = 'SEND', destination: string | null = '/queue/a-rather-long-destination-name'): FrameRowDto => ({
-  id, connection, seq: id, from, time: null, command, destination, size: 1, issues: 0, t: id * 1000, ref: null, info: '', severity: null,
+  id, number: id, connection, connectionNumber: connection, seq: id, from, time: null, command, destination, size: 1, issues: 0, t: id * 1000, ref: null, info: '', severity: null,
 });
 
 describe('lanes', () => {
