@@ -123,7 +123,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     const arrow = page.locator('[data-testid=diagram-arrow]', { hasText: 'CONNECTED' }).first();
     const arrowId = await arrow.getAttribute('data-id');
     await arrow.click();
-    await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('CONNECTED');
+    // The diagram takes the whole height (no detail pane under it); the status bar names the selection.
+    await expect.poll(() => page.getByTestId('status-selection').textContent()).toBe(`Frame ${arrowId} selected`);
     await shot('07-diagram');
     // Export the diagram as SVG: the whole session (computed by the core), not only the arrows on screen.
     const [svgDownload] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-svg').click()]);
@@ -136,6 +137,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     expect(await page.getByTestId('export-svg-note').count()).toBe(0);
     await page.getByTestId('tab-list').click();
     await expect.poll(() => page.locator('[data-testid=frame-row][aria-selected=true]').getAttribute('data-id')).toBe(arrowId);
+    await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('CONNECTED');
 
     // Stop the proxy from the UI: the session is complete.
     await page.getByTestId('proxy-stop').click();
