@@ -14,7 +14,8 @@ interface Saved {
   theme: Theme;
 }
 
-export const DEFAULTS: Saved = { sidebarWidth: 260, sidebarCollapsed: false, listHeight: 300, bytesHeight: 150, theme: 'system' };
+/** listHeight and bytesHeight 0: not chosen yet, a share of the window's height (App.svelte). */
+export const DEFAULTS: Saved = { sidebarWidth: 260, sidebarCollapsed: false, listHeight: 0, bytesHeight: 0, theme: 'system' };
 export const LIMITS = { sidebarWidth: [180, 520], listHeight: [80, 4000], bytesHeight: [48, 4000] } as const;
 
 function storage(): Storage | null {
@@ -31,7 +32,7 @@ function load(): Saved {
     const raw = JSON.parse(storage()?.getItem(KEY) ?? '{}') as Partial<Record<keyof Saved, unknown>>;
     for (const k of ['sidebarWidth', 'listHeight', 'bytesHeight'] as const) {
       const v = raw[k];
-      if (typeof v === 'number' && Number.isFinite(v)) out[k] = clamp(v, LIMITS[k][0], LIMITS[k][1]);
+      if (typeof v === 'number' && Number.isFinite(v)) out[k] = v === 0 && k !== 'sidebarWidth' ? 0 : clamp(v, LIMITS[k][0], LIMITS[k][1]);
     }
     if (typeof raw.sidebarCollapsed === 'boolean') out.sidebarCollapsed = raw.sidebarCollapsed;
     if (raw.theme === 'light' || raw.theme === 'dark' || raw.theme === 'system') out.theme = raw.theme;
