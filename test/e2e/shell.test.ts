@@ -153,6 +153,12 @@ describe('the UI shell in Chromium', () => {
     expect(await height(page, 'tabs')).toBeLessThanOrEqual(Math.ceil(tabH) + 8);
     const tops = await page.locator('[data-testid^=tab-]').evaluateAll((els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().top))).size);
     expect(tops).toBe(1);
+    // and none is cut off: every tab can be reached without scrolling the strip.
+    const clipped = await page.getByTestId('tabs').evaluate((strip) => {
+      const edge = strip.getBoundingClientRect().right;
+      return [...strip.querySelectorAll('button')].filter((b) => b.getBoundingClientRect().right > edge + 0.5).map((b) => b.dataset.testid);
+    });
+    expect(clipped).toEqual([]);
     for (const view of ['diagram', 'expert', 'stats', 'diff']) {
       await page.getByTestId(`tab-${view}`).click();
       await expect.poll(() => page.getByTestId('pane-view').count()).toBe(1);
