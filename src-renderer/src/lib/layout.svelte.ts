@@ -15,7 +15,7 @@ interface Saved {
 }
 
 /** listHeight and bytesHeight 0: not chosen yet, a share of the window's height (App.svelte). */
-export const DEFAULTS: Saved = { sidebarWidth: 260, sidebarCollapsed: false, listHeight: 0, bytesHeight: 0, theme: 'system' };
+export const DEFAULTS: Saved = { sidebarWidth: 272, sidebarCollapsed: false, listHeight: 0, bytesHeight: 0, theme: 'system' };
 export const LIMITS = { sidebarWidth: [180, 520], listHeight: [80, 4000], bytesHeight: [48, 4000] } as const;
 
 function storage(): Storage | null {
