@@ -41,6 +41,13 @@ async function main(): Promise<void> {
   linkSession(core.db, seeded.session);
   core.db.prepare(`UPDATE connections SET profile = 'rabbitmq' WHERE session_id = ?`).run(seeded.session);
   seedSession(core.db, { name: 'billing capture.pcapng', connections: 1, frames: conversation(8, 1), state: 'interrupted' });
+  // The third SEND to /queue/orders: "compare with previous on destination" has one to compare with.
+  const laterSend = (core.db.prepare(`SELECT id FROM frames WHERE session_id = ? AND command = 'SEND' AND destination = '/queue/orders' ORDER BY id`)
+    .pluck().all(seeded.session) as number[])[2];
+  const frameOf = (command: string, n: number) => (core.db.prepare(`SELECT id FROM frames WHERE session_id = ? AND command = ? ORDER BY id`)
+    .pluck().all(seeded.session, command) as number[])[n];
+  const message = frameOf('MESSAGE', 1);
+  const firstSend = frameOf('SEND', 0);
   const host = await startWebHost({ core, rendererDir: await buildRenderer() });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   let count = 0;
@@ -58,9 +65,7 @@ async function main(): Promise<void> {
           count++;
         };
         // A MESSAGE with a JSON body, its destination header picked (highlighted in the bytes pane).
-        const message = page.locator('[data-testid=frame-row]', { hasText: 'MESSAGE' }).nth(1);
-        await message.click();
-        await page.getByTestId('detail-command').waitFor();
+        await goTo(page, message);
         await page.locator('[data-testid=detail-header-name]', { hasText: 'destination' }).first().click();
         for (const view of VIEWS) {
           const tab = page.getByTestId(`tab-${view}`);
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
           }
           if (view === 'diff') {
             await page.getByTestId('tab-list').click();
-            await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).nth(3).click();
+            await goTo(page, laterSend);
             await page.getByTestId('diff-prev').click();
             await page.getByTestId('header-diff').waitFor().catch(() => undefined);
           } else {
@@ -80,7 +85,7 @@ async function main(): Promise<void> {
           await shot(`view-${view === 'list' ? 'frames' : view}`);
         }
         await page.getByTestId('tab-list').click();
-        await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
+        await goTo(page, firstSend);
         await page.getByTestId('detail-command').waitFor();
         for (const [opener, dialog] of [['help-button', 'help'], ['goto-button', 'goto'], ['start-proxy-toggle', 'proxy'], ['replay-connection', 'replay'],
           ['resend-frame', 'resend']]) {
@@ -100,6 +105,16 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`${count} screenshots in ${path.relative(process.cwd(), OUT)}/`);
+}
+
+/** Ctrl+G, the frame number, Enter. */
+async function goTo(page: Page, id: number): Promise<void> {
+  await page.keyboard.press('Control+g');
+  await page.getByTestId('goto-input').fill(String(id));
+  await page.keyboard.press('Enter');
+  await page.getByTestId('goto-dialog').waitFor({ state: 'detached' });
+  await page.locator(`[data-testid=frame-row][data-id="${id}"][aria-selected=true]`).waitFor();
+  await page.locator('[data-testid=detail-command]').waitFor();
 }
 
 /** Charts and the diagram draw after their data arrives: wait until nothing is loading, at most a few frames. */
