@@ -51,7 +51,7 @@ async function applyFilter(page: Page, filter: string): Promise<number> {
   await page.getByTestId('filter-input').fill(filter);
   const t0 = performance.now();
   await page.getByTestId('filter-apply').click();
-  await page.waitForFunction(`(document.querySelector('[data-testid=frame-count]')?.textContent ?? '').includes('shown') &&
+  await page.waitForFunction(`(document.querySelector('[data-testid=frame-count]')?.textContent ?? '').includes('(filtered)') &&
     document.querySelector('[data-testid=frame-row] .cmd')?.textContent === 'SEND'`, undefined, { timeout: 60_000, polling: 'raf' });
   await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
   return performance.now() - t0;

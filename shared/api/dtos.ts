@@ -15,6 +15,8 @@ export interface SessionSummaryDto {
   state: string;
   connections: number;
   frames: number;
+  /** Issues (findings) recorded in the session; absent from older hosts. */
+  issues?: number;
 }
 
 export interface ConnectionDto {
@@ -33,6 +35,8 @@ export interface ConnectionDto {
   opened: string | null;
   closed: string | null;
   closeReason: string | null;
+  /** The broker profile (detected from CONNECTED's `server` header, or chosen); null: none; absent: not asked. */
+  profile?: string | null;
   frames: Record<Direction, number>;
   heartbeats: Record<Direction, number>;
   bytes: Record<Direction, number>;

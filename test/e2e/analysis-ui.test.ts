@@ -69,13 +69,13 @@ describe('the analysis views in Chromium', () => {
     // "Filter" from Expert Info: only the ERROR is shown.
     await page.getByTestId('tab-expert').click();
     await page.locator('[data-testid=expert-code][data-code=error-frame]').getByTestId('expert-filter').click();
-    await expect.poll(() => page.getByTestId('frame-count').textContent()).toBe('1 frames shown');
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^Displayed 1 of \d+ frames \(filtered\)$/);
     expect(await page.getByTestId('filter-input').inputValue()).toBe('issue.code == "error-frame"');
-    expect(await page.locator('[data-testid=frame-row] .cmd').allTextContents()).toEqual(['ERROR']);
+    await expect.poll(() => page.locator('[data-testid=frame-row] .cmd').allTextContents()).toEqual(['ERROR']);
 
     // The sequence diagram joins frames to their answers.
     await page.getByTestId('filter-clear').click();
-    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^\d+ frames$/);
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^Displayed (\d+) of \1 frames$/);
     await page.getByTestId('tab-diagram').click();
     await expect.poll(() => page.locator('[data-testid=diagram-link][data-kind=receipt]').count()).toBeGreaterThan(2);
     expect(await page.locator('[data-testid=diagram-link][data-kind=connect]').count()).toBe(1);

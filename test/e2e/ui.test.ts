@@ -58,7 +58,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     // A real client through the proxy; frames must show up while it is still connected (live).
     let run: StomppyRun | null = null;
     const client = runStomppy({ port, messages: 3, lingerS: 3, timeoutMs: 60_000 }).then((r) => (run = r));
-    await expect.poll(async () => Number((await page.getByTestId('frame-count').textContent())?.split(' ')[0]), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect.poll(async () => Number(await page.getByTestId('frame-count').getAttribute('data-shown')), { timeout: 20_000 }).toBeGreaterThan(10);
     expect(run).toBeNull();
     expect(await page.getByTestId('frame-row').count()).toBeGreaterThan(10);
     await shot('02-live-frames');
@@ -83,7 +83,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
       const cmds = await page.locator('[data-testid=frame-row] .cmd').allTextContents();
       return cmds.length > 0 && cmds.every((c) => c === 'SEND');
     }).toBe(true);
-    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^\d+ frames shown/);
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^Displayed \d+ of \d+ frames \(filtered\)$/);
     await shot('04-filtered');
 
     // Export what the filter shows, as JSON lines (a download from the web host).
@@ -117,25 +117,27 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
 
     // The sequence diagram of everything; clicking an arrow selects its frame.
     await page.getByTestId('filter-clear').click();
-    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^\d+ frames$/);
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^Displayed (\d+) of \1 frames$/);
     await page.getByTestId('tab-diagram').click();
     await expect.poll(() => page.getByTestId('diagram-arrow').count()).toBeGreaterThan(5);
     const arrow = page.locator('[data-testid=diagram-arrow]', { hasText: 'CONNECTED' }).first();
     const arrowId = await arrow.getAttribute('data-id');
     await arrow.click();
-    await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('CONNECTED');
+    // The diagram takes the whole height (no detail pane under it); the status bar names the selection.
+    await expect.poll(() => page.getByTestId('status-selection').textContent()).toBe(`Frame ${arrowId} selected`);
     await shot('07-diagram');
     // Export the diagram as SVG: the whole session (computed by the core), not only the arrows on screen.
     const [svgDownload] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-svg').click()]);
     expect(svgDownload.suggestedFilename()).toMatch(/^stompscope-session-\d+\.svg$/);
     const svg = readFileSync((await svgDownload.path())!, 'utf8');
-    const shown = Number((await page.getByTestId('frame-count').textContent())!.split(' ')[0]);
+    const shown = Number(await page.getByTestId('frame-count').getAttribute('data-shown'));
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect((svg.match(/marker-end="url\(#arrow\)"/g) ?? []).length).toBe(shown);
     expect(svg).toContain('DISCONNECT');
     expect(await page.getByTestId('export-svg-note').count()).toBe(0);
     await page.getByTestId('tab-list').click();
     await expect.poll(() => page.locator('[data-testid=frame-row][aria-selected=true]').getAttribute('data-id')).toBe(arrowId);
+    await expect.poll(() => page.getByTestId('detail-command').textContent()).toBe('CONNECTED');
 
     // Stop the proxy from the UI: the session is complete.
     await page.getByTestId('proxy-stop').click();
@@ -149,16 +151,18 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await page.getByTestId('import-input').setInputFiles(pcap);
     await expect.poll(() => page.locator('[data-testid=import-job][data-state=done]').count(), { timeout: 20_000 }).toBe(1);
     await expect.poll(async () => (await page.locator('[data-testid=frame-row] .dest').allTextContents()).includes('/queue/imported')).toBe(true);
-    expect(await page.getByTestId('frame-count').textContent()).toBe('5 frames');
+    expect(await page.getByTestId('frame-count').textContent()).toBe('Displayed 5 of 5 frames');
     await shot('09-imported');
 
     // Rename, then delete, the imported session from the sidebar.
     const imported = page.locator('[data-testid^=session-]', { hasText: 'conversation.pcap' });
+    await imported.getByTestId('session-menu').click();
     await imported.getByTestId('rename').click();
     await page.getByTestId('rename-input').fill('imported by the e2e test');
     await page.getByTestId('rename-input').press('Enter');
     const renamed = page.locator('[data-testid^=session-]', { hasText: 'imported by the e2e test' });
     await expect.poll(() => renamed.count()).toBe(1);
+    await renamed.getByTestId('session-menu').click();
     await renamed.getByTestId('delete').click();
     await renamed.getByTestId('confirm-delete').click();
     await expect.poll(() => renamed.count()).toBe(0);

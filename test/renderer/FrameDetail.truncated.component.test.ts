@@ -25,7 +25,7 @@ describe('FrameDetail of a huge body', () => {
     render(FrameDetail, { app });
     await app.detail.load(1);
     await settle();
-    expect(screen.getByTestId('body-summary').textContent).toBe(`Body (${FULL} bytes, truncated: the first ${SHOWN} shown):`);
+    expect(screen.getByTestId('body-summary').textContent).toBe(`Body (${FULL} bytes, truncated: the first ${SHOWN} shown)`);
     expect(screen.getByTestId('detail-body').textContent).toBe('x'.repeat(SHOWN));
     expect(screen.getByTestId('detail-issues').textContent).toContain('body-too-large');
   });

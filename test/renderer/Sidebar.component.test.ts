@@ -52,7 +52,7 @@ describe('Sidebar: start a proxy with TLS', () => {
     await fireEvent.submit(screen.getByTestId('proxy-form'));
     await settle();
     expect(startArgs(fake.calls)).toEqual([{
-      listen: '127.0.0.1:0', upstream: 'broker.example:61614', name: undefined, upstreamTls: true, insecure: false, ca: CERT, tlsCert: CERT, tlsKey: KEY,
+      listen: '127.0.0.1:61623', upstream: 'broker.example:61614', name: undefined, upstreamTls: true, insecure: false, ca: CERT, tlsCert: CERT, tlsKey: KEY,
     }]);
     expect(JSON.stringify(fake.calls)).not.toMatch(/ca\.pem|server\.(crt|key)/);
   });

@@ -96,10 +96,12 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
   let nextStream = firstHandle;
 
   const handlers: ReadHandlers = {
-    'sessions.list': () => r.sessions().map(sessionJson),
+    // Issue counts are the sessions sidebar's; the CLI's JSON lines keep their documented shape.
+    'sessions.list': () => r.sessions().map((s) => ({ ...sessionJson(s), issues: s.issues })),
     'connections.list': ({ session }) => {
       needSession(session);
-      return r.connections(session).map(connectionJson);
+      // The UI's status bar names the broker profile; the CLI's JSON lines keep their documented shape.
+      return r.connections(session).map((c) => ({ ...connectionJson(c), profile: c.profile }));
     },
     'frames.page': ({ session, after, limit, filter }) => {
       const cond = conditionOf(filter ?? '');

@@ -16,6 +16,8 @@ export interface SessionInfo {
   meta: Record<string, unknown>;
   connections: number;
   frames: number;
+  /** Issues (findings) recorded in the session. */
+  issues: number;
 }
 
 export interface ConnectionInfo {
@@ -32,6 +34,8 @@ export interface ConnectionInfo {
   opened: number;
   closed: number | null;
   closeReason: string | null;
+  /** The broker profile: detected from CONNECTED's server header, or chosen by the user; null: none. */
+  profile: string | null;
   frames: Record<Direction, number>;
   heartbeats: Record<Direction, number>;
   bytes: Record<Direction, number>;
@@ -98,7 +102,8 @@ export class StoreReader {
     this.raw = new RawFileReader(db.name);
     this.s = {
       sessions: db.prepare(`SELECT s.*, (SELECT count(*) FROM connections c WHERE c.session_id = s.id) connections,
-        (SELECT count(*) FROM frames f WHERE f.session_id = s.id) frames FROM sessions s ORDER BY s.id`),
+        (SELECT count(*) FROM frames f WHERE f.session_id = s.id) frames,
+        (SELECT count(*) FROM issues i WHERE i.session_id = s.id) issues FROM sessions s ORDER BY s.id`),
       session: db.prepare(`SELECT id FROM sessions WHERE id = ?`),
       connections: db.prepare(`SELECT * FROM connections WHERE (@session IS NULL OR session_id = @session) ORDER BY id`),
       connection: db.prepare(`SELECT * FROM connections WHERE id = ?`),
@@ -117,6 +122,7 @@ export class StoreReader {
     return (this.s.sessions.all() as Array<Record<string, unknown>>).map((r) => ({
       id: r.id as number, kind: r.kind as string, name: r.name as string, started: r.started as number, ended: r.ended as number | null,
       state: r.state as string, meta: JSON.parse(r.meta as string), connections: r.connections as number, frames: r.frames as number,
+      issues: r.issues as number,
     }));
   }
 
@@ -203,7 +209,7 @@ function toConnection(r: Record<string, unknown>): ConnectionInfo {
   return {
     id: r.id as number, sessionId: r.session_id as number, number: r.number as number, client: r.client as string, broker: r.broker as string,
     transport: r.transport as string, handshake: (r.handshake as string | null | undefined) ?? null, version: r.version as StompVersion | null, opened: r.opened as number, closed: r.closed as number | null,
-    closeReason: r.close_reason as string | null,
+    closeReason: r.close_reason as string | null, profile: (r.profile as string | null | undefined) ?? null,
     frames: { client: r.frames_client as number, broker: r.frames_broker as number },
     heartbeats: { client: r.heartbeats_client as number, broker: r.heartbeats_broker as number },
     bytes: { client: r.bytes_client as number, broker: r.bytes_broker as number },

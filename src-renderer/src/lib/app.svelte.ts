@@ -7,6 +7,7 @@ import { DetailState } from './detail.svelte.js';
 import { DiagramState } from './diagram.svelte.js';
 import { FramesState } from './frames.svelte.js';
 import { ImportsState } from './imports.svelte.js';
+import { LayoutState } from './layout.svelte.js';
 import { ReplayState } from './replay.svelte.js';
 import { ResendState } from './resend.svelte.js';
 import { SessionsState } from './sessions.svelte.js';
@@ -30,8 +31,20 @@ export class AppState {
   readonly connection: ConnectionInfoState;
   readonly conversations: ConnectionsViewState;
   readonly follow: FollowState;
+  readonly layout = new LayoutState();
   view = $state<View>('list');
   showProxyForm = $state(false);
+  /** The keyboard help overlay (`?`). */
+  showHelp = $state(false);
+  /** The "Go to frame" dialog (Ctrl+G). */
+  showGoTo = $state(false);
+  goToError = $state<string | null>(null);
+  /** Broker profiles detected (or chosen) on the open session's connections, for the status bar. */
+  profiles = $state.raw<string[]>([]);
+  /** Frames selected, oldest first, for Alt+← / Alt+→ (like a browser's history); `historyPos` is the current one. */
+  history = $state.raw<number[]>([]);
+  historyPos = $state(-1);
+  private navigating = false;
 
   constructor(private readonly api: ApiClient) {
     this.sessions = new SessionsState(api);
@@ -57,6 +70,7 @@ export class AppState {
       if (Date.now() - lastRefresh > 1000) {
         lastRefresh = Date.now();
         void this.sessions.refresh();
+        if (e.session === this.frames.session) void this.loadProfiles(e.session);
       }
       void this.frames.appended(e.session).then(() => {
         // Expert Info of a recording session follows it (one indexed count per code); statistics wait for Refresh.
@@ -98,6 +112,17 @@ export class AppState {
     }
   }
 
+  /** From the sessions sidebar's menu: a whole session as JSON lines or pcapng, whichever session is open. */
+  async exportSession(session: number, format: 'jsonl' | 'pcapng'): Promise<void> {
+    try {
+      const { ticket, filename } = await this.api.invoke('session.export', { session, filter: '', ...(format === 'pcapng' ? { format } : {}) });
+      await this.api.saveExport(ticket, filename);
+      this.exportError = null;
+    } catch (e) {
+      this.exportError = (e as Error).message;
+    }
+  }
+
   async start(): Promise<void> {
     await this.sessions.refresh();
   }
@@ -105,6 +130,9 @@ export class AppState {
   async openSession(session: number): Promise<void> {
     await this.frames.open(session, '');
     this.detail.detail = null;
+    this.history = [];
+    this.historyPos = -1;
+    void this.loadProfiles(session);
     if (this.view === 'diagram') await this.diagram.refresh();
     else if (this.view === 'expert') await this.expert.load(session);
     else if (this.view === 'stats') await this.stats.load(session);
@@ -180,5 +208,92 @@ export class AppState {
   async selectFrameId(id: number): Promise<void> {
     await this.frames.selectId(id);
     await this.detail.load(id);
+  }
+
+  /** The broker profiles of a session's connections (distinct, in connection order). */
+  async loadProfiles(session: number): Promise<void> {
+    try {
+      const conns = await this.api.invoke('connections.list', { session });
+      if (session !== this.frames.session) return;
+      this.profiles = [...new Set(conns.map((c) => c.profile).filter((p): p is string => !!p))];
+    } catch {
+      this.profiles = []; // the status bar then names no profile; nothing else depends on it
+    }
+  }
+
+  /** Called when the selection changes: a new entry in the selection history (unless it came from back/forward). */
+  recordSelection(id: number | null): void {
+    if (id === null || this.navigating) return;
+    if (this.history[this.historyPos] === id) return;
+    const kept = this.history.slice(0, this.historyPos + 1);
+    kept.push(id);
+    // Bounded like a browser's: the oldest entries go first.
+    this.history = kept.length > 500 ? kept.slice(kept.length - 500) : kept;
+    this.historyPos = this.history.length - 1;
+  }
+
+  get canGoBack(): boolean {
+    return this.historyPos > 0;
+  }
+
+  get canGoForward(): boolean {
+    return this.historyPos >= 0 && this.historyPos < this.history.length - 1;
+  }
+
+  /** Alt+← (-1) and Alt+→ (+1): the previous or next selected frame. */
+  async goHistory(step: -1 | 1): Promise<void> {
+    const pos = this.historyPos + step;
+    if (pos < 0 || pos >= this.history.length) return;
+    this.historyPos = pos;
+    this.navigating = true;
+    try {
+      await this.jumpToFrame(this.history[pos]);
+    } finally {
+      this.navigating = false;
+    }
+  }
+
+  /**
+   * The id of the frame the user calls `number` (its number within the session, the list's No.), or null when the
+   * displayed frames have no such frame (there is none, or the filter hides it).
+   */
+  async frameIdForNumber(number: number): Promise<number | null> {
+    const query = this.frames.queryId;
+    if (query === null || !Number.isSafeInteger(number) || number < 1) return null;
+    try {
+      const found = await this.api.invoke('frames.indexOf', { query, number });
+      if (!found.exact) return null;
+      const [row] = await this.frames.rowsFor(found.index, found.index + 1);
+      return row?.number === number ? row.id : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Ctrl+G: selects frame `number` of the open session; false (and goToError) when there is no such frame. */
+  async goToFrame(number: number): Promise<boolean> {
+    const id = await this.frameIdForNumber(number);
+    if (id === null) {
+      this.goToError = this.frames.applied
+        ? `Frame ${number} is not among the displayed frames.`
+        : `There is no frame ${number} in this session.`;
+      return false;
+    }
+    this.goToError = null;
+    this.showGoTo = false;
+    this.view = 'list';
+    await this.jumpToFrame(id);
+    return true;
+  }
+
+  openGoTo(): void {
+    if (this.frames.session === null) return;
+    this.goToError = null;
+    this.showGoTo = true;
+  }
+
+  /** Whether a dialog or overlay holds the keyboard (the global shortcuts then stay off). */
+  get modalOpen(): boolean {
+    return this.showHelp || this.showGoTo || this.showProxyForm || this.replay.isOpen || this.resend.isOpen;
   }
 }

@@ -1,6 +1,7 @@
 import type { ApiClient, FrameDetailDto } from '../../../shared/api/index.js';
 import { diffHeaders, diffLines, prettyIfJson, type HeaderDiffRow, type LineDiffRow } from '../../../shared/diff/diff.js';
 import { asText, fromBase64 } from './bytes.js';
+import type { FramePart } from './frame-parts.js';
 
 export type BodyView = 'text' | 'json' | 'xml' | 'hex';
 
@@ -10,6 +11,8 @@ export class DetailState {
   bodyView = $state<BodyView>('text');
   /** Show login, passcode and token-like headers as recorded instead of masked. */
   revealSecrets = $state(false);
+  /** The part of the frame selected in the detail pane, highlighted in the bytes pane. */
+  part = $state.raw<FramePart | null>(null);
   error = $state<string | null>(null);
   diffA = $state.raw<FrameDetailDto | null>(null);
   diffB = $state.raw<FrameDetailDto | null>(null);
@@ -28,11 +31,10 @@ export class DetailState {
     try {
       const d = await this.api.invoke('frame.detail', { id, revealSecrets: this.revealSecrets });
       if (n !== this.loading) return;
+      if (this.detail?.row.id !== d.row.id) this.part = null;
       this.detail = d;
       this.error = null;
-      const text = d.bodyBase64 !== null ? asText(fromBase64(d.bodyBase64)) : null;
-      const t = text?.trim() ?? '';
-      this.bodyView = text === null && d.bodyLength > 0 ? 'hex' : t.startsWith('{') || t.startsWith('[') ? 'json' : t.startsWith('<') ? 'xml' : 'text';
+      this.bodyView = initialBodyView(d);
     } catch (e) {
       if (n === this.loading) this.error = (e as Error).message;
     }
@@ -88,4 +90,25 @@ export class DetailState {
     const body = (d: FrameDetailDto) => (d.bodyBase64 === null ? '' : (asText(fromBase64(d.bodyBase64)) ?? '(binary body)'));
     this.bodyDiff = diffLines(prettyIfJson(body(a)), prettyIfJson(body(b)));
   }
+}
+
+/** `application/json`, `application/problem+json`, `text/json; charset=utf-8`… */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (!value) return false;
+  const type = value.split(';')[0].trim().toLowerCase();
+  return /^[a-z0-9.+-]+\/([a-z0-9.+-]+\+)?json$/.test(type);
+}
+
+/**
+ * The body view a frame opens with: what its `content-type` says (JSON, XML), else a guess from the first
+ * character; binary bodies as hex. The first `content-type` counts (STOMP 1.2 §Repeated Header Entries).
+ */
+export function initialBodyView(d: FrameDetailDto): BodyView {
+  const text = d.bodyBase64 !== null ? asText(fromBase64(d.bodyBase64)) : null;
+  if (text === null) return d.bodyLength > 0 ? 'hex' : 'text';
+  const ct = d.headers.find((h) => h.name.toLowerCase() === 'content-type')?.value;
+  if (isJsonContentType(ct)) return 'json';
+  if (ct && /^(application|text)\/([a-z0-9.+-]+\+)?xml\b/i.test(ct.trim())) return 'xml';
+  const t = text.trim();
+  return t.startsWith('{') || t.startsWith('[') ? 'json' : t.startsWith('<') ? 'xml' : 'text';
 }
