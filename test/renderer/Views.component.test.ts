@@ -11,7 +11,7 @@ import { AppState } from '../../src-renderer/src/lib/app.svelte.js';
 import { fakeApi, row, sessionHandlers, settle, type Handlers } from './fake-api.js';
 
 const conn = (connection: number, framesClient: number, client: string): ConnectionOverviewDto => ({
-  session: 1, connection, client, broker: '127.0.0.1:61613', transport: 'tcp', version: '1.2', opened: '2026-01-01T10:00:00.000000Z', closed: null,
+  session: 1, connection, number: connection, client, broker: '127.0.0.1:61613', transport: 'tcp', version: '1.2', opened: '2026-01-01T10:00:00.000000Z', closed: null,
   closeReason: null, frames: { client: framesClient, broker: 3 }, heartbeats: { client: 0, broker: 0 }, bytes: { client: 100 * framesClient, broker: 50 }, issues: 0,
   heartBeatNegotiated: { clientToBroker: 10_000, brokerToClient: 0 }, durationUs: 2_000_000, findings: { error: connection === 2 ? 1 : 0, warning: 0, note: 0 },
 });
