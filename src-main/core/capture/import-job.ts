@@ -22,12 +22,13 @@ import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { StoreWriter } from '../store/writer.js';
 import { DEFAULT_STOMP_PORTS } from './classify.js';
 import { dissectTcp, TcpPacket, type Skip } from './dissect.js';
-import { FlowTable, type ConnectionHandle } from './flows.js';
+import { FlowTable, type ConnectionHandle, type ConnectionTls, type FlowConnection } from './flows.js';
 import { detectFormat, isSupportedLinkType, linkTypeName, type CaptureFormat, type CaptureReader, type PacketSink } from './format.js';
 import { PcapParserReader } from './pcap-parser-reader.js';
 import { PcapReader } from './pcap-reader.js';
 import { PcapngReader } from './pcapng-reader.js';
 import type { ReassemblyLimits } from './reassembly.js';
+import type { KeySource } from './tls/keylog.js';
 
 /** Bytes read per step and per store transaction. */
 const READ_BYTES = 4 * 1024 * 1024;
@@ -51,6 +52,8 @@ export interface ImportOptions {
   profile?: ProfileName | null;
   /** Most TCP flows without data kept at once (default DEFAULT_MAX_QUIET_FLOWS); past it the least active are dropped. */
   maxQuietFlows?: number;
+  /** Secrets to decrypt TLS connections with (an NSS key log); without, TLS connections are listed undecrypted. */
+  keyLog?: KeySource | null;
 }
 
 export interface ImportResult {
@@ -216,7 +219,8 @@ class ImportRun implements PacketSink {
       ports,
       limits: opts.reassembly,
       maxQuietFlows: opts.maxQuietFlows,
-      open: (info) => this.openConnection(info.client, info.broker, info.opened, info.directionBy),
+      keys: opts.keyLog ?? null,
+      open: (info) => this.openConnection(info),
       notice: (kind, message) => {
         const n = this.notices.get(kind);
         if (n) n.count++;
@@ -321,8 +325,11 @@ class ImportRun implements PacketSink {
     this.result.session = this.sessionId;
   }
 
-  private openConnection(client: string, broker: string, opened: number, directionBy: string): ConnectionHandle {
-    const id = this.writer.createConnection(this.sessionId, client, broker, 'tcp', opened);
+  private openConnection(info: FlowConnection): ConnectionHandle {
+    const { client, broker, opened, directionBy } = info;
+    const id = this.writer.createConnection(this.sessionId, client, broker, info.transport, opened);
+    if (info.tls) this.writer.setConnectionTls(id, info.tls);
+    const writer = this.writer;
     const rec = new ConnectionRecorder(this.writer, this.sessionId, id, { limits: this.opts.limits, analysis: this.analysis });
     this.recorders.add(rec);
     if (directionBy === 'port') {
@@ -343,6 +350,9 @@ class ImportRun implements PacketSink {
       },
       event(dir: Direction | null, time: number, code: string, severity: 'error' | 'warning' | 'note', message: string) {
         rec.event(time, { code, severity, message, dir });
+      },
+      tls(t: ConnectionTls) {
+        writer.setConnectionTls(id, t);
       },
       close: (time: number, reason: string) => {
         rec.close(time, reason);
@@ -382,7 +392,7 @@ class ImportRun implements PacketSink {
     if (sk.truncated) warnings.push(`${sk.truncated} packets too short (snap length) to hold a TCP header skipped`);
     if (sk.malformed) warnings.push(`${sk.malformed} malformed IP/TCP packets skipped`);
     const tls = this.notices.get('tls');
-    if (tls) warnings.push(`${tls.count} TLS connection(s) on STOMP ports not decoded (e.g. ${tls.first.replace(/ is TLS.*$/, '')})`);
+    if (tls) warnings.push(`${tls.count} TLS connection(s) not decrypted, e.g. ${tls.first}`);
     const http = this.notices.get('http');
     if (http) {
       warnings.push(`${http.count} HTTP connection(s) that are not WebSocket upgrades not decoded (SockJS over XHR or ` +

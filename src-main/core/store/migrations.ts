@@ -119,4 +119,9 @@ export const MIGRATIONS: readonly string[] = [
   -- recorded before it existed: readers derive it from the stored CONNECT and CONNECTED then.
   ALTER TABLE connections ADD COLUMN negotiation TEXT;
   `,
+  /* 4 */ `
+  -- A TLS connection of a capture as JSON: {"version", "cipherSuite", "decrypted", "missing"?} (what the
+  -- ServerHello chose, and whether a key log decrypted it); NULL for plain connections and proxy recordings.
+  ALTER TABLE connections ADD COLUMN tls TEXT;
+  `,
 ];

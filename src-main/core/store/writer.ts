@@ -148,6 +148,7 @@ export class StoreWriter {
       frameIssue: db.prepare(`UPDATE frames SET issues = issues + 1 WHERE id = ?`),
       profile: db.prepare(`UPDATE connections SET profile = ? WHERE id = ?`),
       negotiation: db.prepare(`UPDATE connections SET negotiation = ? WHERE id = ?`),
+      tls: db.prepare(`UPDATE connections SET tls = ? WHERE id = ?`),
     };
   }
 
@@ -228,6 +229,11 @@ export class StoreWriter {
   /** The transport found inside the connection ('websocket', 'sockjs') and its handshake as JSON. */
   setConnectionTransport(connectionId: number, transport: string, handshakeJson: string | null): void {
     this.s.transport.run(transport, transport, handshakeJson, connectionId);
+  }
+
+  /** A captured TLS connection's version, cipher suite and whether it was decrypted. */
+  setConnectionTls(connectionId: number, tls: object): void {
+    this.s.tls.run(JSON.stringify(tls), connectionId);
   }
 
   updateCounters(connectionId: number, c: ConnectionCounters): void {
