@@ -10,7 +10,7 @@ import type { Db } from './db.js';
 import { RawFileWriter, rawFileOf } from './raw-files.js';
 import type { Direction, Severity } from '../../../shared/stomp/types.js';
 
-export type SessionKind = 'proxy' | 'import' | 'replay';
+export type SessionKind = 'proxy' | 'import' | 'replay' | 'capture';
 export type SessionState = 'recording' | 'complete' | 'interrupted';
 
 export const DIR_CODE: Record<Direction, number> = { client: 0, broker: 1 };
