@@ -8,6 +8,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CaptureDto, CaptureInterfacesDto } from '../../shared/api/index.js';
+import { Core } from '../../src-main/core/api.js';
 import { pick } from '../support/checks.js';
 import { loggedFrames, loggedHeartbeats, runStomppy } from '../support/clients/stomppy.js';
 import { readJsonl, REPO_ROOT, runCli, type ConnectionRow, type JsonlFrame } from '../support/proxy-cli.js';
@@ -171,6 +173,33 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || engines.length === 0
       await terminator.close();
     }
   }, 180_000);
+
+  it('through the core (the UI\'s "Capture on interface…"): interfaces listed, a capture started, its frames announced, stopped', async () => {
+    const core = Core.open(path.join(dir, 'core.db'));
+    try {
+      const listed = (await core.invoke('capture.interfaces', {})) as CaptureInterfacesDto;
+      expect(listed.error).toBeNull();
+      expect(listed.interfaces).toContainEqual({ name: 'lo', description: 'Loopback' });
+      const appended: number[] = [];
+      core.onEvent((e, d) => e === 'frames.appended' && appended.push((d as { frames: number }).frames));
+      const c = (await core.invoke('capture.start', { interface: 'lo', ports: [rabbit!.stompPort] })) as CaptureDto;
+      expect(c).toMatchObject({ interface: 'lo', filter: `tcp port ${rabbit!.stompPort}` });
+      expect((await core.invoke('capture.list', {})) as CaptureDto[]).toEqual([expect.objectContaining({ session: c.session })]);
+      // Probe connections until the capture has recorded one and the watcher announced its frames.
+      await until('frames.appended for the capture', async () => {
+        await stompProbe(rabbit!.stompPort);
+        return appended.length > 0 ? true : undefined;
+      });
+      expect(await core.invoke('capture.stop', { session: c.session })).toEqual({ stopped: true });
+      expect((await core.invoke('capture.list', {})) as CaptureDto[]).toEqual([]);
+      const sessions = (await core.invoke('sessions.list', {})) as Array<{ session: number; kind: string; state: string; frames: number }>;
+      expect(sessions.find((s) => s.session === c.session)).toMatchObject({ kind: 'capture', state: 'complete' });
+      // What cannot work is refused in one message.
+      await expect(Promise.resolve().then(() => core.invoke('capture.start', { interface: 'nosuch0' }))).rejects.toThrow(/^no such interface: nosuch0/);
+    } finally {
+      await core.close();
+    }
+  }, 120_000);
 
   it('without permission to capture: one line saying so and how to fix it, exit 1', async () => {
     const db = path.join(dir, 'nobody.db');

@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ConnectionDto } from '../../shared/api/index.js';
+import { Core } from '../../src-main/core/api.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { makeCert } from '../support/fake-broker.js';
@@ -113,6 +115,29 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || !toolAvailable('tcpd
       }
     } finally {
       got.reader.close();
+    }
+  });
+
+  it('through the core (the UI\'s import with a key log picked beside the capture): decrypted the same', async () => {
+    const core = Core.open(path.join(dir, 'core.db'));
+    try {
+      const done = new Promise<{ session: number | null; complete: boolean }>((resolve) => core.onEvent((e, d) => e === 'import.done' && resolve(d as never)));
+      const upload = core.registerUpload(pcap, 'tls.pcap', false);
+      const keys = core.registerUpload(keylog, 'keys.log', false);
+      await core.invoke('import.start', { upload, keylog: keys });
+      const r = await done;
+      expect(r).toMatchObject({ complete: true, session: expect.any(Number) });
+      const conns = (await core.invoke('connections.list', { session: r.session! })) as ConnectionDto[];
+      expect(conns).toHaveLength(runs.length);
+      expect(conns.every((c) => c.transport === 'tls' && c.tls?.decrypted === true)).toBe(true);
+      const byPort = new Map(conns.map((c) => [c.client, c]));
+      for (const run of runs) expect(byPort.get(`127.0.0.1:${run.localPort}`)!.bytes).toEqual({ client: run.sent.length, broker: run.received.length });
+      // A key log that is not one is refused in one message, and the capture can be imported again without it.
+      const bad = core.registerUpload(pcap, 'not-keys.log', false);
+      await expect(Promise.resolve().then(() => core.invoke('import.start', { upload: core.registerUpload(pcap, 'tls.pcap', false), keylog: bad })))
+        .rejects.toThrow(/^the key log not-keys\.log: no key log lines in it/);
+    } finally {
+      await core.close();
     }
   });
 

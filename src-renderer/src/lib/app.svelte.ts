@@ -6,6 +6,7 @@ import { DetailState } from './detail.svelte.js';
 import { DiagramState } from './diagram.svelte.js';
 import { FramesState } from './frames.svelte.js';
 import { ImportsState } from './imports.svelte.js';
+import { CaptureState } from './capture.svelte.js';
 import { ReplayState } from './replay.svelte.js';
 import { ResendState } from './resend.svelte.js';
 import { SessionsState } from './sessions.svelte.js';
@@ -19,6 +20,7 @@ export class AppState {
   readonly detail: DetailState;
   readonly diagram: DiagramState;
   readonly imports: ImportsState;
+  readonly capture: CaptureState;
   readonly replay: ReplayState;
   readonly resend: ResendState;
   readonly expert: ExpertInfoState;
@@ -42,6 +44,7 @@ export class AppState {
     this.stats = new StatsState(api);
     this.copyCode = new CopyCodeState(api);
     this.connection = new ConnectionInfoState(api);
+    this.capture = new CaptureState(api, (session) => void this.sessions.refresh().then(() => this.openSession(session)));
     this.imports = new ImportsState(api, (session) => {
       void this.sessions.refresh().then(() => this.openSession(session));
     });
