@@ -64,7 +64,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('Capture on interfaceâ
     await expect.poll(async () => {
       await stompProbe(rabbit!.stompPort);
       return (await page.locator('[data-testid=frame-row] .cmd').allTextContents()).includes('CONNECTED');
-    }, { timeout: 30_000, intervals: [500] }).toBe(true);
+    }, { timeout: 30_000, interval: 500 }).toBe(true);
     await ui.shot('capture-session-1024');
 
     await page.getByTestId('capture-toggle').click();

@@ -197,6 +197,12 @@ export class TlsSession {
       if (!this.tls13) s.ccs = true;
       return;
     }
+    if (type === CT_APPDATA && !this.info) {
+      // Protected records before the ServerHello was seen: the capture holds them in another order than they were
+      // sent (the two directions are merged by capture time), or the client sent early data. They wait for it.
+      this.hold(side, { type, version, header, fragment: fragment.slice(), time });
+      return;
+    }
     const protectedRecord = this.tls13 ? type === CT_APPDATA : s.ccs;
     if (!protectedRecord) {
       if (type === CT_HANDSHAKE) this.handshake(side, fragment, time);
@@ -221,18 +227,21 @@ export class TlsSession {
     s.held.push(h);
     s.heldBytes += h.fragment.length;
     if (this.ready(side)) return this.releaseHeld(side, h.time);
-    if (s.heldBytes > MAX_HELD_BYTES) this.giveUp(h.time);
+    // Keys that are not there now never will be, unless the key log is still being written.
+    if (s.heldBytes > MAX_HELD_BYTES || (this.info && !this.keys?.live)) this.giveUp(h.time);
   }
 
   private releaseHeld(side: Side, time: number): void {
     const s = this.sides[side];
     while (s.held.length && !this.opaque && !s.dead) {
-      if (!this.ready(side)) return;
+      if (!this.ready(side)) {
+        if (this.info && !this.keys?.live) this.giveUp(time);
+        return;
+      }
       const h = s.held.shift()!;
       s.heldBytes -= h.fragment.length;
       this.decrypt(side, h.type, h.version, h.header, h.fragment, h.time);
     }
-    void time;
   }
 
   /** The keys of `side`'s current epoch, derived from the key log if not yet: false when they are not there. */
@@ -378,6 +387,7 @@ export class TlsSession {
     const names: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' };
     this.info = { version: names[version] ?? `0x${version.toString(16)}`, cipherSuite: cipherSuiteName(suite) };
     this.sink.negotiated?.(this.info);
-    if (!this.suite) this.giveUp(time);
+    if (!this.suite) return this.giveUp(time);
+    this.retry(time);
   }
 }
