@@ -21,7 +21,8 @@ const CLI = ['--import', 'tsx', 'src-main/cli/main.ts'];
 
 /** The CLI capture in the background: resolves once it says it is capturing. */
 async function startCapture(args: string[]) {
-  const child = spawn(process.execPath, [...CLI, 'capture', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // In a process group of its own, as a terminal runs it: Ctrl-C is a SIGINT to the whole group.
+  const child = spawn(process.execPath, [...CLI, 'capture', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -41,7 +42,7 @@ async function startCapture(args: string[]) {
     out: () => stdout,
     err: () => stderr,
     async stop() {
-      child.kill('SIGINT');
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
       const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
       const r = await exited;
       clearTimeout(t);

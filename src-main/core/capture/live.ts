@@ -164,7 +164,9 @@ export class LiveCapture implements PacketSink {
       ? ['-i', opts.interface, '-f', this.filter, '-s', '0', '-B', '64', '-w', '-']
       // -U: each packet is written as it is captured, not when a buffer fills; -B in KiB.
       : ['-i', opts.interface, '-U', '-s', '0', '-B', '65536', '-w', '-', this.filter];
-    this.child = spawn(this.engine, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: Ctrl-C on the terminal reaches us only, and we stop the engine after it (so its
+    // exit is never mistaken for the engine failing). Should we die first, its next write to the pipe ends it.
+    this.child = spawn(this.engine, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       if (this.stderr.length < 64 * 1024) this.stderr += d;
     });
