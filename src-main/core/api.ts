@@ -99,7 +99,7 @@ export class Core {
       'sessions.delete': ({ session }) => {
         needSession(session);
         if (this.proxies?.isRunning(session) || s.sessionState.get(session) === 'recording') {
-          throw new ApiError('conflict', `session ${session} is still recording; stop its proxy first`);
+          throw new ApiError('conflict', `session ${session} is still recording; stop its proxy or capture first`);
         }
         this.reads.dropSession(session);
         const deleted = deleteSession(session) as number;
