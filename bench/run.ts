@@ -2,7 +2,7 @@
 // `npm run bench -- --json` prints one JSON object per line instead of the table:
 //   {"name","unit","ours","baseline","baselineName","higherIsBetter"}  (the notes go to stderr, as "# name: notes")
 // `npm run bench -- decoder proxy` runs only the named groups.
-// `npm run bench -- --quick` shrinks the workloads of the groups that take a size (decoder, proxy, ui) to a smoke
+// `npm run bench -- --quick` shrinks the workloads of the groups that take a size (decoder, proxy, capture, ui) to a smoke
 // test of the harness: its figures are not the ones to publish.
 import { printTable } from './table.js';
 import type { BenchResult } from './types.js';
@@ -24,6 +24,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
     quick ? { mixedMB: 2, smallFrames: 10_000, roundTrips: 200, latencyRounds: 1, coldRoundTrips: 100, warmupRoundTrips: 50, duringQueries: { frames: 20_000, roundTrips: 200, rounds: 1 } } : {},
   ),
   import: async () => (await import('./import.js')).benchImport(),
+  capture: async () => (await import('./capture.js')).benchCapture(quick),
   ui: async () => (await import('./ui.js')).benchUi(quick ? { frames: 20_000 } : {}),
 };
 

@@ -207,6 +207,35 @@ export const ISSUES = {
       'A record or block of the file is inconsistent (impossible length, mismatched block length, unknown interface, impossible timestamp). In a pcapng file the damaged bytes are skipped and reading resumes at the next valid block (the issue gives their place and size); in a classic pcap file, whose records have no trailing length to resynchronise on, reading stops there. Either way the session is marked incomplete, and the packets lost may show as TCP gaps.',
     specRef: 'draft-ietf-opsawg-pcap §5, draft-ietf-opsawg-pcapng §3.1',
   },
+  'capture-dropped': {
+    severity: 'warning',
+    title: 'Packets dropped by the capture',
+    explanation:
+      'The kernel or the capture engine dropped packets during a live capture (its interface statistics count them): the capture could not keep up, or its buffer was too small. The connections they belonged to show TCP gaps. A larger buffer, a narrower filter (--port, --filter) or a less busy host help.',
+    specRef: 'draft-ietf-opsawg-pcapng §4.6 (Interface Statistics Block, isb_ifdrop)',
+  },
+  // --- TLS in captures (src-main/core/capture/tls) ---
+  'tls-undecrypted': {
+    severity: 'warning',
+    title: 'TLS connection not decrypted',
+    explanation:
+      'The connection is TLS and could not be decrypted: no key log was given, the key log has no secrets for this connection\'s client random (it was written by another session), its cipher suite is not an AEAD one StompScope decrypts (AES-GCM, ChaCha20-Poly1305), or the capture started after the handshake. Give the key log the client wrote (SSLKEYLOGFILE, Node\'s --tls-keylog, a Java agent) with --tls-keylog.',
+    specRef: 'RFC 8446 §7 (key schedule), RFC 5246 §8.1 (master secret), NSS key log format',
+  },
+  'tls-decrypt-failed': {
+    severity: 'error',
+    title: 'TLS record not decrypted',
+    explanation:
+      'A TLS record did not authenticate with the key log\'s keys (a damaged record, or keys that are not this connection\'s), or the TLS record stream is damaged or has bytes missing from the capture: its content is lost, and the STOMP stream has a gap there.',
+    specRef: 'RFC 8446 §5.2, RFC 5246 §6.2.3.3 (AEAD record protection)',
+  },
+  'tls-record-cut': {
+    severity: 'warning',
+    title: 'TLS record cut off',
+    explanation:
+      'A direction of the connection ends in the middle of a TLS record (the capture stopped, or the connection was cut): the part of it in the capture cannot be authenticated, so its content is lost.',
+    specRef: 'RFC 8446 §5.1 (record layer)',
+  },
   // --- the recorder and the proxy (src-main/core/record, src-main/core/proxy) ---
   'recording-overload': {
     severity: 'warning',

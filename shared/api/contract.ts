@@ -6,7 +6,7 @@ import { PROFILE_NAMES } from '../analysis/profiles.js';
 import { parseTarget } from '../replay-target.js';
 import { isSecretHeader, MASK } from '../stomp/secrets.js';
 import type {
-  ConnectionDto, ConnectionOverviewDto, EditedFrameDto, FollowDto, ExpertInfoDto, ExportCodeDto, FilterErrorDto, FrameDetailDto, FrameLinkDto, FrameRowDto,
+  CaptureDto, CaptureInterfacesDto, ConnectionDto, ConnectionOverviewDto, EditedFrameDto, FollowDto, ExpertInfoDto, ExportCodeDto, FilterErrorDto, FrameDetailDto, FrameLinkDto, FrameRowDto,
   HeartbeatDto, InjectResultDto, LinkDto, ProxyDto, QueryDto, ReplayDiffDto, ResendDraftDto, ResendResultDto, SessionStatsDto,
   SessionSummaryDto, WindowDto,
 } from './dtos.js';
@@ -215,6 +215,10 @@ export interface CommandResults {
   'proxy.stop': { stopped: boolean };
   'proxy.list': ProxyDto[];
   'import.start': { job: number };
+  'capture.interfaces': CaptureInterfacesDto;
+  'capture.start': CaptureDto;
+  'capture.stop': { stopped: boolean };
+  'capture.list': CaptureDto[];
   'session.export': { ticket: string; filename: string };
   'export.code': ExportCodeDto;
   'replay.start': { job: number };
@@ -300,11 +304,29 @@ export const CONTRACT = {
   'proxy.stop': { args: obj({ session: id() }), description: 'Stops a proxy this core runs and completes its session.' },
   'proxy.list': { args: obj({}), description: 'The proxies this core runs.' },
   'import.start': {
-    args: obj({ upload: str({ max: 100 }), name: name() }),
+    args: obj({ upload: str({ max: 100 }), name: name(), keylog: str({ max: 100, optional: true }) }),
     description: 'Imports a capture file the host received (an upload to the web host, a file chosen in the desktop app\'s '
-      + 'dialog), named by the id the host gave it: the UI never names files on the machine. Answers at once; '
-      + '`import.progress` and `import.done` follow.',
+      + 'dialog), named by the id the host gave it: the UI never names files on the machine. `keylog`: the upload id of an '
+      + 'NSS key log (SSLKEYLOGFILE) to decrypt its TLS connections with. Answers at once; `import.progress` and '
+      + '`import.done` follow.',
   },
+  'capture.interfaces': {
+    args: obj({}),
+    description: 'The network interfaces the capture engine (dumpcap, else tcpdump) can capture on, or why it cannot list them.',
+  },
+  'capture.start': {
+    args: obj({
+      interface: refine(str({ max: 100 }), (v) => (/^[\w.:@-]+$/.test(v) ? null : "'interface' must be an interface name")),
+      ports: arrayOf(int({ min: 1, max: 65535 }), { max: 64, says: 'a list of at most 64 port numbers', optional: true }),
+      filter: str({ max: 1000, optional: true }),
+      name: name(),
+    }),
+    description: 'Starts a live capture on an interface in the core, as `stompscope capture`: a session of kind \'capture\' '
+      + 'recording STOMP off the wire. Refused in one message when the engine is missing, capture is not permitted, the '
+      + 'interface does not exist or the filter is invalid.',
+  },
+  'capture.stop': { args: obj({ session: id() }), description: 'Stops a capture this core runs and completes its session.' },
+  'capture.list': { args: obj({}), description: 'The live captures this core runs.' },
   'session.export': {
     args: obj({
       session: id(),

@@ -31,6 +31,8 @@ export interface ConnectionDto {
   transport: string;
   /** The WebSocket / SockJS handshake (credentials masked); null for TCP and TLS. */
   handshake?: Handshake | null;
+  /** A captured TLS connection: the version and cipher suite its ServerHello chose, and whether a key log decrypted it. */
+  tls?: ConnectionTlsDto | null;
   version: StompVersion | null;
   opened: string | null;
   closed: string | null;
@@ -161,6 +163,40 @@ export interface HeartbeatDto {
   connection: number;
   from: Direction;
   t: number;
+}
+
+export interface ConnectionTlsDto {
+  /** "TLS 1.2", "TLS 1.3". */
+  version: string;
+  /** The IANA name, e.g. "TLS_AES_128_GCM_SHA256". */
+  cipherSuite: string;
+  decrypted: boolean;
+  /** Why it was not decrypted (no key log, no keys for it, ...). */
+  missing?: string;
+}
+
+/** A live capture this core runs (`capture.start`). */
+export interface CaptureDto {
+  session: number;
+  interface: string;
+  /** The capture engine: 'dumpcap' or 'tcpdump'. */
+  engine: string;
+  /** The BPF capture filter it runs with. */
+  filter: string;
+  packets: number;
+  frames: number;
+}
+
+export interface CaptureInterfaceDto {
+  name: string;
+  description: string | null;
+}
+
+/** What `capture.interfaces` answers: the interfaces, or why none can be listed (no capture engine). */
+export interface CaptureInterfacesDto {
+  engine: string | null;
+  interfaces: CaptureInterfaceDto[];
+  error: string | null;
 }
 
 export interface ProxyDto {

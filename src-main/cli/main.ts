@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { StoreError } from '../core/store/db.js';
 import { UsageError } from './args.js';
 import { importCommand } from './commands/import.js';
+import { captureCommand } from './commands/capture.js';
 import { proxyCommand } from './commands/proxy.js';
 import { connectionsCommand, framesCommand, sessionsCommand } from './commands/read.js';
 import { replayCommand } from './commands/replay.js';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   connections: { run: connectionsCommand, summary: 'list connections with version, frame and heart-beat counts' },
   frames: { run: framesCommand, summary: 'print frames in capture order (--jsonl for scripts)' },
   import: { run: importCommand, summary: 'import pcap / pcapng capture files as sessions (TCP reassembled)' },
+  capture: { run: captureCommand, summary: 'record STOMP live off a network interface (dumpcap or tcpdump)' },
   replay: { run: replayCommand, summary: 'replay the client side of a recorded connection against a broker (recorded as a new session)' },
   diff: { run: diffCommand, summary: 'compare what the broker sent on two connections (e.g. original and replay)' },
   export: { run: exportCommand, summary: 'write a session as pcapng or JSON lines, or a connection or frame as stomp.py / stompjs code' },

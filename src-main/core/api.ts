@@ -9,6 +9,7 @@ import { filterError } from '../../shared/filter/parser.js';
 import { LiveWatcher } from './watcher.js';
 import { ProxyManager } from './jobs/proxies.js';
 import { ImportManager } from './jobs/imports.js';
+import { CaptureManager } from './jobs/captures.js';
 import { ExportManager } from './jobs/exports.js';
 import { ReplayManager } from './jobs/replays.js';
 import { ResendManager } from './jobs/resends.js';
@@ -48,6 +49,7 @@ export class Core {
   private readonly proxies: ProxyManager | null;
   private readonly watcher: LiveWatcher;
   private readonly imports: ImportManager;
+  private readonly captures: CaptureManager | null;
   private readonly exports: ExportManager;
   private readonly replays: ReplayManager | null;
   private readonly resends: ResendManager | null;
@@ -61,6 +63,7 @@ export class Core {
     this.watcher = new LiveWatcher(db, (e) => this.emit('frames.appended', e), () => this.emit('sessions.changed', {}),
       () => this.proxies?.list().map((p) => p.session) ?? [], undefined, (e) => this.emit('issues.appended', e));
     this.imports = new ImportManager(db.name, (event, data) => this.emit(event, data), () => this.emit('sessions.changed', {}));
+    this.captures = db.name && db.name !== ':memory:' ? new CaptureManager(db.name, () => this.emit('sessions.changed', {})) : null;
     this.exports = new ExportManager();
     this.replays = db.name && db.name !== ':memory:' ? new ReplayManager(db.name, (event, data) => this.emit(event, data)) : null;
     this.resends = db.name && db.name !== ':memory:' ? new ResendManager(db, this.reader, db.name, () => this.emit('sessions.changed', {}), this.proxies) : null;
@@ -96,7 +99,7 @@ export class Core {
       'sessions.delete': ({ session }) => {
         needSession(session);
         if (this.proxies?.isRunning(session) || s.sessionState.get(session) === 'recording') {
-          throw new ApiError('conflict', `session ${session} is still recording; stop its proxy first`);
+          throw new ApiError('conflict', `session ${session} is still recording; stop its proxy or capture first`);
         }
         this.reads.dropSession(session);
         const deleted = deleteSession(session) as number;
@@ -110,7 +113,11 @@ export class Core {
       'proxy.start': (o) => this.needProxies().start(o),
       'proxy.stop': async ({ session }) => ({ stopped: await this.needProxies().stop(session) }),
       'proxy.list': () => this.proxies?.list() ?? [],
-      'import.start': ({ upload, name }) => this.imports.start(upload, name),
+      'import.start': ({ upload, name, keylog }) => this.imports.start(upload, name, keylog),
+      'capture.interfaces': () => this.needCaptures().interfaces(),
+      'capture.start': (o) => this.needCaptures().start(o),
+      'capture.stop': async ({ session }) => ({ stopped: await this.needCaptures().stop(session) }),
+      'capture.list': () => this.captures?.list() ?? [],
       'session.export': ({ session, filter, revealSecrets, format }) => {
         needSession(session);
         return this.exports.ticket(session, filter, !!revealSecrets, format ?? 'jsonl');
@@ -128,6 +135,11 @@ export class Core {
   private needResends(): ResendManager {
     if (!this.resends) throw new ApiError('bad-request', 'this core has no database file to record into');
     return this.resends;
+  }
+
+  private needCaptures(): CaptureManager {
+    if (!this.captures) throw new ApiError('bad-request', 'this core has no database file to record into');
+    return this.captures;
   }
 
   private needProxies(): ProxyManager {
@@ -204,6 +216,7 @@ export class Core {
   async close(): Promise<void> {
     this.watcher.stop();
     await this.proxies?.stopAll();
+    await this.captures?.stopAll();
     await this.imports.settle();
     await this.replays?.settle();
     await this.reads.close();

@@ -280,12 +280,14 @@ describe('flows: which are STOMP, which side is the client, and what happened to
     expect(got.connections.map((c) => [c.client, c.closeReason])).toEqual([['10.0.0.1:40000', 'RST from broker']]);
   });
 
-  it('TLS on 61614 is reported, not decoded', async () => {
+  it('TLS on 61614 without a key log is listed as a TLS connection, not decrypted, with what is missing', async () => {
     const conv = new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 61614 }, { time: T0 })
       .handshake().send('c', Buffer.from([0x16, 0x03, 0x01, 0x00, 0x10, 1, 2, 3])).close();
     const got = await importBytes(dir, pcap(conv.captured()));
-    expect(got.connections).toEqual([]);
-    expect(got.result.warnings).toEqual([expect.stringMatching(/^1 TLS connection\(s\) on STOMP ports not decoded/)]);
+    expect(got.connections.map((c) => c.transport)).toEqual(['tls']);
+    expect(got.frames).toEqual([]);
+    expect(got.issues.filter((i) => i.code.startsWith('tls-')).map((i) => i.code)).toEqual(['tls-record-cut', 'tls-undecrypted']);
+    expect(got.result.warnings).toEqual([expect.stringMatching(/^1 TLS connection\(s\) not decrypted, e.g. 10.0.0.1:40000 ⇄ 10.0.0.2:61614 is TLS and not decrypted \(the ClientHello is not in the capture/)]);
   });
 });
 

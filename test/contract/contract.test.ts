@@ -54,6 +54,10 @@ const EXAMPLES: { [C in CommandName]: (x: Ctx) => CommandArgs<C> } = {
   'proxy.stop': (x) => ({ session: x.session }),
   'proxy.list': () => ({}),
   'import.start': () => ({ upload: 'no-such-upload' }),
+  'capture.interfaces': () => ({}),
+  'capture.start': () => ({ interface: 'nosuch0' }),
+  'capture.stop': (x) => ({ session: x.session }),
+  'capture.list': () => ({}),
   'session.export': (x) => ({ session: x.session, filter: 'command == "SEND"' }),
   'export.code': (x) => ({ frame: x.send, language: 'stomp.py' }),
   'replay.start': (x) => ({ connection: x.connection, target: '127.0.0.1:1', asFastAsPossible: true, timeoutMs: 1000 }),
@@ -179,8 +183,9 @@ describe('the contract, command by command', () => {
     it('reached the core: most commands answered, and the failures are the core\'s own', () => {
       const failed = [...overWeb].filter(([, o]) => !o.ok).map(([c, o]) => `${c}: ${(o as { code: string }).code}`);
       // Sending to a port nothing listens on, injecting into a connection no proxy holds, importing an upload never
-      // made: refused by the core (not by validation).
-      expect(failed.sort()).toEqual(['frame.inject: conflict', 'frame.resend: conflict', 'import.start: not-found']);
+      // made, capturing on an interface that does not exist, stopping a capture never started: refused by the core
+      // (not by validation).
+      expect(failed.sort()).toEqual(['capture.start: bad-request', 'capture.stop: not-found', 'frame.inject: conflict', 'frame.resend: conflict', 'import.start: not-found']);
       expect(overWeb.get('filter.check')).toEqual({ ok: true, keys: 'error' });
       expect(overWeb.get('sessions.delete')).toEqual({ ok: true, keys: 'deleted' });
     });

@@ -5,8 +5,10 @@ import { defaultDbPath, openDb } from '../../core/store/db.js';
 import { StoreWriter } from '../../core/store/writer.js';
 import { parse, parseProfileOption, UsageError } from '../args.js';
 import { PROFILE_NAMES } from '../../../shared/analysis/profiles.js';
+import { KeyLogError, readKeyLogFile, type KeyLog } from '../../core/capture/tls/keylog.js';
 
 export const IMPORT_HELP = `Usage: stompscope import FILE… [--db FILE] [--name NAME] [--port N]… [--json] [--skip-existing] [--profile NAME]
+                        [--tls-keylog FILE]
 
 Imports pcap and pcapng captures (tcpdump, dumpcap, tshark, Wireshark) into sessions,
 one per file, with the capture's own times. TCP is reassembled; STOMP connections are
@@ -20,6 +22,11 @@ found by port (61613, 61614, 61612) and by content (a flow that speaks STOMP).
   --skip-existing    skip files already imported (same SHA-256)
   --profile NAME     broker profile for expert info: ${PROFILE_NAMES.join(', ')}
                      (default: detected from CONNECTED's server header)
+  --tls-keylog FILE  decrypt TLS connections with this key log (NSS format, as
+                     SSLKEYLOGFILE, Node's --tls-keylog, Go and Java agents write it):
+                     TLS 1.2 ECDHE with AES-GCM or ChaCha20-Poly1305, TLS 1.3.
+                     Without it, TLS connections on STOMP ports are listed as TLS,
+                     not decrypted
 
 Formats: classic pcap (µs and ns), pcapng. Link types: Ethernet (802.1Q, QinQ),
 Linux cooked (SLL, SLL2: tcpdump -i any), BSD loopback, raw IPv4/IPv6.
@@ -82,7 +89,7 @@ function jsonOf(r: ImportResult) {
 export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     db: { type: 'string' }, name: { type: 'string' }, port: { type: 'string', multiple: true }, json: { type: 'boolean' },
-    'skip-existing': { type: 'boolean' }, profile: { type: 'string' },
+    'skip-existing': { type: 'boolean' }, profile: { type: 'string' }, 'tls-keylog': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(IMPORT_HELP + '\n');
@@ -95,6 +102,15 @@ export async function importCommand(argv: string[]): Promise<number> {
     return n;
   });
   const profile = parseProfileOption(values.profile);
+  let keyLog: KeyLog | null = null;
+  if (values['tls-keylog'] !== undefined) {
+    try {
+      keyLog = readKeyLogFile(values['tls-keylog']);
+    } catch (e) {
+      if (e instanceof KeyLogError) throw new UsageError(`--tls-keylog: ${e.message}`);
+      throw e;
+    }
+  }
   const dbPath = path.resolve(values.db ?? defaultDbPath());
   const writer = new StoreWriter(openDb(dbPath));
   const err = (line: string) => process.stderr.write(`stompscope import: ${line}\n`);
@@ -112,7 +128,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       let r: ImportResult;
       try {
         r = await importCapture(writer, file, {
-          name, ports, skipExisting: !!values['skip-existing'], signal: ac.signal, profile,
+          name, ports, keyLog, skipExisting: !!values['skip-existing'], signal: ac.signal, profile,
           onProgress: progress ? (done, total) => total >= PROGRESS_MIN_BYTES && progress.update(done, total) : undefined,
         });
       } catch (e) {

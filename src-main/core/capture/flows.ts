@@ -6,12 +6,23 @@ import type { Direction } from '../../../shared/stomp/types.js';
 import { findFrameBoundary, httpUpgrade, looksLikeHttp, looksLikeTls, startsWithFrame, type CommandAt } from './classify.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpPacket } from './dissect.js';
 import { DEFAULT_REASSEMBLY_LIMITS, ReassemblyBudget, TcpReassembler, type GapCause, type ReassemblyLimits, type StreamSink } from './reassembly.js';
+import type { KeySource } from './tls/keylog.js';
+import { TlsSession, type TlsInfo } from './tls/session.js';
+
+/** What a connection's TLS was, as stored with it: version, cipher suite, and whether it was decrypted. */
+export interface ConnectionTls extends TlsInfo {
+  decrypted: boolean;
+  /** Why it was not decrypted. */
+  missing?: string;
+}
 
 export interface ConnectionHandle {
   data(dir: Direction, bytes: Uint8Array, time: number): void;
   gap(dir: Direction, bytes: number, time: number, code: string, message: string): void;
   event(dir: Direction | null, time: number, code: string, severity: 'error' | 'warning' | 'note', message: string): void;
   close(time: number, reason: string): void;
+  /** The connection's TLS changed (decrypted or not, what is missing). */
+  tls?(info: ConnectionTls): void;
 }
 
 export interface FlowConnection {
@@ -20,6 +31,8 @@ export interface FlowConnection {
   opened: number;
   /** How the client side was told: 'syn' | 'content' | 'port'. */
   directionBy: 'syn' | 'content' | 'port';
+  transport: 'tcp' | 'tls';
+  tls: ConnectionTls | null;
 }
 
 export interface FlowTableOptions {
@@ -28,6 +41,11 @@ export interface FlowTableOptions {
   open(info: FlowConnection): ConnectionHandle;
   /** Something worth telling about the import as a whole (once per kind is the caller's business). */
   notice(kind: 'tls' | 'http', message: string): void;
+  /**
+   * The key log for TLS connections (RFC 8446 / RFC 5246 secrets by client random); null: TLS connections on
+   * STOMP ports are recorded as TLS connections without frames, with what is missing.
+   */
+  keys?: KeySource | null;
   limits?: Partial<ReassemblyLimits>;
   /** Most flows kept at once that have carried no data yet (default DEFAULT_MAX_QUIET_FLOWS). */
   maxQuietFlows?: number;
@@ -54,8 +72,15 @@ const MAX_CARRY = 1024;
 
 type Queued =
   | { side: Side; kind: 'data'; bytes: Uint8Array; time: number }
-  | { side: Side; kind: 'gap'; n: number; cause: GapCause; time: number }
+  | { side: Side; kind: 'gap'; n: number; cause: GapCause | TlsLoss; time: number }
+  | { side: Side; kind: 'event'; time: number; code: string; severity: 'error' | 'warning' | 'note'; message: string }
   | { side: Side; kind: 'fin'; time: number };
+
+/** Application data lost inside TLS (a damaged record, wrong keys): the issue to record for it. */
+interface TlsLoss {
+  code: string;
+  message: string;
+}
 
 /** After the decision: one side's bytes on their way to the connection, through mid-stream sync if needed. */
 class SideFeed {
@@ -105,14 +130,16 @@ class SideFeed {
     this.conn.data(this.dir, r.at ? b.subarray(r.at) : b, time);
   }
 
-  gap(n: number, time: number, cause: GapCause): void {
+  gap(n: number, time: number, cause: GapCause | TlsLoss): void {
     if (this.syncing) {
       // Nothing recorded yet on this side: the bytes before the first frame boundary are skipped anyway.
       this.carry = null;
       this.atStart = false;
       return;
     }
-    if (cause === 'snaplen') {
+    if (typeof cause === 'object') {
+      this.conn.gap(this.dir, n, time, cause.code, cause.message);
+    } else if (cause === 'snaplen') {
       this.conn.gap(this.dir, n, time, 'snaplen-cut', `${n} bytes of a packet were cut by the capture's snap length`);
     } else if (cause === 'memory') {
       this.conn.gap(this.dir, n, time, 'tcp-segments-missing',
@@ -156,6 +183,12 @@ export class Flow {
   private upgrade = false;
   /** A segment of this flow carried payload (or bytes the snap length cut). */
   carried = false;
+  /** The flow opened with a TLS ClientHello: its streams go through this, and the decrypted data on. */
+  private tls: TlsSession | null = null;
+  private tlsClientSide: Side = 0;
+  /** Why the TLS connection is not decrypted (once known). */
+  private tlsMissing: string | null = null;
+  private sawData = false;
 
   constructor(readonly aKey: string, pkt: TcpPacket, time: number, private readonly t: FlowTable) {
     this.endpoints = [pkt.endpoint('src'), pkt.endpoint('dst')];
@@ -205,6 +238,59 @@ export class Flow {
   // --- stream events from the reassemblers -----------------------------------------------------------------
 
   private onData(side: Side, bytes: Uint8Array, time: number): void {
+    if (this.tls) return this.tls.push(side, bytes, time);
+    if (!this.sawData) {
+      this.sawData = true;
+      // A ClientHello as the first byte of the flow (RFC 8446 §5.1 record, §4 handshake type 1): TLS from the start.
+      if (this.state === 'undecided' && looksLikeTls(bytes) && bytes.length > 5 && bytes[5] === 1) {
+        this.startTls(side);
+        return this.tls!.push(side, bytes, time);
+      }
+    }
+    this.onPlain(side, bytes, time);
+  }
+
+  private startTls(clientSide: Side): void {
+    this.tlsClientSide = clientSide;
+    this.tls = new TlsSession(this.t.keys, clientSide, {
+      data: (side, bytes, time) => this.onPlain(side, bytes, time),
+      lost: (side, n, time, code, message) => this.onPlainGap(side, n, time, { code, message }),
+      issue: (side, time, code, severity, message) => {
+        if (this.state === 'stomp') this.conn!.event(side === null ? null : this.dirOf(side), time, code, severity, message);
+        else if (this.state === 'undecided' && side !== null) this.queue.push({ side, kind: 'event', time, code, severity, message });
+      },
+      undecryptable: (reason, time) => this.tlsUndecryptable(reason, time),
+    });
+  }
+
+  /** A TLS flow that will not be decrypted: on a STOMP port it is still a connection (TLS, without frames). */
+  private tlsUndecryptable(reason: string, time: number): void {
+    this.tlsMissing = reason;
+    const what = `${this.endpoints[this.tlsClientSide]} ⇄ ${this.endpoints[1 - this.tlsClientSide]}`;
+    if (this.state === 'undecided') {
+      if (!this.isStompPort) {
+        if (this.t.keys) this.t.notice('tls', `${what} is TLS and not decrypted (${reason})`);
+        return this.ignore();
+      }
+      const synSide = this.synSide();
+      this.decide(synSide >= 0 ? synSide as Side : this.tlsClientSide, synSide >= 0 ? 'syn' : 'content');
+    }
+    if (this.state !== 'stomp') return;
+    this.t.notice('tls', `${what} is TLS and not decrypted (${reason})`);
+    this.conn!.event(null, time, 'tls-undecrypted', 'warning', `this TLS connection is not decrypted: ${reason}`);
+    this.conn!.tls?.(this.tlsInfo()!);
+  }
+
+  private tlsInfo(): ConnectionTls | null {
+    const t = this.tls;
+    if (!t) return null;
+    return {
+      version: t.info?.version ?? 'unknown', cipherSuite: t.info?.cipherSuite ?? 'unknown', decrypted: t.decrypted,
+      ...(this.tlsMissing ? { missing: this.tlsMissing } : {}),
+    };
+  }
+
+  private onPlain(side: Side, bytes: Uint8Array, time: number): void {
     if (this.state === 'stomp') return this.feeds![side].data(bytes, time);
     if (this.state !== 'undecided') return;
     // Held until the flow is decided: copied, so that a held view does not pin a whole read buffer.
@@ -228,6 +314,11 @@ export class Flow {
   }
 
   private onGap(side: Side, n: number, time: number, cause: GapCause): void {
+    if (this.tls) return this.tls.gap(side, n, time);
+    this.onPlainGap(side, n, time, cause);
+  }
+
+  private onPlainGap(side: Side, n: number, time: number, cause: GapCause | TlsLoss): void {
     if (this.state === 'stomp') return this.feeds![side].gap(n, time, cause);
     if (this.state !== 'undecided') return;
     this.queue.push({ side, kind: 'gap', n, cause, time });
@@ -237,8 +328,10 @@ export class Flow {
   }
 
   private onFin(side: Side, time: number): void {
+    this.tls?.end(side, time);
     this.finTime[side] = time;
     const both = this.finTime[0] >= 0 && this.finTime[1] >= 0;
+    if (both) this.tls?.finish(time);
     if (this.state === 'undecided') {
       this.queue.push({ side, kind: 'fin', time });
       this.headClosed[side] = true;
@@ -264,6 +357,7 @@ export class Flow {
     if (this.state === 'closed' || this.state === 'ignored') return;
     this.reasm[0].flush();
     this.reasm[1].flush();
+    this.endTls(time);
     if (this.state === 'undecided') this.classify(true);
     if (this.state !== 'stomp') return;
     const dir = this.dirOf(side);
@@ -276,11 +370,25 @@ export class Flow {
     if (this.state === 'closed' || this.state === 'ignored') return;
     this.reasm[0].flush();
     this.reasm[1].flush();
+    this.endTls(time);
     if (this.state === 'undecided') this.classify(true);
     if (this.state === 'stomp') this.close(time, 'the capture ended before the connection closed');
   }
 
+  private endTls(time: number): void {
+    if (!this.tls) return;
+    this.tls.end(0, time);
+    this.tls.end(1, time);
+    this.tls.finish(time);
+  }
+
+  /** A live capture: TLS records held for keys the key log did not have yet are tried again. */
+  retryTls(time: number): void {
+    if (this.tls && this.state !== 'closed' && this.state !== 'ignored') this.tls.retry(time);
+  }
+
   private close(time: number, reason: string): void {
+    if (this.state === 'stomp' && this.tls && !this.tls.undecryptable) this.conn!.tls?.(this.tlsInfo()!);
     if (this.state === 'stomp') {
       this.feeds![0].end(time);
       this.feeds![1].end(time);
@@ -353,7 +461,7 @@ export class Flow {
           return this.ignore();
         }
       }
-      const fromStart = this.reasm[side].fromSyn;
+      const fromStart = this.reasm[side].fromSyn || this.tls !== null;
       const r = fromStart ? startsWithFrame(h) : findFrameBoundary(h, true);
       if (r === 'more' || (r !== null && 'more' in r)) {
         if (open) waiting = true;
@@ -416,11 +524,14 @@ export class Flow {
   private decide(clientSide: Side, by: FlowConnection['directionBy']): void {
     this.clientSide = clientSide;
     const opened = this.synTime >= 0 ? this.synTime : this.firstTime;
-    const conn = this.t.open({ client: this.endpoints[clientSide], broker: this.endpoints[1 - clientSide], opened, directionBy: by });
+    const conn = this.t.open({
+      client: this.endpoints[clientSide], broker: this.endpoints[1 - clientSide], opened, directionBy: by,
+      transport: this.tls ? 'tls' : 'tcp', tls: this.tlsInfo(),
+    });
     this.conn = conn;
     this.state = 'stomp';
     const dirs = DIR_OF_CLIENT_SIDE[clientSide];
-    const fromStart = (side: Side) => this.reasm[side].fromSyn || this.upgrade;
+    const fromStart = (side: Side) => this.reasm[side].fromSyn || this.upgrade || this.tls !== null;
     this.feeds = [new SideFeed(conn, dirs[0], fromStart(0)), new SideFeed(conn, dirs[1], fromStart(1))];
     if (this.synTime >= 0) conn.event('client', this.synTime, 'tcp-syn', 'note', 'the client opened the connection (SYN)');
     const queued = this.queue;
@@ -429,6 +540,7 @@ export class Flow {
     for (const q of queued) {
       if (q.kind === 'data') this.feeds[q.side].data(q.bytes, q.time);
       else if (q.kind === 'gap') this.feeds[q.side].gap(q.n, q.time, q.cause);
+      else if (q.kind === 'event') conn.event(this.dirOf(q.side), q.time, q.code, q.severity, q.message);
       else this.finEvent(q.side, q.time);
     }
   }
@@ -439,6 +551,7 @@ export class FlowTable {
   private readonly flows = new Map<string, Flow>();
   readonly ports: ReadonlySet<number>;
   readonly limits: Partial<ReassemblyLimits> | undefined;
+  readonly keys: KeySource | null;
   /** One cap on out-of-order bytes for every connection of the capture. */
   readonly budget: ReassemblyBudget;
   /** The quiet flows (see Flow.quiet), least recently active first. */
@@ -455,6 +568,7 @@ export class FlowTable {
   constructor(private readonly opts: FlowTableOptions) {
     this.ports = opts.ports;
     this.limits = opts.limits;
+    this.keys = opts.keys ?? null;
     this.budget = new ReassemblyBudget(opts.limits?.maxTotalPendingBytes ?? DEFAULT_REASSEMBLY_LIMITS.maxTotalPendingBytes);
     this.maxQuiet = Math.max(1, opts.maxQuietFlows ?? DEFAULT_MAX_QUIET_FLOWS);
     this.maxDone = Math.max(0, opts.maxDoneFlows ?? DEFAULT_MAX_DONE_FLOWS);
@@ -504,6 +618,11 @@ export class FlowTable {
       this.quietDropped++;
     }
     if (q.size > this.quietPeak) this.quietPeak = q.size;
+  }
+
+  /** A live capture, now and then: TLS records waiting for keys are tried again (the key log may have grown). */
+  retryTls(time: number): void {
+    for (const f of this.flows.values()) f.retryTls(time);
   }
 
   /** The capture is over: every flow still open ends here. */

@@ -47,6 +47,8 @@ export interface PacketSink {
   linkType?(linkType: number): void;
   /** `bytes` bytes of the file from offset `at` were corrupt and skipped; reading went on after them. */
   corrupt?(at: number, bytes: number, reason: string): void;
+  /** pcapng interface statistics: packets dropped by the interface and by the capture engine (null: not said). */
+  interfaceStatistics?(iface: number, ifdrop: number | null, osdrop: number | null): void;
 }
 
 /**

@@ -14,20 +14,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileKind } from '../file-kind.js';
 import { ISSUES, type IssueCode } from '../../../shared/issues.js';
-import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
-import { ConnectionRecorder } from '../record/connection-recorder.js';
-import type { AnalysisOptions } from '../record/connection-recorder.js';
-import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
+import type { DecoderLimits } from '../../../shared/stomp/types.js';
 import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { StoreWriter } from '../store/writer.js';
-import { DEFAULT_STOMP_PORTS } from './classify.js';
-import { dissectTcp, TcpPacket, type Skip } from './dissect.js';
-import { FlowTable, type ConnectionHandle } from './flows.js';
-import { detectFormat, isSupportedLinkType, linkTypeName, type CaptureFormat, type CaptureReader, type PacketSink } from './format.js';
+import { detectFormat, linkTypeName, type CaptureFormat, type CaptureReader, type PacketSink } from './format.js';
 import { PcapParserReader } from './pcap-parser-reader.js';
 import { PcapReader } from './pcap-reader.js';
 import { PcapngReader } from './pcapng-reader.js';
 import type { ReassemblyLimits } from './reassembly.js';
+import type { KeySource } from './tls/keylog.js';
+import { CaptureRecording } from './recording.js';
 
 /** Bytes read per step and per store transaction. */
 const READ_BYTES = 4 * 1024 * 1024;
@@ -51,6 +47,8 @@ export interface ImportOptions {
   profile?: ProfileName | null;
   /** Most TCP flows without data kept at once (default DEFAULT_MAX_QUIET_FLOWS); past it the least active are dropped. */
   maxQuietFlows?: number;
+  /** Secrets to decrypt TLS connections with (an NSS key log); without, TLS connections are listed undecrypted. */
+  keyLog?: KeySource | null;
 }
 
 export interface ImportResult {
@@ -166,38 +164,18 @@ export async function importCapture(writer: StoreWriter, file: string, opts: Imp
   }
 }
 
-/** Counters of packets that did not make it to a TCP flow, for the summary and the session meta. */
-interface Skipped {
-  unsupportedLink: Map<number, number>;
-  notIp: number;
-  notTcp: number;
-  fragments: number;
-  truncated: number;
-  malformed: number;
-}
-
 class ImportRun implements PacketSink {
   private readonly reader: CaptureReader;
-  private readonly pkt = new TcpPacket();
-  private readonly flows: FlowTable;
-  private readonly recorders = new Set<ConnectionRecorder>();
-  private readonly touched = new Set<ConnectionRecorder>();
+  private readonly rec: CaptureRecording;
   private readonly hash = createHash('sha256');
   private readonly linkTypes = new Set<number>();
-  private readonly skipped: Skipped = { unsupportedLink: new Map(), notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0 };
   private sessionId = -1;
   private firstTime = -1;
   private lastTime = -1;
-  private tcpSegments = 0;
   private sessionIssues = 0;
-  private frames = 0;
-  private issues = 0;
-  private readonly notices = new Map<string, { count: number; first: string }>();
   /** Corrupt regions of the file the reader skipped (it went on reading after each). */
   private readonly corruption = { regions: 0, bytes: 0, first: [] as Array<{ at: number; bytes: number; reason: string }> };
   private readonly meta: Record<string, unknown>;
-  /** Correlation across the session's connections (SEND -> MESSAGE) and the chosen profile. */
-  private readonly analysis: AnalysisOptions;
 
   constructor(
     private readonly writer: StoreWriter,
@@ -210,22 +188,11 @@ class ImportRun implements PacketSink {
     private readonly result: ImportResult,
   ) {
     this.reader = readerFor(format);
-    this.analysis = { delivery: new DeliveryCorrelator(), profile: opts.profile ?? null };
-    const ports = new Set<number>([...DEFAULT_STOMP_PORTS, ...(opts.ports ?? [])]);
-    this.flows = new FlowTable({
-      ports,
-      limits: opts.reassembly,
-      maxQuietFlows: opts.maxQuietFlows,
-      open: (info) => this.openConnection(info.client, info.broker, info.opened, info.directionBy),
-      notice: (kind, message) => {
-        const n = this.notices.get(kind);
-        if (n) n.count++;
-        else this.notices.set(kind, { count: 1, first: message });
-      },
-    });
+    this.rec = new CaptureRecording(writer, () => this.sessionId, opts);
     this.meta = {
       source: { file: path.basename(abs), path: abs, size, mtime: new Date(mtime / 1000).toISOString(), sha256: null },
-      format, ports: [...ports].sort((a, b) => a - b), completed: false, ...(opts.profile ? { profile: opts.profile } : {}),
+      format, ports: [...this.rec.ports].sort((a, b) => a - b), completed: false, ...(opts.profile ? { profile: opts.profile } : {}),
+      ...(opts.keyLog ? { tlsKeyLog: opts.keyLog.label } : {}),
     };
   }
 
@@ -294,22 +261,7 @@ class ImportRun implements PacketSink {
   packet(linkType: number, time: number, data: Uint8Array, originalLength: number): void {
     if (this.sessionId < 0) this.startSession(time);
     if (time > this.lastTime) this.lastTime = time;
-    const p = this.pkt;
-    if (!isSupportedLinkType(linkType)) {
-      this.skipped.unsupportedLink.set(linkType, (this.skipped.unsupportedLink.get(linkType) ?? 0) + 1);
-      return;
-    }
-    const skip: Skip | null = dissectTcp(linkType, data, originalLength, p);
-    if (skip !== null) {
-      if (skip === 'not-ip' || skip === 'link') this.skipped.notIp++;
-      else if (skip === 'not-tcp') this.skipped.notTcp++;
-      else if (skip === 'fragment') this.skipped.fragments++;
-      else if (skip === 'truncated') this.skipped.truncated++;
-      else this.skipped.malformed++;
-      return;
-    }
-    this.tcpSegments++;
-    this.flows.segment(p, time);
+    this.rec.packet(linkType, time, data, originalLength);
   }
 
   // --- store ----------------------------------------------------------------------------------------------------
@@ -321,47 +273,8 @@ class ImportRun implements PacketSink {
     this.result.session = this.sessionId;
   }
 
-  private openConnection(client: string, broker: string, opened: number, directionBy: string): ConnectionHandle {
-    const id = this.writer.createConnection(this.sessionId, client, broker, 'tcp', opened);
-    const rec = new ConnectionRecorder(this.writer, this.sessionId, id, { limits: this.opts.limits, analysis: this.analysis });
-    this.recorders.add(rec);
-    if (directionBy === 'port') {
-      rec.event(opened, {
-        code: 'direction-guessed', severity: 'note', dir: null,
-        message: `neither the handshake nor the frames tell which side is the client: ${client} is taken as the client by its port`,
-      });
-    }
-    const touched = this.touched;
-    return {
-      data(dir: Direction, bytes: Uint8Array, time: number) {
-        rec.push(dir, bytes, time);
-        touched.add(rec);
-      },
-      gap(dir: Direction, bytes: number, time: number, code: string, message: string) {
-        rec.gap(dir, bytes, time, { code, severity: 'warning', message });
-        touched.add(rec);
-      },
-      event(dir: Direction | null, time: number, code: string, severity: 'error' | 'warning' | 'note', message: string) {
-        rec.event(time, { code, severity, message, dir });
-      },
-      close: (time: number, reason: string) => {
-        rec.close(time, reason);
-        this.count(rec);
-        this.recorders.delete(rec);
-        touched.delete(rec);
-      },
-    };
-  }
-
-  private count(rec: ConnectionRecorder): void {
-    const c = rec.counters();
-    this.frames += c.framesClient + c.framesBroker;
-    this.issues += c.issues;
-  }
-
   private flushTouched(): void {
-    for (const rec of this.touched) rec.flush();
-    this.touched.clear();
+    this.rec.flushTouched();
   }
 
   private sessionIssue(code: IssueCode, message: string): void {
@@ -376,28 +289,8 @@ class ImportRun implements PacketSink {
   private finish(stopped: string | null, hashed: boolean): void {
     const r = this.result;
     const warnings = r.warnings;
-    const sk = this.skipped;
-    for (const [t, n] of sk.unsupportedLink) warnings.push(`${n} packets of link type ${linkTypeName(t)} skipped: this link type is not supported`);
-    if (sk.fragments) warnings.push(`${sk.fragments} IP fragments skipped (fragmented TCP is not reassembled)`);
-    if (sk.truncated) warnings.push(`${sk.truncated} packets too short (snap length) to hold a TCP header skipped`);
-    if (sk.malformed) warnings.push(`${sk.malformed} malformed IP/TCP packets skipped`);
-    const tls = this.notices.get('tls');
-    if (tls) warnings.push(`${tls.count} TLS connection(s) on STOMP ports not decoded (e.g. ${tls.first.replace(/ is TLS.*$/, '')})`);
-    const http = this.notices.get('http');
-    if (http) {
-      warnings.push(`${http.count} HTTP connection(s) that are not WebSocket upgrades not decoded (SockJS over XHR or ` +
-        `EventSource, plain HTTP), e.g. ${http.first}`);
-    }
-    const budget = this.flows.budget;
-    if (budget.holesGivenUp) {
-      warnings.push(`${budget.holesGivenUp} TCP hole(s) given up as gaps (${budget.bytesGivenUp} bytes) because out-of-order data ` +
-        `across all connections exceeded the reassembly memory cap (${budget.maxBytes} bytes)`);
-    }
-    const flows = this.flows;
-    if (flows.quietDropped) {
-      warnings.push(`${flows.quietDropped} TCP flow(s) that never carried data (SYNs without a conversation: a port scan or a SYN flood?) ` +
-        `were dropped, not recorded: more than ${flows.maxQuietFlows} such flows were open at once`);
-    }
+    const sk = this.rec.skipped;
+    warnings.push(...this.rec.warnings());
     const cor = this.corruption;
     const damaged = cor.regions
       ? `the file is corrupt: ${cor.regions} damaged region(s) (${cor.bytes} bytes) skipped, reading resumed after each; ` +
@@ -407,7 +300,7 @@ class ImportRun implements PacketSink {
     if (stopped) warnings.push(stopped);
     // Incomplete: reading stopped early, or parts of the file could not be read.
     const incomplete = stopped ?? damaged;
-    if (this.reader.packets > 0 && this.tcpSegments === 0 && sk.unsupportedLink.size === 0) warnings.push('no TCP packets in the capture');
+    if (this.reader.packets > 0 && this.rec.tcpSegments === 0 && sk.unsupportedLink.size === 0) warnings.push('no TCP packets in the capture');
 
     // Only a hash of the whole file identifies it (--skip-existing).
     const sha256 = hashed ? this.hash.digest('hex') : null;
@@ -420,12 +313,7 @@ class ImportRun implements PacketSink {
     const end = () => {
       if (this.sessionId < 0) this.startSession(this.mtime);
       const endTime = this.lastTime >= 0 ? this.lastTime : this.firstTime;
-      this.flows.finish(endTime);
-      for (const rec of this.recorders) {
-        rec.close(endTime, 'import stopped');
-        this.count(rec);
-      }
-      this.recorders.clear();
+      this.rec.closeAll(endTime, 'import stopped');
       for (const [t, n] of sk.unsupportedLink) {
         this.sessionIssue('unsupported-link-type', `${n} packets of link type ${linkTypeName(t)} skipped: this link type is not supported`);
       }
@@ -440,14 +328,8 @@ class ImportRun implements PacketSink {
         source: { ...(this.meta.source as object), sha256 },
         linkTypes: [...this.linkTypes].map(linkTypeName),
         packets: this.reader.packets,
-        tcpSegments: this.tcpSegments,
-        skipped: {
-          unsupportedLinkType: Object.fromEntries(sk.unsupportedLink), notIp: sk.notIp, notTcp: sk.notTcp, fragments: sk.fragments,
-          truncated: sk.truncated, malformed: sk.malformed,
-        },
+        ...this.rec.metaOf(),
         bytesRead: r.bytes,
-        flowsWithoutData: { dropped: flows.quietDropped, peak: flows.quietPeak, max: flows.maxQuietFlows },
-        reassembly: { peakHeldBytes: budget.peak, maxHeldBytes: budget.maxBytes, holesGivenUp: budget.holesGivenUp, bytesGivenUp: budget.bytesGivenUp },
         completed: !incomplete,
         ...(incomplete ? { error: stopped && damaged ? `${damaged}; ${stopped}` : incomplete } : {}),
         ...(cor.regions ? { corrupt: { regions: cor.regions, bytes: cor.bytes, first: cor.first.slice(0, 10) } } : {}),
@@ -457,9 +339,9 @@ class ImportRun implements PacketSink {
       this.writer.endSession(this.sessionId, endTime, incomplete ? 'interrupted' : 'complete');
     };
     this.writer.transaction(end);
-    r.connections = this.flows.connections;
-    r.frames = this.frames;
-    r.issues = this.issues + this.sessionIssues;
+    r.connections = this.rec.flows.connections;
+    r.frames = this.rec.frames;
+    r.issues = this.rec.issues + this.sessionIssues;
     const by = { error: 0, warning: 0, note: 0 };
     for (const row of this.writer.db.prepare(`SELECT severity, count(*) n FROM issues WHERE session_id = ? GROUP BY severity`)
       .all(this.sessionId) as Array<{ severity: keyof typeof by; n: number }>) by[row.severity] = row.n;

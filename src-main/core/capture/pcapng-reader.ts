@@ -177,6 +177,9 @@ export class PcapngReader implements CaptureReader {
         case OPB:
           this.packetBlock(buf, dv, body, bodyEnd, sink, true);
           break;
+        case ISB:
+          this.statistics(dv, body, bodyEnd, sink);
+          break;
         default:
           this.skippedBlocks++;
       }
@@ -335,6 +338,29 @@ export class PcapngReader implements CaptureReader {
     }
     this.interfaces.push(makeInterface(linkType, snaplen, tsresol, tsoffset));
     sink.linkType?.(linkType);
+  }
+
+  /**
+   * An Interface Statistics Block (§4.6): the packets the interface (isb_ifdrop, option 5) and the capture
+   * engine's buffers (isb_osdrop, option 7) dropped, as counted by the writer (dumpcap writes one at the end).
+   */
+  private statistics(dv: DataView, body: number, bodyEnd: number, sink: PacketSink): void {
+    if (!sink.interfaceStatistics || bodyEnd - body < 12) return;
+    const iface = dv.getUint32(body, this.le);
+    let ifdrop: number | null = null;
+    let osdrop: number | null = null;
+    let p = body + 12;
+    while (p + 4 <= bodyEnd) {
+      const code = dv.getUint16(p, this.le);
+      const len = dv.getUint16(p + 2, this.le);
+      if (code === OPT_ENDOFOPT) break;
+      const v = p + 4;
+      if (v + len > bodyEnd) break;
+      if (code === 5 && len === 8) ifdrop = Number(dv.getBigUint64(v, this.le));
+      else if (code === 7 && len === 8) osdrop = Number(dv.getBigUint64(v, this.le));
+      p = v + ((len + 3) & ~3);
+    }
+    sink.interfaceStatistics(iface, ifdrop, osdrop);
   }
 
   private iface(id: number): Interface | null {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type Events } from '../../../shared/api/index.js';
 import { importCapture } from '../capture/import-job.js';
+import { KeyLogError, readKeyLogFile, type KeyLog } from '../capture/tls/keylog.js';
 import { openDb } from '../store/db.js';
 import { StoreWriter } from '../store/writer.js';
 
@@ -33,23 +34,39 @@ export class ImportManager {
     return id;
   }
 
-  start(upload: string, name?: string): { job: number } {
+  /** `keylog`: the upload id of an NSS key log to decrypt TLS with (read now, then removed like the capture). */
+  start(upload: string, name?: string, keylog?: string): { job: number } {
     const u = this.uploads.get(upload);
     if (!u) throw new ApiError('not-found', 'no such upload (it was imported already, or never received)');
+    let keys: KeyLog | null = null;
+    if (keylog !== undefined) {
+      const k = this.uploads.get(keylog);
+      if (!k || keylog === upload) throw new ApiError('not-found', 'no such key log upload (it was used already, or never received)');
+      this.uploads.delete(keylog);
+      try {
+        keys = readKeyLogFile(k.file);
+        keys.label = `key log ${k.name}`;
+      } catch (e) {
+        if (e instanceof KeyLogError) throw new ApiError('bad-request', `the key log ${k.name}: ${e.message.replace(/^[^:]*: /, '')}`);
+        throw e;
+      } finally {
+        if (k.owned) fs.rmSync(path.dirname(k.file), { recursive: true, force: true });
+      }
+    }
     this.uploads.delete(upload);
     const job = this.nextJob++;
     const label = name?.trim() || u.name;
-    const p = this.run(job, u, label).finally(() => this.running.delete(p));
+    const p = this.run(job, u, label, keys).finally(() => this.running.delete(p));
     this.running.add(p);
     return { job };
   }
 
-  private async run(job: number, u: Upload, name: string): Promise<void> {
+  private async run(job: number, u: Upload, name: string, keyLog: KeyLog | null): Promise<void> {
     const writer = new StoreWriter(openDb(this.dbPath));
     let last = 0;
     try {
       const r = await importCapture(writer, u.file, {
-        name,
+        name, keyLog,
         onProgress: (done, total) => {
           const now = Date.now();
           if (now - last < 100 && done < total) return;

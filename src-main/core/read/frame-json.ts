@@ -27,8 +27,22 @@ export function connectionJson(c: ConnectionInfo) {
     // `number`: 1..k within the session (what people read, `#k`); `connection` stays the id other commands take.
     session: c.sessionId, connection: c.id, number: c.number, client: c.client, broker: c.broker, transport: c.transport, version: c.version,
     opened: isoMicros(c.opened), closed: isoMicros(c.closed), closeReason: c.closeReason, frames: c.frames, heartbeats: c.heartbeats,
-    bytes: c.bytes, issues: c.issues, handshake: storedHandshake(c.handshake),
+    bytes: c.bytes, issues: c.issues, handshake: storedHandshake(c.handshake), tls: storedTls(c.tls),
   };
+}
+
+/** A captured TLS connection's version, cipher suite and decryption, or null (plain, or not from a capture). */
+export function storedTls(json: string | null): { version: string; cipherSuite: string; decrypted: boolean; missing?: string } | null {
+  if (!json) return null;
+  try {
+    const t = JSON.parse(json) as { version?: unknown; cipherSuite?: unknown; decrypted?: unknown; missing?: unknown };
+    return {
+      version: String(t.version ?? 'unknown'), cipherSuite: String(t.cipherSuite ?? 'unknown'), decrypted: t.decrypted === true,
+      ...(typeof t.missing === 'string' ? { missing: t.missing } : {}),
+    };
+  } catch {
+    return null;
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -136,4 +136,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX frames_number ON frames(session_id, number);
   CREATE INDEX connections_number ON connections(session_id, number);
   `,
+  /* 5 */ `
+  -- A TLS connection of a capture as JSON: {"version", "cipherSuite", "decrypted", "missing"?} (what the
+  -- ServerHello chose, and whether a key log decrypted it); NULL for plain connections and proxy recordings.
+  ALTER TABLE connections ADD COLUMN tls TEXT;
+  `,
 ];

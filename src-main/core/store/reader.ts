@@ -30,6 +30,8 @@ export interface ConnectionInfo {
   transport: string;
   /** JSON of the WebSocket / SockJS handshake (shared/websocket/handshake.ts); null for TCP and TLS. */
   handshake: string | null;
+  /** JSON of a captured TLS connection's version, cipher suite and decryption ({"version", "cipherSuite", "decrypted", "missing"?}). */
+  tls: string | null;
   version: StompVersion | null;
   opened: number;
   closed: number | null;
@@ -208,7 +210,8 @@ export class StoreReader {
 function toConnection(r: Record<string, unknown>): ConnectionInfo {
   return {
     id: r.id as number, sessionId: r.session_id as number, number: r.number as number, client: r.client as string, broker: r.broker as string,
-    transport: r.transport as string, handshake: (r.handshake as string | null | undefined) ?? null, version: r.version as StompVersion | null, opened: r.opened as number, closed: r.closed as number | null,
+    transport: r.transport as string, handshake: (r.handshake as string | null | undefined) ?? null,
+    tls: (r.tls as string | null | undefined) ?? null, version: r.version as StompVersion | null, opened: r.opened as number, closed: r.closed as number | null,
     closeReason: r.close_reason as string | null, profile: (r.profile as string | null | undefined) ?? null,
     frames: { client: r.frames_client as number, broker: r.frames_broker as number },
     heartbeats: { client: r.heartbeats_client as number, broker: r.heartbeats_broker as number },

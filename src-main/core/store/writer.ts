@@ -10,7 +10,7 @@ import type { Db } from './db.js';
 import { RawFileWriter, rawFileOf } from './raw-files.js';
 import type { Direction, Severity } from '../../../shared/stomp/types.js';
 
-export type SessionKind = 'proxy' | 'import' | 'replay';
+export type SessionKind = 'proxy' | 'import' | 'replay' | 'capture';
 export type SessionState = 'recording' | 'complete' | 'interrupted';
 
 export const DIR_CODE: Record<Direction, number> = { client: 0, broker: 1 };
@@ -160,6 +160,7 @@ export class StoreWriter {
       frameIssue: db.prepare(`UPDATE frames SET issues = issues + 1 WHERE id = ?`),
       profile: db.prepare(`UPDATE connections SET profile = ? WHERE id = ?`),
       negotiation: db.prepare(`UPDATE connections SET negotiation = ? WHERE id = ?`),
+      tls: db.prepare(`UPDATE connections SET tls = ? WHERE id = ?`),
     };
   }
 
@@ -247,6 +248,11 @@ export class StoreWriter {
   /** The transport found inside the connection ('websocket', 'sockjs') and its handshake as JSON. */
   setConnectionTransport(connectionId: number, transport: string, handshakeJson: string | null): void {
     this.s.transport.run(transport, transport, handshakeJson, connectionId);
+  }
+
+  /** A captured TLS connection's version, cipher suite and whether it was decrypted. */
+  setConnectionTls(connectionId: number, tls: object): void {
+    this.s.tls.run(JSON.stringify(tls), connectionId);
   }
 
   updateCounters(connectionId: number, c: ConnectionCounters): void {

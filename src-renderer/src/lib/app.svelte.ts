@@ -8,6 +8,7 @@ import { DiagramState } from './diagram.svelte.js';
 import { FramesState } from './frames.svelte.js';
 import { ImportsState } from './imports.svelte.js';
 import { LayoutState } from './layout.svelte.js';
+import { CaptureState } from './capture.svelte.js';
 import { ReplayState } from './replay.svelte.js';
 import { ResendState } from './resend.svelte.js';
 import { SessionsState } from './sessions.svelte.js';
@@ -21,6 +22,7 @@ export class AppState {
   readonly detail: DetailState;
   readonly diagram: DiagramState;
   readonly imports: ImportsState;
+  readonly capture: CaptureState;
   readonly replay: ReplayState;
   readonly resend: ResendState;
   readonly expert: ExpertInfoState;
@@ -60,6 +62,7 @@ export class AppState {
     this.connection = new ConnectionInfoState(api);
     this.conversations = new ConnectionsViewState(api);
     this.follow = new FollowState(api);
+    this.capture = new CaptureState(api, (session) => void this.sessions.refresh().then(() => this.openSession(session)));
     this.imports = new ImportsState(api, (session) => {
       void this.sessions.refresh().then(() => this.openSession(session));
     });

@@ -11,6 +11,14 @@ export interface ImportJob {
   session: number | null;
 }
 
+const CAPTURE_NAME = /\.(pcapng|pcap|cap|dmp|ntar)$/i;
+const KEYLOG_NAME = /(\.log|\.txt|\.keys?|keylog|sslkey)/i;
+
+/** A TLS key log (SSLKEYLOGFILE) by its name: anything not named like a capture that is named like a log. */
+export function isKeyLogName(name: string): boolean {
+  return !CAPTURE_NAME.test(name) && KEYLOG_NAME.test(name);
+}
+
 /** Capture imports: a file handed to the host (upload, or its path in the desktop app), then the core's job and its progress. */
 export class ImportsState {
   jobs = $state.raw<ImportJob[]>([]);
@@ -36,13 +44,27 @@ export class ImportsState {
     else this.jobs = [...this.jobs, { key, name, done: 0, total: 1, state: 'importing', message: null, session: null, ...patch }];
   }
 
+  /**
+   * Imports captures. A TLS key log picked or dropped together with them (named like one: keys.log, sslkeylog.txt)
+   * decrypts their TLS connections: each capture is imported with it.
+   */
   async importFiles(files: UploadFile[]): Promise<void> {
-    for (const file of files) {
+    const keyLog = files.find((f) => isKeyLogName(f.name));
+    const captures = files.filter((f) => !isKeyLogName(f.name));
+    if (keyLog && captures.length === 0) {
+      this.upsert(this.nextLocal--, keyLog.name, {
+        state: 'failed', message: 'a TLS key log alone: pick or drop it together with the capture it decrypts',
+      });
+      return;
+    }
+    for (const file of captures) {
       const local = this.nextLocal--;
       this.upsert(local, file.name, { total: file.size, state: 'uploading' });
       try {
         const upload = await this.api.upload(file);
-        const { job } = await this.api.invoke('import.start', { upload, name: file.name });
+        // The core reads a key log once (and removes it): each capture gets its own copy of it.
+        const keylog = keyLog ? await this.api.upload(keyLog) : undefined;
+        const { job } = await this.api.invoke('import.start', { upload, name: file.name, ...(keylog ? { keylog } : {}) });
         // Events of the job may have come first: keep theirs, drop the upload's entry.
         if (this.jobs.some((j) => j.key === job)) this.jobs = this.jobs.filter((j) => j.key !== local);
         else this.jobs = this.jobs.map((j) => (j.key === local ? { ...j, key: job, state: 'importing' } : j));
