@@ -73,6 +73,7 @@ export class Core {
       db.prepare(`DELETE FROM chunks WHERE connection_id IN (SELECT id FROM connections WHERE session_id = ?)`).run(session);
       db.prepare(`DELETE FROM heartbeats WHERE connection_id IN (SELECT id FROM connections WHERE session_id = ?)`).run(session);
       db.prepare(`DELETE FROM frames WHERE session_id = ?`).run(session);
+      db.prepare(`DELETE FROM frame_rules WHERE session_id = ?`).run(session);
       db.prepare(`DELETE FROM issues WHERE session_id = ?`).run(session);
       db.prepare(`DELETE FROM links WHERE session_id = ?`).run(session);
       db.prepare(`DELETE FROM connections WHERE session_id = ?`).run(session);

@@ -11,6 +11,7 @@ import { Recorder } from '../record/recorder.js';
 import { isWebSocketUrl, parseWebSocketUrl, type WebSocketUpstream } from '../../../shared/websocket/url.js';
 import { isProfileName, type ProfileName } from '../../../shared/analysis/profiles.js';
 import type { ConnectionInfo } from '../store/reader.js';
+import { ProxyRules } from '../proxy/rules-engine.js';
 
 /** Addresses that only this machine can reach: 127.0.0.0/8, ::1 and the name localhost. */
 export function isLoopbackHost(host: string): boolean {
@@ -93,6 +94,11 @@ export interface RecordingProxyOptions {
    * proxy whose owner can inject (the core's ProxyManager) pays for that scan.
    */
   injectable?: boolean;
+  /**
+   * The proxy's rules (rules-engine.ts), swappable while it runs; absent: a set with no rules, which the UI's Rules
+   * panel or --rules-watch may fill later (connections accepted while it is empty take the plain path).
+   */
+  rules?: ProxyRules;
   /** One line per frame, for a console. */
   onLines?: (text: string) => void;
   /** The recorder's warnings (database locked, disk full); recording goes on. */
@@ -110,6 +116,7 @@ export interface RecordingProxy {
   upstream: string;
   upstreamTls: boolean;
   clientTls: boolean;
+  rules: ProxyRules;
 }
 
 /**
@@ -141,14 +148,15 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
     onLines: o.onLines, onWarning: o.onWarning,
   });
   let proxy: StompProxy;
+  const rules = o.rules ?? new ProxyRules({ notice: o.onNotice });
   try {
-    proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls: o.serverTls, onNotice: o.onNotice, injectable: !!o.injectable });
+    proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls: o.serverTls, onNotice: o.onNotice, injectable: !!o.injectable, rules });
   } catch (e) {
     await recorder.end('complete');
     throw new ApiError('conflict', `cannot listen on ${formatAddress(listen.host, listen.port)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const a = proxy.address;
-  return { proxy, recorder, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls };
+  return { proxy, recorder, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls, rules };
 }
 
 interface Running {

@@ -5,7 +5,7 @@
 // feeds and whose events it writes.
 
 import { Conversation } from '../../../shared/conversation/conversation.js';
-import type { ConnectionEvent, ConversationFrame, ConversationIssue, ConversationSink, Negotiated } from '../../../shared/conversation/types.js';
+import type { ConnectionEvent, ConversationFrame, ConversationIssue, ConversationSink, FrameMark, Negotiated } from '../../../shared/conversation/types.js';
 import type { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { Finding, Link } from '../../../shared/analysis/types.js';
@@ -91,8 +91,8 @@ export class ConnectionRecorder implements ConversationSink {
    * Bytes seen in one direction, at `time` (µs since the epoch). The recorder keeps a reference to `bytes`
    * until the next `flush()`: the caller must not reuse that memory before then.
    */
-  push(dir: Direction, bytes: Uint8Array, time: number, injected = false): void {
-    this.conversation.push(dir, bytes, time, injected);
+  push(dir: Direction, bytes: Uint8Array, time: number, mark: FrameMark | boolean | null = null): void {
+    this.conversation.push(dir, bytes, time, mark);
   }
 
   /** Bytes forwarded but not recorded (the proxy's recorder was over its memory budget): Conversation.shed. */
@@ -180,6 +180,10 @@ export class ConnectionRecorder implements ConversationSink {
       // Bodies kept whole in the chunks are hashed when read; only a body that is not kept needs its hash now.
       bodySha256: e.body === null && e.bodyLength > 0 ? this.hashUnkeptBody(dir, e.bodyOffset, e.bodyLength) : null, issues: f.issues.length,
     });
+    const m = f.mark;
+    if (m && (m.rule !== undefined || m.forwarded === false || m.synthesized)) {
+      this.writer.insertFrameRule(frameId, this.sessionId, { rule: m.rule ?? null, action: m.action ?? null, forwarded: m.forwarded !== false, synthesized: !!m.synthesized, original: m.original ?? null });
+    }
     for (const i of f.issues) {
       this.issues++;
       this.writer.insertIssue({
