@@ -56,6 +56,18 @@ export interface FrameRowDto {
   severity: Severity | null;
   /** StompScope wrote this frame into a live connection itself (`frame.inject`); absent or false otherwise. */
   injected?: boolean;
+  /** The proxy rule that acted on the frame (absent: none did). */
+  rule?: RuleEffectDto;
+}
+
+/** What a proxy rule did to a frame (frame_rules). */
+export interface RuleEffectDto {
+  name: string | null;
+  action: string | null;
+  /** false: the other peer never got the frame (dropped, answered instead). */
+  forwarded: boolean;
+  /** A rule made the frame up (a reply, an injected frame). */
+  synthesized: boolean;
 }
 
 export interface HeaderDto {
@@ -86,6 +98,8 @@ export interface FrameDetailDto {
   issues: Array<{ code: string; severity: Severity; message: string }>;
   /** Milliseconds since the previous frame of the same connection (either direction). */
   sincePreviousMs: number | null;
+  /** A frame a proxy rule rewrote: the bytes the peer sent (at most `maxBytes`), base64; `rawBase64` is what the other peer got. */
+  originalBase64?: string | null;
 }
 
 export interface FilterErrorDto {
