@@ -288,6 +288,7 @@ export class RulesPipe {
   private unitDone(): void {
     this.mode = 'start';
     if (this.atNextBoundary.length) {
+      this.flushRun(); // the end of the frame they waited for goes first
       const waiting = this.atNextBoundary;
       this.atNextBoundary = [];
       for (const o of waiting) this.enqueue(o);
