@@ -60,6 +60,38 @@ export interface FrameRowDto {
   rule?: RuleEffectDto;
 }
 
+/** The rules of a proxy this core runs (the Rules panel). */
+export interface ProxyRulesDto {
+  session: number;
+  /** As written: the rules file's JSON objects (shared/rules/rules.ts Rule). */
+  rules: Array<Record<string, unknown>>;
+  /** Frames a `break` rule holds are forwarded after this long unless decided first (ms). */
+  holdTimeoutMs: number;
+  /** Rules that can never match (a typo such as MESAGE), one line each. */
+  warnings: string[];
+}
+
+/** A frame a `break` rule holds in a proxy this core runs, until forwarded, edited or dropped (the intercept queue). */
+export interface HeldFrameDto {
+  id: number;
+  session: number;
+  /** The connection's number in its proxy (from 1) and its client address. */
+  conn: number;
+  client: string;
+  from: Direction;
+  rule: string;
+  /** The frame decoded for the editor: headers unescaped for the connection's version. */
+  command: string;
+  headers: Array<[string, string]>;
+  bodyBase64: string;
+  /** The held bytes as they are. */
+  rawBase64: string;
+  version: StompVersion | null;
+  /** ms since the epoch. */
+  heldAt: number;
+  timeoutAt: number;
+}
+
 /** What a proxy rule did to a frame (frame_rules). */
 export interface RuleEffectDto {
   name: string | null;

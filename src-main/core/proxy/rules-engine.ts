@@ -58,6 +58,8 @@ export const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
  */
 export const MAX_HELD_FRAME = 16 * 1024 * 1024;
 
+let nextHeld = 1;
+
 /**
  * A proxy's rules, swappable while traffic flows (the UI edits them, --rules-watch reloads them). `times` counts
  * matches per rule across the proxy's connections, from the time the rules were set.
@@ -66,7 +68,6 @@ export class ProxyRules {
   private list: readonly CompiledRule[] = [];
   private counts = new Map<CompiledRule, number>();
   holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
-  private nextHeld = 1;
 
   constructor(public hooks: RulesHooks = {}, private readonly random: () => number = Math.random) {}
 
@@ -101,8 +102,9 @@ export class ProxyRules {
     return null;
   }
 
+  /** Ids of held frames are unique in the process: the core lists those of all its proxies together. */
   heldId(): number {
-    return this.nextHeld++;
+    return nextHeld++;
   }
 }
 
