@@ -8,6 +8,7 @@ import { FramesState } from './frames.svelte.js';
 import { ImportsState } from './imports.svelte.js';
 import { ReplayState } from './replay.svelte.js';
 import { ResendState } from './resend.svelte.js';
+import { RulesState } from './rules.svelte.js';
 import { SessionsState } from './sessions.svelte.js';
 
 export type View = 'list' | 'diagram' | 'diff' | 'expert' | 'stats';
@@ -27,6 +28,8 @@ export class AppState {
   readonly copyCode: CopyCodeState;
   /** The selected frame's connection: transport and WebSocket handshake. */
   readonly connection: ConnectionInfoState;
+  /** Proxy rules and the intercept queue (RulesPanel, InterceptQueue). */
+  readonly rules: RulesState;
   view = $state<View>('list');
   showProxyForm = $state(false);
 
@@ -42,6 +45,7 @@ export class AppState {
     this.stats = new StatsState(api);
     this.copyCode = new CopyCodeState(api);
     this.connection = new ConnectionInfoState(api);
+    this.rules = new RulesState(api);
     this.imports = new ImportsState(api, (session) => {
       void this.sessions.refresh().then(() => this.openSession(session));
     });
