@@ -9,7 +9,7 @@ import InterceptQueue from '../../src-renderer/src/components/InterceptQueue.sve
 import { RulesState } from '../../src-renderer/src/lib/rules.svelte.js';
 import { fakeApi, settle } from './fake-api.js';
 
-const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
+const b64 = (s: string) => btoa(s);
 
 describe('Rules panel', () => {
   it('edits, checks and applies the rules of a proxy', async () => {

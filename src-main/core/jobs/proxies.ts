@@ -16,7 +16,7 @@ import { Recorder } from '../record/recorder.js';
 import { isWebSocketUrl, parseWebSocketUrl, type WebSocketUpstream } from '../../../shared/websocket/url.js';
 import { isProfileName, type ProfileName } from '../../../shared/analysis/profiles.js';
 import type { ConnectionInfo } from '../store/reader.js';
-import { DEFAULT_HOLD_TIMEOUT_MS, ProxyRules, type HeldFrame } from '../proxy/rules-engine.js';
+import { ProxyRules, type HeldFrame } from '../proxy/rules-engine.js';
 
 /** Addresses that only this machine can reach: 127.0.0.0/8, ::1 and the name localhost. */
 export function isLoopbackHost(host: string): boolean {
