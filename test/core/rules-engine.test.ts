@@ -180,4 +180,23 @@ describe('rules engine', () => {
       [MSG('1').slice(0, 30), undefined], [MSG('2').slice(0, 30), false], [MSG('3').slice(0, 30), false],
     ]);
   });
+
+  it('edit and resend into a connection with rules: the injected frame waits for the client\'s frame to end, and is recorded where the broker got it', () => {
+    const t = setup([{ name: 'hold acks', when: 'command == "ACK"', do: 'break' }]);
+    const done: Array<[boolean, number]> = [];
+    t.feed('client', 'SEND\ndestination:/queue/a\n');
+    t.c.pipes.client.injectFrame({ bytes: Buffer.from('SEND\ndestination:/queue/x\n\ninjected\0'), done: (w, o) => done.push([w, o]), failed: () => done.push([false, -1]) });
+    expect(done).toEqual([]);
+    t.feed('client', '\nmine\0');
+    expect(t.got.broker).toBe('SEND\ndestination:/queue/a\n\nmine\0SEND\ndestination:/queue/x\n\ninjected\0');
+    // The offset is in the client stream as recorded: after the CONNECT of setup() and the client's SEND.
+    expect(done).toEqual([[true, 'CONNECT\naccept-version:1.2\nhost:/\n\n\0'.length + 'SEND\ndestination:/queue/a\n\nmine\0'.length]]);
+    expect(t.recorded.at(-1)!.mark).toEqual({ injected: true });
+    // The connection closes before a second one can go: it fails.
+    t.feed('client', 'SEND\ndestination:/queue/a\n');
+    let failed = '';
+    t.c.pipes.client.injectFrame({ bytes: Buffer.from('SEND\n\n\0'), done: () => {}, failed: (why) => (failed = why) });
+    t.c.abort('client closed');
+    expect(failed).toBe('client closed');
+  });
 });
