@@ -47,7 +47,7 @@ async function proxyWith(rules: unknown[], upstream: string, extra: string[] = [
   const file = path.join(dir, 'rules.json');
   fs.writeFileSync(file, JSON.stringify(rules));
   const db = path.join(dir, 'rules.db');
-  const proxy = await startProxy({ upstream, db, name: 'rules', extraArgs: ['--quiet', '--rules', file, ...extra] });
+  const proxy = await startProxy({ upstream, db, name: 'rules', extraArgs: [...(extra.includes('--loud') ? [] : ['--quiet']), '--rules', file, ...extra.filter((a) => a !== '--loud')] });
   return { proxy, db, file };
 }
 
@@ -124,9 +124,11 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('proxy rules with Rabb
 
   it('drop: the RECEIPT r-7 never reaches stomp.py while r-8 does; recorded with forwarded false', async () => {
     const queue = `/queue/rules-drop-${run}`;
-    const { proxy, db } = await proxyWith([{ name: 'lost receipt', when: 'command == "RECEIPT" and header["receipt-id"] == "r-7"', do: 'drop' }], upstream());
+    const { proxy, db } = await proxyWith([{ name: 'lost receipt', when: 'command == "RECEIPT" and header["receipt-id"] == "r-7"', do: 'drop' }], upstream(), ['--loud']);
     const seen = await stomppy('drop', { port: proxy.port, queue });
-    await proxy.stop();
+    const stopped = await proxy.stop();
+    // The console line of the dropped receipt says so.
+    expect(stopped.stdout.split('\n').filter((l) => l.includes('[rule'))).toEqual([expect.stringMatching(/RECEIPT\s+r-7 \[rule "lost receipt": drop, not forwarded\]/)]);
     expect(seen.gotR8).toBe(true);
     // Per-direction order is kept: had r-7 been forwarded, it would have arrived before r-8.
     expect(seen.receipts).toEqual(['r-8']);
@@ -237,6 +239,20 @@ describe('stompscope proxy --rules: checked at start', () => {
     const r = await runCli(['proxy', '--upstream', '127.0.0.1:1', '--db', path.join(dir, 'x.db'), '--rules', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual(['stompscope proxy: --rules: rule 2 ("slow"): ms: expected a whole number from 0 to 2147483647, got -1']);
+
+    for (const [args, line] of [
+      [['--rules', dir], `stompscope proxy: --rules: ${dir}: a directory, not a rules file`],
+      [['--rules', path.join(dir, 'missing.json')], `stompscope proxy: --rules: ${path.join(dir, 'missing.json')}: cannot read (ENOENT)`],
+      [['--rules', bad, '--upstream', 'ws://127.0.0.1:1/ws'], 'stompscope proxy: --rules: rules act on plain STOMP over TCP or TLS, not on a ws:// or wss:// upstream'],
+      [['--rules-watch'], 'stompscope proxy: --rules-watch needs --rules FILE'],
+    ] as const) {
+      const x = await runCli(['proxy', '--upstream', '127.0.0.1:1', '--db', path.join(dir, 'z.db'), ...args]);
+      expect([x.code, x.stderr.trim().split('\n')]).toEqual([2, [line]]);
+    }
+    const notJson = path.join(dir, 'not.json');
+    fs.writeFileSync(notJson, '[{"when": ');
+    const nj = await runCli(['proxy', '--upstream', '127.0.0.1:1', '--db', path.join(dir, 'z.db'), '--rules', notJson]);
+    expect([nj.code, nj.stderr.trim().split('\n').length, nj.stderr]).toEqual([2, 1, expect.stringMatching(/^stompscope proxy: --rules: .*not\.json: not JSON: /)]);
 
     const typo = path.join(dir, 'typo.json');
     fs.writeFileSync(typo, JSON.stringify([{ when: 'command == "MESAGE"', do: 'drop' }]));

@@ -73,6 +73,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   const dbPath = path.resolve(values.db ?? defaultDbPath());
   const err = (line: string) => process.stderr.write(`stompscope: ${line}\n`);
   if (values['rules-watch'] && !values.rules) throw new UsageError('--rules-watch needs --rules FILE');
+  // Rules cut the bytes as STOMP frames: inside WebSocket framing they would never find one.
+  if (values.rules && ws) throw new UsageError('--rules: rules act on plain STOMP over TCP or TLS, not on a ws:// or wss:// upstream');
   const rules = new ProxyRules({ notice: (m) => err(m) });
   if (values.rules) {
     const check = readRulesFile(values.rules);

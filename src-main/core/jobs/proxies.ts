@@ -295,6 +295,7 @@ export class ProxyManager {
   /** Replaces a proxy's rules, checked as a rules file is; a bad rule is ApiError('bad-request') naming it. */
   setRules(session: number, rules: Array<Record<string, unknown>>, holdTimeoutMs?: number): ProxyRulesDto {
     const r = this.need(session);
+    if (isWebSocketUrl(r.dto.upstream) && rules.length) throw new ApiError('bad-request', 'rules act on plain STOMP over TCP or TLS, not on a ws:// or wss:// upstream');
     const check = checkRules(rules);
     if (check.errors.length) throw new ApiError('bad-request', check.errors[0]);
     r.rules.set(check.rules);

@@ -198,7 +198,10 @@ export class ConnectionRecorder implements ConversationSink {
     if (!this.opts.onLine) return;
     const h = f.headers;
     // An ERROR's message may quote the line the broker refused, a credential included: masked (maskText).
-    const info = f.destination ?? headerValue(h, 'receipt-id') ?? headerValue(h, 'receipt') ?? maskText(headerValue(h, 'message') ?? '');
+    let info = f.destination ?? headerValue(h, 'receipt-id') ?? headerValue(h, 'receipt') ?? maskText(headerValue(h, 'message') ?? '');
+    const m = f.mark;
+    // What a proxy rule did, on the console line too.
+    if (m?.rule !== undefined) info += ` [rule ${JSON.stringify(m.rule)}: ${m.action}${m.forwarded === false ? ', not forwarded' : ''}${m.synthesized ? ', made up' : ''}]`;
     this.opts.onLine({ time: f.frame.time, connectionId: this.connectionId, dir: f.dir, command: f.frame.command, info, size: f.frame.length });
   }
 
