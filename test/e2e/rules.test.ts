@@ -101,6 +101,19 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('a break rule from the
     await expect.poll(() => page.getByTestId('intercept-empty').count()).toBe(1);
     await page.getByTestId('intercept-close').click();
 
+    // The recording says what the rule did: the SEND as the client sent it beside the one RabbitMQ got.
+    await expect.poll(async () => (await page.locator('[data-testid=frame-row] .cmd').allTextContents()).includes('SEND'), { timeout: 15_000 }).toBe(true);
+    await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
+    await expect.poll(() => page.getByTestId('detail-rule').textContent(), { timeout: 10_000 }).toContain('Rule “hold sends”: break');
+    expect(await page.getByTestId('detail-rule-original').textContent()).toContain('x-note:as sent');
+    expect(await page.getByTestId('detail-rule-rewritten').textContent()).toContain('x-note:edited in the browser');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      expect(await axeViolations(page, '[data-testid=detail-rule]'), `rule line of the frame detail, ${scheme}`).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await ui.shot('34-detail-rule');
+
     client.sock.end('DISCONNECT\n\n\0');
     consumer.sock.end('DISCONNECT\n\n\0');
     await page.getByTestId('proxy-stop').click();
