@@ -2,7 +2,7 @@
 // per direction, and what each peer would get and what would be recorded out. Time is vitest's fake clock, so
 // delays and hold timeouts are steps, not waits.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ProxyRules, RulesConnection, type HeldFrame } from '../../src-main/core/proxy/rules-engine.js';
+import { MAX_QUEUED_BYTES, ProxyRules, RulesConnection, type HeldFrame } from '../../src-main/core/proxy/rules-engine.js';
 import { checkRules, type Rule } from '../../shared/rules/rules.js';
 import type { FrameMark } from '../../shared/conversation/types.js';
 import type { Direction } from '../../shared/stomp/types.js';
@@ -25,13 +25,15 @@ function setup(rules: Rule[], version: '1.2' | null = '1.2') {
   const got: Record<Direction, string> = { client: '', broker: '' }; // what the receiving peer of each direction got
   const recorded: Recorded[] = [];
   const ended: string[] = [];
+  const paused = new Set<Direction>();
   const c = new RulesConnection(pr, 1, '127.0.0.1:5000', {
     // `dir` is the stream's: the broker's bytes go to the client.
     write: (dir, bytes) => {
       got[dir === 'broker' ? 'client' : 'broker'] += text(bytes);
       return true;
     },
-    pause: () => {},
+    pause: (dir) => paused.add(dir),
+    resume: (dir) => paused.delete(dir),
     record: (dir, bytes, _injected, mark) => recorded.push({ dir, text: text(bytes), mark }),
     end: (dir) => ended.push(`end ${dir}`),
     terminate: (kind, why) => ended.push(`${kind}: ${why}`),
@@ -47,7 +49,7 @@ function setup(rules: Rule[], version: '1.2' | null = '1.2') {
     got.client = got.broker = '';
     recorded.length = 0;
   }
-  return { c, feed, got, recorded, held, released, ended, rules: pr };
+  return { c, feed, got, recorded, held, released, ended, rules: pr, paused };
 }
 
 beforeEach(() => {
@@ -198,5 +200,24 @@ describe('rules engine', () => {
     t.c.pipes.client.injectFrame({ bytes: Buffer.from('SEND\n\n\0'), done: () => {}, failed: (why) => (failed = why) });
     t.c.abort('client closed');
     expect(failed).toBe('client closed');
+  });
+
+  it('a delay on a busy direction pauses its sender past MAX_QUEUED_BYTES, and reads again once half of it went out', () => {
+    const t = setup([{ name: 'slow', when: 'command == "MESSAGE"', do: 'delay', ms: 1000 }]);
+    const body = 'x'.repeat(1024 * 1024);
+    const frame = (i: number) => `MESSAGE\ndestination:/queue/a\nmessage-id:${i}\nsubscription:0\n\n${body}\0`;
+    let i = 0;
+    let fed = 0;
+    while (!t.paused.has('broker') && i < 200) {
+      const f = frame(i++);
+      t.feed('broker', f);
+      fed += f.length;
+    }
+    expect(t.paused.has('broker')).toBe(true);
+    expect([fed > MAX_QUEUED_BYTES, fed - frame(i - 1).length <= MAX_QUEUED_BYTES]).toEqual([true, true]);
+    expect(t.got.client).toBe('');
+    vi.advanceTimersByTime(1000);
+    expect(t.paused.has('broker')).toBe(false);
+    expect(t.got.client.length).toBe(fed);
   });
 });

@@ -273,6 +273,7 @@ export class StompProxy {
     const c = new RulesConnection(this.opts.rules!, number, clientAddr, {
       write: (dir, bytes) => sock[dir].write(bytes),
       pause: (dir) => src[dir].pause(),
+      resume: (dir) => src[dir].resume(),
       record: (dir, bytes, injected, mark) => recorder?.data(key, dir, bytes, injected, mark),
       end: (dir) => {
         if (!sock[dir].destroyed) sock[dir].end();

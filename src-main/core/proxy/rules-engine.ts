@@ -58,6 +58,13 @@ export const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
  */
 export const MAX_HELD_FRAME = 16 * 1024 * 1024;
 
+/**
+ * Bytes a direction's queue holds (behind a delay, a held frame) before its sender is no longer read: past it the
+ * sender is paused until the queue is down to half, so a delay on a busy connection bounds memory the way a slow
+ * reader does (TCP backpressure), instead of buffering without bound.
+ */
+export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
 let nextHeld = 1;
 
 /**
@@ -129,7 +136,9 @@ interface Out {
 /** What a rules connection needs of the proxy's connection. */
 export interface RulesSockets {
   write(dir: Direction, bytes: Uint8Array): boolean;
+  /** Stops / starts reading the sender of `dir`. */
   pause(dir: Direction): void;
+  resume(dir: Direction): void;
   /** Records `bytes` of `dir`'s stream (what the other peer got, or a frame it did not get: see FrameMark). */
   record(dir: Direction, bytes: Uint8Array, injected: boolean, mark: FrameMark | null): void;
   end(dir: Direction): void;
@@ -209,6 +218,9 @@ export class RulesPipe {
   private run: Uint8Array | null = null;
   private readonly injections = new Set<Injection>();
   private closedReason: string | null = null;
+  /** Bytes in the queue, and whether the sender is paused for them (MAX_QUEUED_BYTES). */
+  private queued = 0;
+  private pausedForQueue = false;
 
   constructor(private readonly c: RulesConnection, readonly dir: Direction) {}
 
@@ -477,7 +489,12 @@ export class RulesPipe {
 
   private enqueue(o: Out): void {
     this.queue.push(o);
+    this.queued += o.bytes.length;
     if (this.queue.length === 1) this.pump();
+    if (this.queued > MAX_QUEUED_BYTES && !this.pausedForQueue) {
+      this.pausedForQueue = true;
+      this.c.io.pause(this.dir);
+    }
   }
 
   /** Writes what is due from the head of the queue. */
@@ -495,7 +512,12 @@ export class RulesPipe {
         return;
       }
       this.queue.shift();
+      this.queued -= o.bytes.length;
       this.emit(o);
+      if (this.pausedForQueue && this.queued <= MAX_QUEUED_BYTES / 2) {
+        this.pausedForQueue = false;
+        this.c.io.resume(this.dir);
+      }
     }
     if (this.ending && this.queue.length === 0 && !this.c.closed) this.c.io.end(this.dir);
   }
