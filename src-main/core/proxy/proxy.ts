@@ -298,8 +298,13 @@ export class StompProxy {
       c.pipes.client.feed(chunk);
     });
     broker.on('data', (chunk: Buffer) => c.pipes.broker.feed(chunk));
-    broker.on('drain', () => client.resume());
-    client.on('drain', () => broker.resume());
+    // A drained socket resumes its sender, unless that direction's queue is full (rules-engine.ts MAX_QUEUED_BYTES).
+    broker.on('drain', () => {
+      if (!c.pipes.client.holding) client.resume();
+    });
+    client.on('drain', () => {
+      if (!c.pipes.broker.holding) broker.resume();
+    });
     client.on('end', () => {
       this.closeInjector(clientAddr, 'the client closed its side of the connection');
       if (read === 0) silentEnd();

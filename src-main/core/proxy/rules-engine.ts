@@ -224,6 +224,11 @@ export class RulesPipe {
 
   constructor(private readonly c: RulesConnection, readonly dir: Direction) {}
 
+  /** The sender is paused for this direction's queue: a drained socket must not resume it. */
+  get holding(): boolean {
+    return this.pausedForQueue;
+  }
+
   private get other(): RulesPipe {
     return this.c.pipes[this.dir === 'client' ? 'broker' : 'client'];
   }
