@@ -73,13 +73,35 @@ function spawnHop(name: string, args: string[]): Promise<{ child: ChildProcess; 
   });
 }
 
-async function startHop(kind: 'direct' | 'pipe' | 'proxy', brokerPort: number, dir: string): Promise<Hop> {
+/**
+ * Rules for proxy.throughput.rules: ten that match none of mixedTraffic()'s frames (though each makes the proxy read
+ * the command of every frame, and hold and decode every SEND), and ten of which two match about 10% of them (the
+ * 6.25% sent to /queue/bench.0, and 60% of the 6.25% sent to /queue/bench.1), rewritten to a destination of the same
+ * length so that the sink still counts the bytes sent.
+ */
+export function benchRules(matching: boolean): object[] {
+  const none = Array.from({ length: matching ? 8 : 10 }, (_, k) => ({ name: `none ${k}`, when: `command == "SEND" and destination == "/queue/none.${k}"`, do: 'drop' }));
+  if (!matching) return none;
+  return [...none,
+    { name: 'bench.0', when: 'command == "SEND" and destination == "/queue/bench.0"', do: 'map-destination', to: '/queue/bench.X' },
+    { name: 'bench.1', when: 'command == "SEND" and destination == "/queue/bench.1"', do: 'map-destination', to: '/queue/bench.Y', probability: 0.6 }];
+}
+
+type HopKind = 'direct' | 'pipe' | 'proxy' | 'proxy-rules' | 'proxy-rules-10pct';
+
+async function startHop(kind: HopKind, brokerPort: number, dir: string): Promise<Hop> {
   if (kind === 'direct') return { name: 'no proxy', port: brokerPort, stop: async () => '' };
+  let rules: string[] = [];
+  if (kind === 'proxy-rules' || kind === 'proxy-rules-10pct') {
+    const file = path.join(dir, `${kind}.json`);
+    fs.writeFileSync(file, JSON.stringify(benchRules(kind === 'proxy-rules-10pct')));
+    rules = ['--rules', file];
+  }
   // The proxy runs as users run it: the compiled CLI (bin/stompscope.js → out/node), no TypeScript loader.
   const args = kind === 'pipe'
     ? ['--import', 'tsx', 'bench/plain-pipe.ts', String(brokerPort)]
     : ['bin/stompscope.js', 'proxy', '--quiet', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${brokerPort}`,
-      '--db', path.join(dir, `bench-${Date.now()}.db`)];
+      '--db', path.join(dir, `bench-${Date.now()}.db`), ...rules];
   const { child, port, stderr } = await spawnHop(kind, args);
   return {
     name: kind === 'pipe' ? 'plain Node pipe' : 'StompScope proxy (recording)',
@@ -195,6 +217,7 @@ export async function benchProxy(opts: {
   const warmCount = opts.warmupRoundTrips ?? 1000;
   type Figures = { mbps: number; smallFps: number; smallRecordedFps: number; p50: number; p99: number; coldP99: number };
   const results = {} as Record<(typeof kinds)[number], Figures>;
+  const rulesMbps = {} as Record<'proxy-rules' | 'proxy-rules-10pct', number>;
 
   // Latency first, before anything has written much to disk, interleaved over several rounds: one run's p99
   // on a 2-core machine is noisy, the median of several is not. Each hop is new in each round. Its first round
@@ -236,6 +259,17 @@ export async function benchProxy(opts: {
       p50: median(p50s.get(kind)!), p99: median(p99s.get(kind)!), coldP99: median(coldP99s.get(kind)!),
     };
   }
+  // The same mixed corpus through the proxy with rules loaded (proxy.throughput.rules), right after the plain run.
+  // Its warm-up is whole frames: a frame some rule could match is forwarded once it is whole, and the first MiB of
+  // the corpus ends inside one.
+  const warmup = mixedTraffic(1 << 20, 11).data;
+  for (const kind of ['proxy-rules', 'proxy-rules-10pct'] as const) {
+    const hop = await startHop(kind, sinkPort, dir);
+    await throughput(hop.port, sinkPort, sink, warmup, 1);
+    const secs = await throughput(hop.port, sinkPort, sink, mixed.data, repeat);
+    await hop.stop();
+    rulesMbps[kind] = (mixed.data.length * repeat) / secs / 1e6;
+  }
   sinkServer.close();
   echoServer.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -249,6 +283,10 @@ export async function benchProxy(opts: {
   return [
     { name: 'proxy.throughput', unit: 'MB/s', ours: x.mbps, baseline: p.mbps, baselineName: 'plain Node pipe', higherIsBetter: true,
       notes: `no proxy ${d.mbps.toFixed(0)} MB/s; mixed corpus ${mixed.frames} frames x${repeat}` },
+    { name: 'proxy.throughput.rules', unit: 'MB/s', ours: rulesMbps['proxy-rules'], baseline: x.mbps, baselineName: 'the proxy without rules', higherIsBetter: true,
+      notes: `10 rules matching no frame (every SEND held and decoded to be matched); 10 rules of which 2 rewrite ~10% of the frames: ${rulesMbps['proxy-rules-10pct'].toFixed(0)} MB/s` },
+    { name: 'proxy.throughput.rules.10pct', unit: 'MB/s', ours: rulesMbps['proxy-rules-10pct'], baseline: x.mbps, baselineName: 'the proxy without rules', higherIsBetter: true,
+      notes: '10 rules, 2 of which rewrite the destination of ~10% of the frames (same length)' },
     { name: 'proxy.throughput.direct', unit: 'MB/s', ours: x.mbps, baseline: d.mbps, baselineName: 'no proxy (direct to the broker)', higherIsBetter: true,
       notes: `${((x.mbps / d.mbps) * 100).toFixed(0)}% of a direct connection; plain Node pipe ${p.mbps.toFixed(0)} MB/s` },
     { name: 'proxy.small-frames', unit: 'frames/s', ours: x.smallFps, baseline: p.smallFps, baselineName: 'plain Node pipe', higherIsBetter: true,

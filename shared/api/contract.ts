@@ -5,7 +5,9 @@
 import { PROFILE_NAMES } from '../analysis/profiles.js';
 import { parseTarget } from '../replay-target.js';
 import { isSecretHeader, MASK } from '../stomp/secrets.js';
+import { MAX_RULES } from '../rules/rules.js';
 import type {
+  HeldFrameDto, ProxyRulesDto,
   CaptureDto, CaptureInterfacesDto, ConnectionDto, ConnectionOverviewDto, EditedFrameDto, FollowDto, ExpertInfoDto, ExportCodeDto, FilterErrorDto, FrameDetailDto, FrameLinkDto, FrameRowDto,
   HeartbeatDto, InjectResultDto, LinkDto, ProxyDto, QueryDto, ReplayDiffDto, ResendDraftDto, ResendResultDto, SessionStatsDto,
   SessionSummaryDto, WindowDto,
@@ -167,6 +169,15 @@ const resendArgs = obj({
   name: name(),
 }, { after: 'ca', rule: targetTlsRule });
 
+/** A rules list as the Rules panel sends it: checked by shared/rules when it arrives. */
+const ruleList = custom<Array<Record<string, unknown>>>(`list of at most ${MAX_RULES} rules`, (v, at) => {
+  if (!Array.isArray(v) || v.length > MAX_RULES) return `'${at.name}' must be a list of at most ${MAX_RULES} rules`;
+  if (JSON.stringify(v).length > 1024 * 1024) return `'${at.name}' must be at most 1 MiB of JSON`;
+  return null;
+});
+
+const optionalEditedFrame = custom<EditedFrameDto>('frame {command, headers: [name, value][], bodyBase64}', (v, at) => editedFrame(false).problem(v, at), { optional: true });
+
 const injectArgs = obj({
   connection: id(),
   frame: editedFrame(false),
@@ -214,6 +225,10 @@ export interface CommandResults {
   'proxy.start': ProxyDto;
   'proxy.stop': { stopped: boolean };
   'proxy.list': ProxyDto[];
+  'proxy.rules': ProxyRulesDto;
+  'proxy.setRules': ProxyRulesDto;
+  'intercept.list': HeldFrameDto[];
+  'intercept.decide': { decided: boolean };
   'import.start': { job: number };
   'capture.interfaces': CaptureInterfacesDto;
   'capture.start': CaptureDto;
@@ -303,6 +318,19 @@ export const CONTRACT = {
   'proxy.start': { args: proxyOptions, description: 'Starts a recording proxy in the core, as `stompscope proxy`.' },
   'proxy.stop': { args: obj({ session: id() }), description: 'Stops a proxy this core runs and completes its session.' },
   'proxy.list': { args: obj({}), description: 'The proxies this core runs.' },
+  'proxy.rules': { args: obj({ session: id() }), description: 'The rules of a proxy this core runs, as written, with their warnings.' },
+  'proxy.setRules': {
+    args: obj({ session: id(), rules: ruleList, holdTimeoutMs: int({ min: 1000, max: 3_600_000, optional: true }) }),
+    description: 'Replaces the rules of a proxy this core runs while traffic flows (checked as `stompscope proxy --rules` checks a '
+      + 'file: a bad rule is refused with one line naming it and its field). They act on connections opened from then on '
+      + 'and on open connections that were opened with rules.',
+  },
+  'intercept.list': { args: obj({}), description: 'The frames `break` rules hold now, oldest first.' },
+  'intercept.decide': {
+    args: obj({ id: id(), do: oneOf(['forward', 'drop', 'edit'] as const), frame: optionalEditedFrame }),
+    description: 'Forwards, drops, or forwards edited (`frame`, escaped for the connection\'s version) a held frame. `decided` '
+      + 'is false when it was decided already (by its timeout, or its connection closed).',
+  },
   'import.start': {
     args: obj({ upload: str({ max: 100 }), name: name(), keylog: str({ max: 100, optional: true }) }),
     description: 'Imports a capture file the host received (an upload to the web host, a file chosen in the desktop app\'s '

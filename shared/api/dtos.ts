@@ -110,6 +110,50 @@ export interface FrameRowDto {
   severity: Severity | null;
   /** StompScope wrote this frame into a live connection itself (`frame.inject`); absent or false otherwise. */
   injected?: boolean;
+  /** The proxy rule that acted on the frame (absent: none did). */
+  rule?: RuleEffectDto;
+}
+
+/** The rules of a proxy this core runs (the Rules panel). */
+export interface ProxyRulesDto {
+  session: number;
+  /** As written: the rules file's JSON objects (shared/rules/rules.ts Rule). */
+  rules: Array<Record<string, unknown>>;
+  /** Frames a `break` rule holds are forwarded after this long unless decided first (ms). */
+  holdTimeoutMs: number;
+  /** Rules that can never match (a typo such as MESAGE), one line each. */
+  warnings: string[];
+}
+
+/** A frame a `break` rule holds in a proxy this core runs, until forwarded, edited or dropped (the intercept queue). */
+export interface HeldFrameDto {
+  id: number;
+  session: number;
+  /** The connection's number in its proxy (from 1) and its client address. */
+  conn: number;
+  client: string;
+  from: Direction;
+  rule: string;
+  /** The frame decoded for the editor: headers unescaped for the connection's version. */
+  command: string;
+  headers: Array<[string, string]>;
+  bodyBase64: string;
+  /** The held bytes as they are. */
+  rawBase64: string;
+  version: StompVersion | null;
+  /** ms since the epoch. */
+  heldAt: number;
+  timeoutAt: number;
+}
+
+/** What a proxy rule did to a frame (frame_rules). */
+export interface RuleEffectDto {
+  name: string | null;
+  action: string | null;
+  /** false: the other peer never got the frame (dropped, answered instead). */
+  forwarded: boolean;
+  /** A rule made the frame up (a reply, an injected frame). */
+  synthesized: boolean;
 }
 
 export interface HeaderDto {
@@ -140,6 +184,8 @@ export interface FrameDetailDto {
   issues: Array<{ code: string; severity: Severity; message: string }>;
   /** Milliseconds since the previous frame of the same connection (either direction). */
   sincePreviousMs: number | null;
+  /** A frame a proxy rule rewrote: the bytes the peer sent (at most `maxBytes`), base64; `rawBase64` is what the other peer got. */
+  originalBase64?: string | null;
 }
 
 export interface FilterErrorDto {

@@ -24,6 +24,8 @@ export interface Events {
     job: number; original: number; session: number | null; connection: number | null; sent: number; received: number;
     findings: ReplayFindingDto[]; error: string | null;
   };
+  /** Frames held by `break` rules changed (one was held, decided, timed out or lost with its connection): `held` now. */
+  'intercept.changed': { held: number };
   /** A host-level request to the UI (a native menu item, a dropped file). */
   'ui.action': { action: 'start-proxy' | 'export' | 'open-capture' };
 }
@@ -33,7 +35,7 @@ export type EventListener = <E extends EventName>(event: E, data: Events[E]) => 
 /** Every event name: a key of this object is an event, so a new event without an entry fails to compile. */
 const EVENTS: { [E in EventName]: true } = {
   'frames.appended': true, 'issues.appended': true, 'sessions.changed': true, 'import.progress': true, 'import.done': true,
-  'replay.progress': true, 'replay.done': true, 'ui.action': true,
+  'replay.progress': true, 'replay.done': true, 'intercept.changed': true, 'ui.action': true,
 };
 
 export const EVENT_NAMES = Object.keys(EVENTS) as readonly EventName[];

@@ -16,7 +16,7 @@ import { headerValue, interpretHeaders } from '../stomp/escape.js';
 import { VersionTracker } from '../stomp/version.js';
 import type { DecodeEvent, DecoderLimits, Direction, RawHeader, StompVersion, WireIssue } from '../stomp/types.js';
 import { TransportTap } from './transport.js';
-import type { ConnectionEvent, ConversationFrame, ConversationOptions, ConversationSink } from './types.js';
+import type { ConnectionEvent, ConversationFrame, ConversationOptions, ConversationSink, FrameMark } from './types.js';
 
 /** Issues kept per direction waiting for the frame they are about (ConnectionEvent.offset). */
 const MAX_AWAITING = 64;
@@ -29,13 +29,14 @@ function hasBackslash(headers: readonly RawHeader[]): boolean {
   return false;
 }
 
-/** Whether the frame at `offset` is one that was injected; drops the marks of frames already passed. */
-function isInjected(marks: number[], offset: number): boolean {
-  while (marks.length && marks[0] < offset) marks.shift();
-  if (marks[0] !== offset) return false;
-  marks.shift();
-  return true;
+/** The mark of the frame at `offset`, if one was given; drops the marks of frames already passed. */
+function markAt(marks: Array<{ offset: number; mark: FrameMark }>, offset: number): FrameMark | null {
+  while (marks.length && marks[0].offset < offset) marks.shift();
+  if (!marks.length || marks[0].offset !== offset) return null;
+  return marks.shift()!.mark;
 }
+
+const INJECTED: FrameMark = Object.freeze({ injected: true });
 
 class DirectionState {
   readonly decoder: StompDecoder;
@@ -43,8 +44,8 @@ class DirectionState {
   heartbeats = 0;
   /** Bytes of this direction's STOMP stream so far, lost ones included: the next byte's stream offset. */
   bytes = 0;
-  /** Stream offsets where frames StompScope injected start (proxy injection), oldest first; usually empty. */
-  injectedAt: number[] = [];
+  /** Stream offsets where frames the proxy marked start (injection, rules), oldest first; usually empty. */
+  marks: Array<{ offset: number; mark: FrameMark }> = [];
   /** The last frame emitted: its id and stream range [lastOffset, lastEnd); lastId -1 before the first. */
   lastId = -1;
   lastOffset = 0;
@@ -77,7 +78,7 @@ export class Conversation {
   constructor(private readonly sink: ConversationSink, opts: ConversationOptions = {}) {
     this.dirs = { client: new DirectionState(opts.limits), broker: new DirectionState(opts.limits) };
     this.decoded = { client: (e) => this.onDecoded('client', e), broker: (e) => this.onDecoded('broker', e) };
-    this.out = { dir: 'client', seq: 0, frame: null as never, headers: [], destination: null, injected: false, issues: NO_ISSUES };
+    this.out = { dir: 'client', seq: 0, frame: null as never, headers: [], destination: null, injected: false, mark: null, issues: NO_ISSUES };
     this.tap = opts.unwrap === false ? null : new TransportTap({
       payload: (dir, bytes, time) => this.stomp(dir, bytes, time),
       streamGap: (dir, n, time) => this.streamGap(dir, n, time),
@@ -122,23 +123,24 @@ export class Conversation {
   }
 
   /**
-   * Bytes seen in one direction at `time` (µs since the epoch). `injected`: one whole frame StompScope wrote into
-   * the stream itself (proxy injection), flagged on the frame it becomes. The sink's stream() gets `bytes` (or the
-   * STOMP bytes a WebSocket carried) and may keep a reference to them.
+   * Bytes seen in one direction at `time` (µs since the epoch). `mark` (true: injected): one whole frame StompScope
+   * wrote into the stream itself (proxy injection) or a proxy rule acted on, carried by the frame it becomes. The
+   * sink's stream() gets `bytes` (or the STOMP bytes a WebSocket carried) and may keep a reference to them.
    */
-  push(dir: Direction, bytes: Uint8Array, time: number, injected = false): void {
-    if (this.tap && !injected) {
+  push(dir: Direction, bytes: Uint8Array, time: number, mark: FrameMark | boolean | null = null): void {
+    const m = mark === true ? INJECTED : mark || null;
+    if (this.tap && !m) {
       if (this.tap.active) return this.tap.push(dir, bytes, time);
       this.tap = null;
     }
-    this.stomp(dir, bytes, time, injected);
+    this.stomp(dir, bytes, time, m);
   }
 
   /** Bytes of one direction's STOMP stream: the wire bytes, or what a WebSocket carried. */
-  private stomp(dir: Direction, bytes: Uint8Array, time: number, injected = false): void {
+  private stomp(dir: Direction, bytes: Uint8Array, time: number, mark: FrameMark | null = null): void {
     const d = this.dirs[dir];
     if (d.shed) this.endShed(dir);
-    if (injected) d.injectedAt.push(d.bytes);
+    if (mark) d.marks.push({ offset: d.bytes, mark });
     d.bytes += bytes.length;
     // The wire truth first: the sink has the bytes whatever the decoder makes of them.
     this.sink.stream(dir, bytes);
@@ -293,8 +295,12 @@ export class Conversation {
       return;
     }
     d.frames++;
-    if (dir === 'client' ? e.command === 'DISCONNECT' : e.command === 'ERROR') this.closeExpected = true;
-    const negotiation = this.version.observe(dir, e);
+    const mark = d.marks.length > 0 ? markAt(d.marks, e.offset) : null;
+    // Correlation, negotiation and expert info judge what each peer actually received: a frame a rule kept from
+    // the other peer is recorded, but nothing is inferred from it.
+    const delivered = mark === null || mark.forwarded !== false;
+    if (delivered && (dir === 'client' ? e.command === 'DISCONNECT' : e.command === 'ERROR')) this.closeExpected = true;
+    const negotiation = delivered ? this.version.observe(dir, e) : NO_ISSUES;
     // Without a CONNECTED (a capture picked up mid-stream) nothing is unescaped, as the frames view does. Most
     // frames have no backslash in any header: nothing to unescape, no escape to check.
     const view = hasBackslash(e.headers) ? interpretHeaders(e.command, e.headers, this.version.version, e.offset) : null;
@@ -305,14 +311,15 @@ export class Conversation {
     out.frame = e;
     out.headers = headers;
     out.destination = headerValue(headers, 'destination') ?? null;
-    out.injected = d.injectedAt.length > 0 && isInjected(d.injectedAt, e.offset);
+    out.injected = mark?.injected === true;
+    out.mark = mark;
     out.issues = e.issues.length || view?.issues.length || negotiation.length ? [...e.issues, ...negotiation, ...(view?.issues ?? [])] : e.issues;
     const frameId = this.sink.frame(out);
     d.lastId = frameId;
     d.lastOffset = e.offset;
     d.lastEnd = e.offset + e.length;
     if (d.awaiting.length) this.settleAwaiting(d, e.offset, d.lastEnd, frameId);
-    if (this.analyzer) {
+    if (this.analyzer && delivered) {
       const hashed = e.body !== null && (e.command === 'SEND' || e.command === 'MESSAGE');
       const f = this.analyzed;
       f.id = frameId;

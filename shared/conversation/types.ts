@@ -21,6 +21,25 @@ export interface ConnectionEvent {
 type Headers = readonly (readonly [string, string])[];
 
 /**
+ * What the proxy did to a frame besides forwarding it as sent: given with the bytes of one whole frame (`push`), and
+ * carried by the frame they become. Proxy rules record both what the peer sent and what the other side got: a frame
+ * the other side never got is in its sender's stream with `forwarded: false`; a frame a rule made up, with
+ * `synthesized: true`; a rewritten frame's stream bytes are what the other side got, and `original` the peer's.
+ */
+export interface FrameMark {
+  /** StompScope wrote the frame into the stream itself (edit and resend into a live connection). */
+  injected?: boolean;
+  /** The rule that acted on the frame, and what it did. */
+  rule?: string;
+  action?: string;
+  /** false: the other peer never got the frame (dropped, answered instead). Default true. */
+  forwarded?: boolean;
+  synthesized?: boolean;
+  /** The bytes the peer sent, when a rule rewrote them. */
+  original?: Uint8Array | null;
+}
+
+/**
  * One frame, as the stage emits it. The object is reused for the next frame (the recording path allocates no
  * event per frame): a sink copies what it keeps before it returns.
  */
@@ -39,6 +58,8 @@ export interface ConversationFrame {
   destination: string | null;
   /** StompScope wrote this frame into the stream itself (proxy injection), not either peer. */
   injected: boolean;
+  /** What a proxy rule did to it (FrameMark), or null: forwarded as the peer sent it. */
+  mark: FrameMark | null;
   /** Issues of this frame: the decoder's, the negotiation's, the header view's, in that order. */
   issues: readonly WireIssue[];
 }

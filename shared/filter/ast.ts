@@ -13,6 +13,12 @@ export type Field =
   | { kind: 'issue' }
   /** `frame.injected`: StompScope wrote the frame into a live connection (edit and resend into a proxied connection); 1 or 0. */
   | { kind: 'injected' }
+  /** `frame.rule`: the name of the proxy rule that acted on the frame (text; bare: a rule acted on it). */
+  | { kind: 'rule' }
+  /** `frame.forwarded`: the frame reached the other peer (0: a rule dropped it, or answered it instead); 1 or 0. */
+  | { kind: 'forwarded' }
+  /** `frame.synthesized`: a rule made the frame up (a reply, an injected frame); 1 or 0. */
+  | { kind: 'synthesized' }
   /** `issue.severity`: the frame has an issue of that severity (error, warning, note). */
   | { kind: 'issueSeverity' }
   | { kind: 'header'; name: string };

@@ -6,7 +6,7 @@
 //   unary   := ("not" | "!") unary | "(" expr ")" | test
 //   test    := field [op value]
 //   field   := command | destination | from | conn | size | seq | frame.number | no | body | issue | issue.code | issue.severity
-//            | frame.injected | header "[" string "]"
+//            | frame.injected | frame.rule | frame.forwarded | frame.synthesized | header "[" string "]"
 //   op      := == | != | < | <= | > | >= | contains | matches
 //   value   := "string" | number | bare word (client, broker, SEND…)
 //
@@ -99,8 +99,9 @@ const FIELDS: Record<string, Field['kind']> = {
   'issue.code': 'issue', 'issue.severity': 'issueSeverity', 'frame.injected': 'injected', injected: 'injected',
   // The frame's number in its session (1..N, capture order), as the list shows it; `no` is its short form.
   'frame.number': 'no',
+  'frame.rule': 'rule', 'frame.forwarded': 'forwarded', 'frame.synthesized': 'synthesized',
 };
-const NUMERIC = new Set<Field['kind']>(['conn', 'size', 'seq', 'no', 'injected']);
+const NUMERIC = new Set<Field['kind']>(['conn', 'size', 'seq', 'no', 'injected', 'forwarded', 'synthesized']);
 const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches']);
 
 /**
@@ -110,7 +111,7 @@ const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches']);
  */
 export const MAX_NESTING = 100;
 
-export const FIELD_NAMES = ['command', 'destination', 'from', 'conn', 'size', 'seq', 'frame.number', 'no', 'body', 'issue', 'issue.code', 'issue.severity', 'frame.injected', 'header["name"]'];
+export const FIELD_NAMES = ['command', 'destination', 'from', 'conn', 'size', 'seq', 'frame.number', 'no', 'body', 'issue', 'issue.code', 'issue.severity', 'frame.injected', 'frame.rule', 'frame.forwarded', 'frame.synthesized', 'header["name"]'];
 
 class Parser {
   private pos = 0;
@@ -246,8 +247,11 @@ class Parser {
   }
 }
 
-function fieldName(f: Field): string {
-  return f.kind === 'header' ? `header[${JSON.stringify(f.name)}]` : f.kind === 'issueSeverity' ? 'issue.severity' : f.kind === 'injected' ? 'frame.injected' : f.kind;
+export function fieldName(f: Field): string {
+  if (f.kind === 'header') return `header[${JSON.stringify(f.name)}]`;
+  if (f.kind === 'issueSeverity') return 'issue.severity';
+  if (f.kind === 'injected' || f.kind === 'rule' || f.kind === 'forwarded' || f.kind === 'synthesized') return `frame.${f.kind}`;
+  return f.kind;
 }
 
 function describe(t: Token): string {

@@ -59,7 +59,8 @@ export class Core {
     const r = this.reader;
     const pool: ReadPoolOptions = { timeoutMs: opts.readTimeoutMs ?? readTimeoutFromEnv(), workers: opts.readWorkers };
     this.reads = new ReadPool(db.name, pool);
-    this.proxies = db.name && db.name !== ':memory:' ? new ProxyManager(db.name, () => this.watcher.poll(), () => this.emit('sessions.changed', {})) : null;
+    this.proxies = db.name && db.name !== ':memory:' ? new ProxyManager(db.name, () => this.watcher.poll(), () => this.emit('sessions.changed', {}),
+      (held) => this.emit('intercept.changed', { held })) : null;
     this.watcher = new LiveWatcher(db, (e) => this.emit('frames.appended', e), () => this.emit('sessions.changed', {}),
       () => this.proxies?.list().map((p) => p.session) ?? [], undefined, (e) => this.emit('issues.appended', e));
     this.imports = new ImportManager(db.name, (event, data) => this.emit(event, data), () => this.emit('sessions.changed', {}));
@@ -76,6 +77,7 @@ export class Core {
       db.prepare(`DELETE FROM chunks WHERE connection_id IN (SELECT id FROM connections WHERE session_id = ?)`).run(session);
       db.prepare(`DELETE FROM heartbeats WHERE connection_id IN (SELECT id FROM connections WHERE session_id = ?)`).run(session);
       db.prepare(`DELETE FROM frames WHERE session_id = ?`).run(session);
+      db.prepare(`DELETE FROM frame_rules WHERE session_id = ?`).run(session);
       db.prepare(`DELETE FROM issues WHERE session_id = ?`).run(session);
       db.prepare(`DELETE FROM links WHERE session_id = ?`).run(session);
       db.prepare(`DELETE FROM connections WHERE session_id = ?`).run(session);
@@ -113,6 +115,10 @@ export class Core {
       'proxy.start': (o) => this.needProxies().start(o),
       'proxy.stop': async ({ session }) => ({ stopped: await this.needProxies().stop(session) }),
       'proxy.list': () => this.proxies?.list() ?? [],
+      'proxy.rules': ({ session }) => this.needProxies().rulesOf(session),
+      'proxy.setRules': ({ session, rules, holdTimeoutMs }) => this.needProxies().setRules(session, rules, holdTimeoutMs),
+      'intercept.list': () => this.proxies?.heldFrames() ?? [],
+      'intercept.decide': ({ id, do: what, frame }) => ({ decided: this.needProxies().decide(id, what, frame) }),
       'import.start': ({ upload, name, keylog }) => this.imports.start(upload, name, keylog),
       'capture.interfaces': () => this.needCaptures().interfaces(),
       'capture.start': (o) => this.needCaptures().start(o),

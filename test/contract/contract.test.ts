@@ -53,6 +53,10 @@ const EXAMPLES: { [C in CommandName]: (x: Ctx) => CommandArgs<C> } = {
   'proxy.start': () => ({ listen: '127.0.0.1:0', upstream: '127.0.0.1:1' }),
   'proxy.stop': (x) => ({ session: x.session }),
   'proxy.list': () => ({}),
+  'proxy.rules': (x) => ({ session: x.session }),
+  'proxy.setRules': (x) => ({ session: x.session, rules: [{ when: 'command == "SEND"', do: 'drop' }] }),
+  'intercept.list': () => ({}),
+  'intercept.decide': () => ({ id: 1, do: 'forward' }),
   'import.start': () => ({ upload: 'no-such-upload' }),
   'capture.interfaces': () => ({}),
   'capture.start': () => ({ interface: 'nosuch0' }),
@@ -183,9 +187,9 @@ describe('the contract, command by command', () => {
     it('reached the core: most commands answered, and the failures are the core\'s own', () => {
       const failed = [...overWeb].filter(([, o]) => !o.ok).map(([c, o]) => `${c}: ${(o as { code: string }).code}`);
       // Sending to a port nothing listens on, injecting into a connection no proxy holds, importing an upload never
-      // made, capturing on an interface that does not exist, stopping a capture never started: refused by the core
-      // (not by validation).
-      expect(failed.sort()).toEqual(['capture.start: bad-request', 'capture.stop: not-found', 'frame.inject: conflict', 'frame.resend: conflict', 'import.start: not-found']);
+      // made, capturing on an interface that does not exist, stopping a capture never started, the rules of a session no
+      // proxy of this core records: refused by the core (not by validation).
+      expect(failed.sort()).toEqual(['capture.start: bad-request', 'capture.stop: not-found', 'frame.inject: conflict', 'frame.resend: conflict', 'import.start: not-found', 'proxy.rules: not-found', 'proxy.setRules: not-found']);
       expect(overWeb.get('filter.check')).toEqual({ ok: true, keys: 'error' });
       expect(overWeb.get('sessions.delete')).toEqual({ ok: true, keys: 'deleted' });
     });

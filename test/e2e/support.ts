@@ -112,18 +112,19 @@ let axeSource: string | undefined;
 
 /**
  * Runs axe-core (WCAG 2.x A and AA rules) on what the page shows now and returns its critical and serious
- * violations; `[]` means none. The script is injected again after a navigation drops it.
+ * violations; `[]` means none. The script is injected again after a navigation drops it. `within`: only the
+ * elements matching this CSS selector (a dialog), not the rest of the page.
  */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+export async function axeViolations(page: Page, within?: string): Promise<AxeViolation[]> {
   axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   // Evaluated through the DevTools protocol, which the page's Content-Security-Policy (script-src 'self') does not
   // govern, so the policy under test stays as users get it.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  return page.evaluate(async () => {
+  return page.evaluate(async (within) => {
     const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    const result = await axe.run(within ? { include: [[within]] } : document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations
       .filter((v) => v.impact === 'critical' || v.impact === 'serious')
       .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
+  }, within ?? null);
 }

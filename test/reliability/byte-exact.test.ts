@@ -12,6 +12,8 @@ import type net from 'node:net';
 import path from 'node:path';
 import { StompProxy } from '../../src-main/core/proxy/proxy.js';
 import { Recorder } from '../../src-main/core/record/recorder.js';
+import { ProxyRules } from '../../src-main/core/proxy/rules-engine.js';
+import { checkRules } from '../../shared/rules/rules.js';
 import { openDb } from '../../src-main/core/store/db.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
 import { closeServer, connect, listen, mib, MiB, portOf, removeTmpDirs, rng, seed, size, sleep, SOAK, tmpDir, writeAll } from './support.js';
@@ -188,8 +190,20 @@ function readStream(s: net.Socket, r: Rng, progress: { bytes: number }): Promise
   });
 }
 
+/**
+ * Rules that match none of the generated frames but make the proxy cut, hold and decode most of them (SEND, MESSAGE,
+ * ERROR: every rule's command is one the streams carry), so the rules path is what is checked for byte-exactness.
+ */
+const RULES_MATCHING_NOTHING = [
+  { name: 'never sent', when: 'command == "SEND" and destination == "/queue/never"', do: 'drop' },
+  { name: 'never delivered', when: 'command == "MESSAGE" and header["x-never"] == "1"', do: 'delay', ms: 1000 },
+  { name: 'never said', when: 'command == "ERROR" and body contains "never-there"', do: 'set-header', header: 'x', value: 'y' },
+  { name: 'never acked', when: 'from == client and command == "ACK" and header["id"] == "none"', do: 'break' },
+];
+
 describe('byte-exactness at volume', () => {
-  it(`forwards ${FRAMES.toLocaleString('en')} mixed frames each way unchanged and records every one`, async () => {
+  it.each([['no rules', null], ['rules that match nothing loaded', RULES_MATCHING_NOTHING]] as const)(
+    `forwards ${FRAMES.toLocaleString('en')} mixed frames each way unchanged and records every one (%s)`, async (_, ruleList) => {
     const s = seed();
     const why = `seed ${s} (rerun with STOMPSCOPE_SEED=${s})`;
     console.log(`[byte-exact] ${FRAMES} frames per direction, ${why}`);
@@ -215,7 +229,14 @@ describe('byte-exactness at volume', () => {
         resolveAccepted();
       };
     });
-    const proxy = await StompProxy.start({ listen: { host: '127.0.0.1', port: 0 }, upstream: { host: '127.0.0.1', port: portOf(broker) }, recorder });
+    let rules: ProxyRules | null = null;
+    if (ruleList) {
+      const check = checkRules(ruleList);
+      expect(check.errors).toEqual([]);
+      rules = new ProxyRules();
+      rules.set(check.rules);
+    }
+    const proxy = await StompProxy.start({ listen: { host: '127.0.0.1', port: 0 }, upstream: { host: '127.0.0.1', port: portOf(broker) }, recorder, rules });
     const client = await connect(proxy.address.port);
     client.on('error', () => {});
     const clientSide = readStream(client, rng(s ^ 0xc11e), progress);
@@ -276,6 +297,8 @@ describe('byte-exactness at volume', () => {
         }
         expect(h.digest('hex'), `recorded raw ${dir} bytes, ${why}`).toBe(dir === 'client' ? atBroker.sha : brokerSha);
       }
+      // No rule acted: nothing is marked.
+      expect(reader.db.prepare(`SELECT count(*) FROM frame_rules`).pluck().get()).toBe(0);
     } finally {
       reader.db.close();
     }

@@ -6,6 +6,8 @@ import { noPositionals, parse, parseEndpoint, parseProfileOption, UsageError } f
 import { stopSignal } from '../signals.js';
 import { readPemFile, readServerTls } from '../pem.js';
 import { PROFILE_NAMES } from '../../../shared/analysis/profiles.js';
+import { readRulesFile, watchRulesFile } from '../../core/rules/rules-file.js';
+import { ProxyRules } from '../../core/proxy/rules-engine.js';
 
 export const DEFAULT_LISTEN_PORT = 61623;
 
@@ -33,6 +35,10 @@ instead of the broker. Every byte is forwarded unchanged; every frame is recorde
   --tls-key FILE         ... and this key (PEM)
   --profile NAME         broker profile for expert info: ${PROFILE_NAMES.join(', ')}
                          (default: detected from CONNECTED's server header)
+  --rules FILE           act on matching frames: delay, drop, rewrite, answer, close...
+                         (a JSON array of rules; see the README, and scenarios/)
+  --rules-watch          reload --rules FILE when it changes (a bad version keeps the
+                         rules in force, and says why)
 
 Ctrl-C (SIGINT) or SIGTERM stops the proxy, flushes the recording and prints a summary.`;
 
@@ -41,7 +47,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     listen: { type: 'string' }, upstream: { type: 'string' }, db: { type: 'string' }, name: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' }, 'allow-remote': { type: 'boolean' }, 'upstream-tls': { type: 'boolean' },
     ca: { type: 'string' }, insecure: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-    profile: { type: 'string' },
+    profile: { type: 'string' }, rules: { type: 'string' }, 'rules-watch': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(PROXY_HELP + '\n');
@@ -66,6 +72,18 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   const profile = parseProfileOption(values.profile);
   const dbPath = path.resolve(values.db ?? defaultDbPath());
   const err = (line: string) => process.stderr.write(`stompscope: ${line}\n`);
+  if (values['rules-watch'] && !values.rules) throw new UsageError('--rules-watch needs --rules FILE');
+  // Rules cut the bytes as STOMP frames: inside WebSocket framing they would never find one.
+  if (values.rules && ws) throw new UsageError('--rules: rules act on plain STOMP over TCP or TLS, not on a ws:// or wss:// upstream');
+  const rules = new ProxyRules({ notice: (m) => err(m) });
+  if (values.rules) {
+    const check = readRulesFile(values.rules);
+    if (check.errors.length) {
+      throw new UsageError(`--rules: ${check.errors[0]}${check.errors.length > 1 ? ` (and ${check.errors.length - 1} more)` : ''}`);
+    }
+    for (const w of check.warnings) err(`warning: --rules: ${w}`);
+    rules.set(check.rules);
+  }
 
   if (!isLoopbackHost(listen.host)) err(`warning: listening on ${listen.host}: anyone who can reach this machine can use the proxy`);
 
@@ -74,7 +92,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   try {
     started = await startRecordingProxy({
       dbPath, listen, upstream, upstreamTls, ca, insecure: !!values.insecure, serverTls, name: values.name, profile,
-      startedBy: 'cli', allowRemote: !!values['allow-remote'],
+      startedBy: 'cli', allowRemote: !!values['allow-remote'], rules,
       onLines: values.quiet ? undefined : (text) => process.stdout.write(text),
       onWarning: (m) => err(`warning: ${m}`),
       onNotice: (m) => err(m),
@@ -92,8 +110,21 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   err(`proxy listening on ${started.listen}, upstream ${started.upstream}${started.upstreamTls ? ' (TLS)' : ''}, ` +
     `recording session ${recorder.sessionId} to ${dbPath}`);
   if (ws) err(`WebSocket clients connect to ${serverTls ? 'wss' : 'ws'}://${started.listen}${ws.path}`);
+  if (values.rules) err(`${rules.rules.length} rule${rules.rules.length === 1 ? '' : 's'} from ${values.rules}${values['rules-watch'] ? ' (reloaded when it changes)' : ''}`);
+  const file = values.rules;
+  const unwatch = file && values['rules-watch'] ? watchRulesFile(file, () => {
+    const check = readRulesFile(file);
+    if (check.errors.length) {
+      err(`rules not reloaded, the ${rules.rules.length} rules in force stay: ${check.errors[0]}`);
+      return;
+    }
+    for (const w of check.warnings) err(`warning: --rules: ${w}`);
+    rules.set(check.rules);
+    err(`rules reloaded from ${file}: ${check.rules.length} rule${check.rules.length === 1 ? '' : 's'}`);
+  }) : null;
 
   await stopSignal();
+  unwatch?.();
   await proxy.stop();
   const s = await recorder.end('complete');
   const shed = recorder.shedBytes ? `, ${recorder.shedBytes} bytes forwarded but not recorded` : '';

@@ -5,12 +5,18 @@
 // (the CLI's --allow-remote is a deliberate choice; a click in the UI is not).
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import tls from 'node:tls';
-import { ApiError, type ProxyDto, type ProxyOptionsDto } from '../../../shared/api/index.js';
+import { ApiError, type EditedFrameDto, type HeldFrameDto, type ProxyDto, type ProxyOptionsDto, type ProxyRulesDto } from '../../../shared/api/index.js';
+import { checkRules } from '../../../shared/rules/rules.js';
+import { buildFrame } from '../../../shared/stomp/encoder.js';
+import { StompDecoder } from '../../../shared/stomp/decoder.js';
+import { interpretHeaders } from '../../../shared/stomp/escape.js';
+import type { DecodedFrame } from '../../../shared/stomp/types.js';
 import { formatAddress, StompProxy, type Endpoint, type UpstreamTls } from '../proxy/proxy.js';
 import { Recorder } from '../record/recorder.js';
 import { isWebSocketUrl, parseWebSocketUrl, type WebSocketUpstream } from '../../../shared/websocket/url.js';
 import { isProfileName, type ProfileName } from '../../../shared/analysis/profiles.js';
 import type { ConnectionInfo } from '../store/reader.js';
+import { ProxyRules, type HeldFrame } from '../proxy/rules-engine.js';
 
 /** Addresses that only this machine can reach: 127.0.0.0/8, ::1 and the name localhost. */
 export function isLoopbackHost(host: string): boolean {
@@ -93,6 +99,11 @@ export interface RecordingProxyOptions {
    * proxy whose owner can inject (the core's ProxyManager) pays for that scan.
    */
   injectable?: boolean;
+  /**
+   * The proxy's rules (rules-engine.ts), swappable while it runs; absent: a set with no rules, which the UI's Rules
+   * panel or --rules-watch may fill later (connections accepted while it is empty take the plain path).
+   */
+  rules?: ProxyRules;
   /** One line per frame, for a console. */
   onLines?: (text: string) => void;
   /** The recorder's warnings (database locked, disk full); recording goes on. */
@@ -110,6 +121,7 @@ export interface RecordingProxy {
   upstream: string;
   upstreamTls: boolean;
   clientTls: boolean;
+  rules: ProxyRules;
 }
 
 /**
@@ -141,14 +153,15 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
     onLines: o.onLines, onWarning: o.onWarning,
   });
   let proxy: StompProxy;
+  const rules = o.rules ?? new ProxyRules({ notice: o.onNotice });
   try {
-    proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls: o.serverTls, onNotice: o.onNotice, injectable: !!o.injectable });
+    proxy = await StompProxy.start({ listen, upstream, recorder, upstreamTls, serverTls: o.serverTls, onNotice: o.onNotice, injectable: !!o.injectable, rules });
   } catch (e) {
     await recorder.end('complete');
     throw new ApiError('conflict', `cannot listen on ${formatAddress(listen.host, listen.port)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const a = proxy.address;
-  return { proxy, recorder, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls };
+  return { proxy, recorder, listen: formatAddress(a.host, a.port), upstream: upstreamText, upstreamTls: !!upstreamTls, clientTls, rules };
 }
 
 interface Running {
@@ -157,24 +170,43 @@ interface Running {
   dto: Omit<ProxyDto, 'connections'>;
   /** The recorder's latest warning (database locked, disk full), shown with the proxy in the UI. */
   warning: string | null;
+  rules: ProxyRules;
+  /** The rules as the Rules panel wrote them, and their warnings. */
+  written: Array<Record<string, unknown>>;
+  warnings: string[];
 }
 
 export class ProxyManager {
   private readonly running = new Map<number, Running>();
+  /** Frames held by `break` rules of every proxy, by id. */
+  private readonly held = new Map<number, { session: number; h: HeldFrame }>();
 
-  /** `onWarning`: a recorder's warning changed (shown with its proxy): the UI should ask proxy.list again. */
-  constructor(private readonly dbPath: string, private readonly onChange: () => void, private readonly onWarning: () => void = onChange) {}
+  /**
+   * `onWarning`: a recorder's warning changed (shown with its proxy): the UI should ask proxy.list again.
+   * `onIntercept`: frames held by `break` rules changed.
+   */
+  constructor(private readonly dbPath: string, private readonly onChange: () => void, private readonly onWarning: () => void = onChange,
+    private readonly onIntercept: (held: number) => void = () => {}) {}
 
   async start(o: ProxyOptionsDto): Promise<ProxyDto> {
     const serverTls = o.tlsCert !== undefined && o.tlsKey !== undefined ? { cert: o.tlsCert, key: o.tlsKey } : null;
     let session = 0;
     let started: RecordingProxy;
+    const rules = new ProxyRules({
+      held: (h) => {
+        this.held.set(h.id, { session, h });
+        this.onIntercept(this.held.size);
+      },
+      released: (h) => {
+        if (this.held.delete(h.id)) this.onIntercept(this.held.size);
+      },
+    });
     try {
       started = await startRecordingProxy({
         dbPath: this.dbPath, listen: parseHostPort(o.listen || '0', 'listen'),
         upstream: parseUpstream(o.upstream, 'upstream', (t) => parseHostPort(t, 'upstream', 61613)),
         upstreamTls: !!o.upstreamTls, ca: o.ca, insecure: o.insecure, serverTls, name: o.name, profile: o.profile ?? null,
-        startedBy: 'ui', injectable: true,
+        startedBy: 'ui', injectable: true, rules,
         onWarning: (m) => {
           const r = this.running.get(session);
           if (!r) return;
@@ -190,7 +222,7 @@ export class ProxyManager {
     const { proxy, recorder } = started;
     session = recorder.sessionId;
     const dto = { session, listen: started.listen, upstream: started.upstream, upstreamTls: started.upstreamTls, clientTls: started.clientTls };
-    this.running.set(session, { proxy, recorder, dto, warning: null });
+    this.running.set(session, { proxy, recorder, dto, warning: null, rules, written: [], warnings: [] });
     this.onChange();
     return { ...dto, connections: 0 };
   }
@@ -198,6 +230,7 @@ export class ProxyManager {
   async stop(session: number): Promise<boolean> {
     const r = this.running.get(session);
     if (!r) return false;
+    r.rules.set([]);
     this.running.delete(session);
     await r.proxy.stop();
     await r.recorder.end('complete');
@@ -246,6 +279,65 @@ export class ProxyManager {
       }, timeoutMs);
       injector.inject(i);
     });
+  }
+
+  private need(session: number): Running {
+    const r = this.running.get(session);
+    if (!r) throw new ApiError('not-found', `no proxy of session ${session} runs in this StompScope`);
+    return r;
+  }
+
+  rulesOf(session: number): ProxyRulesDto {
+    const r = this.need(session);
+    return { session, rules: r.written, holdTimeoutMs: r.rules.holdTimeoutMs, warnings: r.warnings };
+  }
+
+  /** Replaces a proxy's rules, checked as a rules file is; a bad rule is ApiError('bad-request') naming it. */
+  setRules(session: number, rules: Array<Record<string, unknown>>, holdTimeoutMs?: number): ProxyRulesDto {
+    const r = this.need(session);
+    if (isWebSocketUrl(r.dto.upstream) && rules.length) throw new ApiError('bad-request', 'rules act on plain STOMP over TCP or TLS, not on a ws:// or wss:// upstream');
+    const check = checkRules(rules);
+    if (check.errors.length) throw new ApiError('bad-request', check.errors[0]);
+    r.rules.set(check.rules);
+    if (holdTimeoutMs !== undefined) r.rules.holdTimeoutMs = holdTimeoutMs;
+    r.written = rules;
+    r.warnings = check.warnings;
+    return this.rulesOf(session);
+  }
+
+  heldFrames(): HeldFrameDto[] {
+    return [...this.held.values()].sort((a, b) => a.h.id - b.h.id).map(({ session, h }) => {
+      let f: DecodedFrame | null = null;
+      new StompDecoder().push(h.bytes, 0, (e) => {
+        if (e.kind === 'frame') f ??= e;
+      });
+      const frame = f as DecodedFrame | null;
+      const headers = frame ? interpretHeaders(frame.command, frame.headers, h.version).headers : [];
+      return {
+        id: h.id, session, conn: h.conn, client: h.client, from: h.dir, rule: h.rule, command: frame?.command ?? '', headers: headers.map(([n, v]) => [n, v]),
+        bodyBase64: Buffer.from(frame?.body ?? new Uint8Array(0)).toString('base64'), rawBase64: Buffer.from(h.bytes).toString('base64'),
+        version: h.version, heldAt: h.heldAt, timeoutAt: h.timeoutAt,
+      };
+    });
+  }
+
+  /** Forwards, drops or forwards edited a held frame; false when it was decided already. */
+  decide(id: number, what: 'forward' | 'drop' | 'edit', frame?: EditedFrameDto): boolean {
+    const e = this.held.get(id);
+    if (!e) return false;
+    if (what !== 'edit') return e.h.decide({ do: what });
+    if (!frame) throw new ApiError('bad-request', "'frame' is needed to forward an edited frame");
+    let bytes: Uint8Array;
+    try {
+      const body = Buffer.from(frame.bodyBase64, 'base64');
+      // content-length is kept true: the edited body decides it when the held frame had one.
+      const had = frame.headers.some(([n]) => n === 'content-length');
+      const headers = frame.headers.filter(([n]) => n !== 'content-length');
+      bytes = buildFrame(e.h.version, frame.command, headers, body, { contentLength: had || body.includes(0) });
+    } catch (err) {
+      throw new ApiError('bad-request', (err as Error).message);
+    }
+    return e.h.decide({ do: 'edit', bytes });
   }
 
   isRunning(session: number): boolean {

@@ -21,7 +21,14 @@ export interface Injection {
   failed: (reason: string) => void;
 }
 
-export class ClientInjector {
+/** What the proxy needs of a connection's injector (ClientInjector, or a rules connection's client pipe). */
+export interface FrameInjector {
+  inject(i: Injection): void;
+  cancel(i: Injection): boolean;
+  close(reason: string): void;
+}
+
+export class ClientInjector implements FrameInjector {
   private readonly boundary = new FrameBoundary();
   private queue: Injection[] = [];
   private closed: string | null = null;

@@ -5,7 +5,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Recorder } from '../record/recorder.js';
-import { ClientInjector } from './injector.js';
+import { ClientInjector, type FrameInjector } from './injector.js';
+import { RulesConnection, type ProxyRules } from './rules-engine.js';
 import type { Direction } from '../../../shared/stomp/types.js';
 
 export interface Endpoint {
@@ -37,6 +38,11 @@ export interface ProxyOptions {
    * frame boundaries (shared/stomp/boundary.ts). Off by default, so other proxies forward each read unscanned.
    */
   injectable?: boolean;
+  /**
+   * The proxy's rules (swappable while it runs). A connection accepted while some rule is enabled goes through the
+   * rules path (rules-engine.ts) for its whole life; one accepted with none takes the plain path.
+   */
+  rules?: ProxyRules | null;
 }
 
 /** "ip:port", with IPv6 in brackets and IPv4-mapped IPv6 shown as IPv4. */
@@ -55,7 +61,7 @@ export class StompProxy {
   private readonly server: net.Server;
   private readonly live = new Set<net.Socket>();
   /** Injectable proxies only: the injector of each open connection, by client address ("ip:port"). */
-  private readonly injectors = new Map<string, ClientInjector>();
+  private readonly injectors = new Map<string, FrameInjector>();
   private stopping = false;
   /** Connections accepted since start. */
   accepted = 0;
@@ -91,7 +97,7 @@ export class StompProxy {
   }
 
   /** The injector of the open connection from `client` ("ip:port"), if this proxy is injectable and it is open. */
-  injector(client: string): ClientInjector | null {
+  injector(client: string): FrameInjector | null {
     return this.injectors.get(client) ?? null;
   }
 
@@ -146,6 +152,8 @@ export class StompProxy {
 
     let key = 0;
     let reason: string | null = null;
+    let ruled: RulesConnection | null = null;
+    const number = this.accepted;
     /** Closes both sides now, recording `why` as the reason (unless a reason was already found). */
     const hangUp = (why: string) => {
       reason ??= why;
@@ -164,6 +172,22 @@ export class StompProxy {
       const brokerAddr = formatAddress(broker.remoteAddress ?? dialled, broker.remotePort ?? upstream.port);
       key = recorder ? recorder.openConnection(clientAddr, brokerAddr, transport) : 0;
       const silentEnd = () => hangUp('client closed');
+      if (this.opts.rules?.active) {
+        ruled = this.pipeRules(client, broker, clientAddr, number, key, early, silentEnd, (kind, why) => {
+          reason ??= why;
+          if (kind === 'reset') {
+            client.resetAndDestroy();
+            broker.resetAndDestroy();
+          } else {
+            // A FIN each way after what was written; a peer that does not close its side in time is cut.
+            client.end();
+            broker.end();
+            setTimeout(() => hangUp(why), 2000).unref();
+          }
+        });
+        client.resume();
+        return;
+      }
       if (this.opts.injectable) this.pipeInjectable(client, broker, clientAddr, key, early, silentEnd);
       else this.pipe(client, broker, 'client', key, early, silentEnd);
       this.pipe(broker, client, 'broker', key, [], null);
@@ -176,6 +200,7 @@ export class StompProxy {
       this.live.delete(sock);
       if (!reason) reason = this.stopping ? 'proxy stopped' : `${side} ${hadError ? 'reset' : 'closed'}`;
       this.closeInjector(clientAddr, reason);
+      ruled?.abort(reason);
       // A reset is mirrored as a reset; an orderly close was already mirrored by end() in pipe().
       if (hadError && !other.destroyed) other.resetAndDestroy();
       if (++closedSides === 2 && recorder) {
@@ -234,6 +259,59 @@ export class StompProxy {
       if (read === 0) silentEnd();
       else if (!broker.destroyed) broker.end();
     });
+  }
+
+  /**
+   * Both directions of a connection accepted while the proxy has rules: each read goes through its direction's
+   * rules pipe (rules-engine.ts), which writes, queues and records. The client pipe is also the injector.
+   */
+  private pipeRules(client: net.Socket, broker: net.Socket, clientAddr: string, number: number, key: number, early: Buffer[], silentEnd: () => void,
+    terminate: (kind: 'close' | 'reset', why: string) => void): RulesConnection {
+    const recorder = this.opts.recorder;
+    const sock = { client: broker, broker: client }; // where each direction's bytes go
+    const src = { client, broker };
+    const c = new RulesConnection(this.opts.rules!, number, clientAddr, {
+      write: (dir, bytes) => sock[dir].write(bytes),
+      pause: (dir) => src[dir].pause(),
+      resume: (dir) => src[dir].resume(),
+      record: (dir, bytes, injected, mark) => recorder?.data(key, dir, bytes, injected, mark),
+      end: (dir) => {
+        if (!sock[dir].destroyed) sock[dir].end();
+      },
+      terminate,
+    });
+    if (this.opts.injectable) {
+      const pipe = c.pipes.client;
+      this.injectors.set(clientAddr, {
+        inject: (i) => pipe.injectFrame(i),
+        cancel: (i) => pipe.cancelInjection(i),
+        close: () => {},
+      });
+    }
+    let read = 0;
+    for (const chunk of early) {
+      read += chunk.length;
+      c.pipes.client.feed(chunk);
+    }
+    client.on('data', (chunk: Buffer) => {
+      read += chunk.length;
+      c.pipes.client.feed(chunk);
+    });
+    broker.on('data', (chunk: Buffer) => c.pipes.broker.feed(chunk));
+    // A drained socket resumes its sender, unless that direction's queue is full (rules-engine.ts MAX_QUEUED_BYTES).
+    broker.on('drain', () => {
+      if (!c.pipes.client.holding) client.resume();
+    });
+    client.on('drain', () => {
+      if (!c.pipes.broker.holding) broker.resume();
+    });
+    client.on('end', () => {
+      this.closeInjector(clientAddr, 'the client closed its side of the connection');
+      if (read === 0) silentEnd();
+      else c.pipes.client.end();
+    });
+    broker.on('end', () => c.pipes.broker.end());
+    return c;
   }
 
   private closeInjector(clientAddr: string, reason: string): void {

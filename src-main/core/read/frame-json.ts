@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { interpretHeaders } from '../../../shared/stomp/escape.js';
-import { maskHeaders, maskText } from '../../../shared/stomp/secrets.js';
+import { maskHeaders, maskRawFrame, maskText } from '../../../shared/stomp/secrets.js';
 import { storedHandshake } from '../../../shared/websocket/handshake.js';
 import type { ConnectionInfo, SessionInfo, StoreReader, StoredFrame, StoredIssue } from '../store/reader.js';
 
@@ -123,5 +123,12 @@ export function frameJson(reader: StoreReader, f: StoredFrame & { issues: Stored
   if (opts.base64) out.bodyBase64 = read ? read.toString('base64') : null;
   // Only on frames StompScope injected into a live connection (edit and resend): absent means the peer sent it.
   if (f.injected) out.injected = true;
+  // Only on frames a proxy rule acted on or made up: absent means forwarded as the peer sent it.
+  if (f.rule) {
+    out.rule = { name: f.rule.name, action: f.rule.action };
+    if (!f.rule.forwarded) out.forwarded = false;
+    if (f.rule.synthesized) out.synthesized = true;
+    if (f.rule.original) out.originalBase64 = (opts.maskSecrets ? Buffer.from(maskRawFrame(f.rule.original)) : f.rule.original).toString('base64');
+  }
   return out;
 }

@@ -71,7 +71,8 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
   const rows = new FrameRowMapper(db);
   const queries = new FrameQueries(db, rows, 16, firstHandle);
   const s = {
-    frame: db.prepare(`SELECT * FROM frames WHERE id = ?`),
+    frame: db.prepare(`SELECT f.*, r.rule AS rule_name, r.action AS rule_action, r.forwarded AS rule_forwarded, r.synthesized AS rule_synthesized,
+      r.original AS rule_original FROM frames f LEFT JOIN frame_rules r ON r.frame_id = f.id WHERE f.id = ?`),
     issues: db.prepare(`SELECT code, severity, message FROM issues WHERE frame_id = ? ORDER BY id`),
     prevInConn: db.prepare(`SELECT time FROM frames WHERE connection_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1`).pluck(),
     prevOnDest: db.prepare(`SELECT id FROM frames WHERE session_id = ? AND destination = ? AND command = ? AND id < ? ORDER BY id DESC LIMIT 1`).pluck(),
@@ -124,6 +125,7 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
       const f = s.frame.get(id) as Record<string, number | string | null> | undefined;
       if (!f) throw new ApiError('not-found', `no frame ${id}`);
       const max = maxBytes ?? DEFAULT_DETAIL_BYTES;
+      const original = (f as Record<string, unknown>).rule_original as Buffer | null;
       const conn = f.connection_id as number;
       const from = f.dir === 0 ? 'client' : 'broker';
       const version = rows.version(conn);
@@ -151,6 +153,7 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
         bodyLength, bodyBase64: body ? body.toString('base64') : null, bodyTruncated: bodyLength > max,
         rawBase64: rawBytes ? rawBytes.toString('base64') : null, rawTruncated: length > max, issues,
         sincePreviousMs: prev === undefined ? null : ((f.time as number) - prev) / 1000,
+        ...(original ? { originalBase64: Buffer.from(revealSecrets ? original : maskRawFrame(original)).subarray(0, max).toString('base64') } : {}),
       };
       return detail;
     },

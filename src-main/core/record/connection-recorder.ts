@@ -5,7 +5,7 @@
 // feeds and whose events it writes.
 
 import { Conversation } from '../../../shared/conversation/conversation.js';
-import type { ConnectionEvent, ConversationFrame, ConversationIssue, ConversationSink, Negotiated } from '../../../shared/conversation/types.js';
+import type { ConnectionEvent, ConversationFrame, ConversationIssue, ConversationSink, FrameMark, Negotiated } from '../../../shared/conversation/types.js';
 import type { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { Finding, Link } from '../../../shared/analysis/types.js';
@@ -97,8 +97,8 @@ export class ConnectionRecorder implements ConversationSink {
    * Bytes seen in one direction, at `time` (µs since the epoch). The recorder keeps a reference to `bytes`
    * until the next `flush()`: the caller must not reuse that memory before then.
    */
-  push(dir: Direction, bytes: Uint8Array, time: number, injected = false): void {
-    this.conversation.push(dir, bytes, time, injected);
+  push(dir: Direction, bytes: Uint8Array, time: number, mark: FrameMark | boolean | null = null): void {
+    this.conversation.push(dir, bytes, time, mark);
   }
 
   /** Bytes forwarded but not recorded (the proxy's recorder was over its memory budget): Conversation.shed. */
@@ -186,6 +186,10 @@ export class ConnectionRecorder implements ConversationSink {
       // Bodies kept whole in the chunks are hashed when read; only a body that is not kept needs its hash now.
       bodySha256: e.body === null && e.bodyLength > 0 ? this.hashUnkeptBody(dir, e.bodyOffset, e.bodyLength) : null, issues: f.issues.length,
     });
+    const m = f.mark;
+    if (m && (m.rule !== undefined || m.forwarded === false || m.synthesized)) {
+      this.writer.insertFrameRule(frameId, this.sessionId, { rule: m.rule ?? null, action: m.action ?? null, forwarded: m.forwarded !== false, synthesized: !!m.synthesized, original: m.original ?? null });
+    }
     for (const i of f.issues) {
       this.issues++;
       this.writer.insertIssue({
@@ -200,7 +204,10 @@ export class ConnectionRecorder implements ConversationSink {
     if (!this.opts.onLine) return;
     const h = f.headers;
     // An ERROR's message may quote the line the broker refused, a credential included: masked (maskText).
-    const info = f.destination ?? headerValue(h, 'receipt-id') ?? headerValue(h, 'receipt') ?? maskText(headerValue(h, 'message') ?? '');
+    let info = f.destination ?? headerValue(h, 'receipt-id') ?? headerValue(h, 'receipt') ?? maskText(headerValue(h, 'message') ?? '');
+    const m = f.mark;
+    // What a proxy rule did, on the console line too.
+    if (m?.rule !== undefined) info += ` [rule ${JSON.stringify(m.rule)}: ${m.action}${m.forwarded === false ? ', not forwarded' : ''}${m.synthesized ? ', made up' : ''}]`;
     this.opts.onLine({ time: f.frame.time, connection: this.number, dir: f.dir, command: f.frame.command, info, size: f.frame.length });
   }
 

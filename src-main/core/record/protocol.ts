@@ -34,6 +34,13 @@ export const SEG = { key: 0, dir: 1, start: 2, length: 3, time: 4, gap: 5 } as c
 export const SEG_DATA = 0;
 export const SEG_SHED = 1;
 export const SEG_INJECTED = 2;
+/**
+ * What a proxy rule did to the frame of the connection's next data segment: the segment's bytes are its FrameMark
+ * as JSON (without `original`), not stream bytes. Only proxies with rules write these.
+ */
+export const SEG_MARK = 3;
+/** The bytes the peer sent of the frame the next data segment holds rewritten (FrameMark.original): not stream bytes. */
+export const SEG_ORIGINAL = 4;
 
 export type ToWorker =
   | { t: 'open'; key: number; client: string; broker: string; transport: string; time: number }

@@ -4,8 +4,11 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorkerBeside } from '../worker-thread.js';
 import type { ConnectionEvent } from './connection-recorder.js';
-import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_MARK, SEG_ORIGINAL, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
+import type { FrameMark } from '../../../shared/conversation/types.js';
+
+const utf8 = new TextEncoder();
 import type { SessionKind, SessionState } from '../store/writer.js';
 
 /** Microseconds since the Unix epoch, with sub-millisecond resolution. */
@@ -150,9 +153,10 @@ export class Recorder {
 
   /**
    * Records bytes that were just forwarded. Copies them: the caller may reuse its buffer at once. `injected`: a
-   * whole frame StompScope wrote into the stream itself (proxy injection), flagged on the frame it becomes.
+   * whole frame StompScope wrote into the stream itself (proxy injection), flagged on the frame it becomes. `mark`:
+   * what a proxy rule did to the whole frame `chunk` holds (it goes with the bytes, in the same batch order).
    */
-  data(key: number, dir: Direction, chunk: Uint8Array, injected = false): void {
+  data(key: number, dir: Direction, chunk: Uint8Array, injected = false, mark: FrameMark | null = null): void {
     if (this.ended) return;
     const time = nowMicros();
     const len = chunk.length;
@@ -166,6 +170,7 @@ export class Recorder {
       // bytes belong to, with its real length, instead of losing it.
       this.addSeg(key, DIR_CODE[dir], chunk.indexOf(0), len, time, SEG_SHED);
     } else {
+      if (mark) this.addMark(key, DIR_CODE[dir], mark, time);
       if (this.used + len > this.buf.length) {
         this.flush();
         if (len > this.buf.length) this.buf = Buffer.allocUnsafeSlow(len);
@@ -177,6 +182,22 @@ export class Recorder {
     }
     if (this.used >= BATCH_FLUSH_BYTES) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.batchMs);
+  }
+
+  /** The mark's segments (SEG_MARK, then SEG_ORIGINAL when it has one), just before the frame's data segment. */
+  private addMark(key: number, dir: number, mark: FrameMark, time: number): void {
+    const { original, ...rest } = mark;
+    const json = utf8.encode(JSON.stringify(rest));
+    for (const [bytes, kind] of [[json, SEG_MARK], ...(original ? [[original, SEG_ORIGINAL]] : [])] as Array<[Uint8Array, number]>) {
+      if (this.used + bytes.length > this.buf.length) {
+        this.flush();
+        if (bytes.length > this.buf.length) this.buf = Buffer.allocUnsafeSlow(bytes.length);
+      }
+      const at = this.used;
+      this.buf.set(bytes, at);
+      this.used += bytes.length;
+      this.addSeg(key, dir, at, bytes.length, time, kind);
+    }
   }
 
   event(key: number, event: ConnectionEvent): void {

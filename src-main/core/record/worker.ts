@@ -11,9 +11,10 @@ import { openDb } from '../store/db.js';
 import { DIR_NAME, StoreWriter } from '../store/writer.js';
 import { ConnectionRecorder, type AnalysisOptions, type LiveLine } from './connection-recorder.js';
 import { formatLiveLine } from './live-line.js';
+import type { FrameMark } from '../../../shared/conversation/types.js';
 import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import { isProfileName } from '../../../shared/analysis/profiles.js';
-import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_INJECTED, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_INJECTED, SEG_MARK, SEG_ORIGINAL, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 
 const port = parentPort!;
 
@@ -38,6 +39,9 @@ try {
 }
 
 const connections = new Map<number, ConnectionRecorder>();
+/** A proxy rule's mark (SEG_MARK, SEG_ORIGINAL) waiting for its frame's data segment, by connection key. */
+const marks = new Map<number, FrameMark>();
+const utf8 = new TextDecoder();
 let lines: string[] | null = cfg.live ? [] : null;
 const onLine = lines ? (l: LiveLine) => lines!.push(formatLiveLine(l, cfg.started)) : undefined;
 const totals = { connections: 0, bytes: 0 };
@@ -59,15 +63,33 @@ function handle(m: ToWorker): void {
       const touched = new Set<ConnectionRecorder>();
       const s = m.segs;
       for (let i = 0; i < s.length; i += SEG_FIELDS) {
-        const rec = connections.get(s[i + SEG.key]);
+        const key = s[i + SEG.key];
+        const rec = connections.get(key);
         if (!rec) continue;
         const dir = DIR_NAME[s[i + SEG.dir]];
         const len = s[i + SEG.length];
+        const kind = s[i + SEG.gap];
+        if (kind === SEG_MARK) {
+          marks.set(key, JSON.parse(utf8.decode(new Uint8Array(m.buf, s[i + SEG.start], len))) as FrameMark);
+          continue;
+        }
+        if (kind === SEG_ORIGINAL) {
+          // A copy: the batch buffer goes back to the forwarding thread once recorded.
+          const mark = marks.get(key);
+          if (mark) mark.original = new Uint8Array(m.buf, s[i + SEG.start], len).slice();
+          continue;
+        }
         totals.bytes += len;
-        if (s[i + SEG.gap] === SEG_SHED) {
+        if (kind === SEG_SHED) {
+          marks.delete(key);
           rec.shed(dir, len, s[i + SEG.start], s[i + SEG.time]);
         } else {
-          rec.push(dir, new Uint8Array(m.buf, s[i + SEG.start], len), s[i + SEG.time], s[i + SEG.gap] === SEG_INJECTED);
+          const mark = marks.get(key) ?? null;
+          if (mark) {
+            marks.delete(key);
+            if (kind === SEG_INJECTED) mark.injected = true;
+          }
+          rec.push(dir, new Uint8Array(m.buf, s[i + SEG.start], len), s[i + SEG.time], mark ?? kind === SEG_INJECTED);
         }
         touched.add(rec);
       }
@@ -82,6 +104,7 @@ function handle(m: ToWorker): void {
       if (!rec) return;
       rec.close(m.time, m.reason);
       connections.delete(m.key);
+      marks.delete(m.key);
       return;
     }
     case 'tick':

@@ -141,4 +141,21 @@ export const MIGRATIONS: readonly string[] = [
   -- ServerHello chose, and whether a key log decrypted it); NULL for plain connections and proxy recordings.
   ALTER TABLE connections ADD COLUMN tls TEXT;
   `,
+  /* 6 */ `
+  -- What proxy rules did (stompscope proxy --rules, the UI's Rules panel): one row per frame a rule acted on or
+  -- made up. rule and action name the rule and what it did; forwarded = 0 for a frame the other peer never got
+  -- (dropped, answered instead, held and dropped); synthesized = 1 for a frame a rule made up (a reply, an
+  -- injected frame); original holds the peer's bytes of a frame a rule rewrote (the stream holds what the other
+  -- peer got). Frames without a row were forwarded as the peer sent them.
+  CREATE TABLE frame_rules (
+    frame_id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL,
+    rule TEXT,
+    action TEXT,
+    forwarded INTEGER NOT NULL DEFAULT 1,
+    synthesized INTEGER NOT NULL DEFAULT 0,
+    original BLOB
+  );
+  CREATE INDEX frame_rules_session ON frame_rules(session_id, rule);
+  `,
 ];

@@ -72,12 +72,15 @@ export interface StoredFrame {
   issueCount: number;
   /** StompScope wrote this frame into the connection itself (proxy injection). */
   injected: boolean;
+  /** What a proxy rule did to the frame (frame_rules), or null. */
+  rule: { name: string | null; action: string | null; forwarded: boolean; synthesized: boolean; original: Buffer | null } | null;
 }
 
 interface FrameRowDb {
   id: number; number: number; session_id: number; connection_id: number; seq: number; dir: number; time: number; offset: number; length: number;
   command: string; destination: string | null; headers: string; crlf: number; body_offset: number; body_length: number;
   body_sha256: Buffer | null; issues: number; injected?: number;
+  rule_name?: string | null; rule_action?: string | null; rule_forwarded?: number | null; rule_synthesized?: number | null; rule_original?: Buffer | null;
 }
 
 function toFrame(r: FrameRowDb): StoredFrame {
@@ -85,6 +88,9 @@ function toFrame(r: FrameRowDb): StoredFrame {
     id: r.id, number: r.number, sessionId: r.session_id, connectionId: r.connection_id, seq: r.seq, from: DIR_NAME[r.dir], time: r.time, offset: r.offset,
     length: r.length, command: r.command, destination: r.destination, rawHeaders: JSON.parse(r.headers) as RawHeader[], crlf: !!r.crlf,
     bodyOffset: r.body_offset, bodyLength: r.body_length, bodySha256: r.body_sha256, issueCount: r.issues, injected: !!r.injected,
+    rule: r.rule_forwarded === null || r.rule_forwarded === undefined ? null : {
+      name: r.rule_name ?? null, action: r.rule_action ?? null, forwarded: r.rule_forwarded === 1, synthesized: r.rule_synthesized === 1, original: r.rule_original ?? null,
+    },
   };
 }
 
@@ -109,8 +115,9 @@ export class StoreReader {
       session: db.prepare(`SELECT id FROM sessions WHERE id = ?`),
       connections: db.prepare(`SELECT * FROM connections WHERE (@session IS NULL OR session_id = @session) ORDER BY id`),
       connection: db.prepare(`SELECT * FROM connections WHERE id = ?`),
-      framePage: db.prepare(`SELECT * FROM frames WHERE id > @after AND (@session IS NULL OR session_id = @session)
-        AND (@connection IS NULL OR connection_id = @connection) ORDER BY id LIMIT @limit`),
+      framePage: db.prepare(`SELECT f.*, r.rule AS rule_name, r.action AS rule_action, r.forwarded AS rule_forwarded, r.synthesized AS rule_synthesized,
+        r.original AS rule_original FROM frames f LEFT JOIN frame_rules r ON r.frame_id = f.id WHERE f.id > @after AND (@session IS NULL OR f.session_id = @session)
+        AND (@connection IS NULL OR f.connection_id = @connection) ORDER BY f.id LIMIT @limit`),
       frameIssues: db.prepare(`SELECT frame_id, code, severity, message FROM issues WHERE frame_id BETWEEN ? AND ? ORDER BY id`),
       chunkAt: db.prepare(`SELECT offset, length, file_offset FROM chunks WHERE connection_id = ? AND dir = ? AND offset <= ?
         ORDER BY offset DESC LIMIT 1`),

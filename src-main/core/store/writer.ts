@@ -37,6 +37,15 @@ export interface NewFrame {
   issues: number;
 }
 
+/** A frame_rules row: what a proxy rule did to a frame. */
+export interface FrameRuleRow {
+  rule: string | null;
+  action: string | null;
+  forwarded: boolean;
+  synthesized: boolean;
+  original: Uint8Array | null;
+}
+
 export interface IssueRow {
   sessionId: number;
   connectionId: number | null;
@@ -134,6 +143,7 @@ export class StoreWriter {
     this.s = {
       frames: db.prepare(frameInsert(FRAME_ROWS_PER_INSERT)),
       frame: db.prepare(frameInsert(1)),
+      frameRule: db.prepare(`INSERT INTO frame_rules (frame_id, session_id, rule, action, forwarded, synthesized, original) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       maxFrameId: db.prepare(`SELECT coalesce(max(id), 0) FROM frames`).pluck(),
       maxFrameNumber: db.prepare(`SELECT coalesce(max(number), 0) FROM frames WHERE session_id = ?`).pluck(),
       session: db.prepare(`INSERT INTO sessions (kind, name, started, meta) VALUES (?, ?, ?, ?)`),
@@ -292,6 +302,11 @@ export class StoreWriter {
     p[k++] = f.bodyOffset; p[k++] = f.bodyLength; p[k++] = f.bodySha256; p[k++] = f.injected ? 1 : 0; p[k++] = number; p[k++] = f.issues;
     if (++this.pendingRows === FRAME_ROWS_PER_INSERT) this.flushFrames();
     return id;
+  }
+
+  /** What a proxy rule did to frame `frameId` (migration 4's frame_rules). */
+  insertFrameRule(frameId: number, sessionId: number, r: FrameRuleRow): void {
+    this.s.frameRule.run(frameId, sessionId, r.rule, r.action, r.forwarded ? 1 : 0, r.synthesized ? 1 : 0, r.original);
   }
 
   /**

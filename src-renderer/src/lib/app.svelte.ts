@@ -11,6 +11,7 @@ import { LayoutState } from './layout.svelte.js';
 import { CaptureState } from './capture.svelte.js';
 import { ReplayState } from './replay.svelte.js';
 import { ResendState } from './resend.svelte.js';
+import { RulesState } from './rules.svelte.js';
 import { SessionsState } from './sessions.svelte.js';
 
 export type View = 'list' | 'diagram' | 'diff' | 'expert' | 'stats' | 'connections' | 'follow';
@@ -34,6 +35,8 @@ export class AppState {
   readonly conversations: ConnectionsViewState;
   readonly follow: FollowState;
   readonly layout = new LayoutState();
+  /** Proxy rules and the intercept queue (RulesPanel, InterceptQueue). */
+  readonly rules: RulesState;
   view = $state<View>('list');
   showProxyForm = $state(false);
   /** The keyboard help overlay (`?`). */
@@ -63,6 +66,7 @@ export class AppState {
     this.conversations = new ConnectionsViewState(api);
     this.follow = new FollowState(api);
     this.capture = new CaptureState(api, (session) => void this.sessions.refresh().then(() => this.openSession(session)));
+    this.rules = new RulesState(api);
     this.imports = new ImportsState(api, (session) => {
       void this.sessions.refresh().then(() => this.openSession(session));
     });

@@ -14,6 +14,11 @@ const SQL_OP: Record<Exclude<CompareOp, 'contains' | 'matches'>, string> = { '==
 
 const BODY = 'ss_body(f.connection_id, f.dir, f.body_offset, f.body_length)';
 const HEADER = 'ss_header(f.headers, f.command, c.version, ?)';
+// What proxy rules did to a frame is in frame_rules (one row per frame a rule acted on or made up); a frame without
+// a row was forwarded as the peer sent it.
+const RULE = '(SELECT r.rule FROM frame_rules r WHERE r.frame_id = f.id)';
+const FORWARDED = 'coalesce((SELECT r.forwarded FROM frame_rules r WHERE r.frame_id = f.id), 1)';
+const SYNTHESIZED = 'coalesce((SELECT r.synthesized FROM frame_rules r WHERE r.frame_id = f.id), 0)';
 
 function column(field: Field, params: Array<string | number>, state: { conn: boolean }): string {
   switch (field.kind) {
@@ -32,6 +37,9 @@ function column(field: Field, params: Array<string | number>, state: { conn: boo
     case 'issue': return 'f.issues';
     case 'issueSeverity': return 'f.issues';
     case 'injected': return 'f.injected';
+    case 'rule': return RULE;
+    case 'forwarded': return FORWARDED;
+    case 'synthesized': return SYNTHESIZED;
     case 'header':
       state.conn = true;
       params.push(field.name);
@@ -68,6 +76,9 @@ function compile(e: FilterExpr, params: Array<string | number>, state: { conn: b
         case 'header': return `(${column(e.field, params, state)} IS NOT NULL)`;
         case 'destination': return '(f.destination IS NOT NULL)';
         case 'injected': return '(f.injected = 1)';
+        case 'rule': return `(${RULE} IS NOT NULL)`;
+        case 'forwarded': return `(${FORWARDED} = 1)`;
+        case 'synthesized': return `(${SYNTHESIZED} = 1)`;
         default: return '1';
       }
     case 'compare': {

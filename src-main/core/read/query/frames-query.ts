@@ -77,8 +77,9 @@ export class FrameRowMapper {
   private readonly numbers = new Map<number, number>();
 
   constructor(private readonly db: Db) {
-    this.byIds = db.prepare(`SELECT id, number, connection_id, seq, dir, time, command, destination, headers, length, issues, injected FROM frames
-      WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
+    this.byIds = db.prepare(`SELECT f.id, f.number, connection_id, seq, dir, time, command, destination, headers, length, issues, injected,
+      r.rule AS rule_name, r.action AS rule_action, r.forwarded AS rule_forwarded, r.synthesized AS rule_synthesized
+      FROM frames f LEFT JOIN frame_rules r ON r.frame_id = f.id WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id`);
     this.severities = db.prepare(`SELECT frame_id, severity FROM issues WHERE frame_id IN (SELECT value FROM json_each(?))`);
     this.versionOf = db.prepare(`SELECT version FROM connections WHERE id = ?`).pluck();
     this.numberOf = db.prepare(`SELECT number FROM connections WHERE id = ?`).pluck();
@@ -136,6 +137,10 @@ export class FrameRowMapper {
       ref, info: infoOf(command, headers), severity,
       // Only on injected frames, so rows of every other frame keep their shape.
       ...(f.injected === 1 ? { injected: true } : {}),
+      // Only on frames a proxy rule acted on or made up.
+      ...(f.rule_forwarded !== null && f.rule_forwarded !== undefined ? {
+        rule: { name: f.rule_name as string | null, action: f.rule_action as string | null, forwarded: f.rule_forwarded === 1, synthesized: f.rule_synthesized === 1 },
+      } : {}),
     };
   }
 }
