@@ -6,7 +6,7 @@ import type { FrameDetailDto } from '../../shared/api/index.js';
 import RuleEffect from '../../src-renderer/src/components/RuleEffect.svelte';
 
 const b64 = (s: string) => btoa(s);
-const row = { id: 5, connection: 1, seq: 2, from: 'client' as const, time: null, command: 'SEND', destination: '/queue/a', size: 40, issues: 0, t: 0, ref: null, info: '', severity: null };
+const row = { id: 5, number: 5, connection: 1, connectionNumber: 1, seq: 2, from: 'client' as const, time: null, command: 'SEND', destination: '/queue/a', size: 40, issues: 0, t: 0, ref: null, info: '', severity: null };
 const detail = (over: Partial<FrameDetailDto>): FrameDetailDto => ({
   row, session: 1, version: '1.2', offset: 0, crlf: false, headers: [], bodyLength: 0, bodyBase64: '', bodyTruncated: false,
   rawBase64: b64('SEND\ndestination:/queue/a\nx-trace:on\n\n\0'), rawTruncated: false, issues: [], sincePreviousMs: null, ...over,
