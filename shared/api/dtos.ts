@@ -56,6 +56,10 @@ export interface FrameRowDto {
   severity: Severity | null;
   /** StompScope wrote this frame into a live connection itself (`frame.inject`); absent or false otherwise. */
   injected?: boolean;
+  /** In a `frames.window` given `colours`: the index of the first colouring rule the frame matches, or null. */
+  colour?: number | null;
+  /** In a `frames.window` given `headers`: each asked header's decoded value (first one wins), or null. */
+  columns?: Array<string | null>;
 }
 
 export interface HeaderDto {
@@ -97,6 +101,24 @@ export interface FilterErrorDto {
 export interface QueryDto {
   query: number;
   total: number;
+}
+
+/** The columns the frame list can be sorted by; `header` sorts by the value of `sort.header`. */
+export const SORT_COLUMNS = ['no', 'time', 'conn', 'from', 'command', 'destination', 'size', 'header'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+export interface SortDto {
+  column: SortColumn;
+  desc?: boolean;
+  /** The header whose value orders the view, when `column` is 'header'. */
+  header?: string;
+}
+
+/** Names seen in a session, for the display filter's completion. */
+export interface VocabularyDto {
+  commands: string[];
+  destinations: string[];
+  headers: string[];
+  issueCodes: string[];
 }
 
 export interface WindowDto {

@@ -42,3 +42,12 @@ export const MAX_DETAIL_BYTES = 16 * 1024 * 1024;
 
 /** Longest wait a replay, resend or inject may be given (ms): ten minutes; the shortest is 100 ms. */
 export const MAX_WAIT_MS = 600_000;
+
+/** Most colouring rules one `frames.window` evaluates (each is a display filter a person wrote). */
+export const MAX_COLOUR_RULES = 64;
+
+/** Most header columns one `frames.window` fills ("Apply as column"). */
+export const MAX_HEADER_COLUMNS = 16;
+
+/** Most names of each kind in one `session.vocabulary` answer. */
+export const MAX_VOCABULARY = 500;
