@@ -149,6 +149,13 @@ export class AppState {
     await this.frames.applyFilter();
   }
 
+  /** "Follow connection" (context menus): the list shows that connection's frames only. */
+  async followConnection(connection: number): Promise<void> {
+    this.frames.filterText = `conn == ${connection}`;
+    this.view = 'list';
+    await this.frames.applyFilter();
+  }
+
   /** From the diagram: select the frame in the list and show its detail. */
   async selectFrameId(id: number): Promise<void> {
     await this.frames.selectId(id);
