@@ -69,7 +69,7 @@ describe('the analysis views in Chromium', () => {
     // "Filter" from Expert Info: only the ERROR is shown.
     await page.getByTestId('tab-expert').click();
     await page.locator('[data-testid=expert-code][data-code=error-frame]').getByTestId('expert-filter').click();
-    await expect.poll(() => page.getByTestId('frame-count').textContent()).toBe('1 frames shown');
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toBe('1 frame shown');
     expect(await page.getByTestId('filter-input').inputValue()).toBe('issue.code == "error-frame"');
     expect(await page.locator('[data-testid=frame-row] .cmd').allTextContents()).toEqual(['ERROR']);
 
