@@ -461,7 +461,7 @@ describe('the frame list in Chromium', () => {
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize({ width: 1024, height: 700 });
       // At 1024×700 the Info column keeps room to be read.
-      expect((await page.getByTestId('col-head-info').boundingBox())!.width).toBeGreaterThanOrEqual(150);
+      await expect.poll(async () => { const b = (await page.getByTestId('col-head-info').boundingBox())!; return Math.min(b.width, 1024 - b.x); }).toBeGreaterThanOrEqual(150);
       await page.locator('[data-testid=frame-row]').nth(3).click();
       await page.keyboard.press('Control+f');
       await page.keyboard.type('answer');
@@ -471,11 +471,12 @@ describe('the frame list in Chromium', () => {
       expect(await axeOurs(page)).toEqual([]);
       await page.keyboard.press('Escape');
       await page.keyboard.press('Escape');
-      await page.getByTestId('filter-input').click();
+      await page.getByTestId('filter-input').fill('');
       await page.keyboard.type('he');
       await expect.poll(() => page.getByTestId('filter-completion').count()).toBeGreaterThan(0);
       expect(await axeOurs(page)).toEqual([]);
       await page.keyboard.press('Escape');
+      await page.getByTestId('filter-input').fill('');
       await page.getByTestId('columns-menu').click();
       await page.getByTestId('colouring-rules').click();
       await page.setViewportSize({ width: 2560, height: 1440 });

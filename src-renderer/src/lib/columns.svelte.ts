@@ -36,6 +36,8 @@ export const TIME_FORMATS: Array<{ id: TimeFormat; label: string }> = [
 ];
 
 export const MIN_WIDTH = 24;
+const SHRINK_TO = 64;
+const SHRINKS = (id: ColumnId) => id === 'destination' || id === 'ref' || id.startsWith('h:');
 const KEY = 'stompscope.columns.v1';
 
 interface Saved {
@@ -114,11 +116,19 @@ export class ColumnsState {
     return this.widths[c.id] ?? c.width;
   }
 
-  /** The grid template of a row: fixed widths, the Info column (or the last one) takes the rest. */
+  /**
+   * The grid template of a row: the Info column (or the last one) takes the rest and never less than its width;
+   * Destination, the reference and header columns give way first on a narrow window (down to SHRINK_TO), the
+   * others keep their width (a cut time or number reads wrong).
+   */
   get template(): string {
     const cols = this.visible;
     const flex = cols.some((c) => c.id === 'info') ? 'info' : cols[cols.length - 1]?.id;
-    return cols.map((c) => (c.id === flex ? `minmax(${this.widthOf(c)}px, 1fr)` : `${this.widthOf(c)}px`)).join(' ');
+    return cols.map((c) => {
+      const w = this.widthOf(c);
+      if (c.id === flex) return `minmax(${w}px, 1fr)`;
+      return SHRINKS(c.id) && w > SHRINK_TO ? `minmax(${SHRINK_TO}px, ${w}px)` : `${w}px`;
+    }).join(' ');
   }
 
   setWidth(id: ColumnId, px: number): void {
