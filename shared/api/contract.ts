@@ -299,8 +299,8 @@ export const CONTRACT = {
   },
   'session.vocabulary': {
     args: obj({ session: id() }),
-    description: 'Commands, destinations, header names and issue codes seen in a session (the most frequent first), for the '
-      + 'display filter\'s completion.',
+    description: 'Commands, destinations and issue codes seen in a session (in order, read along their indexes), and the '
+      + 'header names of its first frames of each command (the most frequent first), for the display filter\'s completion.',
   },
   'frames.indexOf': {
     args: obj({ query: id(), id: int() }),

@@ -8,7 +8,7 @@ export const ROW_HEIGHT = 22;
 
 /** "1 frame", "2 frames", and "… shown" under a display filter. */
 export function framesShown(n: number, filtered: boolean): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? 'frame' : 'frames'}${filtered ? ' shown' : ''}`;
+  return `${n} ${n === 1 ? 'frame' : 'frames'}${filtered ? ' shown' : ''}`;
 }
 
 /** The core's answer for a query its read worker lost when it was restarted (the message survives every transport). */
@@ -50,8 +50,8 @@ export class FramesState {
   focusRequest = $state(0);
   /** The find bar's last answer ("not found", wrapped), for the bar to say. */
   findStatus = $state<'found' | 'wrapped' | 'not-found' | null>(null);
-  /** Rule index of `colouring.rules` per active rule the core was given (its `colour` answers index this). */
-  private colourIndex: number[] = [];
+  /** The colour (a token) of each active rule the core was given: its `colour` answers index this. */
+  private colourTokens: string[] = [];
 
   private query: number | null = null;
   private generation = 0;
@@ -100,9 +100,7 @@ export class FramesState {
 
   /** The colouring rule (from `colouring.rules`) of a row, or null. */
   colourOf(row: FrameRowDto): string | null {
-    if (row.colour === undefined || row.colour === null) return null;
-    const i = this.colourIndex[row.colour];
-    return i === undefined ? null : (colouring.rules[i]?.colour ?? null);
+    return row.colour === undefined || row.colour === null ? null : (this.colourTokens[row.colour] ?? null);
   }
 
   /** Opens a session (or re-applies the filter to it). */
@@ -205,7 +203,7 @@ export class FramesState {
         query: this.query, start: from, count: to - from,
         ...(active.filters.length ? { colours: active.filters } : {}), ...(headers.length ? { headers: [...headers] } : {}),
       });
-      this.colourIndex = active.index;
+      this.colourTokens = active.index.map((i) => colouring.rules[i].colour);
       if (gen !== this.generation) return [];
       if (w.total !== this.total) this.total = w.total;
       for (let b = from / BLOCK; b * BLOCK < to; b++) {

@@ -116,10 +116,9 @@ describe('frame list reads', () => {
     expect(await find('no such text anywhere', 0)).toEqual({ index: null, wrapped: false });
   });
 
-  it('lists the commands, destinations, header names and issue codes of the session, the most frequent first', async () => {
+  it('lists the commands, destinations and issue codes of the session, and its header names the most frequent first', async () => {
     const v = (await core.invoke('session.vocabulary', { session })) as VocabularyDto;
-    expect(['SEND', 'RECEIPT']).toContain(v.commands[0]);
-    expect([...v.commands].sort()).toEqual(['ACK', 'CONNECT', 'CONNECTED', 'DISCONNECT', 'MESSAGE', 'RECEIPT', 'SEND', 'SUBSCRIBE']);
+    expect(v.commands).toEqual(['ACK', 'CONNECT', 'CONNECTED', 'DISCONNECT', 'MESSAGE', 'RECEIPT', 'SEND', 'SUBSCRIBE']);
     expect(v.destinations).toEqual(['/queue/orders', '/queue/other']);
     expect(v.headers).toEqual(expect.arrayContaining(['destination', 'receipt', 'content-type', 'x-dup', 'heart-beat', 'message-id']));
     expect(v.headers[0]).toBe('destination');

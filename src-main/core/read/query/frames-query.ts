@@ -366,19 +366,37 @@ export class FrameQueries {
     return { index: Math.min(q.ids.lowerBound(id), Math.max(0, q.ids.length - 1)), total: q.ids.length };
   }
 
-  /** Names seen in a session, the most frequent first, for the filter's completion. */
+  /**
+   * Names seen in a session, for the filter's completion. Commands, destinations and issue codes are walked along
+   * their indexes one distinct value at a time (a loose index scan: as many steps as names, however many frames), in
+   * order; header names come from the first frames of each command, the most frequent first (a session's clients
+   * repeat the same headers, and reading every header of a million frames would take seconds).
+   */
   vocabulary(session: number): VocabularyDto {
-    const names = (sql: string) => this.db.prepare(sql).pluck().all(session, MAX_VOCABULARY) as string[];
+    const distinct = (table: string, column: string) => this.db.prepare(`WITH RECURSIVE v(x) AS (
+        SELECT min(${column}) FROM ${table} WHERE session_id = @session
+        UNION ALL SELECT (SELECT min(${column}) FROM ${table} WHERE session_id = @session AND ${column} > v.x) FROM v WHERE v.x IS NOT NULL
+      ) SELECT x FROM v WHERE x IS NOT NULL LIMIT @max`).pluck().all({ session, max: MAX_VOCABULARY }) as string[];
+    const commands = distinct('frames', 'command');
+    const sample = this.db.prepare(`SELECT headers FROM frames WHERE session_id = ? AND command = ? ORDER BY id LIMIT 100`).pluck();
+    const counts = new Map<string, number>();
+    for (const command of commands.slice(0, 64)) {
+      for (const text of sample.all(session, command) as string[]) {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        if (!Array.isArray(raw)) continue;
+        for (const h of raw) if (Array.isArray(h) && typeof h[0] === 'string') counts.set(h[0], (counts.get(h[0]) ?? 0) + 1);
+      }
+    }
     return {
-      commands: names(`SELECT command FROM frames WHERE session_id = ? GROUP BY command ORDER BY count(*) DESC LIMIT ?`),
-      destinations: names(`SELECT destination FROM frames WHERE session_id = ? AND destination IS NOT NULL GROUP BY destination ORDER BY count(*) DESC LIMIT ?`),
-      // Header names from a sample (the first frames of each command, every command seen): reading the names of a
-      // million frames' headers would take seconds, and a session's clients repeat the same headers.
-      headers: names(`SELECT json_extract(j.value, '$[0]') AS name FROM (
-          SELECT headers FROM frames WHERE id IN (
-            SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY command, dir ORDER BY id) AS k FROM frames WHERE session_id = ?) WHERE k <= 200)
-        ) f, json_each(f.headers) j GROUP BY name ORDER BY count(*) DESC LIMIT ?`),
-      issueCodes: names(`SELECT i.code FROM issues i JOIN frames f ON f.id = i.frame_id WHERE f.session_id = ? GROUP BY i.code ORDER BY count(*) DESC LIMIT ?`),
+      commands,
+      destinations: distinct('frames', 'destination'),
+      headers: [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_VOCABULARY).map(([n]) => n),
+      issueCodes: distinct('issues', 'code'),
     };
   }
 
