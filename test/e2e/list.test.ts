@@ -237,7 +237,7 @@ describe('the frame list in Chromium', () => {
     await expect.poll(() => page.getByTestId('frame-count').textContent()).toBe('2 frames shown');
     await expect.poll(() => timeOf(1)).toBe('0.003000');
     await page.getByTestId('filter-clear').click();
-    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^[\d,]+ frames$/);
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^\d+ frames$/);
 
     await page.locator('[data-testid=frame-row]').nth(5).click();
     await page.keyboard.press('Control+t');
@@ -277,7 +277,7 @@ describe('the frame list in Chromium', () => {
 
     // Copy: value, row, as filter, as JSON.
     await page.getByTestId('filter-clear').click();
-    await expect.poll(count).toMatch(/^[\d,]+ frames$/);
+    await expect.poll(count).toMatch(/^\d+ frames$/);
     await expect.poll(() => page.locator('[data-testid=frame-row]').nth(2).locator('.cmd').textContent()).toBe('SUBSCRIBE');
     const copy = async (what: string) => {
       await page.locator('[data-testid=frame-row]').nth(2).locator('.cmd').click({ button: 'right' });
@@ -436,7 +436,7 @@ describe('the frame list in Chromium', () => {
     await input.press('Escape');
     expect(await input.inputValue()).toBe('command == "ACK"');
     await input.press('Escape');
-    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^[\d,]+ frames$/);
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^\d+ frames$/);
     await page.getByTestId('filter-history').click();
     await expect.poll(() => page.getByTestId('history-1').textContent()).toContain('command == "SEND"');
     await page.getByTestId('history-1').click();
