@@ -10,18 +10,32 @@ import type {
   HeldFrameDto, ProxyRulesDto,
   CaptureDto, CaptureInterfacesDto, ConnectionDto, ConnectionOverviewDto, EditedFrameDto, FollowDto, ExpertInfoDto, ExportCodeDto, FilterErrorDto, FrameDetailDto, FrameLinkDto, FrameRowDto,
   HeartbeatDto, InjectResultDto, LinkDto, ProxyDto, QueryDto, ReplayDiffDto, ResendDraftDto, ResendResultDto, SessionStatsDto,
-  SessionSummaryDto, WindowDto,
+  SessionSummaryDto, SortDto, VocabularyDto, WindowDto,
 } from './dtos.js';
-import { CODE_LANGUAGES } from './dtos.js';
+import { CODE_LANGUAGES, SORT_COLUMNS } from './dtos.js';
 import { ApiError } from './errors.js';
 import {
-  MAX_DESTINATION_MAPPINGS, MAX_DETAIL_BYTES, MAX_EXPERT_ENTRIES, MAX_EXPORT_FRAMES, MAX_FILTER_LENGTH, MAX_LINK_IDS, MAX_PAGE_ROWS, MAX_PEM_LENGTH,
+  MAX_COLOUR_RULES, MAX_DESTINATION_MAPPINGS, MAX_DETAIL_BYTES, MAX_HEADER_COLUMNS, MAX_EXPERT_ENTRIES, MAX_EXPORT_FRAMES, MAX_FILTER_LENGTH, MAX_LINK_IDS, MAX_PAGE_ROWS, MAX_PEM_LENGTH,
   MAX_RESEND_BODY_BASE64, MAX_STATS_BUCKETS, MAX_WAIT_MS, MAX_WINDOW_ROWS, MAX_FOLLOW_FRAMES,
 } from './limits.js';
 import { pemProblem, type PemKind } from './pem.js';
 import { arrayOf, bool, custom, int, nullable, num, obj, oneOf, refine, str, type Infer, type Schema, type Shape } from './schema.js';
 
 // ---- Argument pieces used by several commands ----
+
+/** `frames.query`'s order: `{ column, desc?, header? }`, `header` naming the header when `column` is 'header'. */
+function sortSpec(): Schema<SortDto, true> {
+  const column = oneOf(SORT_COLUMNS, { says: SORT_COLUMNS.join(', ') });
+  const header = str({ max: 200, optional: true });
+  return custom<SortDto>('a sort ({ column, desc, header })', (v, at) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return `'${at.name}' must be an object { column, desc, header }`;
+    const o = v as Record<string, unknown>;
+    const p = column.problem(o.column, { cmd: at.cmd, name: `${at.name}.column` }) ?? bool().problem(o.desc, { cmd: at.cmd, name: `${at.name}.desc` })
+      ?? header.problem(o.header, { cmd: at.cmd, name: `${at.name}.header` });
+    if (p) return p;
+    return o.column === 'header' && !o.header ? `'${at.name}.header' must name a header when sorting by a header` : null;
+  }, { optional: true }) as Schema<SortDto, true>;
+}
 
 /** A row id: sessions, connections, frames and queries count from 1. */
 const id = () => int({ min: 1 });
@@ -216,6 +230,8 @@ export interface CommandResults {
   /** `exact`: the frame asked for is the one at `index` (false: it is not in the query, `index` is the nearest after it). */
   'frames.indexOf': { index: number; total: number; exact: boolean };
   'frames.close': { closed: boolean };
+  'frames.find': { index: number | null; wrapped: boolean };
+  'session.vocabulary': VocabularyDto;
   'frame.detail': FrameDetailDto;
   /** `sameCommand`: the frame found has the same command (else it is the previous frame of any command there). */
   'frame.previousOnDestination': { id: number | null; sameCommand: boolean };
@@ -277,13 +293,37 @@ export const CONTRACT = {
     description: 'Keyset paging: frames of a session with id > `after`, in capture order, optionally filtered.',
   },
   'frames.query': {
-    args: obj({ session: id(), filter: filter() }),
+    args: obj({
+      session: id(),
+      filter: filter(),
+      /** Order of the whole view (default: capture order); ties keep capture order. */
+      sort: sortSpec(),
+    }),
     description: 'Opens a display-filtered view of a session: the core keeps the matching ids, the UI asks for windows of '
-      + 'rows by position. New frames of a recording session are added as they arrive.',
+      + 'rows by position. New frames of a recording session are added as they arrive (at the end, also in a sorted view). '
+      + '`sort` orders the whole view in the core (a column, or a header\'s value with `column: header`), so a window of a '
+      + 'sorted million-frame view costs what one of capture order does.',
   },
   'frames.window': {
-    args: obj({ query: id(), start: int(), count: int({ max: MAX_WINDOW_ROWS }) }),
-    description: 'Rows of an open query, by position.',
+    args: obj({
+      query: id(), start: int(), count: int({ max: MAX_WINDOW_ROWS }),
+      /** Colouring rules (display filters), in priority order: each row says the first it matches (`colour`). */
+      colours: arrayOf(filter(), { max: MAX_COLOUR_RULES, says: `a list of at most ${MAX_COLOUR_RULES} filters`, optional: true }),
+      /** Header names whose values the rows carry (`columns`), for header columns. */
+      headers: arrayOf(str({ max: 200 }), { max: MAX_HEADER_COLUMNS, says: `a list of at most ${MAX_HEADER_COLUMNS} header names`, optional: true }),
+    }),
+    description: 'Rows of an open query, by position; with `colours`, the first colouring rule each row matches, evaluated '
+      + 'by the display filter engine on these rows only; with `headers`, those headers\' values.',
+  },
+  'frames.find': {
+    args: obj({ query: id(), text: str({ max: 1000 }), from: int({ min: -1 }), backwards: bool() }),
+    description: 'Find in the list: the position of the next frame of an open query after `from` (before it with `backwards`), '
+      + 'wrapping around, whose command, a header name or value, or body text contains `text` (case-insensitive); null if none.',
+  },
+  'session.vocabulary': {
+    args: obj({ session: id() }),
+    description: 'Commands, destinations and issue codes seen in a session (in order, read along their indexes), and the '
+      + 'header names of its first frames of each command (the most frequent first), for the display filter\'s completion.',
   },
   'frames.indexOf': {
     args: obj({

@@ -112,6 +112,10 @@ export interface FrameRowDto {
   injected?: boolean;
   /** The proxy rule that acted on the frame (absent: none did). */
   rule?: RuleEffectDto;
+  /** In a `frames.window` given `colours`: the index of the first colouring rule the frame matches, or null. */
+  colour?: number | null;
+  /** In a `frames.window` given `headers`: each asked header's decoded value (first one wins), or null. */
+  columns?: Array<string | null>;
 }
 
 /** The rules of a proxy this core runs (the Rules panel). */
@@ -197,6 +201,24 @@ export interface FilterErrorDto {
 export interface QueryDto {
   query: number;
   total: number;
+}
+
+/** The columns the frame list can be sorted by; `header` sorts by the value of `sort.header`. */
+export const SORT_COLUMNS = ['no', 'time', 'conn', 'from', 'command', 'destination', 'size', 'header'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+export interface SortDto {
+  column: SortColumn;
+  desc?: boolean;
+  /** The header whose value orders the view, when `column` is 'header'. */
+  header?: string;
+}
+
+/** Names seen in a session, for the display filter's completion. */
+export interface VocabularyDto {
+  commands: string[];
+  destinations: string[];
+  headers: string[];
+  issueCodes: string[];
 }
 
 export interface WindowDto {

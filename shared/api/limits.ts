@@ -51,3 +51,12 @@ export const MAX_FOLLOW_FRAMES = 2000;
 
 /** Most bytes of one frame shown as text in a transcript; the raw bytes of the whole frame come from frame.detail. */
 export const FOLLOW_TEXT_BYTES = 16 * 1024;
+
+/** Most colouring rules one `frames.window` evaluates (each is a display filter a person wrote). */
+export const MAX_COLOUR_RULES = 64;
+
+/** Most header columns one `frames.window` fills ("Apply as column"). */
+export const MAX_HEADER_COLUMNS = 16;
+
+/** Most names of each kind in one `session.vocabulary` answer. */
+export const MAX_VOCABULARY = 500;

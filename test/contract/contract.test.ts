@@ -45,6 +45,8 @@ const EXAMPLES: { [C in CommandName]: (x: Ctx) => CommandArgs<C> } = {
   'frames.window': (x) => ({ query: x.query, start: 0, count: 3 }),
   'frames.indexOf': (x) => ({ query: x.query, id: x.send }),
   'frames.close': (x) => ({ query: x.query }),
+  'frames.find': (x) => ({ query: x.query, text: 'send', from: -1 }),
+  'session.vocabulary': (x) => ({ session: x.session }),
   'frame.detail': (x) => ({ id: x.send, maxBytes: 100 }),
   'frame.previousOnDestination': (x) => ({ id: x.send }),
   'heartbeats.range': (x) => ({ session: x.session, from: 0, to: Number.MAX_SAFE_INTEGER }),

@@ -24,6 +24,7 @@ const VALID: Partial<Record<CommandName, Record<string, unknown>>> = {
   'sessions.rename': { session: 1, name: 'x' }, 'sessions.delete': { session: 1 }, 'connections.list': { session: 1 }, 'proxy.stop': { session: 1 },
   'frames.page': { session: 1, after: 0, limit: 10, filter: 'command == "SEND"' }, 'frames.query': { session: 1, filter: '' },
   'frames.window': { query: 1, start: 0, count: 10 }, 'frames.indexOf': { query: 1, id: 3 }, 'frames.close': { query: 1 },
+  'frames.find': { query: 1, text: 'x', from: 0, backwards: true }, 'session.vocabulary': { session: 1 },
   'frame.detail': { id: 1, maxBytes: 100, revealSecrets: false }, 'frame.previousOnDestination': { id: 2 },
   'heartbeats.range': { session: 1, from: 0, to: 10 }, 'diagram.export': { query: 1, maxFrames: 10 }, 'filter.check': { filter: 'issue' },
   'session.export': { session: 1, filter: '' }, 'import.start': { upload: 'abc', name: 'x.pcap' },
@@ -40,6 +41,7 @@ const VALID: Partial<Record<CommandName, Record<string, unknown>>> = {
 /** The commands a fuzz may run against the core: reads, and rename (no network, nothing long-lived). */
 const SAFE_TO_RUN = new Set<string>([
   'sessions.list', 'sessions.rename', 'connections.list', 'frames.page', 'frames.query', 'frames.window', 'frames.indexOf', 'frames.close',
+  'frames.find', 'session.vocabulary',
   'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'diagram.export', 'filter.check', 'replay.diff', 'frame.resendDraft',
   'session.expertInfo', 'frame.links', 'diagram.links', 'session.stats', 'proxy.list', 'import.start', 'connections.overview', 'connection.follow',
 ]);

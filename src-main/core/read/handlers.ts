@@ -25,13 +25,13 @@ import { exportContent, type ExportSpec } from '../jobs/exports.js';
 /** Every command that only reads the database: run off the forwarding thread, time-limited. */
 export const READ_COMMANDS = [
   'sessions.list', 'connections.list', 'frames.page', 'frames.query', 'frames.window', 'frames.indexOf', 'frames.close',
-  'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'diagram.export', 'export.code', 'session.expertInfo',
-  'frame.links', 'diagram.links', 'session.stats', 'replay.diff', 'connections.overview', 'connection.follow',
+  'frames.find', 'session.vocabulary', 'frame.detail', 'frame.previousOnDestination', 'heartbeats.range', 'diagram.export', 'export.code',
+  'session.expertInfo', 'frame.links', 'diagram.links', 'session.stats', 'replay.diff', 'connections.overview', 'connection.follow',
 ] as const satisfies readonly CommandName[];
 export type ReadCommand = (typeof READ_COMMANDS)[number];
 
 /** The read commands bound to an open query (frames.query's handle): they run where the query lives. */
-export const QUERY_BOUND = new Set<ReadCommand>(['frames.window', 'frames.indexOf', 'frames.close', 'diagram.export']);
+export const QUERY_BOUND = new Set<ReadCommand>(['frames.window', 'frames.indexOf', 'frames.close', 'frames.find', 'diagram.export']);
 
 export function isReadCommand(cmd: string): cmd is ReadCommand {
   return (READ_COMMANDS as readonly string[]).includes(cmd);
@@ -114,11 +114,16 @@ export function createReadSide(db: Db, bodyDb: Db, firstHandle = 1): ReadSide {
       }
       return rows.rows(st.all(session, after, ...cond.params, limit) as number[]);
     },
-    'frames.query': ({ session, filter }) => {
+    'frames.query': ({ session, filter, sort }) => {
       needSession(session);
-      return queries.create(session, filter);
+      return queries.create(session, filter, sort);
     },
-    'frames.window': ({ query, start, count }) => queries.window(query, start, count),
+    'frames.window': ({ query, start, count, colours, headers }) => queries.window(query, start, count, { colours, headers }),
+    'frames.find': ({ query, text, from, backwards }) => queries.find(query, text, from, !!backwards),
+    'session.vocabulary': ({ session }) => {
+      needSession(session);
+      return queries.vocabulary(session);
+    },
     'frames.indexOf': ({ query, id, number }) => queries.indexOf(query, { id, number }),
     'frames.close': ({ query }) => ({ closed: queries.close(query) }),
     'frame.detail': ({ id, maxBytes, revealSecrets }) => {

@@ -211,6 +211,7 @@ export class AppState {
     await this.frames.applyFilter();
   }
 
+
   /** From the diagram: select the frame in the list and show its detail. */
   async selectFrameId(id: number): Promise<void> {
     await this.frames.selectId(id);

@@ -1,8 +1,15 @@
-import type { ApiClient, FilterErrorDto, FrameRowDto } from '../../../shared/api/index.js';
+import type { ApiClient, FilterErrorDto, FrameRowDto, VocabularyDto } from '../../../shared/api/index.js';
 import { filterError } from '../../../shared/filter/parser.js';
+import { colouring } from './colouring.svelte.js';
+import { columns } from './columns.svelte.js';
 import { atBottom, ensureVisible, scrollTopFor, windowFor } from './windowing.js';
 
 export const ROW_HEIGHT = 22;
+
+/** "1 frame", "2 frames", and "… shown" under a display filter. */
+export function framesShown(n: number, filtered: boolean): string {
+  return `${n} ${n === 1 ? 'frame' : 'frames'}${filtered ? ' shown' : ''}`;
+}
 
 /** The core's answer for a query its read worker lost when it was restarted (the message survives every transport). */
 function lostQuery(e: unknown): boolean {
@@ -36,8 +43,15 @@ export class FramesState {
   scrollRequest = $state<{ top: number; seq: number } | null>(null);
   loading = $state(false);
   error = $state<string | null>(null);
-  relativeTime = $state(true);
   t0 = $state(0);
+  /** The time reference (Ctrl+T): a frame id and its time. */
+  timeRef = $state<{ id: number; t: number } | null>(null);
+  /** Bumped when the list should take the keyboard focus (after a jump from a chip or Expert Info). */
+  focusRequest = $state(0);
+  /** The find bar's last answer ("not found", wrapped), for the bar to say. */
+  findStatus = $state<'found' | 'wrapped' | 'not-found' | null>(null);
+  /** The colour (a token) of each active rule the core was given: its `colour` answers index this. */
+  private colourTokens: string[] = [];
 
   private query: number | null = null;
   private generation = 0;
@@ -46,18 +60,61 @@ export class FramesState {
   private viewport = 400;
   private seq = 0;
 
-  constructor(private readonly api: ApiClient) {}
+  constructor(private readonly api: ApiClient) {
+    // Columns and colouring are the user's, shared by every list: a change re-reads what is on screen.
+    columns.onChange((what) => {
+      if (what === 'sort') void this.resort();
+      else if (what === 'headers') this.refresh();
+    });
+    colouring.onChange(() => this.refresh());
+  }
+
+  private vocab: { session: number; v: Promise<VocabularyDto> } | null = null;
+
+  /** The session's commands, destinations, header and issue names, for the filter's completion (read once per session). */
+  vocabulary(): Promise<VocabularyDto> | null {
+    const session = this.session;
+    if (session === null) return null;
+    if (this.vocab?.session !== session) {
+      const v = this.api.invoke('session.vocabulary', { session });
+      v.catch(() => {
+        if (this.vocab?.v === v) this.vocab = null;
+      });
+      this.vocab = { session, v };
+    }
+    return this.vocab.v;
+  }
+
+  /** Drops the cached rows and reads the window again (colours or header columns changed). */
+  refresh(): void {
+    this.blocks.clear();
+    void this.load();
+  }
+
+  /** The sort changed: the core orders the whole view again; the selected frame stays selected. */
+  private async resort(): Promise<void> {
+    if (this.session === null) return;
+    const keep = this.selectedId;
+    if (await this.open(this.session, this.applied) && keep !== null) await this.selectId(keep, false);
+  }
+
+  /** The colouring rule (from `colouring.rules`) of a row, or null. */
+  colourOf(row: FrameRowDto): string | null {
+    return row.colour === undefined || row.colour === null ? null : (this.colourTokens[row.colour] ?? null);
+  }
 
   /** Opens a session (or re-applies the filter to it). */
   async open(session: number, filter = this.applied): Promise<boolean> {
     const gen = ++this.generation;
     this.loading = true;
     try {
-      const { query, total } = await this.api.invoke('frames.query', { session, filter });
+      const sort = columns.sortArg;
+      const { query, total } = await this.api.invoke('frames.query', sort ? { session, filter, sort } : { session, filter });
       if (gen !== this.generation) {
         void this.api.invoke('frames.close', { query });
         return false;
       }
+      if (session !== this.session) this.timeRef = null;
       if (this.query !== null) void this.api.invoke('frames.close', { query: this.query }).catch(() => {});
       this.query = query;
       this.session = session;
@@ -140,7 +197,13 @@ export class FramesState {
     if (missing.length && this.query !== null) {
       const from = missing[0] * BLOCK;
       const to = (missing[missing.length - 1] + 1) * BLOCK;
-      const w = await this.api.invoke('frames.window', { query: this.query, start: from, count: to - from });
+      const active = colouring.active;
+      const headers = columns.headers;
+      const w = await this.api.invoke('frames.window', {
+        query: this.query, start: from, count: to - from,
+        ...(active.filters.length ? { colours: active.filters } : {}), ...(headers.length ? { headers: [...headers] } : {}),
+      });
+      this.colourTokens = active.index.map((i) => colouring.rules[i].colour);
       if (gen !== this.generation) return [];
       if (w.total !== this.total) this.total = w.total;
       for (let b = from / BLOCK; b * BLOCK < to; b++) {
@@ -192,7 +255,8 @@ export class FramesState {
     const gen = this.generation;
     this.reopening = true;
     try {
-      const { query, total } = await this.api.invoke('frames.query', { session: this.session, filter: this.applied });
+      const sort = columns.sortArg;
+      const { query, total } = await this.api.invoke('frames.query', sort ? { session: this.session, filter: this.applied, sort } : { session: this.session, filter: this.applied });
       if (gen !== this.generation) {
         void this.api.invoke('frames.close', { query }).catch(() => {});
         return;
@@ -251,11 +315,42 @@ export class FramesState {
     }
   }
 
-  /** Selects a frame by id (from the diagram or the diff), if the filter shows it. */
-  async selectId(id: number): Promise<void> {
+  /**
+   * Selects a frame by id (from the diagram, a related-frame chip, Expert Info), if the filter shows it; the list
+   * then takes the keyboard focus, so that the arrows go on from there.
+   */
+  async selectId(id: number, focus = true): Promise<void> {
     if (this.query === null) return;
     const { index } = await this.api.invoke('frames.indexOf', { query: this.query, id });
     this.select(index);
+    if (focus) this.focusRequest++;
+  }
+
+  /** Ctrl+T: the selected frame becomes the time reference (again: no reference); times show the delta from it. */
+  toggleTimeReference(index = this.selectedIndex): void {
+    const row = index === null ? undefined : this.rowAt(index);
+    if (!row) return;
+    if (this.timeRef?.id === row.id) {
+      this.timeRef = null;
+      if (columns.time === 'reference') columns.setTime('relative');
+    } else {
+      this.timeRef = { id: row.id, t: row.t };
+      columns.setTime('reference');
+    }
+  }
+
+  /** Find in the list (Ctrl+F): selects the next (or previous) displayed frame whose command, a header or the body has `text`. */
+  async find(text: string, backwards = false): Promise<boolean> {
+    if (this.query === null || !text) return false;
+    const from = this.selectedIndex ?? (backwards ? this.total : -1);
+    const r = await this.api.invoke('frames.find', { query: this.query, text, from, backwards });
+    if (r.index === null) {
+      this.findStatus = 'not-found';
+      return false;
+    }
+    this.findStatus = r.wrapped ? 'wrapped' : 'found';
+    this.select(r.index);
+    return true;
   }
 
   rowAt(index: number): FrameRowDto | undefined {

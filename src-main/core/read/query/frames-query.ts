@@ -1,7 +1,8 @@
 // Filtered views of a session's frames, by position. The core keeps the ids that match (8 bytes a frame, like
 // Wireshark's list of displayed frames); the UI asks only for the rows it shows. Lookups are by id (keyset),
 // never OFFSET. A view over a recording session grows as frames arrive.
-import { ApiError, type FrameRowDto } from '../../../../shared/api/index.js';
+import { ApiError, type FrameRowDto, type SortDto, type VocabularyDto } from '../../../../shared/api/index.js';
+import { MAX_VOCABULARY } from '../../../../shared/api/limits.js';
 import { FilterSyntaxError } from '../../../../shared/filter/ast.js';
 import { interpretHeaders, headerValue } from '../../../../shared/stomp/escape.js';
 import type { RawHeader, Severity, StompVersion } from '../../../../shared/stomp/types.js';
@@ -28,6 +29,8 @@ export function fromClause(cond: SqlCondition): string {
 class IdList {
   ids = new Float64Array(1024);
   length = 0;
+  /** False once the list is in another order than by id (a sorted view): lookups then scan. */
+  sorted = true;
   push(id: number): void {
     if (this.length === this.ids.length) {
       const n = new Float64Array(this.ids.length * 2);
@@ -39,8 +42,9 @@ class IdList {
   get last(): number {
     return this.length ? this.ids[this.length - 1] : 0;
   }
-  /** Index of the first id >= `id`. */
+  /** Index of the first id >= `id` (in a sorted view: of `id` itself, else of the nearest higher id). */
   lowerBound(id: number): number {
+    if (!this.sorted) return this.nearest(id);
     let lo = 0;
     let hi = this.length;
     while (lo < hi) {
@@ -50,15 +54,45 @@ class IdList {
     }
     return lo;
   }
+  private nearest(id: number): number {
+    let best = -1;
+    for (let i = 0; i < this.length; i++) {
+      const x = this.ids[i];
+      if (x === id) return i;
+      if (x > id && (best < 0 || x < this.ids[best])) best = i;
+    }
+    return best < 0 ? this.length : best;
+  }
+}
+
+/** The ORDER BY of a sorted view: fixed column names only; a header's name is a bound parameter. */
+function orderBy(sort: SortDto | undefined, params: Array<string | number>): { sql: string; conn: boolean } {
+  const dir = sort?.desc ? 'DESC' : 'ASC';
+  switch (sort?.column ?? 'no') {
+    case 'no': return { sql: `f.id ${dir}`, conn: false };
+    case 'time': return { sql: `f.time ${dir}, f.id ${dir}`, conn: false };
+    case 'conn': return { sql: `f.connection_id ${dir}, f.id`, conn: false };
+    case 'from': return { sql: `f.dir ${dir}, f.id`, conn: false };
+    case 'command': return { sql: `f.command ${dir}, f.id`, conn: false };
+    // Frames without a destination (or header) go last whichever the direction, as in Wireshark.
+    case 'destination': return { sql: `f.destination IS NULL, f.destination ${dir}, f.id`, conn: false };
+    case 'size': return { sql: `f.length ${dir}, f.id`, conn: false };
+    case 'header':
+      params.push(sort!.header ?? '', sort!.header ?? '');
+      return { sql: `ss_header(f.headers, f.command, c.version, ?) IS NULL, ss_header(f.headers, f.command, c.version, ?) ${dir}, f.id`, conn: true };
+  }
 }
 
 interface OpenQuery {
   session: number;
   filter: string;
+  sort: SortDto | undefined;
   cond: SqlCondition;
   ids: IdList;
   more: Database.Statement<unknown[]>;
   used: number;
+  /** The highest id in a sorted view (where the last one is not). */
+  maxId?: number;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
@@ -189,11 +223,25 @@ export class FrameQueries {
     this.nextId = firstId;
   }
 
-  create(session: number, filter: string): { query: number; total: number } {
+  create(session: number, filter: string, sort?: SortDto): { query: number; total: number } {
     const cond = conditionOf(filter);
     const more = this.db.prepare<unknown[]>(`SELECT f.id FROM ${fromClause(cond)} WHERE f.session_id = ? AND f.id > ? AND (${cond.sql}) ORDER BY f.id`).pluck();
-    const q: OpenQuery = { session, filter, cond, ids: new IdList(), more, used: ++this.clock };
-    this.extend(q);
+    const q: OpenQuery = { session, filter, sort, cond, ids: new IdList(), more, used: ++this.clock };
+    if (sort && !(sort.column === 'no' && !sort.desc)) {
+      // The whole view is ordered once, here, by SQLite; windows then read positions as for capture order. Frames
+      // recorded later are appended at the end (`more` goes on from the highest id seen).
+      const params: Array<string | number> = [];
+      const order = orderBy(sort, params);
+      const from = order.conn && !cond.needsConnection ? 'frames f JOIN connections c ON c.id = f.connection_id' : fromClause(cond);
+      const st = this.db.prepare<unknown[]>(`SELECT f.id FROM ${from} WHERE f.session_id = ? AND (${cond.sql}) ORDER BY ${order.sql}`).pluck();
+      let max = 0;
+      for (const id of st.iterate(session, ...cond.params, ...params) as Iterable<number>) {
+        q.ids.push(id);
+        if (id > max) max = id;
+      }
+      q.ids.sorted = false;
+      q.maxId = max;
+    } else this.extend(q);
     const id = this.nextId++;
     this.open.set(id, q);
     if (this.open.size > this.max) {
@@ -213,15 +261,115 @@ export class FrameQueries {
 
   /** Adds frames recorded since the last look. */
   private extend(q: OpenQuery): void {
-    for (const id of q.more.iterate(q.session, q.ids.last, ...q.cond.params) as Iterable<number>) q.ids.push(id);
+    const after = q.maxId ?? q.ids.last;
+    for (const id of q.more.iterate(q.session, after, ...q.cond.params) as Iterable<number>) {
+      q.ids.push(id);
+      if (q.maxId !== undefined) q.maxId = id;
+    }
   }
 
-  window(query: number, start: number, count: number) {
+  window(query: number, start: number, count: number, extra: { colours?: string[]; headers?: string[] } = {}) {
     const q = this.get(query);
     this.extend(q);
     const from = Math.min(start, q.ids.length);
     const to = Math.min(from + count, q.ids.length);
-    return { total: q.ids.length, start: from, rows: this.rows.rows(q.ids.ids.subarray(from, to)) };
+    const slice = q.ids.ids.subarray(from, to);
+    let rows = this.rows.rows(slice);
+    // Rows come back by id; a sorted view wants them in its own order.
+    if (!q.ids.sorted) {
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      rows = Array.from(slice, (id) => byId.get(id)!).filter(Boolean);
+    }
+    if (rows.length && (extra.colours?.length || extra.headers?.length)) this.decorate(rows, extra.colours ?? [], extra.headers ?? []);
+    return { total: q.ids.length, start: from, rows };
+  }
+
+  private readonly decorations = new Map<string, { st: Database.Statement<unknown[]>; params: Array<string | number> }>();
+
+  /**
+   * The first colouring rule each row matches and its header columns, in one statement over these rows only: the
+   * cost is the window's, not the session's, whatever its size.
+   */
+  private decorate(rows: FrameRowDto[], colours: string[], headers: string[]): void {
+    const key = JSON.stringify([colours, headers]);
+    let d = this.decorations.get(key);
+    if (!d) {
+      const params: Array<string | number> = [];
+      const cols: string[] = [];
+      if (colours.length) {
+        const whens = colours.map((text, i) => {
+          let cond: SqlCondition;
+          try {
+            cond = conditionOf(text);
+          } catch (e) {
+            const err = e;
+            throw err instanceof ApiError ? new ApiError('bad-filter', `colouring rule ${i + 1}: ${err.message}`, err.detail) : e;
+          }
+          params.push(...cond.params);
+          return `WHEN (${cond.sql}) THEN ${i}`;
+        });
+        cols.push(`CASE ${whens.join(' ')} ELSE NULL END AS colour`);
+      } else cols.push('NULL AS colour');
+      headers.forEach((h, i) => {
+        params.push(h);
+        cols.push(`ss_header(f.headers, f.command, c.version, ?) AS h${i}`);
+      });
+      const st = this.db.prepare<unknown[]>(`SELECT f.id, ${cols.join(', ')} FROM frames f JOIN connections c ON c.id = f.connection_id
+        WHERE f.id IN (SELECT value FROM json_each(?))`);
+      if (this.decorations.size > 32) this.decorations.clear();
+      this.decorations.set(key, (d = { st, params }));
+    }
+    const out = new Map<number, Record<string, string | number | null>>();
+    for (const r of d.st.all(...d.params, JSON.stringify(rows.map((x) => x.id))) as Array<Record<string, string | number | null>>) out.set(r.id as number, r);
+    for (const row of rows) {
+      const r = out.get(row.id);
+      if (colours.length) row.colour = (r?.colour as number | null | undefined) ?? null;
+      if (headers.length) row.columns = headers.map((_, i) => (r?.[`h${i}`] as string | null | undefined) ?? null);
+    }
+  }
+
+  private findStatements = new Map<boolean, Database.Statement<unknown[]>>();
+
+  /**
+   * Find in the list: the next position after `from` (before it, `backwards`), wrapping, whose command, a header name
+   * or value, or body text contains `text`, case-insensitive. Checked in slices of the view's order, so the first
+   * hit is found without reading the rest.
+   */
+  find(query: number, text: string, from: number, backwards: boolean): { index: number | null; wrapped: boolean } {
+    const q = this.get(query);
+    this.extend(q);
+    const n = q.ids.length;
+    if (!text || n === 0) return { index: null, wrapped: false };
+    const needle = text.toLowerCase();
+    // Headers are matched in their stored form (JSON of the wire's pairs): the needle is JSON-escaped the same way.
+    const jsonNeedle = JSON.stringify(needle).slice(1, -1);
+    let st = this.findStatements.get(true);
+    if (!st) {
+      st = this.db.prepare<unknown[]>(`SELECT f.id FROM frames f WHERE f.id IN (SELECT value FROM json_each(?))
+        AND (instr(lower(f.command), ?) > 0 OR instr(lower(f.headers), ?) > 0
+          OR (f.body_length > 0 AND instr(lower(ss_body(f.connection_id, f.dir, f.body_offset, f.body_length)), ?) > 0))`).pluck();
+      this.findStatements.set(true, st);
+    }
+    const SLICE = 2000;
+    const step = backwards ? -1 : 1;
+    let pos = Math.max(-1, Math.min(from, n));
+    for (let scanned = 0; scanned < n; ) {
+      const ids: number[] = [];
+      const order: number[] = [];
+      for (let k = 0; k < SLICE && scanned < n; k++, scanned++) {
+        pos = (((pos + step) % n) + n) % n;
+        ids.push(q.ids.ids[pos]);
+        order.push(pos);
+      }
+      const hits = new Set(st.all(JSON.stringify(ids), needle, jsonNeedle, needle) as number[]);
+      for (let k = 0; k < ids.length; k++) {
+        if (hits.has(ids[k])) {
+          const index = order[k];
+          return { index, wrapped: backwards ? index > from : index < from || from >= n };
+        }
+      }
+    }
+    return { index: null, wrapped: false };
   }
 
   /** The session and display filter of an open query. */
@@ -246,6 +394,40 @@ export class FrameQueries {
   }
 
   private byNumber: Database.Statement<unknown[]> | undefined;
+
+  /**
+   * Names seen in a session, for the filter's completion. Commands, destinations and issue codes are walked along
+   * their indexes one distinct value at a time (a loose index scan: as many steps as names, however many frames), in
+   * order; header names come from the first frames of each command, the most frequent first (a session's clients
+   * repeat the same headers, and reading every header of a million frames would take seconds).
+   */
+  vocabulary(session: number): VocabularyDto {
+    const distinct = (table: string, column: string) => this.db.prepare(`WITH RECURSIVE v(x) AS (
+        SELECT min(${column}) FROM ${table} WHERE session_id = @session
+        UNION ALL SELECT (SELECT min(${column}) FROM ${table} WHERE session_id = @session AND ${column} > v.x) FROM v WHERE v.x IS NOT NULL
+      ) SELECT x FROM v WHERE x IS NOT NULL LIMIT @max`).pluck().all({ session, max: MAX_VOCABULARY }) as string[];
+    const commands = distinct('frames', 'command');
+    const sample = this.db.prepare(`SELECT headers FROM frames WHERE session_id = ? AND command = ? ORDER BY id LIMIT 100`).pluck();
+    const counts = new Map<string, number>();
+    for (const command of commands.slice(0, 64)) {
+      for (const text of sample.all(session, command) as string[]) {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        if (!Array.isArray(raw)) continue;
+        for (const h of raw) if (Array.isArray(h) && typeof h[0] === 'string') counts.set(h[0], (counts.get(h[0]) ?? 0) + 1);
+      }
+    }
+    return {
+      commands,
+      destinations: distinct('frames', 'destination'),
+      headers: [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_VOCABULARY).map(([n]) => n),
+      issueCodes: distinct('issues', 'code'),
+    };
+  }
 
   close(query: number): boolean {
     return this.open.delete(query);
