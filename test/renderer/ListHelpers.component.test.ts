@@ -7,7 +7,7 @@ import { seconds, timeCell } from '../../src-renderer/src/lib/columns.svelte.js'
 import { combine, complete, didYouMean, headerFilter, rowCellFilter } from '../../src-renderer/src/lib/filter-actions.js';
 
 const row: FrameRowDto = {
-  id: 7, connection: 2, seq: 3, from: 'broker', time: '2023-11-14T22:13:20.004000Z', command: 'MESSAGE', destination: '/queue/a "b"', size: 99,
+  id: 7, number: 3, connection: 2, connectionNumber: 1, seq: 3, from: 'broker', time: '2023-11-14T22:13:20.004000Z', command: 'MESSAGE', destination: '/queue/a "b"', size: 99,
   issues: 0, t: 1_700_000_000_004_000, ref: 'sub-1', info: '', severity: null,
 };
 
@@ -25,7 +25,7 @@ describe('apply / prepare as filter', () => {
 
   it('makes a filter that parses for each cell, quoting values', () => {
     const exprs = ['no', 'conn', 'dir', 'command', 'destination', 'size', 'ref', 'info', 'time'].map((c) => rowCellFilter(row, c));
-    expect(exprs).toEqual(['no == 7', 'conn == 2', 'from == broker', 'command == "MESSAGE"', 'destination == "/queue/a \\"b\\""', 'size == 99',
+    expect(exprs).toEqual(['frame.number == 3', 'conn == 1', 'from == broker', 'command == "MESSAGE"', 'destination == "/queue/a \\"b\\""', 'size == 99',
       'header["subscription"] == "sub-1"', 'command == "MESSAGE"', 'command == "MESSAGE"']);
     for (const e of [...exprs, headerFilter('a:b', 'x\ny'), headerFilter('gone', null), rowCellFilter({ ...row, destination: null }, 'destination')]) {
       expect(filterError(e), e).toBeNull();
