@@ -111,7 +111,7 @@ export interface Completion {
   kind: 'field' | 'command' | 'destination' | 'header' | 'issue' | 'keyword';
 }
 
-const FIELDS = FIELD_NAMES.filter((f) => !f.startsWith('header')).concat(['header', 'frame.number']);
+const FIELDS = [...new Set(FIELD_NAMES.filter((f) => !f.startsWith('header')).concat(['header', 'frame.number']))];
 const KEYWORDS = ['and', 'or', 'not', 'contains', 'matches'];
 
 /**

@@ -38,7 +38,7 @@ describe('frame list reads', () => {
     expect(w.rows.map((r) => r.id)).toEqual(expected.slice(5, 9).map((r) => r.id));
     // indexOf finds a frame where the sorted view has it.
     const pick = expected[17];
-    expect(await core.invoke('frames.indexOf', { query: q.query, id: pick.id })).toEqual({ index: 17, total: expected.length });
+    expect(await core.invoke('frames.indexOf', { query: q.query, id: pick.id })).toEqual({ index: 17, total: expected.length, exact: true });
 
     const bySizeDesc = await all((await open('', { column: 'size', desc: true })).query);
     const sizes = bySizeDesc.map((r) => r.size);
