@@ -75,6 +75,8 @@ export async function captureCommand(argv: string[]): Promise<number> {
   const dbPath = path.resolve(values.db ?? defaultDbPath());
   checkDbPath(dbPath);
   const writer = new StoreWriter(openDb(dbPath));
+  // Listening for Ctrl-C before the "capturing on" line is printed, so that a signal right after it stops cleanly.
+  const stopped = stopSignal();
   let capture: LiveCapture;
   let ended: (reason: string) => void = () => {};
   const endedByEngine = new Promise<string>((r) => (ended = r));
@@ -94,7 +96,7 @@ export async function captureCommand(argv: string[]): Promise<number> {
   }
   err(`capturing on ${values.interface} with ${capture.engine} (filter "${capture.filter}"), recording session ${capture.sessionId} to ${dbPath}` +
     (keyLogFile ? `, TLS keys from ${keyLogFile}` : ''));
-  const why = await Promise.race([stopSignal().then(() => null), endedByEngine]);
+  const why = await Promise.race([stopped.then(() => null), endedByEngine]);
   if (why) err(why);
   try {
     const s = await capture.stop();

@@ -88,6 +88,9 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   if (!isLoopbackHost(listen.host)) err(`warning: listening on ${listen.host}: anyone who can reach this machine can use the proxy`);
 
   checkDbPath(dbPath);
+  // Listening for Ctrl-C from before the "listening on" line: a SIGINT sent as soon as that line is read must stop
+  // the proxy cleanly (with its summary), not meet Node's default action and kill it.
+  const stopped = stopSignal();
   let started: RecordingProxy;
   try {
     started = await startRecordingProxy({
@@ -123,7 +126,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     err(`rules reloaded from ${file}: ${check.rules.length} rule${check.rules.length === 1 ? '' : 's'}`);
   }) : null;
 
-  await stopSignal();
+  await stopped;
   unwatch?.();
   await proxy.stop();
   const s = await recorder.end('complete');

@@ -49,6 +49,8 @@ export async function uiCommand(argv: string[]): Promise<number> {
   if (!rendererDir) throw new UsageError('the UI is not built: run `npm run build` first');
   const dbPath = path.resolve(values.db ?? defaultDbPath());
   const core = Core.open(dbPath);
+  // Listening for Ctrl-C before the URL is printed, so that a signal right after it stops cleanly.
+  const stopped = stopSignal();
   let host;
   try {
     host = await startWebHost({ core, rendererDir, port });
@@ -64,7 +66,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
     // token once, within a minute, not the token.
     spawn(opener, [host.openUrl()], { detached: true, stdio: 'ignore' }).on('error', () => process.stderr.write(`stompscope: could not run ${opener}; open the URL yourself\n`)).unref();
   }
-  await stopSignal();
+  await stopped;
   await host.close();
   await core.close();
   return 0;
