@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     .pluck().all(seeded.session) as number[])[2];
   const frameOf = (command: string, n: number) => (core.db.prepare(`SELECT id FROM frames WHERE session_id = ? AND command = ? ORDER BY id`)
     .pluck().all(seeded.session, command) as number[])[n];
+  for (const [id, number] of core.db.prepare(`SELECT id, number FROM frames WHERE session_id = ?`).raw().all(seeded.session) as Array<[number, number]>) {
+    numbers.set(id, number);
+  }
   const message = frameOf('MESSAGE', 1);
   const firstSend = frameOf('SEND', 0);
   const host = await startWebHost({ core, rendererDir: await buildRenderer() });
@@ -107,10 +110,12 @@ async function main(): Promise<void> {
   console.log(`${count} screenshots in ${path.relative(process.cwd(), OUT)}/`);
 }
 
-/** Ctrl+G, the frame number, Enter. */
+/** Ctrl+G, the frame's number in its session, Enter; then the frame `id` is the one selected. */
 async function goTo(page: Page, id: number): Promise<void> {
+  const number = numbers.get(id);
+  if (number === undefined) throw new Error(`frame ${id} is not in the seeded session`);
   await page.keyboard.press('Control+g');
-  await page.getByTestId('goto-input').fill(String(id));
+  await page.getByTestId('goto-input').fill(String(number));
   await page.keyboard.press('Enter');
   await page.getByTestId('goto-dialog').waitFor({ state: 'detached' });
   await page.locator(`[data-testid=frame-row][data-id="${id}"][aria-selected=true]`).waitFor();
@@ -124,6 +129,9 @@ async function settle(page: Page): Promise<void> {
   }
   await page.waitForTimeout(300);
 }
+
+/** The seeded session's frame numbers (what Ctrl+G takes), by frame id. */
+const numbers = new Map<number, number>();
 
 main().catch((e: unknown) => {
   console.error(`screenshots: ${(e as Error).message}`);
