@@ -2,6 +2,7 @@
 // evaluates them with the display filter engine on the rows of each window it sends (so the same language, and a
 // million-frame list costs no more than a screenful). Colours are design tokens, so every rule reads in both themes.
 import { filterError } from '../../../shared/filter/parser.js';
+import { readPreference, writePreference } from './preferences.js';
 
 export interface ColourRule {
   name: string;
@@ -45,13 +46,6 @@ export const DEFAULT_RULES: ColourRule[] = [
 
 const KEY = 'stompscope.colouring.v1';
 
-function storage(): Storage | null {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
-}
 
 export class ColouringState {
   rules = $state<ColourRule[]>(DEFAULT_RULES.map((r) => ({ ...r })));
@@ -60,20 +54,14 @@ export class ColouringState {
   private listeners = new Set<() => void>();
 
   constructor() {
-    const raw = storage()?.getItem(KEY);
-    if (!raw) return;
-    try {
-      const s = JSON.parse(raw) as { rules?: unknown; on?: unknown };
-      if (Array.isArray(s.rules)) {
-        this.rules = s.rules
-          .filter((r): r is ColourRule => !!r && typeof r === 'object' && typeof (r as ColourRule).filter === 'string' && typeof (r as ColourRule).colour === 'string')
-          .map((r) => ({ name: String(r.name ?? ''), filter: r.filter, colour: COLOURS.some((c) => c.token === r.colour) ? r.colour : 'accent-soft', enabled: r.enabled !== false }))
-          .slice(0, 64);
-      }
-      if (typeof s.on === 'boolean') this.on = s.on;
-    } catch {
-      // A damaged entry: the defaults.
+    const s = readPreference(KEY);
+    if (Array.isArray(s.rules)) {
+      this.rules = s.rules
+        .filter((r): r is ColourRule => !!r && typeof r === 'object' && typeof (r as ColourRule).filter === 'string' && typeof (r as ColourRule).colour === 'string')
+        .map((r) => ({ name: String(r.name ?? ''), filter: r.filter, colour: COLOURS.some((c) => c.token === r.colour) ? r.colour : 'accent-soft', enabled: r.enabled !== false }))
+        .slice(0, 64);
     }
+    if (typeof s.on === 'boolean') this.on = s.on;
   }
 
   onChange(f: () => void): () => void {
@@ -85,11 +73,7 @@ export class ColouringState {
   set(rules: ColourRule[], on = this.on): void {
     this.rules = rules.map((r) => ({ ...r }));
     this.on = on;
-    try {
-      storage()?.setItem(KEY, JSON.stringify({ rules: this.rules, on: this.on }));
-    } catch {
-      // Not remembered; still applied.
-    }
+    writePreference(KEY, { rules: this.rules, on: this.on });
     for (const f of this.listeners) f();
   }
 

@@ -1,6 +1,7 @@
 // The frame list's columns: which are shown, their widths, the sort, header columns added with "Apply as column",
 // and the time format. Remembered per user (localStorage), like Wireshark's column preferences.
 import type { FrameRowDto, SortDto } from '../../../shared/api/index.js';
+import { readPreference, writePreference } from './preferences.js';
 
 export type BuiltinColumn = 'no' | 'time' | 'conn' | 'dir' | 'command' | 'destination' | 'ref' | 'size' | 'info';
 /** A built-in column, or `h:NAME` for the value of header NAME. */
@@ -48,13 +49,6 @@ interface Saved {
   time: TimeFormat;
 }
 
-function storage(): Storage | null {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
-}
 
 export class ColumnsState {
   hidden = $state<string[]>([]);
@@ -70,27 +64,17 @@ export class ColumnsState {
   }
 
   private load(): void {
-    const raw = storage()?.getItem(KEY);
-    if (!raw) return;
-    try {
-      const s = JSON.parse(raw) as Partial<Saved>;
-      if (Array.isArray(s.hidden)) this.hidden = s.hidden.filter((x) => typeof x === 'string');
-      if (s.widths && typeof s.widths === 'object') this.widths = Object.fromEntries(Object.entries(s.widths).filter(([, w]) => typeof w === 'number' && w >= MIN_WIDTH));
-      if (Array.isArray(s.headers)) this.headers = s.headers.filter((x) => typeof x === 'string' && x.length > 0 && x.length <= 200).slice(0, 16);
-      if (s.sort && typeof s.sort.id === 'string') this.sort = { id: s.sort.id, desc: !!s.sort.desc };
-      if (TIME_FORMATS.some((t) => t.id === s.time)) this.time = s.time!;
-    } catch {
-      // A damaged entry is dropped: the defaults are a fine start.
-    }
+    const s = readPreference(KEY) as Partial<Saved>;
+    if (Array.isArray(s.hidden)) this.hidden = s.hidden.filter((x) => typeof x === 'string');
+    if (s.widths && typeof s.widths === 'object') this.widths = Object.fromEntries(Object.entries(s.widths).filter(([, w]) => typeof w === 'number' && w >= MIN_WIDTH));
+    if (Array.isArray(s.headers)) this.headers = s.headers.filter((x) => typeof x === 'string' && x.length > 0 && x.length <= 200).slice(0, 16);
+    if (s.sort && typeof s.sort.id === 'string') this.sort = { id: s.sort.id, desc: !!s.sort.desc };
+    if (TIME_FORMATS.some((t) => t.id === s.time)) this.time = s.time!;
   }
 
   private save(): void {
     const s: Saved = { hidden: this.hidden, widths: this.widths, headers: this.headers, sort: this.sort, time: this.time };
-    try {
-      storage()?.setItem(KEY, JSON.stringify(s));
-    } catch {
-      // Storage full or refused: the columns still work for this page.
-    }
+    writePreference(KEY, s);
   }
 
   onChange(f: (what: 'sort' | 'headers' | 'layout') => void): () => void {

@@ -1,6 +1,8 @@
 // The filter bar's memory, per user (localStorage): the filters applied (most recent first) and saved filters
 // (a name and an expression), like Wireshark's filter history and filter buttons.
 
+import { readPreference, writePreference } from './preferences.js';
+
 export interface SavedFilter {
   name: string;
   filter: string;
@@ -9,36 +11,21 @@ export interface SavedFilter {
 const KEY = 'stompscope.filters.v1';
 const MAX_HISTORY = 50;
 
-function storage(): Storage | null {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
-}
 
 export class FilterMemory {
   history = $state<string[]>([]);
   saved = $state<SavedFilter[]>([]);
 
   constructor() {
-    try {
-      const s = JSON.parse(storage()?.getItem(KEY) ?? '{}') as { history?: unknown; saved?: unknown };
-      if (Array.isArray(s.history)) this.history = s.history.filter((x): x is string => typeof x === 'string').slice(0, MAX_HISTORY);
-      if (Array.isArray(s.saved)) {
-        this.saved = s.saved.filter((x): x is SavedFilter => !!x && typeof (x as SavedFilter).name === 'string' && typeof (x as SavedFilter).filter === 'string').slice(0, 200);
-      }
-    } catch {
-      // A damaged entry: start empty.
+    const s = readPreference(KEY);
+    if (Array.isArray(s.history)) this.history = s.history.filter((x): x is string => typeof x === 'string').slice(0, MAX_HISTORY);
+    if (Array.isArray(s.saved)) {
+      this.saved = s.saved.filter((x): x is SavedFilter => !!x && typeof (x as SavedFilter).name === 'string' && typeof (x as SavedFilter).filter === 'string').slice(0, 200);
     }
   }
 
   private store(): void {
-    try {
-      storage()?.setItem(KEY, JSON.stringify({ history: this.history, saved: this.saved }));
-    } catch {
-      // Not remembered; the page still has it.
-    }
+    writePreference(KEY, { history: this.history, saved: this.saved });
   }
 
   /** A filter was applied: first in the history (once). */

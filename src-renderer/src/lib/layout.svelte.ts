@@ -2,6 +2,8 @@
 // browser profile, like Wireshark's recent file). Values read back are checked: a stale or hand-edited entry
 // falls back to the default instead of breaking the layout.
 
+import { readPreference, writePreference } from './preferences.js';
+
 const KEY = 'stompscope.layout.v1';
 
 export type Theme = 'system' | 'light' | 'dark';
@@ -18,27 +20,15 @@ interface Saved {
 export const DEFAULTS: Saved = { sidebarWidth: 272, sidebarCollapsed: false, listHeight: 0, bytesHeight: 0, theme: 'system' };
 export const LIMITS = { sidebarWidth: [180, 520], listHeight: [80, 4000], bytesHeight: [48, 4000] } as const;
 
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null; // storage disabled for this origin: the layout is simply not remembered
-  }
-}
-
 function load(): Saved {
   const out = { ...DEFAULTS };
-  try {
-    const raw = JSON.parse(storage()?.getItem(KEY) ?? '{}') as Partial<Record<keyof Saved, unknown>>;
-    for (const k of ['sidebarWidth', 'listHeight', 'bytesHeight'] as const) {
-      const v = raw[k];
-      if (typeof v === 'number' && Number.isFinite(v)) out[k] = v === 0 && k !== 'sidebarWidth' ? 0 : clamp(v, LIMITS[k][0], LIMITS[k][1]);
-    }
-    if (typeof raw.sidebarCollapsed === 'boolean') out.sidebarCollapsed = raw.sidebarCollapsed;
-    if (raw.theme === 'light' || raw.theme === 'dark' || raw.theme === 'system') out.theme = raw.theme;
-  } catch {
-    // not JSON: defaults
+  const raw = readPreference(KEY) as Partial<Record<keyof Saved, unknown>>;
+  for (const k of ['sidebarWidth', 'listHeight', 'bytesHeight'] as const) {
+    const v = raw[k];
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v === 0 && k !== 'sidebarWidth' ? 0 : clamp(v, LIMITS[k][0], LIMITS[k][1]);
   }
+  if (typeof raw.sidebarCollapsed === 'boolean') out.sidebarCollapsed = raw.sidebarCollapsed;
+  if (raw.theme === 'light' || raw.theme === 'dark' || raw.theme === 'system') out.theme = raw.theme;
   return out;
 }
 
@@ -68,11 +58,7 @@ export class LayoutState {
       sidebarWidth: this.sidebarWidth, sidebarCollapsed: this.sidebarCollapsed, listHeight: this.listHeight, bytesHeight: this.bytesHeight,
       theme: this.theme,
     };
-    try {
-      storage()?.setItem(KEY, JSON.stringify(s));
-    } catch {
-      // quota or privacy mode: not remembered, still applied
-    }
+    writePreference(KEY, s);
   }
 
   toggleSidebar(): void {
