@@ -89,5 +89,6 @@ describe('the analysis views in Chromium', () => {
     expect(await page.locator('[data-testid=latency-histogram][data-kind=receipt] [data-testid=latency-bar]').count()).toBeGreaterThan(0);
     await shot('analysis-04-statistics');
     expect(ui.pageErrors).toEqual([]);
+    expect(ui.consoleProblems).toEqual([]);
   }, 120_000);
 });

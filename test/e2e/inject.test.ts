@@ -70,5 +70,6 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injecting an edited f
     await page.getByTestId('proxy-stop').click();
     await expect.poll(() => page.getByTestId('proxy-address').count()).toBe(0);
     expect(ui.pageErrors).toEqual([]);
+    expect(ui.consoleProblems).toEqual([]);
   }, 120_000);
 });

@@ -168,6 +168,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await expect.poll(() => renamed.count()).toBe(0);
     expect(((await core.invoke('sessions.list', {})) as unknown[]).length).toBe(1);
     expect(ui.pageErrors).toEqual([]);
+    expect(ui.consoleProblems).toEqual([]);
   }, 150_000);
 
   it('starts a proxy that accepts TLS from clients, with a certificate and key picked in the form', async () => {
@@ -204,6 +205,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await page.getByTestId('proxy-stop').click();
     await expect.poll(() => page.getByTestId('proxy-address').count()).toBe(0);
     expect(ui.pageErrors).toEqual([]);
+    expect(ui.consoleProblems).toEqual([]);
   }, 60_000);
 
   it('replays the recorded connection from the UI (confirming its own broker), opens the replay diff, and resends an edited SEND', async () => {
@@ -258,5 +260,6 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     await page.locator('[data-testid=frame-row]', { hasText: 'SEND' }).first().click();
     await expect.poll(() => page.getByTestId('detail-body').textContent()).toContain('edited in the browser');
     expect(ui.pageErrors).toEqual([]);
+    expect(ui.consoleProblems).toEqual([]);
   }, 120_000);
 });
