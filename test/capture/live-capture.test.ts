@@ -4,7 +4,6 @@
 // cannot work (no permission, no such interface, no engine, a bad filter) is one line and a non-zero exit.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,6 +15,7 @@ import { readJsonl, REPO_ROOT, runCli, type ConnectionRow, type JsonlFrame } fro
 import { toolAvailable } from './support/capture-tools.js';
 import { runNodeTlsClient, startTlsTerminator, TLS_PROFILES } from './support/tls-clients.js';
 import { makeCert } from '../support/fake-broker.js';
+import { stompProbe } from '../support/stomp-probe.js';
 
 const CLI = ['--import', 'tsx', 'src-main/cli/main.ts'];
 
@@ -49,19 +49,6 @@ async function startCapture(args: string[]) {
       return { ...r, stdout, stderr };
     },
   };
-}
-
-/** A short STOMP connection of our own: CONNECT, CONNECTED, close. */
-function stompProbe(port: number): Promise<void> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write('CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\0'));
-    s.on('data', (d) => {
-      if (d.includes('CONNECTED')) s.end();
-    });
-    s.setTimeout(10_000, () => s.destroy());
-    s.on('close', () => resolve());
-    s.on('error', () => resolve());
-  });
 }
 
 /** Polls (bounded) until `check` returns a value. */

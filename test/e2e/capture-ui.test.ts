@@ -2,10 +2,10 @@
 // pick the loopback among the listed interfaces, give the broker's port, start. A real STOMP client then talks to
 // the real RabbitMQ, and its frames appear in the frame list of the capture session while it runs; Stop ends it.
 // The dialog passes axe (WCAG AA) in the light and the dark theme, and screenshots are kept at two sizes.
-import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { axeViolations, useChromiumUi, type AxeViolation } from './support.js';
+import { stompProbe } from '../support/stomp-probe.js';
 
 /** axe's violations on the dialog's own elements (the rest of the page is other views' business). */
 async function dialogViolations(page: Page): Promise<AxeViolation[]> {
@@ -14,18 +14,6 @@ async function dialogViolations(page: Page): Promise<AxeViolation[]> {
     all.flatMap((v) => v.targets));
   let i = 0;
   return all.map((v) => ({ ...v, targets: v.targets.filter(() => inside[i++]) })).filter((v) => v.targets.length > 0);
-}
-
-function stompProbe(port: number): Promise<void> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write('CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\0'));
-    s.on('data', (d) => {
-      if (d.includes('CONNECTED')) s.end();
-    });
-    s.setTimeout(10_000, () => s.destroy());
-    s.on('close', () => resolve());
-    s.on('error', () => resolve());
-  });
 }
 
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('Capture on interface…, from the UI', () => {

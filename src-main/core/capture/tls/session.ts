@@ -97,13 +97,7 @@ export class TlsSession {
   push(side: Side, bytes: Uint8Array, time: number): void {
     const s = this.sides[side];
     if (s.dead || this.opaque) return;
-    let b = bytes;
-    if (s.buf.length) {
-      const c = new Uint8Array(s.buf.length + bytes.length);
-      c.set(s.buf);
-      c.set(bytes, s.buf.length);
-      b = c;
-    }
+    const b = joined(s.buf, bytes);
     let i = 0;
     while (b.length - i >= 5 && !s.dead && !this.opaque) {
       const type = b[i];
@@ -321,13 +315,7 @@ export class TlsSession {
 
   private handshake(side: Side, bytes: Uint8Array, time: number): void {
     const s = this.sides[side];
-    let b = bytes;
-    if (s.hs.length) {
-      const c = new Uint8Array(s.hs.length + bytes.length);
-      c.set(s.hs);
-      c.set(bytes, s.hs.length);
-      b = c;
-    }
+    const b = joined(s.hs, bytes);
     let i = 0;
     while (b.length - i >= 4) {
       const len = (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
@@ -390,4 +378,13 @@ export class TlsSession {
     if (!this.suite) return this.giveUp(time);
     this.retry(time);
   }
+}
+
+/** `rest` (what a side left unread: a record or handshake message cut between reads) followed by `bytes`. */
+function joined(rest: Uint8Array, bytes: Uint8Array): Uint8Array {
+  if (!rest.length) return bytes;
+  const c = new Uint8Array(rest.length + bytes.length);
+  c.set(rest);
+  c.set(bytes, rest.length);
+  return c;
 }
