@@ -311,6 +311,10 @@ describe('the frame list in Chromium', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('filter-input').inputValue()).toBe('not command == "CONNECTED"');
+    // The filtered list is in place (the count says so) and a row of it is selected before the menu key is pressed.
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/\(filtered\)$/);
+    await page.locator('[data-testid=frame-row]').nth(2).click();
+    await expect.poll(() => page.locator('[data-testid=frame-row][aria-selected=true]').count()).toBe(1);
     await page.getByTestId('frame-list').focus();
     await page.keyboard.press('Shift+F10');
     await expect.poll(() => page.getByTestId('context-menu').count()).toBe(1);
@@ -423,7 +427,8 @@ describe('the frame list in Chromium', () => {
     await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^Displayed 400 of [\d,]+ frames? \(filtered\)$/);
     await input.fill('command == "ACK"');
     await input.press('Enter');
-    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/\(filtered\)$/);
+    // Applied when the count is no longer the SEND filter's 400 (both are "(filtered)").
+    await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^Displayed (?!400 )[\d,]+ of [\d,]+ frames? \(filtered\)$/);
 
     // History: ↑ goes back through what was applied; Escape reverts to the filter in force, then clears it.
     await input.fill('');
