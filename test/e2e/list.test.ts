@@ -431,6 +431,8 @@ describe('the frame list in Chromium', () => {
     await expect.poll(() => page.getByTestId('frame-count').textContent()).toMatch(/^Displayed (?!400 )[\d,]+ of [\d,]+ frames? \(filtered\)$/);
 
     // History: ↑ goes back through what was applied; Escape reverts to the filter in force, then clears it.
+    await expect.poll(() => page.evaluate(() => (JSON.parse(localStorage.getItem('stompscope.filters.v1') ?? '{}') as { history?: string[] }).history?.slice(0, 2)))
+      .toEqual(['command == "ACK"', 'command == "SEND"']);
     await input.fill('');
     await input.press('ArrowUp');
     expect(await input.inputValue()).toBe('command == "ACK"');
