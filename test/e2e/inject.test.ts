@@ -4,7 +4,7 @@
 // client), and the frame list shows the injected frame with its marker; its detail says it was injected.
 import net from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { useChromiumUi } from './support.js';
+import { startProxyInUi, useChromiumUi } from './support.js';
 
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injecting an edited frame into a live connection, from the UI', () => {
   const rabbit = inject('rabbitmq');
@@ -24,12 +24,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('injecting an edited f
   it('injects an edited SEND into the connection the client keeps open, and marks it in the list', async () => {
     const { page } = ui;
     await ui.open();
-    await page.getByTestId('start-proxy-toggle').click();
-    await page.getByTestId('proxy-listen').fill('127.0.0.1:0');
-    await page.getByTestId('proxy-upstream').fill(`${rabbit!.host}:${rabbit!.stompPort}`);
-    await page.getByTestId('proxy-start').click();
-    const address = await page.getByTestId('proxy-address').textContent({ timeout: 15_000 });
-    const port = Number(/:(\d+)$/.exec(address ?? '')![1]);
+    const port = await startProxyInUi(page, `${rabbit!.host}:${rabbit!.stompPort}`);
 
     const queue = `/queue/e2e-inject-${Math.random().toString(36).slice(2, 8)}`;
     client = net.connect(port, '127.0.0.1');

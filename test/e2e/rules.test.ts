@@ -5,7 +5,7 @@
 // intercept queue have no serious accessibility violation, in light and dark.
 import net from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { axeViolations, useChromiumUi } from './support.js';
+import { axeViolations, startProxyInUi, useChromiumUi } from './support.js';
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
 
@@ -36,12 +36,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('a break rule from the
   it('creates the rule, holds the SEND, forwards it edited, and RabbitMQ delivers the edited frame', async () => {
     const { page } = ui;
     await ui.open();
-    await page.getByTestId('start-proxy-toggle').click();
-    await page.getByTestId('proxy-listen').fill('127.0.0.1:0');
-    await page.getByTestId('proxy-upstream').fill(`${rabbit!.host}:${rabbit!.stompPort}`);
-    await page.getByTestId('proxy-start').click();
-    const address = await page.getByTestId('proxy-address').textContent({ timeout: 15_000 });
-    const port = Number(/:(\d+)$/.exec(address ?? '')![1]);
+    const port = await startProxyInUi(page, `${rabbit!.host}:${rabbit!.stompPort}`);
 
     await page.getByTestId('proxy-rules').click();
     await page.getByTestId('rule-add').click();

@@ -128,3 +128,16 @@ export async function axeViolations(page: Page, within?: string): Promise<AxeVio
       .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
   }, within ?? null);
 }
+
+/**
+ * Starts a recording proxy from the UI as a user does (Start proxy…, a free loopback port, `upstream` as the
+ * broker) and returns the port it listens on, read from the sidebar.
+ */
+export async function startProxyInUi(page: Page, upstream: string): Promise<number> {
+  await page.getByTestId('start-proxy-toggle').click();
+  await page.getByTestId('proxy-listen').fill('127.0.0.1:0');
+  await page.getByTestId('proxy-upstream').fill(upstream);
+  await page.getByTestId('proxy-start').click();
+  const address = await page.getByTestId('proxy-address').textContent({ timeout: 15_000 });
+  return Number(/:(\d+)$/.exec(address ?? '')![1]);
+}
