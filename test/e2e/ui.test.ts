@@ -60,7 +60,8 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
     const client = runStomppy({ port, messages: 3, lingerS: 3, timeoutMs: 60_000 }).then((r) => (run = r));
     await expect.poll(async () => Number(await page.getByTestId('frame-count').getAttribute('data-shown')), { timeout: 20_000 }).toBeGreaterThan(10);
     expect(run).toBeNull();
-    expect(await page.getByTestId('frame-row').count()).toBeGreaterThan(10);
+    // The count comes with the appended event; the rows follow one read later.
+    await expect.poll(() => page.getByTestId('frame-row').count()).toBeGreaterThan(10);
     await shot('02-live-frames');
     await client;
     expect(run!.ok).toBe(true);
@@ -172,8 +173,10 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1')('the UI in Chromium, w
   }, 150_000);
 
   it('starts a proxy that accepts TLS from clients, with a certificate and key picked in the form', async () => {
-    const { page, dir } = ui;
+    const { page, dir, core } = ui;
     await opened();
+    // A proxy an earlier test left running (it failed before its Stop) would be a second "listening on" line.
+    for (const p of core.invoke('proxy.list', {}) as Array<{ session: number }>) await core.invoke('proxy.stop', { session: p.session });
     // A throwaway self-signed certificate for 127.0.0.1, made with Debian's openssl.
     const cert = path.join(dir, 'proxy-cert.pem');
     const key = path.join(dir, 'proxy-key.pem');
