@@ -14,9 +14,13 @@ export default defineConfig({
       externalizeDeps: true,
       // The recorder's worker thread is its own entry: the core starts it as ./worker.js beside the main
       // bundle (src-main/core/record/recorder.ts), so proxies started from the desktop app record too. So is
-      // the core's read worker (./read-worker.js, src-main/core/read/pool.ts), where every read of the UI runs.
+      // the core's read worker (./read-worker.js, src-main/core/read/pool.ts), where every read of the UI runs, and the
+      // import's reading thread (./import-worker.js, src-main/core/capture/import-job.ts).
       rollupOptions: {
-        input: { index: here('src-main/electron/main.ts'), worker: here('src-main/core/record/worker.ts'), 'read-worker': here('src-main/core/read/read-worker.ts') },
+        input: {
+          index: here('src-main/electron/main.ts'), worker: here('src-main/core/record/worker.ts'), 'read-worker': here('src-main/core/read/read-worker.ts'),
+          'import-worker': here('src-main/core/capture/import-worker.ts'),
+        },
       },
     },
   },

@@ -4,13 +4,16 @@
 // Ethernet/IPv4, MSS-sized segments (1448 bytes) with an ACK every second segment, carrying the decoder
 // benchmark's mixed corpus (MESSAGE/SEND with text and binary bodies, ACK/RECEIPT, heart-beats).
 //
-// Standalone: `npx tsx bench/import.ts`. MB here is 10^6 bytes; times are wall clock of one run each, after a
+// import.throughput.2g does the same on a 2 GB capture of 500 connections, the import in a process of its own so
+// that its peak memory (GNU time's maximum resident set, threads included) is reported beside tshark's.
+//
+// Standalone: `npx tsx bench/import.ts [--2g]`. MB here is 10^6 bytes; times are wall clock of one run each, after a
 // warm-up read of the file so that both start from the page cache.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importCapture } from '../src-main/core/capture/import-job.js';
 import { openDb } from '../src-main/core/store/db.js';
 import { StoreWriter } from '../src-main/core/store/writer.js';
@@ -23,13 +26,13 @@ const TARGET_BYTES = 210 * 1000 * 1000;
 const CONNECTIONS = 32;
 const MSS = 1448;
 
-/** Writes the benchmark capture; returns how many STOMP frames it holds. */
-function writeCapture(file: string): { frames: number; packets: number } {
-  const corpus = buildCorpus(Math.ceil(TARGET_BYTES / CONNECTIONS), 7);
+/** Writes the benchmark capture (about `targetBytes` of STOMP over `connections` connections); returns how many STOMP frames it holds. */
+export function writeCapture(file: string, targetBytes = TARGET_BYTES, connections = CONNECTIONS): { frames: number; packets: number } {
+  const corpus = buildCorpus(Math.ceil(targetBytes / connections), 7);
   const w = new PcapFileWriter(file, { linkType: 1 });
   let time = 1_700_000_000_000_000;
   let packets = 0;
-  const conns = [...Array(CONNECTIONS)].map((_, i) => ({
+  const conns = [...Array(connections)].map((_, i) => ({
     client: { ip: `10.0.${i >> 8}.${(i & 255) + 1}`, port: 40000 + i },
     broker: { ip: '10.9.9.9', port: 61613 },
     seqC: 1000 * i, seqB: 7_000_000 * i, off: 0,
@@ -75,11 +78,67 @@ function writeCapture(file: string): { frames: number; packets: number } {
     emit({ src: c.client, dst: c.broker, seq: c.seqC, ack: c.seqB, flags: TCP.ACK });
   }
   w.close();
-  return { frames: CONNECTIONS * (corpus.frames + 2), packets };
+  return { frames: connections * (corpus.frames + 2), packets };
 }
 
 function tsharkAvailable(): boolean {
   return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Peak resident memory (bytes) of a command, from GNU time; NaN without it. */
+function peakRssOf(cmd: string, args: string[], cwd = fileURLToPath(new URL('..', import.meta.url))): { secs: number; peak: number; stdout: string; stderr: string; status: number | null } {
+  const hasTime = fs.existsSync('/usr/bin/time');
+  const t0 = performance.now();
+  const r = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
+    : spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const secs = (performance.now() - t0) / 1000;
+  const err = r.stderr.toString();
+  const peak = hasTime ? Number(/(\d+)\s*$/.exec(err)?.[1] ?? NaN) * 1024 : NaN;
+  return { secs, peak, stdout: r.stdout.toString(), stderr: err, status: r.status };
+}
+
+const MB = (b: number) => `${Math.round(b / 1e6).toLocaleString('en-US')} MB`;
+
+/**
+ * `import.throughput.2g`: a 2 GB capture of 500 connections (what production hands over), imported in a process of its
+ * own so that its peak memory is the import's; tshark reads the same file in the same run.
+ */
+export async function benchImport2g(bytes = 2000 * 1000 * 1000, connections = 500): Promise<BenchResult[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bench-import2g-'));
+  try {
+    const file = path.join(dir, 'bench-2g.pcap');
+    const { frames: expectedFrames, packets } = writeCapture(file, bytes, connections);
+    const size = fs.statSync(file).size;
+    const child = fileURLToPath(new URL('./import-child.ts', import.meta.url));
+    const ours = peakRssOf(process.execPath, ['--import', 'tsx', child, file, path.join(dir, 'bench.db')]);
+    if (ours.status !== 0) throw new Error(`the 2 GB import failed: ${ours.stderr}`);
+    const r = JSON.parse(ours.stdout) as { secs: number; frames: number; complete: boolean; warnings: string[]; peakRssBytes: number };
+    if (!r.complete || r.frames !== expectedFrames) {
+      throw new Error(`2 GB benchmark import is wrong: ${r.frames} frames (expected ${expectedFrames}), complete ${r.complete}, ${r.warnings.join('; ')}`);
+    }
+    const peak = Number.isFinite(ours.peak) ? ours.peak : r.peakRssBytes;
+    let tshark = { secs: NaN, peak: NaN };
+    if (tsharkAvailable()) {
+      const t = peakRssOf('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
+      if (t.status !== 0) throw new Error(`tshark failed: ${t.stderr}`);
+      if (!t.stdout.includes('10.9.9.9:61613')) throw new Error('tshark did not list the conversations');
+      tshark = t;
+    }
+    const mb = size / 1e6;
+    return [{
+      name: 'import.throughput.2g',
+      unit: 'MB/s',
+      ours: mb / r.secs,
+      baseline: mb / tshark.secs,
+      baselineName: 'tshark -q -z conv,tcp',
+      higherIsBetter: true,
+      notes: `${MB(size)} pcap, ${packets.toLocaleString('en-US')} packets, ${connections} connections, ${r.frames.toLocaleString('en-US')} frames in ` +
+        `${r.secs.toFixed(1)} s; peak memory ${MB(peak)} (tshark ${tshark.secs.toFixed(1)} s, peak ${Number.isFinite(tshark.peak) ? MB(tshark.peak) : 'not measured'})`,
+    }];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function benchImport(): Promise<BenchResult[]> {
@@ -125,5 +184,5 @@ export async function benchImport(): Promise<BenchResult[]> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printTable(await benchImport());
+  printTable([...await benchImport(), ...(process.argv.includes('--2g') ? await benchImport2g() : [])]);
 }

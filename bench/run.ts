@@ -2,7 +2,7 @@
 // `npm run bench -- --json` prints one JSON object per line instead of the table:
 //   {"name","unit","ours","baseline","baselineName","higherIsBetter"}  (the notes go to stderr, as "# name: notes")
 // `npm run bench -- decoder proxy` runs only the named groups.
-// `npm run bench -- --quick` shrinks the workloads of the groups that take a size (decoder, proxy, capture, ui) to a smoke
+// `npm run bench -- --quick` shrinks the workloads of the groups that take a size (decoder, proxy, import's 2 GB row, capture, ui) to a smoke
 // test of the harness: its figures are not the ones to publish.
 import { printTable } from './table.js';
 import type { BenchResult } from './types.js';
@@ -23,7 +23,10 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   proxy: async () => (await import('./proxy.js')).benchProxy(
     quick ? { mixedMB: 2, smallFrames: 10_000, roundTrips: 200, latencyRounds: 1, coldRoundTrips: 100, warmupRoundTrips: 50, duringQueries: { frames: 20_000, roundTrips: 200, rounds: 1 } } : {},
   ),
-  import: async () => (await import('./import.js')).benchImport(),
+  import: async () => {
+    const m = await import('./import.js');
+    return [...await m.benchImport(), ...await (quick ? m.benchImport2g(100_000_000, 50) : m.benchImport2g())];
+  },
   capture: async () => (await import('./capture.js')).benchCapture(quick),
   ui: async () => (await import('./ui.js')).benchUi(quick ? { frames: 20_000 } : {}),
 };

@@ -44,6 +44,30 @@ describe('desktop bundle', () => {
     }
   });
 
+  it('has the import\'s reading thread beside the main bundle, and it reads a capture', async () => {
+    expect(fs.existsSync(path.join(out, 'import-worker.js'))).toBe(true);
+    // import-job.ts resolves './import-worker.js' against its own module, bundled into index.js.
+    expect(/["']\.\/import-worker\.js["']/.test(fs.readFileSync(path.join(out, 'index.js'), 'utf8'))).toBe(true);
+    const file = fileURLToPath(new URL('../capture/fixtures/rabbitmq.pcap', import.meta.url));
+    const w = new Worker(path.join(out, 'import-worker.js'), { workerData: { file, size: fs.statSync(file).size, mtime: 0, format: 'pcap' } });
+    const kinds: string[] = [];
+    const done = await new Promise<{ summary: { packets: number; sha256: string | null }; ended: { connections: number } }>((resolve, reject) => {
+      w.on('message', (m: { type: string }) => {
+        kinds.push(m.type);
+        if (m.type === 'batch') w.postMessage({ type: 'ack' });
+        if (m.type === 'done') resolve(m as never);
+        if (m.type === 'error') reject(new Error(JSON.stringify(m)));
+      });
+      w.once('error', reject);
+    });
+    await w.terminate();
+    expect(kinds.at(-1)).toBe('done');
+    expect(kinds).toContain('batch');
+    expect(done.summary.packets).toBeGreaterThan(10);
+    expect(done.summary.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(done.ended.connections).toBeGreaterThan(0);
+  });
+
   it('runs the bundled worker: it opens a database and starts a session', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bundle-'));
     try {

@@ -2,12 +2,14 @@
 // parse records, dissect to TCP, reassemble, pick the STOMP flows, and record each as a connection with the
 // same ConnectionRecorder the proxy uses, so an imported session reads back exactly like a proxy session.
 //
-// Streaming and bounded: one read of READ_BYTES at a time (plus the largest record, itself bounded), one store
+// Streaming and bounded (file-scan.ts): one read of READ_BYTES at a time (plus the largest record, itself bounded), one store
 // transaction per read; reassembly and classification hold bounded amounts per flow. Times come from the
 // capture. The session's meta records the source file (name, size, SHA-256), format, link types, packet
 // counts, and whether the import completed; an import that stopped early (corrupt or truncated file,
 // interrupted) or skipped corrupt regions of the file (the pcapng reader resynchronises at the next valid
 // block) ends 'interrupted' with `meta.completed: false` and the reason: the session lacks some of the file.
+// Large files are read, parsed and reassembled on a thread of their own (import-worker.ts) while this one
+// decodes and stores; the result is the same, event for event, as reading them in this thread.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,18 +19,16 @@ import { ISSUES, type IssueCode } from '../../../shared/issues.js';
 import type { DecoderLimits } from '../../../shared/stomp/types.js';
 import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { StoreWriter } from '../store/writer.js';
-import { detectFormat, linkTypeName, type CaptureFormat, type CaptureReader, type PacketSink } from './format.js';
-import { PcapParserReader } from './pcap-parser-reader.js';
-import { PcapReader } from './pcap-reader.js';
-import { PcapngReader } from './pcapng-reader.js';
+import { startWorkerBeside } from '../worker-thread.js';
+import { DEFAULT_STOMP_PORTS } from './classify.js';
+import { CaptureFileScan, hashFrom, type ScanSummary } from './file-scan.js';
+import type { ConnectionHandle } from './flows.js';
+import { detectFormat, linkTypeName, type CaptureFormat } from './format.js';
+import { OP, OP_FIELDS, type ImportWorkerConfig, type RareOp, type ToImporter, type ToReader } from './import-protocol.js';
+import { PacketFlows, type FlowsEnded, type FlowsRead } from './packet-flows.js';
 import type { ReassemblyLimits } from './reassembly.js';
-import type { KeySource } from './tls/keylog.js';
-import { CaptureRecording } from './recording.js';
-
-/** Bytes read per step and per store transaction. */
-const READ_BYTES = 4 * 1024 * 1024;
-/** Corrupt regions recorded one issue each; more are summed up in one more. */
-const MAX_CORRUPT_ISSUES = 100;
+import { FlowRecorders } from './recording.js';
+import { KeyLog, type KeySource } from './tls/keylog.js';
 
 export interface ImportOptions {
   /** Session name (default: the file's base name). */
@@ -49,6 +49,12 @@ export interface ImportOptions {
   maxQuietFlows?: number;
   /** Secrets to decrypt TLS connections with (an NSS key log); without, TLS connections are listed undecrypted. */
   keyLog?: KeySource | null;
+  /**
+   * Read, parse and reassemble on a thread of their own while this one decodes and stores (import-worker.ts).
+   * Default: for files of IMPORT_THREAD_BYTES or more (a thread takes a moment to start); never with a key log
+   * that is still growing.
+   */
+  readingThread?: boolean;
 }
 
 export interface ImportResult {
@@ -77,27 +83,6 @@ export class CaptureError extends Error {}
 
 function issueOf(code: IssueCode): { code: IssueCode; severity: 'error' | 'warning' | 'note' } {
   return { code, severity: ISSUES[code].severity };
-}
-
-function readerFor(format: CaptureFormat): CaptureReader {
-  if (format === 'pcap') return new PcapParserReader();
-  if (format === 'pcap-nsec') return new PcapReader('pcap-nsec');
-  return new PcapngReader();
-}
-
-/**
- * Hashes the open file from byte `from` to its end, through the same handle (the path may have changed since).
- * False when `signal` stopped it first (the hash is then of part of the file).
- */
-async function hashFrom(fh: fs.promises.FileHandle, hash: ReturnType<typeof createHash>, from: number, signal?: AbortSignal): Promise<boolean> {
-  const buf = Buffer.allocUnsafeSlow(READ_BYTES);
-  for (let pos = from; ;) {
-    if (signal?.aborted) return false;
-    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-    if (bytesRead === 0) return true;
-    hash.update(buf.subarray(0, bytesRead));
-    pos += bytesRead;
-  }
 }
 
 /**
@@ -164,18 +149,16 @@ export async function importCapture(writer: StoreWriter, file: string, opts: Imp
   }
 }
 
-class ImportRun implements PacketSink {
-  private readonly reader: CaptureReader;
-  private readonly rec: CaptureRecording;
-  private readonly hash = createHash('sha256');
-  private readonly linkTypes = new Set<number>();
+/** Files this large or larger are read on a thread of their own (import-worker.ts); smaller ones in this thread. */
+export const IMPORT_THREAD_BYTES = 32 * 1024 * 1024;
+
+class ImportRun {
   private sessionId = -1;
   private firstTime = -1;
-  private lastTime = -1;
   private sessionIssues = 0;
-  /** Corrupt regions of the file the reader skipped (it went on reading after each). */
-  private readonly corruption = { regions: 0, bytes: 0, first: [] as Array<{ at: number; bytes: number; reason: string }> };
   private readonly meta: Record<string, unknown>;
+  private readonly recorders: FlowRecorders;
+  private readonly ports: number[];
 
   constructor(
     private readonly writer: StoreWriter,
@@ -187,81 +170,122 @@ class ImportRun implements PacketSink {
     private readonly opts: ImportOptions,
     private readonly result: ImportResult,
   ) {
-    this.reader = readerFor(format);
-    this.rec = new CaptureRecording(writer, () => this.sessionId, opts);
+    this.recorders = new FlowRecorders(writer, () => this.sessionId, opts);
+    this.ports = [...new Set<number>([...DEFAULT_STOMP_PORTS, ...(opts.ports ?? [])])].sort((a, b) => a - b);
     this.meta = {
       source: { file: path.basename(abs), path: abs, size, mtime: new Date(mtime / 1000).toISOString(), sha256: null },
-      format, ports: [...this.rec.ports].sort((a, b) => a - b), completed: false, ...(opts.profile ? { profile: opts.profile } : {}),
+      format, ports: this.ports, completed: false, ...(opts.profile ? { profile: opts.profile } : {}),
       ...(opts.keyLog ? { tlsKeyLog: opts.keyLog.label } : {}),
     };
   }
 
   async run(): Promise<void> {
-    const readBytes = this.opts.readBytes ?? READ_BYTES;
-    let tail: Uint8Array = new Uint8Array(0);
-    let pos = 0;
-    let stopped: string | null = null;
-    while (pos < this.size) {
-      if (this.opts.signal?.aborted) {
-        stopped = 'the import was interrupted';
-        break;
-      }
-      const want = Math.max(readBytes, this.reader.need - tail.length);
-      const buf = Buffer.allocUnsafeSlow(tail.length + want);
-      buf.set(tail);
-      const { bytesRead } = await this.fh.read(buf, tail.length, want, pos);
-      if (bytesRead === 0) break; // the file shrank under us
-      this.hash.update(buf.subarray(tail.length, tail.length + bytesRead));
-      pos += bytesRead;
-      const view = buf.subarray(0, tail.length + bytesRead);
-      const consumed = this.writer.transaction(() => {
-        const n = this.reader.parse(view, this);
-        this.flushTouched();
-        return n;
-      });
-      tail = view.subarray(consumed);
-      this.result.bytes = pos;
-      this.opts.onProgress?.(pos, this.size);
-      if (this.reader.error) {
-        stopped = `the file is corrupt: ${this.reader.error}`;
-        break;
-      }
-    }
-    if (!stopped) {
-      const readEnd = () => {
-        const n = this.reader.end!(tail, this);
-        this.flushTouched();
-        return n;
+    const key = this.opts.keyLog;
+    const transferable = !key || key instanceof KeyLog;
+    const threaded = transferable && (this.opts.readingThread ?? this.size >= IMPORT_THREAD_BYTES);
+    if (threaded) return this.finish(...await this.runThreaded());
+    // In this thread: the packets go through both halves here, one store transaction per read.
+    const packets = new PacketFlows(this.opts, (info) => this.recorders.open(info));
+    const scan = new CaptureFileScan(this.fh, this.size, this.format, (linkType, time, data, orig) => {
+      if (this.sessionId < 0) this.startSession(time);
+      packets.packet(linkType, time, data, orig);
+    }, this.opts);
+    const summary = await scan.run((parse) => this.writer.transaction(() => {
+      const n = parse();
+      this.recorders.flushTouched();
+      return n;
+    }), (pos) => this.progress(pos));
+    const endTime = () => {
+      if (this.sessionId < 0) this.startSession(this.mtime);
+      return summary.lastTime >= 0 ? summary.lastTime : this.firstTime;
+    };
+    this.finish(summary, packets.read(), (t) => {
+      packets.finish(t);
+      return packets.ended();
+    }, endTime);
+  }
+
+  private progress(pos: number): void {
+    this.result.bytes = pos;
+    this.opts.onProgress?.(pos, this.size);
+  }
+
+  /**
+   * The file is read, parsed and reassembled on the import's reading thread; this thread records what the flows
+   * carry, one store transaction per read, in the order the reading thread posted it.
+   */
+  private runThreaded(): Promise<Parameters<ImportRun['finish']>> {
+    const key = this.opts.keyLog;
+    const config: ImportWorkerConfig = {
+      file: this.abs, size: this.size, mtime: this.mtime, format: this.format, readBytes: this.opts.readBytes, ports: this.opts.ports,
+      reassembly: this.opts.reassembly, maxQuietFlows: this.opts.maxQuietFlows,
+      keyLog: key instanceof KeyLog ? { label: key.label, secrets: key.toEntries() } : null,
+    };
+    const worker = startWorkerBeside(import.meta.url, './import-worker.js', config);
+    const handles: ConnectionHandle[] = [];
+    const signal = this.opts.signal;
+    const stop = () => worker.postMessage({ type: 'stop' } satisfies ToReader);
+    return new Promise<Parameters<ImportRun['finish']>>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        reject(e instanceof Error ? e : new Error(String(e)));
       };
-      const cut = (this.reader.end ? this.writer.transaction(readEnd) : tail.length) + this.reader.held;
-      if (this.reader.error) stopped = `the file is corrupt: ${this.reader.error}`;
-      else if (cut > 0) stopped = `the file ends in the middle of a record (${cut} bytes left over): it was cut short`;
+      signal?.addEventListener('abort', stop, { once: true });
+      if (signal?.aborted) stop();
+      worker.on('message', (m: ToImporter) => {
+        if (settled) return;
+        try {
+          if (m.type === 'batch') {
+            if (m.first >= 0 && this.sessionId < 0) this.startSession(m.first);
+            if (m.ops.length) {
+              this.writer.transaction(() => {
+                this.apply(m.ops, m.bytes, m.rare, handles);
+                this.recorders.flushTouched();
+              });
+            }
+            this.progress(m.pos);
+            worker.postMessage({ type: 'ack' } satisfies ToReader);
+          } else if (m.type === 'done') {
+            settled = true;
+            const endTime = () => {
+              if (this.sessionId < 0) this.startSession(this.mtime);
+              return m.endTime;
+            };
+            // The flows' last events (their ends) were in the last batch, already applied.
+            resolve([m.summary, m.read, () => m.ended, endTime]);
+          } else {
+            fail(new Error(`reading ${this.result.file} failed: ${m.message}`));
+          }
+        } catch (e) {
+          fail(e);
+        }
+      });
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`the import's reading thread stopped (exit code ${code})`)));
+    }).finally(() => {
+      signal?.removeEventListener('abort', stop);
+      void worker.terminate();
+    });
+  }
+
+  /** Applies one batch of flow events, in order, to the connections' recorders. */
+  private apply(ops: Float64Array, bytes: Uint8Array, rare: readonly RareOp[], handles: ConnectionHandle[]): void {
+    for (let k = 0; k < ops.length; k += OP_FIELDS) {
+      const flow = ops[k + 1];
+      if (ops[k] === OP.data) {
+        const at = ops[k + 4];
+        handles[flow].data(ops[k + 2] === 0 ? 'client' : 'broker', bytes.subarray(at, at + ops[k + 5]), ops[k + 3]);
+        continue;
+      }
+      const r = rare[ops[k + 4]];
+      if (r.k === 'open') handles[flow] = this.recorders.open(r.info);
+      else if (r.k === 'gap') handles[flow].gap(r.dir, r.n, r.time, r.code, r.message);
+      else if (r.k === 'event') handles[flow].event(r.dir, r.time, r.code, r.severity, r.message);
+      else if (r.k === 'tls') handles[flow].tls?.(r.info);
+      else handles[flow].close(r.time, r.reason);
     }
-    // The hash identifies the whole file (for --skip-existing), also when reading stopped early.
-    // Reading may have stopped at a corrupt region with gigabytes after it: Ctrl-C still ends the hashing.
-    const hashed = pos >= this.size || await hashFrom(this.fh, this.hash, pos, this.opts.signal);
-    if (!hashed) stopped ??= 'the import was interrupted';
-    this.finish(stopped, hashed);
-  }
-
-  // --- PacketSink ---------------------------------------------------------------------------------------------
-
-  linkType(t: number): void {
-    this.linkTypes.add(t);
-  }
-
-  corrupt(at: number, bytes: number, reason: string): void {
-    const c = this.corruption;
-    c.regions++;
-    c.bytes += bytes;
-    // Each region becomes a session issue, up to a bound: a file of random bytes must not make a million.
-    if (c.first.length < MAX_CORRUPT_ISSUES) c.first.push({ at, bytes, reason });
-  }
-
-  packet(linkType: number, time: number, data: Uint8Array, originalLength: number): void {
-    if (this.sessionId < 0) this.startSession(time);
-    if (time > this.lastTime) this.lastTime = time;
-    this.rec.packet(linkType, time, data, originalLength);
   }
 
   // --- store ----------------------------------------------------------------------------------------------------
@@ -273,62 +297,62 @@ class ImportRun implements PacketSink {
     this.result.session = this.sessionId;
   }
 
-  private flushTouched(): void {
-    this.rec.flushTouched();
-  }
-
-  private sessionIssue(code: IssueCode, message: string): void {
+  private sessionIssue(code: IssueCode, message: string, time: number): void {
     this.sessionIssues++;
     const i = issueOf(code);
     this.writer.insertIssue({
-      sessionId: this.sessionId, connectionId: null, frameId: null, dir: null, offset: null, time: this.lastTime >= 0 ? this.lastTime : this.mtime,
-      code: i.code, severity: i.severity, message,
+      sessionId: this.sessionId, connectionId: null, frameId: null, dir: null, offset: null, time, code: i.code, severity: i.severity, message,
     });
   }
 
-  private finish(stopped: string | null, hashed: boolean): void {
+  /**
+   * Ends the session: the flows still open end at the capture's end (`endFlows`, in this thread's case), the
+   * connections are closed, the file's issues and the meta are written.
+   */
+  private finish(scan: ScanSummary, read: FlowsRead, endFlows: (endTime: number) => FlowsEnded, endTime: () => number): void {
     const r = this.result;
     const warnings = r.warnings;
-    const sk = this.rec.skipped;
-    warnings.push(...this.rec.warnings());
-    const cor = this.corruption;
+    // What was not decoded is told as it stood at the end of the file, before the flows still open were ended.
+    warnings.push(...read.warnings);
+    const cor = scan.corruption;
     const damaged = cor.regions
       ? `the file is corrupt: ${cor.regions} damaged region(s) (${cor.bytes} bytes) skipped, reading resumed after each; ` +
         `the first at byte ${cor.first[0].at}: ${cor.first[0].reason}`
       : null;
     if (damaged) warnings.push(damaged);
+    const stopped = scan.stopped;
     if (stopped) warnings.push(stopped);
     // Incomplete: reading stopped early, or parts of the file could not be read.
     const incomplete = stopped ?? damaged;
-    if (this.reader.packets > 0 && this.rec.tcpSegments === 0 && sk.unsupportedLink.size === 0) warnings.push('no TCP packets in the capture');
+    if (scan.packets > 0 && read.tcpSegments === 0 && read.unsupportedLinks === 0) warnings.push('no TCP packets in the capture');
 
-    // Only a hash of the whole file identifies it (--skip-existing).
-    const sha256 = hashed ? this.hash.digest('hex') : null;
     if (incomplete && this.sessionId < 0) {
       // Not one packet could be read: there is nothing to show, so no session; the caller reports the error.
-      r.error = `${r.file}: ${stopped ?? damaged}`;
+      r.error = `${r.file}: ${incomplete}`;
       r.packets = 0;
       return;
     }
+    let flows: FlowsEnded | null = null;
     const end = () => {
-      if (this.sessionId < 0) this.startSession(this.mtime);
-      const endTime = this.lastTime >= 0 ? this.lastTime : this.firstTime;
-      this.rec.closeAll(endTime, 'import stopped');
-      for (const [t, n] of sk.unsupportedLink) {
-        this.sessionIssue('unsupported-link-type', `${n} packets of link type ${linkTypeName(t)} skipped: this link type is not supported`);
+      const t = endTime();
+      flows = endFlows(t);
+      this.recorders.closeAll(t, 'import stopped');
+      const issueTime = scan.lastTime >= 0 ? scan.lastTime : this.mtime;
+      for (const [lt, n] of flows.unsupportedLink) {
+        this.sessionIssue('unsupported-link-type', `${n} packets of link type ${linkTypeName(lt)} skipped: this link type is not supported`, issueTime);
       }
       for (const c of cor.first) {
-        this.sessionIssue('capture-corrupt', `bytes ${c.at}–${c.at + c.bytes - 1} of the file: ${c.reason}; reading resumed after them`);
+        this.sessionIssue('capture-corrupt', `bytes ${c.at}–${c.at + c.bytes - 1} of the file: ${c.reason}; reading resumed after them`, issueTime);
       }
       if (cor.regions > cor.first.length) {
-        this.sessionIssue('capture-corrupt', `${cor.regions - cor.first.length} more corrupt regions skipped (${cor.bytes} bytes in all)`);
+        this.sessionIssue('capture-corrupt', `${cor.regions - cor.first.length} more corrupt regions skipped (${cor.bytes} bytes in all)`, issueTime);
       }
-      if (stopped) this.sessionIssue(this.reader.error ? 'capture-corrupt' : 'capture-truncated', stopped);
+      if (stopped) this.sessionIssue(scan.readerError ? 'capture-corrupt' : 'capture-truncated', stopped, issueTime);
       Object.assign(this.meta, {
-        source: { ...(this.meta.source as object), sha256 },
-        linkTypes: [...this.linkTypes].map(linkTypeName),
-        packets: this.reader.packets,
-        ...this.rec.metaOf(),
+        source: { ...(this.meta.source as object), sha256: scan.sha256 },
+        linkTypes: scan.linkTypes.map(linkTypeName),
+        packets: scan.packets,
+        ...flows.meta,
         bytesRead: r.bytes,
         completed: !incomplete,
         ...(incomplete ? { error: stopped && damaged ? `${damaged}; ${stopped}` : incomplete } : {}),
@@ -336,17 +360,17 @@ class ImportRun implements PacketSink {
         warnings,
       });
       this.writer.setSessionMeta(this.sessionId, this.meta);
-      this.writer.endSession(this.sessionId, endTime, incomplete ? 'interrupted' : 'complete');
+      this.writer.endSession(this.sessionId, t, incomplete ? 'interrupted' : 'complete');
     };
     this.writer.transaction(end);
-    r.connections = this.rec.flows.connections;
-    r.frames = this.rec.frames;
-    r.issues = this.rec.issues + this.sessionIssues;
+    r.connections = flows!.connections;
+    r.frames = this.recorders.frames;
+    r.issues = this.recorders.issues + this.sessionIssues;
     const by = { error: 0, warning: 0, note: 0 };
     for (const row of this.writer.db.prepare(`SELECT severity, count(*) n FROM issues WHERE session_id = ? GROUP BY severity`)
       .all(this.sessionId) as Array<{ severity: keyof typeof by; n: number }>) by[row.severity] = row.n;
     r.issuesBySeverity = by;
-    r.packets = this.reader.packets;
+    r.packets = scan.packets;
     r.complete = !incomplete;
   }
 }

@@ -1,7 +1,8 @@
-// Classic microsecond pcap through the `pcap-parser` package (it reads only that variant; the
-// nanosecond variant and pcapng have readers of ours). pcap-parser is a push parser over an event emitter
-// that stands for a stream: we hand it our own emitter and emit the file's pieces into it from the importer's
-// read loop, so parsing stays synchronous inside the importer's store transactions.
+// Classic microsecond pcap through the `pcap-parser` package, for the live capture's stream from dumpcap or
+// tcpdump (it reads only that variant; the nanosecond variant and pcapng have readers of ours, and file imports
+// read every classic pcap with pcap-reader.ts, which says why). pcap-parser is a push parser over an event emitter
+// that stands for a stream: we hand it our own emitter and emit the stream's pieces into it from the capture's
+// read loop, so parsing stays synchronous inside the capture's store transactions.
 //
 // Two guards pcap-parser lacks, so that hostile files cannot make it hang or eat memory:
 //  - a record whose captured length is beyond max(snaplen, 256 KiB) (libpcap's own bound) stops the import as

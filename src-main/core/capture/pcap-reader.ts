@@ -1,7 +1,9 @@
 // Classic pcap files (draft-ietf-opsawg-pcap; tcpdump.org/manpages/pcap-savefile.5.html), microsecond and
-// nanosecond variants, either byte order. The importer reads microsecond files with the `pcap-parser` package
-// (pcap-parser-reader.ts); pcap-parser rejects the nanosecond magic, so those come here. The tests also run
-// this reader against pcap-parser on the same microsecond files, as a cross-check of both.
+// nanosecond variants, either byte order, parsed in place (no copy, no object per record). The file import reads
+// every classic pcap with it: at hundreds of MB/s, pcap-parser's copy of each piece and its three events per record
+// were a sixth of an import. The live capture reads dumpcap's microsecond stream with the `pcap-parser` package
+// (pcap-parser-reader.ts; it rejects the nanosecond magic), where a few thousand packets a second cost nothing.
+// The tests run this reader against pcap-parser on the same microsecond files, as a cross-check of both.
 //
 // File header (24 bytes): magic u32, version major u16 / minor u16, thiszone i32, sigfigs u32, snaplen u32,
 // LinkType u32 (its low 16 bits; the high bits may carry an FCS length, draft §4).

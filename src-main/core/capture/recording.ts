@@ -1,18 +1,19 @@
 // The part of reading a capture that a file import and a live capture share: packets in, dissected to TCP,
-// reassembled, the STOMP flows picked (TLS ones decrypted with a key log), and each recorded as a connection
-// with the same ConnectionRecorder the proxy uses. The caller owns the session, the transactions and the source.
+// reassembled, the STOMP flows picked (TLS ones decrypted with a key log: PacketFlows, packet-flows.ts), and each
+// recorded as a connection with the same ConnectionRecorder the proxy uses (FlowRecorders). The caller owns the
+// session, the transactions and the source.
 
 import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import { ConnectionRecorder, type AnalysisOptions, type LiveLine } from '../record/connection-recorder.js';
 import type { StoreWriter } from '../store/writer.js';
-import { DEFAULT_STOMP_PORTS } from './classify.js';
-import { dissectTcp, TcpPacket, type Skip } from './dissect.js';
-import { FlowTable, type ConnectionHandle, type ConnectionTls, type FlowConnection } from './flows.js';
-import { isSupportedLinkType, linkTypeName } from './format.js';
+import type { ConnectionHandle, ConnectionTls, FlowConnection, FlowTable } from './flows.js';
+import { PacketFlows, type Skipped } from './packet-flows.js';
 import type { ReassemblyLimits } from './reassembly.js';
 import type { KeySource } from './tls/keylog.js';
+
+export type { Skipped } from './packet-flows.js';
 
 export interface RecordingOptions {
   ports?: readonly number[];
@@ -25,69 +26,21 @@ export interface RecordingOptions {
   onLine?: (line: LiveLine) => void;
 }
 
-/** Counters of packets that did not make it to a TCP flow, for the summary and the session meta. */
-export interface Skipped {
-  unsupportedLink: Map<number, number>;
-  notIp: number;
-  notTcp: number;
-  fragments: number;
-  truncated: number;
-  malformed: number;
-}
-
-export class CaptureRecording {
-  readonly flows: FlowTable;
-  readonly ports: Set<number>;
-  readonly skipped: Skipped = { unsupportedLink: new Map(), notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0 };
-  readonly notices = new Map<string, { count: number; first: string }>();
-  tcpSegments = 0;
+/** The second half: each STOMP flow recorded as a connection with the ConnectionRecorder the proxy uses. */
+export class FlowRecorders {
   /** Frames and issues of the connections closed so far (closeAll counts the rest). */
   frames = 0;
   issues = 0;
-  private readonly pkt = new TcpPacket();
   private readonly recorders = new Set<ConnectionRecorder>();
   private readonly touched = new Set<ConnectionRecorder>();
   /** Correlation across the session's connections (SEND -> MESSAGE) and the chosen profile. */
   private readonly analysis: AnalysisOptions;
 
-  constructor(private readonly writer: StoreWriter, private readonly sessionId: () => number, private readonly opts: RecordingOptions) {
+  constructor(private readonly writer: StoreWriter, private readonly sessionId: () => number, private readonly opts: Pick<RecordingOptions, 'limits' | 'profile' | 'onLine'>) {
     this.analysis = { delivery: new DeliveryCorrelator(), profile: opts.profile ?? null, onLine: opts.onLine };
-    this.ports = new Set<number>([...DEFAULT_STOMP_PORTS, ...(opts.ports ?? [])]);
-    this.flows = new FlowTable({
-      ports: this.ports,
-      limits: opts.reassembly,
-      maxQuietFlows: opts.maxQuietFlows,
-      keys: opts.keyLog ?? null,
-      open: (info) => this.openConnection(info),
-      notice: (kind, message) => {
-        const n = this.notices.get(kind);
-        if (n) n.count++;
-        else this.notices.set(kind, { count: 1, first: message });
-      },
-    });
   }
 
-  /** One captured packet (the session exists). */
-  packet(linkType: number, time: number, data: Uint8Array, originalLength: number): void {
-    const p = this.pkt;
-    if (!isSupportedLinkType(linkType)) {
-      this.skipped.unsupportedLink.set(linkType, (this.skipped.unsupportedLink.get(linkType) ?? 0) + 1);
-      return;
-    }
-    const skip: Skip | null = dissectTcp(linkType, data, originalLength, p);
-    if (skip !== null) {
-      if (skip === 'not-ip' || skip === 'link') this.skipped.notIp++;
-      else if (skip === 'not-tcp') this.skipped.notTcp++;
-      else if (skip === 'fragment') this.skipped.fragments++;
-      else if (skip === 'truncated') this.skipped.truncated++;
-      else this.skipped.malformed++;
-      return;
-    }
-    this.tcpSegments++;
-    this.flows.segment(p, time);
-  }
-
-  private openConnection(info: FlowConnection): ConnectionHandle {
+  open(info: FlowConnection): ConnectionHandle {
     const { client, broker, opened, directionBy } = info;
     const sessionId = this.sessionId();
     const writer = this.writer;
@@ -149,9 +102,8 @@ export class CaptureRecording {
     return n;
   }
 
-  /** The capture ended: every flow still open ends at `endTime`, every connection is closed. */
+  /** Closes the connections still open (after their flows ended) at `endTime`. */
   closeAll(endTime: number, reason: string): void {
-    this.flows.finish(endTime);
     for (const rec of this.recorders) {
       rec.close(endTime, reason);
       this.count(rec);
@@ -159,48 +111,45 @@ export class CaptureRecording {
     this.recorders.clear();
     this.touched.clear();
   }
+}
 
-  /** The warnings about what was not decoded, for the summary and the session meta. */
-  warnings(): string[] {
-    const warnings: string[] = [];
-    const sk = this.skipped;
-    for (const [t, n] of sk.unsupportedLink) warnings.push(`${n} packets of link type ${linkTypeName(t)} skipped: this link type is not supported`);
-    if (sk.fragments) warnings.push(`${sk.fragments} IP fragments skipped (fragmented TCP is not reassembled)`);
-    if (sk.truncated) warnings.push(`${sk.truncated} packets too short (snap length) to hold a TCP header skipped`);
-    if (sk.malformed) warnings.push(`${sk.malformed} malformed IP/TCP packets skipped`);
-    const tls = this.notices.get('tls');
-    if (tls) warnings.push(`${tls.count} TLS connection(s) not decrypted, e.g. ${tls.first}`);
-    const http = this.notices.get('http');
-    if (http) {
-      warnings.push(`${http.count} HTTP connection(s) that are not WebSocket upgrades not decoded (SockJS over XHR or ` +
-        `EventSource, plain HTTP), e.g. ${http.first}`);
-    }
-    const budget = this.flows.budget;
-    if (budget.holesGivenUp) {
-      warnings.push(`${budget.holesGivenUp} TCP hole(s) given up as gaps (${budget.bytesGivenUp} bytes) because out-of-order data ` +
-        `across all connections exceeded the reassembly memory cap (${budget.maxBytes} bytes)`);
-    }
-    const flows = this.flows;
-    if (flows.quietDropped) {
-      warnings.push(`${flows.quietDropped} TCP flow(s) that never carried data (SYNs without a conversation: a port scan or a SYN flood?) ` +
-        `were dropped, not recorded: more than ${flows.maxQuietFlows} such flows were open at once`);
-    }
-    return warnings;
+/** Both halves in one thread: a live capture, and the import of a small file. */
+export class CaptureRecording {
+  readonly packets: PacketFlows;
+  readonly recorders: FlowRecorders;
+
+  constructor(writer: StoreWriter, sessionId: () => number, opts: RecordingOptions) {
+    this.recorders = new FlowRecorders(writer, sessionId, opts);
+    this.packets = new PacketFlows(opts, (info) => this.recorders.open(info));
   }
 
-  /** The session meta's account of the packets and flows. */
+  get flows(): FlowTable { return this.packets.flows; }
+  get ports(): Set<number> { return this.packets.ports; }
+  get skipped(): Skipped { return this.packets.skipped; }
+  get tcpSegments(): number { return this.packets.tcpSegments; }
+  get frames(): number { return this.recorders.frames; }
+  get issues(): number { return this.recorders.issues; }
+  get framesSoFar(): number { return this.recorders.framesSoFar; }
+
+  packet(linkType: number, time: number, data: Uint8Array, originalLength: number): void {
+    this.packets.packet(linkType, time, data, originalLength);
+  }
+
+  flushTouched(): void {
+    this.recorders.flushTouched();
+  }
+
+  /** The capture ended: every flow still open ends at `endTime`, every connection is closed. */
+  closeAll(endTime: number, reason: string): void {
+    this.packets.finish(endTime);
+    this.recorders.closeAll(endTime, reason);
+  }
+
+  warnings(): string[] {
+    return this.packets.warnings();
+  }
+
   metaOf(): Record<string, unknown> {
-    const sk = this.skipped;
-    const budget = this.flows.budget;
-    const flows = this.flows;
-    return {
-      tcpSegments: this.tcpSegments,
-      skipped: {
-        unsupportedLinkType: Object.fromEntries(sk.unsupportedLink), notIp: sk.notIp, notTcp: sk.notTcp, fragments: sk.fragments,
-        truncated: sk.truncated, malformed: sk.malformed,
-      },
-      flowsWithoutData: { dropped: flows.quietDropped, peak: flows.quietPeak, max: flows.maxQuietFlows },
-      reassembly: { peakHeldBytes: budget.peak, maxHeldBytes: budget.maxBytes, holesGivenUp: budget.holesGivenUp, bytesGivenUp: budget.bytesGivenUp },
-    };
+    return this.packets.metaOf();
   }
 }

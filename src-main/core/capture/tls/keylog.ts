@@ -69,6 +69,20 @@ export class KeyLog implements KeySource {
   get(label: KeyLabel, clientRandom: string): Buffer | undefined {
     return this.secrets.get(`${label} ${clientRandom}`);
   }
+
+  /** The secrets, to hand to another thread (the import's reading thread). */
+  toEntries(): Array<[string, Uint8Array]> {
+    return [...this.secrets];
+  }
+
+  /** A key log of the secrets another thread's `toEntries` gave. */
+  static fromEntries(label: string, entries: ReadonlyArray<readonly [string, Uint8Array]>): KeyLog {
+    const k = new KeyLog();
+    k.label = label;
+    for (const [key, secret] of entries) k.secrets.set(key, Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength));
+    k.entries = entries.length;
+    return k;
+  }
 }
 
 /** Thrown when a key log file cannot be read at all. */
