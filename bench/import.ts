@@ -1,22 +1,20 @@
-// Capture import throughput: `importCapture` (read, dissect, reassemble, decode, store) against
-// `tshark -r FILE -q -z conv,tcp` (read, dissect, reassemble-free TCP conversation table) on the same file,
+// Capture import throughput: `stompscope import` (read, dissect, reassemble, decode, store; the compiled CLI, the
+// code users run, as a process of its own) against `tshark -r FILE -q -z conv,tcp` (read, dissect,
+// reassemble-free TCP conversation table) on the same file, both timed as whole commands,
 // generated in the run: a classic pcap of at least 200 MB holding many concurrent STOMP connections over
 // Ethernet/IPv4, MSS-sized segments (1448 bytes) with an ACK every second segment, carrying the decoder
 // benchmark's mixed corpus (MESSAGE/SEND with text and binary bodies, ACK/RECEIPT, heart-beats).
 //
-// import.throughput.2g does the same on a 2 GB capture of 500 connections, the import in a process of its own so
-// that its peak memory (GNU time's maximum resident set, threads included) is reported beside tshark's.
+// import.throughput.2g does the same on a 2 GB capture of 500 connections. Both report each command's peak memory
+// (GNU time's maximum resident set, threads included).
 //
 // Standalone: `npx tsx bench/import.ts [--2g]`. MB here is 10^6 bytes; times are wall clock of one run each, after a
 // warm-up read of the file so that both start from the page cache.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { importCapture } from '../src-main/core/capture/import-job.js';
-import { openDb } from '../src-main/core/store/db.js';
-import { StoreWriter } from '../src-main/core/store/writer.js';
 import { ipPacket, linkFrame, PcapFileWriter, TCP } from '../test/capture/support/synth.js';
 import { buildCorpus } from './decoder.js';
 import { printTable } from './table.js';
@@ -86,7 +84,9 @@ function tsharkAvailable(): boolean {
 }
 
 /** Peak resident memory (bytes) of a command, from GNU time; NaN without it. */
-function peakRssOf(cmd: string, args: string[], cwd = fileURLToPath(new URL('..', import.meta.url))): { secs: number; peak: number; stdout: string; stderr: string; status: number | null } {
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function peakRssOf(cmd: string, args: string[], cwd = root): { secs: number; peak: number; stdout: string; stderr: string; status: number | null } {
   const hasTime = fs.existsSync('/usr/bin/time');
   const t0 = performance.now();
   const r = hasTime
@@ -100,87 +100,77 @@ function peakRssOf(cmd: string, args: string[], cwd = fileURLToPath(new URL('..'
 
 const MB = (b: number) => `${Math.round(b / 1e6).toLocaleString('en-US')} MB`;
 
+/** Compiles the CLI so that the benchmark measures the code users run (as the proxy benchmark does). */
+function buildCli(): void {
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node-build.json'], { cwd: root, stdio: 'inherit' });
+}
+
 /**
- * `import.throughput.2g`: a 2 GB capture of 500 connections (what production hands over), imported in a process of its
- * own so that its peak memory is the import's; tshark reads the same file in the same run.
+ * `stompscope import FILE --db DB --json`, the compiled CLI in a process of its own: the wall time of the whole
+ * command (as tshark's is), its peak memory (threads included), and what it imported.
  */
-export async function benchImport2g(bytes = 2000 * 1000 * 1000, connections = 500): Promise<BenchResult[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bench-import2g-'));
+function importWithCli(file: string, db: string): { secs: number; peak: number; frames: number; complete: boolean; warnings: string[] } {
+  const run = peakRssOf(process.execPath, [path.join(root, 'bin/stompscope.js'), 'import', file, '--db', db, '--json']);
+  if (run.status !== 0) throw new Error(`stompscope import failed (${run.status}): ${run.stderr}`);
+  const r = JSON.parse(run.stdout) as { frames: number; complete: boolean; warnings: string[] };
+  return { secs: run.secs, peak: run.peak, ...r };
+}
+
+function tshark(file: string): { secs: number; peak: number } {
+  if (!tsharkAvailable()) return { secs: NaN, peak: NaN };
+  const t = peakRssOf('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
+  if (t.status !== 0) throw new Error(`tshark failed: ${t.stderr}`);
+  if (!t.stdout.includes('10.9.9.9:61613')) throw new Error('tshark did not list the conversations');
+  return t;
+}
+
+/** Reads the file once, a piece at a time, so that both contenders start from the page cache. */
+function warm(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(8 << 20);
   try {
-    const file = path.join(dir, 'bench-2g.pcap');
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const memory = (b: number) => (Number.isFinite(b) ? MB(b) : 'not measured (no /usr/bin/time)');
+
+async function benchImportOf(name: string, bytes: number, connections: number, built: boolean): Promise<BenchResult[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bench-import-'));
+  try {
+    if (!built) buildCli();
+    const file = path.join(dir, 'bench.pcap');
     const { frames: expectedFrames, packets } = writeCapture(file, bytes, connections);
     const size = fs.statSync(file).size;
-    const child = fileURLToPath(new URL('./import-child.ts', import.meta.url));
-    const ours = peakRssOf(process.execPath, ['--import', 'tsx', child, file, path.join(dir, 'bench.db')]);
-    if (ours.status !== 0) throw new Error(`the 2 GB import failed: ${ours.stderr}`);
-    const r = JSON.parse(ours.stdout) as { secs: number; frames: number; complete: boolean; warnings: string[]; peakRssBytes: number };
+    warm(file); // the page cache, for both contenders
+    const r = importWithCli(file, path.join(dir, 'bench.db'));
     if (!r.complete || r.frames !== expectedFrames) {
-      throw new Error(`2 GB benchmark import is wrong: ${r.frames} frames (expected ${expectedFrames}), complete ${r.complete}, ${r.warnings.join('; ')}`);
+      throw new Error(`benchmark import is wrong: ${r.frames} frames (expected ${expectedFrames}), complete ${r.complete}, warnings ${r.warnings.join('; ')}`);
     }
-    const peak = Number.isFinite(ours.peak) ? ours.peak : r.peakRssBytes;
-    let tshark = { secs: NaN, peak: NaN };
-    if (tsharkAvailable()) {
-      const t = peakRssOf('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
-      if (t.status !== 0) throw new Error(`tshark failed: ${t.stderr}`);
-      if (!t.stdout.includes('10.9.9.9:61613')) throw new Error('tshark did not list the conversations');
-      tshark = t;
-    }
+    const t = tshark(file);
     const mb = size / 1e6;
     return [{
-      name: 'import.throughput.2g',
-      unit: 'MB/s',
-      ours: mb / r.secs,
-      baseline: mb / tshark.secs,
-      baselineName: 'tshark -q -z conv,tcp',
-      higherIsBetter: true,
-      notes: `${MB(size)} pcap, ${packets.toLocaleString('en-US')} packets, ${connections} connections, ${r.frames.toLocaleString('en-US')} frames in ` +
-        `${r.secs.toFixed(1)} s; peak memory ${MB(peak)} (tshark ${tshark.secs.toFixed(1)} s, peak ${Number.isFinite(tshark.peak) ? MB(tshark.peak) : 'not measured'})`,
+      name, unit: 'MB/s', ours: mb / r.secs, baseline: mb / t.secs, baselineName: 'tshark -q -z conv,tcp', higherIsBetter: true,
+      notes: `${MB(size)} pcap, ${packets.toLocaleString('en-US')} packets, ${connections} connections; ` +
+        `${Math.round(r.frames / r.secs).toLocaleString('en-US')} frames/s (${r.frames.toLocaleString('en-US')} frames in ${r.secs.toFixed(2)} s, ` +
+        `the compiled \`stompscope import\`, peak memory ${memory(r.peak)}); ` +
+        `tshark ${t.secs.toFixed(2)} s${Number.isNaN(t.secs) ? ' (tshark not installed)' : `, peak memory ${memory(t.peak)}`}`,
     }];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export async function benchImport(): Promise<BenchResult[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bench-import-'));
-  try {
-    const file = path.join(dir, 'bench.pcap');
-    const { frames: expectedFrames, packets } = writeCapture(file);
-    const size = fs.statSync(file).size;
-    fs.readFileSync(file); // warm the page cache for both contenders
+/** `import.throughput`: the 226 MB capture of 32 connections. */
+export function benchImport(): Promise<BenchResult[]> {
+  return benchImportOf('import.throughput', TARGET_BYTES, CONNECTIONS, false);
+}
 
-    const writer = new StoreWriter(openDb(path.join(dir, 'bench.db')));
-    const t0 = performance.now();
-    const r = await importCapture(writer, file);
-    const oursSecs = (performance.now() - t0) / 1000;
-    writer.close();
-    if (!r.complete || r.frames !== expectedFrames) {
-      throw new Error(`benchmark import is wrong: ${r.frames} frames (expected ${expectedFrames}), complete ${r.complete}, warnings ${r.warnings.join('; ')}`);
-    }
-
-    let tsharkSecs = NaN;
-    if (tsharkAvailable()) {
-      const t1 = performance.now();
-      const t = spawnSync('tshark', ['-r', file, '-q', '-z', 'conv,tcp'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-      tsharkSecs = (performance.now() - t1) / 1000;
-      if (t.status !== 0) throw new Error(`tshark failed: ${t.stderr}`);
-      if (!t.stdout.toString().includes('10.9.9.9:61613')) throw new Error('tshark did not list the conversations');
-    }
-    const mb = size / 1e6;
-    return [{
-      name: 'import.throughput',
-      unit: 'MB/s',
-      ours: mb / oursSecs,
-      baseline: mb / tsharkSecs,
-      baselineName: 'tshark -q -z conv,tcp',
-      higherIsBetter: true,
-      notes: `${mb.toFixed(0)} MB pcap, ${packets.toLocaleString('en-US')} packets, ${CONNECTIONS} connections; ` +
-        `${Math.round(r.frames / oursSecs).toLocaleString('en-US')} frames/s (${r.frames.toLocaleString('en-US')} frames in ${oursSecs.toFixed(2)} s); ` +
-        `tshark ${tsharkSecs.toFixed(2)} s${Number.isNaN(tsharkSecs) ? ' (tshark not installed)' : ''}`,
-    }];
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+/** `import.throughput.2g`: a 2 GB capture of 500 connections (what production hands over), after benchImport (built). */
+export function benchImport2g(bytes = 2000 * 1000 * 1000, connections = 500): Promise<BenchResult[]> {
+  return benchImportOf('import.throughput.2g', bytes, connections, true);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

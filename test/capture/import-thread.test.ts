@@ -42,7 +42,7 @@ function write(name: string, bytes: Uint8Array): string {
   return file;
 }
 
-/** Several interleaved STOMP connections with text and binary bodies, a lost segment, a duplicate, an RST, a SYN-only flow. */
+/** Interleaved STOMP connections with text and binary bodies, a lost segment, a duplicate, segments out of order, an RST, a SYN-only flow. */
 function busyCapture(): CapturedPacket[] {
   const out: CapturedPacket[] = [];
   for (let i = 0; i < 6; i++) {
@@ -60,6 +60,12 @@ function busyCapture(): CapturedPacket[] {
     // Connection 2 lost a data segment (a gap), connection 3 had one arrive twice.
     if (i === 2) pkts.splice(41, 1);
     if (i === 3) pkts.splice(30, 0, pkts[30]);
+    // Connection 5's segments arrive out of order, far apart (held by the reassembler across many reads of the file).
+    if (i === 5) {
+      const late = pkts.splice(21, 1)[0];
+      pkts.splice(70, 0, { ...late, time: pkts[70].time - 1 });
+      for (let k = 1; k < pkts.length; k++) pkts[k].time = Math.max(pkts[k].time, pkts[k - 1].time);
+    }
     out.push(...pkts);
   }
   // A connection attempt that never carried data: its flow is only recorded when the capture ends.
@@ -81,6 +87,7 @@ describe('the import\'s reading thread', () => {
     const one = await bothWays(pcap, { readBytes: 8192 });
     expect(one.connections.length).toBe(7);
     expect(one.issues.some((i) => i.code === 'tcp-segments-missing')).toBe(true);
+    expect(one.frames.filter((f) => f.connection === one.connections[5].connection && f.command === 'SEND').length).toBe(40);
     // Nanosecond pcap and pcapng go through their own readers.
     await bothWays(write('busy-ns.pcap', pcapFile(packets, { linkType: 1, nano: true })), { readBytes: 5000 });
     await bothWays(write('busy.pcapng', pcapngFile([{ interfaces: [{ linkType: 1 }], packets }])), { readBytes: 7000 });

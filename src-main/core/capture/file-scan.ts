@@ -67,10 +67,10 @@ export interface ScanOptions {
 }
 
 /**
- * Each read: `step(parse)` must call `parse()` (which parses what was read, calling `packet` for every record) and
- * return its result; `done(pos)` follows it, once what the read produced is handled.
+ * Each read: `step(parse, buf)` must call `parse()` (which parses what was read into `buf`, calling `packet` for
+ * every record, whose data are views of `buf`) and return its result; `done(pos, buf)` follows it.
  */
-export type ScanStep = (parse: () => number) => number;
+export type ScanStep = (parse: () => number, buf: Uint8Array) => number;
 
 export class CaptureFileScan implements PacketSink {
   private readonly reader: CaptureReader;
@@ -94,8 +94,11 @@ export class CaptureFileScan implements PacketSink {
     return this.reader.packets;
   }
 
-  /** Reads the whole file (or up to where it stops); `done(pos)` after each read, awaited (back-pressure). */
-  async run(step: ScanStep, done: (pos: number) => void | Promise<void>): Promise<ScanSummary> {
+  /**
+   * Reads the whole file (or up to where it stops); `done(pos, buf)` after each read, awaited (back-pressure), with
+   * the buffer that read filled: its packets' views are no longer needed by the scan and may be handed on.
+   */
+  async run(step: ScanStep, done: (pos: number, buf: Uint8Array) => void | Promise<void>): Promise<ScanSummary> {
     const readBytes = this.opts.readBytes ?? READ_BYTES;
     const reader = this.reader;
     let tail: Uint8Array = new Uint8Array(0);
@@ -114,16 +117,19 @@ export class CaptureFileScan implements PacketSink {
       this.hash.update(buf.subarray(tail.length, tail.length + bytesRead));
       pos += bytesRead;
       const view = buf.subarray(0, tail.length + bytesRead);
-      const consumed = step(() => reader.parse(view, this));
-      tail = view.subarray(consumed);
-      await done(pos);
+      const consumed = step(() => reader.parse(view, this), buf);
+      // A copy (at most one record) in a buffer of its own: `done` may hand `buf` to another thread. Nothing else
+      // keeps a view of it: the reassembler, the flow table and the TLS session copy what they hold past a packet.
+      // (Buffer#slice would be a view: Uint8Array's constructor copies.)
+      tail = new Uint8Array(view.subarray(consumed));
+      await done(pos, buf);
       if (reader.error) {
         stopped = `the file is corrupt: ${reader.error}`;
         break;
       }
     }
     if (!stopped) {
-      const cut = (reader.end ? step(() => reader.end!(tail, this)) : tail.length) + reader.held;
+      const cut = (reader.end ? step(() => reader.end!(tail, this), tail) : tail.length) + reader.held;
       if (reader.error) stopped = `the file is corrupt: ${reader.error}`;
       else if (cut > 0) stopped = `the file ends in the middle of a record (${cut} bytes left over): it was cut short`;
     }

@@ -8,6 +8,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpPacket } from './dissect.js
 import { DEFAULT_REASSEMBLY_LIMITS, ReassemblyBudget, TcpReassembler, type GapCause, type ReassemblyLimits, type StreamSink } from './reassembly.js';
 import type { KeySource } from './tls/keylog.js';
 import { TlsSession, type TlsInfo } from './tls/session.js';
+import { copyOf } from './bytes.js';
 
 /** What a connection's TLS was, as stored with it: version, cipher suite, and whether it was decrypted. */
 export interface ConnectionTls extends TlsInfo {
@@ -117,7 +118,7 @@ class SideFeed {
       this.skipped += b.length;
       if (b.length - r.more <= MAX_CARRY) {
         // The carried bytes begin at a candidate frame start: look there first next time.
-        this.carry = b.slice(r.more);
+        this.carry = copyOf(b.subarray(r.more));
         this.atStart = true;
       }
       return;
@@ -294,14 +295,14 @@ export class Flow {
     if (this.state === 'stomp') return this.feeds![side].data(bytes, time);
     if (this.state !== 'undecided') return;
     // Held until the flow is decided: copied, so that a held view does not pin a whole read buffer.
-    const copy = bytes.slice();
+    const copy = copyOf(bytes);
     this.queue.push({ side, kind: 'data', bytes: copy, time });
     this.queuedBytes[side] += copy.length;
     if (!this.headClosed[side]) {
       const h = this.head[side];
       const room = CLASSIFY_BYTES - (h?.length ?? 0);
       const add = copy.subarray(0, Math.max(0, room));
-      if (!h) this.head[side] = add.slice();
+      if (!h) this.head[side] = copyOf(add);
       else {
         const c = new Uint8Array(h.length + add.length);
         c.set(h);

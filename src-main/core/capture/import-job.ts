@@ -241,7 +241,7 @@ class ImportRun {
             if (m.first >= 0 && this.sessionId < 0) this.startSession(m.first);
             if (m.ops.length) {
               this.writer.transaction(() => {
-                this.apply(m.ops, m.bytes, m.rare, handles);
+                this.apply(m.ops, m.read, m.bytes, m.rare, handles);
                 this.recorders.flushTouched();
               });
             }
@@ -271,12 +271,13 @@ class ImportRun {
   }
 
   /** Applies one batch of flow events, in order, to the connections' recorders. */
-  private apply(ops: Float64Array, bytes: Uint8Array, rare: readonly RareOp[], handles: ConnectionHandle[]): void {
+  private apply(ops: Float64Array, read: Uint8Array | null, bytes: Uint8Array, rare: readonly RareOp[], handles: ConnectionHandle[]): void {
     for (let k = 0; k < ops.length; k += OP_FIELDS) {
       const flow = ops[k + 1];
-      if (ops[k] === OP.data) {
+      const kind = ops[k];
+      if (kind !== OP.rare) {
         const at = ops[k + 4];
-        handles[flow].data(ops[k + 2] === 0 ? 'client' : 'broker', bytes.subarray(at, at + ops[k + 5]), ops[k + 3]);
+        handles[flow].data(ops[k + 2] === 0 ? 'client' : 'broker', (kind === OP.read ? read! : bytes).subarray(at, at + ops[k + 5]), ops[k + 3]);
         continue;
       }
       const r = rare[ops[k + 4]];

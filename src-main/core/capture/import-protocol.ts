@@ -12,8 +12,12 @@ export const MAX_AHEAD = 3;
 
 /** Numbers per flow event in a batch's `ops`: kind, flow, direction (0 client, 1 broker), time, a, b. */
 export const OP_FIELDS = 6;
-/** `data`: a and b are the offset and length of its bytes in `bytes`; `rare`: a is its index in `rare`. */
-export const OP = { data: 0, rare: 1 } as const;
+/**
+ * `data`: a and b are the offset and length of its bytes in `bytes` (copied there); `read`: the same in `read`, the
+ * buffer the file was read into (most data: a packet's payload, in order, is a view of it, sent without a copy);
+ * `rare`: a is its index in `rare`.
+ */
+export const OP = { data: 0, rare: 1, read: 2 } as const;
 
 export type RareOp =
   | { k: 'open'; info: FlowConnection }
@@ -38,7 +42,7 @@ export interface ImportWorkerConfig {
 
 export type ToImporter =
   /** One read's flow events; `first` is the first packet's time (-1: none yet). */
-  | { type: 'batch'; pos: number; first: number; ops: Float64Array; bytes: Uint8Array; rare: RareOp[] }
+  | { type: 'batch'; pos: number; first: number; ops: Float64Array; read: Uint8Array | null; bytes: Uint8Array; rare: RareOp[] }
   | { type: 'done'; summary: ScanSummary; endTime: number; read: FlowsRead; ended: FlowsEnded }
   | { type: 'error'; message: string; stack?: string };
 

@@ -26,14 +26,12 @@ const port = parentPort!;
 class Batch {
   ops = new Float64Array(4096 * OP_FIELDS);
   n = 0;
-  bytes: Uint8Array;
+  /** The buffer of the current read of the file: data that is a view of it is sent with it, not copied. */
+  read: ArrayBufferLike | null = null;
+  /** Data from elsewhere (reassembled out of order, decrypted, carried over): copied here. */
+  bytes: Uint8Array = EMPTY;
   used = 0;
   rare: RareOp[] = [];
-
-  constructor(capacity: number) {
-    // Not zeroed (every byte sent is written first) and not pooled: its own ArrayBuffer, transferred whole.
-    this.bytes = Buffer.allocUnsafeSlow(capacity);
-  }
 
   private op(kind: number, flow: number, dir: number, time: number, a: number, b: number): void {
     if ((this.n + 1) * OP_FIELDS > this.ops.length) {
@@ -47,13 +45,19 @@ class Batch {
   }
 
   data(flow: number, dir: Direction, bytes: Uint8Array, time: number): void {
+    const d = dir === 'client' ? 0 : 1;
+    if (bytes.buffer === this.read) {
+      this.op(OP.read, flow, d, time, bytes.byteOffset, bytes.length);
+      return;
+    }
     if (this.used + bytes.length > this.bytes.length) {
-      const more = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + bytes.length));
+      // Not zeroed (every byte sent is written first) and not pooled: its own ArrayBuffer, transferred whole.
+      const more = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + bytes.length, 64 * 1024));
       more.set(this.bytes.subarray(0, this.used));
       this.bytes = more;
     }
     this.bytes.set(bytes, this.used);
-    this.op(OP.data, flow, dir === 'client' ? 0 : 1, time, this.used, bytes.length);
+    this.op(OP.data, flow, d, time, this.used, bytes.length);
     this.used += bytes.length;
   }
 
@@ -63,8 +67,8 @@ class Batch {
   }
 }
 
-const capacity = (config.readBytes ?? 4 * 1024 * 1024) + 64 * 1024;
-let batch = new Batch(capacity);
+const EMPTY = new Uint8Array(0);
+let batch = new Batch();
 let flows = 0;
 
 const keyLog = config.keyLog ? KeyLog.fromEntries(config.keyLog.label, config.keyLog.secrets) : null;
@@ -96,11 +100,19 @@ port.on('message', (m: ToReader) => {
   }
 });
 
+/** Posts the batch, with the buffer of the read when some of its data points into it. */
 function post(pos: number, first: number): void {
   const b = batch;
-  batch = new Batch(capacity);
-  const msg: ToImporter = { type: 'batch', pos, first, ops: b.ops.subarray(0, b.n * OP_FIELDS), bytes: b.bytes.subarray(0, b.used), rare: b.rare };
-  port.postMessage(msg, [b.ops.buffer as ArrayBuffer, b.bytes.buffer as ArrayBuffer]);
+  batch = new Batch();
+  const ops = b.ops.subarray(0, b.n * OP_FIELDS);
+  let sendRead = false;
+  for (let k = 0; k < ops.length && !sendRead; k += OP_FIELDS) sendRead = ops[k] === OP.read;
+  const read = sendRead ? new Uint8Array(b.read!) : null;
+  const msg: ToImporter = { type: 'batch', pos, first, ops, read, bytes: b.bytes.subarray(0, b.used), rare: b.rare };
+  const transfer = [b.ops.buffer as ArrayBuffer];
+  if (read) transfer.push(read.buffer as ArrayBuffer);
+  if (b.bytes.length) transfer.push(b.bytes.buffer as ArrayBuffer);
+  port.postMessage(msg, transfer);
   ahead++;
 }
 
@@ -110,7 +122,10 @@ async function run(): Promise<void> {
     const scan = new CaptureFileScan(fh, config.size, config.format, (l, t, d, o) => packets.packet(l, t, d, o), {
       readBytes: config.readBytes, signal: stop.signal,
     });
-    const summary = await scan.run((parse) => parse(), async (pos) => {
+    const summary = await scan.run((parse, buf) => {
+      batch.read = buf.buffer;
+      return parse();
+    }, async (pos) => {
       post(pos, scan.firstTime);
       while (ahead >= MAX_AHEAD && !stop.signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
     });

@@ -17,6 +17,8 @@
 //    with thousands of lossy connections would otherwise hold 8 MiB for each. Past it, the oldest hole of any
 //    connection is given up as a gap ('memory'), and what waited behind it is delivered, until the total fits.
 
+import { copyOf } from './bytes.js';
+
 /** Why bytes are missing: lost by the capture, cut by the snap length, or given up under the memory cap. */
 export type GapCause = 'lost' | 'snaplen' | 'memory';
 
@@ -203,7 +205,7 @@ export class TcpReassembler {
       return;
     }
     if (off > this.nextOffset) this.outOfOrderSegments++;
-    this.hold({ offset: off, data: payload.slice(), cut, fin, time });
+    this.hold({ offset: off, data: copyOf(payload), cut, fin, time });
     this.drain();
     this.resolve(time);
     // Only holding grows the total: this is the one place the shared cap can be exceeded.

@@ -6,6 +6,7 @@
 
 import { CIPHER_SUITES, cipherSuiteName, keys12, keys13, nextSecret13, open12, open13, type CipherSuite, type TrafficKeys } from './crypto.js';
 import type { KeyLabel, KeySource } from './keylog.js';
+import { copyOf } from '../bytes.js';
 
 export type Side = 0 | 1;
 
@@ -111,7 +112,7 @@ export class TlsSession {
       this.record(side, type, version, b.subarray(i, i + 5), b.subarray(i + 5, i + 5 + len), time);
       i += 5 + len;
     }
-    s.buf = i === b.length ? new Uint8Array(0) : b.slice(i);
+    s.buf = i === b.length ? new Uint8Array(0) : copyOf(b.subarray(i));
   }
 
   /** Bytes of `side` are missing from the capture: the records after them cannot be found. */
@@ -194,7 +195,7 @@ export class TlsSession {
     if (type === CT_APPDATA && !this.info) {
       // Protected records before the ServerHello was seen: the capture holds them in another order than they were
       // sent (the two directions are merged by capture time), or the client sent early data. They wait for it.
-      this.hold(side, { type, version, header, fragment: fragment.slice(), time });
+      this.hold(side, { type, version, header: copyOf(header), fragment: copyOf(fragment), time });
       return;
     }
     const protectedRecord = this.tls13 ? type === CT_APPDATA : s.ccs;
@@ -204,12 +205,12 @@ export class TlsSession {
       return;
     }
     if (s.held.length) {
-      this.hold(side, { type, version, header, fragment: fragment.slice(), time });
+      this.hold(side, { type, version, header: copyOf(header), fragment: copyOf(fragment), time });
       return;
     }
     if (!this.ready(side)) {
       if (this.opaque) return;
-      if (this.keys?.live && this.suite) this.hold(side, { type, version, header, fragment: fragment.slice(), time });
+      if (this.keys?.live && this.suite) this.hold(side, { type, version, header: copyOf(header), fragment: copyOf(fragment), time });
       else this.giveUp(time);
       return;
     }
@@ -328,7 +329,7 @@ export class TlsSession {
       this.message(side, b[i], b.subarray(i + 4, i + 4 + len), time);
       i += 4 + len;
     }
-    s.hs = i === b.length ? new Uint8Array(0) : b.slice(i);
+    s.hs = i === b.length ? new Uint8Array(0) : copyOf(b.subarray(i));
   }
 
   private message(side: Side, type: number, body: Uint8Array, time: number): void {
