@@ -17,13 +17,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { importCapture } from '../src-main/core/capture/import-job.js';
 import { LiveCapture } from '../src-main/core/capture/live.js';
-import { KeyLog } from '../src-main/core/capture/tls/keylog.js';
 import { openDb } from '../src-main/core/store/db.js';
 import { StoreWriter } from '../src-main/core/store/writer.js';
 import { ipPacket, linkFrame, PcapFileWriter, TCP } from '../test/capture/support/synth.js';
 import { tlsStreams } from '../test/capture/support/tls-synth.js';
+import { buildCli, compiled } from './compiled.js';
 import { buildCorpus } from './decoder.js';
 import { printTable } from './table.js';
 import type { BenchResult } from './types.js';
@@ -91,9 +90,15 @@ export async function benchImportTls(totalBytes = 64_000_000): Promise<BenchResu
     writeCapture(plainFile, [...Array(CONNECTIONS)].map(() => ({ client: connect, broker: connected })), 61613);
     const tls = [...Array(CONNECTIONS)].map((_, i) => tlsStreams(i, connect, connected));
     const packets = writeCapture(tlsFile, tls, 61614);
+    // The compiled core, as users run it (compiled.ts says why).
+    buildCli();
+    const { importCapture } = await compiled<typeof import('../src-main/core/capture/import-job.js')>('src-main/core/capture/import-job');
+    const { KeyLog } = await compiled<typeof import('../src-main/core/capture/tls/keylog.js')>('src-main/core/capture/tls/keylog');
+    const { openDb } = await compiled<typeof import('../src-main/core/store/db.js')>('src-main/core/store/db');
+    const { StoreWriter } = await compiled<typeof import('../src-main/core/store/writer.js')>('src-main/core/store/writer');
     const keys = new KeyLog();
     keys.add(tls.map((t) => t.keylog).join(''));
-    const run = async (file: string, keyLog: KeyLog | null) => {
+    const run = async (file: string, keyLog: InstanceType<typeof KeyLog> | null) => {
       fs.readFileSync(file); // from the page cache, both
       const writer = new StoreWriter(openDb(path.join(dir, `${path.basename(file)}.db`)));
       const t0 = performance.now();

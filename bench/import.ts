@@ -10,12 +10,13 @@
 //
 // Standalone: `npx tsx bench/import.ts [--2g]`. MB here is 10^6 bytes; times are wall clock of one run each, after a
 // warm-up read of the file so that both start from the page cache.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { ipPacket, linkFrame, PcapFileWriter, TCP } from '../test/capture/support/synth.js';
+import { buildCli, root } from './compiled.js';
 import { buildCorpus } from './decoder.js';
 import { printTable } from './table.js';
 import type { BenchResult } from './types.js';
@@ -84,8 +85,6 @@ function tsharkAvailable(): boolean {
 }
 
 /** Peak resident memory (bytes) of a command, from GNU time; NaN without it. */
-const root = fileURLToPath(new URL('..', import.meta.url));
-
 function peakRssOf(cmd: string, args: string[], cwd = root): { secs: number; peak: number; stdout: string; stderr: string; status: number | null } {
   const hasTime = fs.existsSync('/usr/bin/time');
   const t0 = performance.now();
@@ -99,11 +98,6 @@ function peakRssOf(cmd: string, args: string[], cwd = root): { secs: number; pea
 }
 
 const MB = (b: number) => `${Math.round(b / 1e6).toLocaleString('en-US')} MB`;
-
-/** Compiles the CLI so that the benchmark measures the code users run (as the proxy benchmark does). */
-function buildCli(): void {
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node-build.json'], { cwd: root, stdio: 'inherit' });
-}
 
 /**
  * `stompscope import FILE --db DB --json`, the compiled CLI in a process of its own: the wall time of the whole
