@@ -12,6 +12,7 @@ import { filteredFrames } from '../../src-main/core/read/query/filtered-frames.j
 import { openDb } from '../../src-main/core/store/db.js';
 import { MIGRATIONS } from '../../src-main/core/store/migrations.js';
 import { StoreReader } from '../../src-main/core/store/reader.js';
+import { StoreWriter } from '../../src-main/core/store/writer.js';
 import { connectedConversation, pcapFile } from '../capture/support/synth.js';
 import { readJsonl, runCli } from '../support/proxy-cli.js';
 import { seedSession } from '../support/seed.js';
@@ -186,6 +187,41 @@ describe('the display filter on numbers', () => {
       // By id it answers as before.
       const id5 = side.handlers['frames.window']({ query: all, start: 4, count: 1 }).rows[0].id;
       expect(side.handlers['frames.indexOf']({ query: all, id: id5 })).toEqual({ index: 4, total: 12, exact: true });
+    } finally {
+      side.close();
+    }
+  });
+
+  it('"go to frame N" finds every number of two sessions whose frames were stored interleaved (no index on numbers)', () => {
+    const dbPath = tmpDb();
+    const db = openDb(dbPath);
+    const t = (s: number) => Array.from({ length: s }, (_, i) => ({ connection: 0, dir: 'client' as const, command: 'SEND', headers: [['destination', `/queue/${i}`]] as [string, string][] }));
+    // Sessions written by turns (a, b, a, b, ...): each one's ids have holes where the other's frames went.
+    const a = seedSession(db, { name: 'a', connections: 1, frames: [] });
+    const bs = seedSession(db, { name: 'b', connections: 1, frames: [] });
+    db.close();
+    const writer = new StoreWriter(openDb(dbPath));
+    const conns = [a.connections[0], bs.connections[0]];
+    const sessions = [a.session, bs.session];
+    // Uneven runs, so that the holes have many sizes: 1, 2, 3, ... frames of one, then of the other.
+    for (let k = 1, turn = 0; k <= 24; k++, turn ^= 1) {
+      writer.transaction(() => {
+        for (const f of t(k)) {
+          writer.insertFrame({ sessionId: sessions[turn], connectionId: conns[turn], seq: 0, dir: f.dir, time: T, offset: 0, length: 1, command: f.command,
+            destination: f.headers[0][1], headersJson: JSON.stringify(f.headers), crlf: false, bodyOffset: 0, bodyLength: 0, bodySha256: null, issues: 0 });
+        }
+      });
+    }
+    writer.close();
+    const side = createReadSide(openDb(dbPath, { readonly: true }), openDb(dbPath, { readonly: true }));
+    try {
+      for (const session of sessions) {
+        const q = side.handlers['frames.query']({ session, filter: '' });
+        const numbers = side.handlers['frames.window']({ query: q.query, start: 0, count: 1000 }).rows.map((r) => r.number);
+        expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+        for (let n = 1; n <= q.total; n++) expect(side.handlers['frames.indexOf']({ query: q.query, number: n }), `session ${session} frame ${n}`).toEqual({ index: n - 1, total: q.total, exact: true });
+        expect(side.handlers['frames.indexOf']({ query: q.query, number: q.total + 1 })).toEqual({ index: q.total - 1, total: q.total, exact: false });
+      }
     } finally {
       side.close();
     }

@@ -145,7 +145,8 @@ export class StoreWriter {
       frame: db.prepare(frameInsert(1)),
       frameRule: db.prepare(`INSERT INTO frame_rules (frame_id, session_id, rule, action, forwarded, synthesized, original) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       maxFrameId: db.prepare(`SELECT coalesce(max(id), 0) FROM frames`).pluck(),
-      maxFrameNumber: db.prepare(`SELECT coalesce(max(number), 0) FROM frames WHERE session_id = ?`).pluck(),
+      // Numbers grow with ids in a session: its last frame has the highest (no index on the number: migration 7).
+      maxFrameNumber: db.prepare(`SELECT coalesce((SELECT number FROM frames WHERE session_id = ? ORDER BY id DESC LIMIT 1), 0)`).pluck(),
       session: db.prepare(`INSERT INTO sessions (kind, name, started, meta) VALUES (?, ?, ?, ?)`),
       endSession: db.prepare(`UPDATE sessions SET ended = ?, state = ? WHERE id = ?`),
       sessionMeta: db.prepare(`UPDATE sessions SET meta = ? WHERE id = ?`),

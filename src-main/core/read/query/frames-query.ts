@@ -383,17 +383,43 @@ export class FrameQueries {
     const q = this.get(query);
     this.extend(q);
     let id = by.id;
-    if (id === undefined) {
-      // Numbers grow with ids within a session (both follow the order frames are stored in): the first frame
-      // numbered `number` or more is where that frame is, or would be.
-      this.byNumber ??= this.db.prepare<unknown[]>(`SELECT id FROM frames WHERE session_id = ? AND number >= ? ORDER BY number LIMIT 1`).pluck();
-      id = (this.byNumber.get(q.session, by.number) as number | undefined) ?? Number.MAX_SAFE_INTEGER;
-    }
+    if (id === undefined) id = this.idOfNumber(q.session, by.number!) ?? Number.MAX_SAFE_INTEGER;
     const at = q.ids.lowerBound(id);
     return { index: Math.min(at, Math.max(0, q.ids.length - 1)), total: q.ids.length, exact: at < q.ids.length && q.ids.ids[at] === id };
   }
 
-  private byNumber: Database.Statement<unknown[]> | undefined;
+  private byNumber: { at: Database.Statement<unknown[]>; last: Database.Statement<unknown[]> } | undefined;
+
+  /**
+   * The id of the first frame of `session` numbered `number` or more (where that frame is, or would be), or null.
+   * Numbers grow with ids within a session (both follow the order frames are stored in), so a bisection over ids
+   * along the (session_id, id) index finds it in a few dozen index lookups; numbers have no index of their own
+   * (migration 7).
+   */
+  idOfNumber(session: number, number: number): number | null {
+    this.byNumber ??= {
+      at: this.db.prepare<unknown[]>(`SELECT id, number FROM frames WHERE session_id = ? AND id >= ? ORDER BY id LIMIT 1`),
+      last: this.db.prepare<unknown[]>(`SELECT id FROM frames WHERE session_id = ? ORDER BY id DESC LIMIT 1`).pluck(),
+    };
+    const { at, last } = this.byNumber;
+    // The smallest id x whose first frame at or after it (`at`) is numbered `number` or more: that frame is the
+    // answer. Below x every such frame is numbered less; a frame numbered less also tells that no x up to its own id
+    // can be it (they all lead to it or to one before it).
+    let lo = 1;
+    let hi = (last.get(session) as number | undefined) ?? 0;
+    let found: number | null = null;
+    while (lo <= hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const r = at.get(session, mid) as { id: number; number: number };
+      if (r.number >= number) {
+        found = r.id;
+        hi = mid - 1;
+      } else {
+        lo = r.id + 1;
+      }
+    }
+    return found;
+  }
 
   /**
    * Names seen in a session, for the filter's completion. Commands, destinations and issue codes are walked along
