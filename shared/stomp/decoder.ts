@@ -112,6 +112,7 @@ function matchKnownCommand(buf: Uint8Array, len: number): string | null {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_WORDS = new Int32Array(0);
 /** The sink of a framing-only decoder: it builds no events, so none come. */
 const IGNORE: DecodeSink = () => {};
 /** Most header lines deferred before they are turned into strings (see flushPending). */
@@ -221,6 +222,9 @@ export class StompDecoder {
   // Header lines of the current chunk waiting to become strings: [start, colon, end] triples.
   private readonly pend = new Int32Array(3 * MAX_PENDING);
   private pendN = 0;
+  /** The pushed chunk as words (see push), while push() runs. */
+  private words = NO_WORDS;
+  private wordBias = 0;
 
   // The body.
   private bodyStart = 0;
@@ -271,7 +275,13 @@ export class StompDecoder {
     this.base = this._offset;
     this.now = time;
     this._offset += chunk.length;
+    // The chunk as 32-bit words for the header scan (head): a view from the 4-byte boundary at or before its
+    // start, so chunk index i is word-aligned when (i + wordBias) % 4 is 0. Dropped after, not to hold the chunk.
+    const bias = chunk.byteOffset & 3;
+    this.wordBias = bias;
+    this.words = new Int32Array(chunk.buffer, chunk.byteOffset - bias, (bias + chunk.length) >> 2);
     this.run(chunk, 0, false, sink);
+    this.words = NO_WORDS;
   }
 
   /**
@@ -573,7 +583,27 @@ export class StompDecoder {
       let colon = -1;
       let high = 0;
       if (full) {
-        for (; i < end; i++) {
+        const w = this.words;
+        const bias = this.wordBias;
+        for (;;) {
+          if (((i + bias) & 3) === 0) {
+            // Four bytes at a time while none of them is one the byte loop below would act on: LF, NUL, a byte
+            // >= 0x80, or a colon while the line has none yet. Bit 7 of each byte of `t` says "maybe special"
+            // (the zero-byte test has no false negatives; a false positive only hands the word to the byte loop),
+            // so the outcome (i, colon, high) is the byte loop's exactly.
+            while (i + 4 <= end) {
+              const v = w[(i + bias) >> 2];
+              const x = v ^ 0x0a0a0a0a;
+              let t = ((v - 0x01010101) & ~v) | ((x - 0x01010101) & ~x) | v;
+              if (colon < 0) {
+                const y = v ^ 0x3a3a3a3a;
+                t |= (y - 0x01010101) & ~y;
+              }
+              if ((t & 0x80808080) !== 0) break;
+              i += 4;
+            }
+          }
+          if (i === end) break;
           const k = HEAD_CLASS[d[i]];
           if (k !== 0) {
             if (k === K_COLON) {
@@ -582,6 +612,7 @@ export class StompDecoder {
               high = 1;
             } else break;
           }
+          i++;
         }
       } else {
         // Framing only: just the line's end (its LF, or a NUL that ends the frame) is looked for.
@@ -702,7 +733,7 @@ export class StompDecoder {
     const p = this.pend;
     const first = p[0];
     const lineAbs = this.lineAbs;
-    const block = utf8.decode(d.subarray(first, p[3 * n - 1]));
+    const block = utf8Lossy.decode(d.subarray(first, p[3 * n - 1]));
     for (let k = 0; k < 3 * n; k += 3) {
       const a = p[k];
       const colon = p[k + 1];
