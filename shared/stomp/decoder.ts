@@ -223,7 +223,7 @@ export class StompDecoder {
   private readonly pend = new Int32Array(3 * MAX_PENDING);
   private pendN = 0;
   /** The pushed chunk as words (see push), while push() runs. */
-  private words = NO_WORDS;
+  private words: Int32Array = NO_WORDS;
   private wordBias = 0;
 
   // The body.
