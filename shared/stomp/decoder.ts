@@ -11,7 +11,10 @@
 //
 // Speed: one pass over the bytes. NUL-terminated bodies are found with the native Uint8Array#indexOf,
 // content-length bodies are not scanned at all, and when a frame lies inside one chunk its body is a view of
-// that chunk (no copy). Only frames that straddle chunks are copied, into a reused buffer.
+// that chunk (no copy). Only frames that straddle chunks are copied, into a reused buffer. Header lines are
+// read four bytes at a time where no byte in them matters (head), and a frame's ASCII header lines become
+// strings with one decoder call (flushPending): on small frames those calls and the header scan are most of
+// the time.
 //
 // The same state machine also runs framing-only (the `framing` constructor argument, used by FrameBoundary in
 // boundary.ts): it then decides where frames end exactly as it does when decoding, since it is the same code,
@@ -733,6 +736,8 @@ export class StompDecoder {
     const p = this.pend;
     const first = p[0];
     const lineAbs = this.lineAbs;
+    // The lines are ASCII, so the lenient decoder gives the same string, without the strict one's extra
+    // validation pass over the bytes.
     const block = utf8Lossy.decode(d.subarray(first, p[3 * n - 1]));
     for (let k = 0; k < 3 * n; k += 3) {
       const a = p[k];
