@@ -103,6 +103,10 @@ const CL_LINE_MAX = CL_PREFIX.length + MAX_CONTENT_LENGTH_DIGITS;
  */
 const FRAMING_LINE_KEEP = CL_LINE_MAX;
 
+// Known commands by their first byte, for the command line's fast path (commandLine).
+const COMMANDS_BY_FIRST: Array<Array<{ bytes: Uint8Array; name: string }> | undefined> = new Array<undefined>(256);
+for (const list of COMMANDS_BY_LENGTH) for (const c of list ?? []) (COMMANDS_BY_FIRST[c.bytes[0]] ??= []).push(c);
+
 function matchKnownCommand(buf: Uint8Array, len: number): string | null {
   const candidates = COMMANDS_BY_LENGTH[len];
   if (candidates === undefined) return null;
@@ -531,6 +535,31 @@ export class StompDecoder {
   }
 
   private commandLine(d: Uint8Array, pos: number, end: number): number {
+    if (this.cmdLen === 0 && this.full) {
+      // Fast path: a known command and its EOL all in this chunk, compared in place. Anything else (another
+      // command, a line cut by the chunk's end) goes the byte-by-byte way below, which decides the same.
+      const candidates = COMMANDS_BY_FIRST[d[pos]];
+      if (candidates !== undefined) {
+        outer: for (let c = 0; c < candidates.length; c++) {
+          const bytes = candidates[c].bytes;
+          const n = bytes.length;
+          if (pos + n >= end) continue;
+          for (let i = 1; i < n; i++) if (d[pos + i] !== bytes[i]) continue outer;
+          let eol = pos + n;
+          const cr = d[eol] === CR;
+          if (cr) {
+            eol++;
+            if (eol === end) continue;
+          }
+          if (d[eol] !== LF) continue;
+          this.cmdCR = cr;
+          this.command = candidates[c].name;
+          this.strict = false;
+          this.beginHead();
+          return eol + 1;
+        }
+      }
+    }
     const buf = this.cmdBuf;
     let len = this.cmdLen;
     for (let i = pos; i < end; i++) {
