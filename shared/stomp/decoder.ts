@@ -11,7 +11,10 @@
 //
 // Speed: one pass over the bytes. NUL-terminated bodies are found with the native Uint8Array#indexOf,
 // content-length bodies are not scanned at all, and when a frame lies inside one chunk its body is a view of
-// that chunk (no copy). Only frames that straddle chunks are copied, into a reused buffer.
+// that chunk (no copy). Only frames that straddle chunks are copied, into a reused buffer. Header lines are
+// read four bytes at a time where no byte in them matters (head), and a frame's ASCII header lines become
+// strings with one decoder call (flushPending): on small frames those calls and the header scan are most of
+// the time.
 //
 // The same state machine also runs framing-only (the `framing` constructor argument, used by FrameBoundary in
 // boundary.ts): it then decides where frames end exactly as it does when decoding, since it is the same code,
@@ -100,6 +103,10 @@ const CL_LINE_MAX = CL_PREFIX.length + MAX_CONTENT_LENGTH_DIGITS;
  */
 const FRAMING_LINE_KEEP = CL_LINE_MAX;
 
+// Known commands by their first byte, for the command line's fast path (commandLine).
+const COMMANDS_BY_FIRST: Array<Array<{ bytes: Uint8Array; name: string }> | undefined> = new Array<undefined>(256);
+for (const list of COMMANDS_BY_LENGTH) for (const c of list ?? []) (COMMANDS_BY_FIRST[c.bytes[0]] ??= []).push(c);
+
 function matchKnownCommand(buf: Uint8Array, len: number): string | null {
   const candidates = COMMANDS_BY_LENGTH[len];
   if (candidates === undefined) return null;
@@ -112,6 +119,7 @@ function matchKnownCommand(buf: Uint8Array, len: number): string | null {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_WORDS = new Int32Array(0);
 /** The sink of a framing-only decoder: it builds no events, so none come. */
 const IGNORE: DecodeSink = () => {};
 /** Most header lines deferred before they are turned into strings (see flushPending). */
@@ -221,6 +229,9 @@ export class StompDecoder {
   // Header lines of the current chunk waiting to become strings: [start, colon, end] triples.
   private readonly pend = new Int32Array(3 * MAX_PENDING);
   private pendN = 0;
+  /** The pushed chunk as words (see push), while push() runs. */
+  private words: Int32Array = NO_WORDS;
+  private wordBias = 0;
 
   // The body.
   private bodyStart = 0;
@@ -271,7 +282,13 @@ export class StompDecoder {
     this.base = this._offset;
     this.now = time;
     this._offset += chunk.length;
+    // The chunk as 32-bit words for the header scan (head): a view from the 4-byte boundary at or before its
+    // start, so chunk index i is word-aligned when (i + wordBias) % 4 is 0. Dropped after, not to hold the chunk.
+    const bias = chunk.byteOffset & 3;
+    this.wordBias = bias;
+    this.words = new Int32Array(chunk.buffer, chunk.byteOffset - bias, (bias + chunk.length) >> 2);
     this.run(chunk, 0, false, sink);
+    this.words = NO_WORDS;
   }
 
   /**
@@ -518,6 +535,31 @@ export class StompDecoder {
   }
 
   private commandLine(d: Uint8Array, pos: number, end: number): number {
+    if (this.cmdLen === 0 && this.full) {
+      // Fast path: a known command and its EOL all in this chunk, compared in place. Anything else (another
+      // command, a line cut by the chunk's end) goes the byte-by-byte way below, which decides the same.
+      const candidates = COMMANDS_BY_FIRST[d[pos]];
+      if (candidates !== undefined) {
+        outer: for (let c = 0; c < candidates.length; c++) {
+          const bytes = candidates[c].bytes;
+          const n = bytes.length;
+          if (pos + n >= end) continue;
+          for (let i = 1; i < n; i++) if (d[pos + i] !== bytes[i]) continue outer;
+          let eol = pos + n;
+          const cr = d[eol] === CR;
+          if (cr) {
+            eol++;
+            if (eol === end) continue;
+          }
+          if (d[eol] !== LF) continue;
+          this.cmdCR = cr;
+          this.command = candidates[c].name;
+          this.strict = false;
+          this.beginHead();
+          return eol + 1;
+        }
+      }
+    }
     const buf = this.cmdBuf;
     let len = this.cmdLen;
     for (let i = pos; i < end; i++) {
@@ -573,7 +615,27 @@ export class StompDecoder {
       let colon = -1;
       let high = 0;
       if (full) {
-        for (; i < end; i++) {
+        const w = this.words;
+        const bias = this.wordBias;
+        for (;;) {
+          if (((i + bias) & 3) === 0) {
+            // Four bytes at a time while none of them is one the byte loop below would act on: LF, NUL, a byte
+            // >= 0x80, or a colon while the line has none yet. Bit 7 of each byte of `t` says "maybe special"
+            // (the zero-byte test has no false negatives; a false positive only hands the word to the byte loop),
+            // so the outcome (i, colon, high) is the byte loop's exactly.
+            while (i + 4 <= end) {
+              const v = w[(i + bias) >> 2];
+              const x = v ^ 0x0a0a0a0a;
+              let t = ((v - 0x01010101) & ~v) | ((x - 0x01010101) & ~x) | v;
+              if (colon < 0) {
+                const y = v ^ 0x3a3a3a3a;
+                t |= (y - 0x01010101) & ~y;
+              }
+              if ((t & 0x80808080) !== 0) break;
+              i += 4;
+            }
+          }
+          if (i === end) break;
           const k = HEAD_CLASS[d[i]];
           if (k !== 0) {
             if (k === K_COLON) {
@@ -582,6 +644,7 @@ export class StompDecoder {
               high = 1;
             } else break;
           }
+          i++;
         }
       } else {
         // Framing only: just the line's end (its LF, or a NUL that ends the frame) is looked for.
@@ -702,7 +765,9 @@ export class StompDecoder {
     const p = this.pend;
     const first = p[0];
     const lineAbs = this.lineAbs;
-    const block = utf8.decode(d.subarray(first, p[3 * n - 1]));
+    // The lines are ASCII, so the lenient decoder gives the same string, without the strict one's extra
+    // validation pass over the bytes.
+    const block = utf8Lossy.decode(d.subarray(first, p[3 * n - 1]));
     for (let k = 0; k < 3 * n; k += 3) {
       const a = p[k];
       const colon = p[k + 1];
