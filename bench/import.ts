@@ -131,7 +131,7 @@ function warm(file: string): void {
 
 const memory = (b: number) => (Number.isFinite(b) ? MB(b) : 'not measured (no /usr/bin/time)');
 
-async function benchImportOf(name: string, bytes: number, connections: number, built: boolean): Promise<BenchResult[]> {
+async function benchImportOf({ name, bytes, connections, built }: { name: string; bytes: number; connections: number; built: boolean }): Promise<BenchResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-bench-import-'));
   try {
     if (!built) buildCli();
@@ -159,12 +159,12 @@ async function benchImportOf(name: string, bytes: number, connections: number, b
 
 /** `import.throughput`: the 226 MB capture of 32 connections. */
 export function benchImport(): Promise<BenchResult[]> {
-  return benchImportOf('import.throughput', TARGET_BYTES, CONNECTIONS, false);
+  return benchImportOf({ name: 'import.throughput', bytes: TARGET_BYTES, connections: CONNECTIONS, built: false });
 }
 
 /** `import.throughput.2g`: a 2 GB capture of 500 connections (what production hands over), after benchImport (built). */
 export function benchImport2g(bytes = 2000 * 1000 * 1000, connections = 500): Promise<BenchResult[]> {
-  return benchImportOf('import.throughput.2g', bytes, connections, true);
+  return benchImportOf({ name: 'import.throughput.2g', bytes, connections, built: true });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -45,7 +45,7 @@ describe('bench --json', () => {
     const sources = fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(root, 'bench', f), 'utf8')).join('\n');
     for (const name of ['decoder.throughput', 'decoder.throughput.indexOf', 'proxy.throughput', 'proxy.throughput.direct', 'proxy.latency.p99', 'proxy.latency.p99.direct',
       'proxy.latency.p99.during-queries',
-      'store.ingest', 'import.throughput', 'ui.first-rows', 'ui.filter', 'ui.diagram.open']) {
+      'store.ingest', 'import.throughput', 'import.throughput.2g', 'ui.first-rows', 'ui.filter', 'ui.diagram.open']) {
       expect(sources, name).toContain(`name: '${name}'`);
     }
     expect(sources).toContain("baselineName: 'plain Node pipe'");
