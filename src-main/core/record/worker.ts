@@ -4,8 +4,7 @@
 // decoding or SQLite; when the database is locked or failing it pauses or drops batches and says so.
 import fs from 'node:fs';
 import os from 'node:os';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../store/db.js';
 import { DIR_NAME, StoreWriter } from '../store/writer.js';
@@ -14,6 +13,7 @@ import { formatLiveLine } from './live-line.js';
 import type { FrameMark } from '../../../shared/conversation/types.js';
 import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import { isProfileName } from '../../../shared/analysis/profiles.js';
+import { fullCollection } from './collect.js';
 import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_INJECTED, SEG_MARK, SEG_ORIGINAL, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 
 const port = parentPort!;
@@ -89,7 +89,9 @@ function handle(m: ToWorker): void {
             marks.delete(key);
             if (kind === SEG_INJECTED) mark.injected = true;
           }
-          rec.push(dir, new Uint8Array(m.buf, s[i + SEG.start], len), s[i + SEG.time], mark ?? kind === SEG_INJECTED);
+          const chunk = s[i + SEG.chunk];
+          const bytes = chunk < 0 ? new Uint8Array(m.buf, s[i + SEG.start], len) : new Uint8Array(m.chunks[chunk], 0, len);
+          rec.push(dir, bytes, s[i + SEG.time], mark ?? kind === SEG_INJECTED);
         }
         touched.add(rec);
       }
@@ -134,11 +136,7 @@ function heldBytes(): number {
 // for this small heap, at most once per COLLECT_AFTER of bodies recorded). Where --expose-gc cannot be set,
 // V8's own schedule remains.
 const COLLECT_AFTER = 32 * 1024 * 1024;
-let collect: (() => void) | null = null;
-try {
-  v8.setFlagsFromString('--expose-gc');
-  collect = vm.runInNewContext('gc') as () => void;
-} catch { /* not available: V8 collects on its own schedule */ }
+const collect = fullCollection();
 let lastHeld = 0;
 let churn = 0;
 function collectChurn(): void {
@@ -226,7 +224,7 @@ function apply(m: ToWorker, giveUp: boolean): boolean {
     // batches are tried again.
     const error = (e as Error).message;
     if (!failed) send({ t: 'warning', message: `recording failed for a batch: ${error}; forwarding goes on, the next batches are tried` });
-    failed = { since: failed?.since ?? Date.now(), batches: (failed?.batches ?? 0) + 1, bytes: (failed?.bytes ?? 0) + (m.t === 'data' ? m.bytes : 0), error };
+    failed = { since: failed?.since ?? Date.now(), batches: (failed?.batches ?? 0) + 1, bytes: (failed?.bytes ?? 0) + (m.t === 'data' ? m.bytes + m.chunkBytes : 0), error };
   }
   if (started && pausedAt) {
     send({ t: 'warning', message: `recording resumed after ${((Date.now() - pausedAt) / 1000).toFixed(1)} s` });
@@ -236,7 +234,7 @@ function apply(m: ToWorker, giveUp: boolean): boolean {
     const out = lines && lines.length ? lines.join('\n') + '\n' : null;
     if (lines) lines = [];
     collectChurn();
-    const ack: FromWorker = { t: 'ack', bytes: m.buf.byteLength, held: lastHeld, lines: out };
+    const ack: FromWorker = { t: 'ack', bytes: m.buf.byteLength + m.chunkBytes, held: lastHeld, lines: out };
     // A batch buffer goes back to be filled again: recording a steady stream then allocates nothing, and no
     // garbage batches wait here for a collection (they would be memory outside the budget).
     if (recorded && m.buf.byteLength === BATCH_BUFFER_BYTES) port.postMessage({ ...ack, buf: m.buf }, [m.buf]);
@@ -279,5 +277,71 @@ port.on('message', (m: ToWorker) => {
   waiting.push(m);
   if (!retry) pump();
 });
+
+/**
+ * Runs the recording path (decoders, conversation stage, analysis, store writer, raw file) over a synthetic
+ * conversation in a scratch database before the proxy listens: V8 parses and compiles that code, and the first
+ * collections of this thread happen, now rather than during the first connection's round trips, when this
+ * thread's compiling and collecting (on the process's shared helper threads, at normal priority) would take
+ * CPU from forwarding. The scratch database is removed; nothing of it reaches the session. Best effort: a
+ * warm-up that fails (no temporary directory) changes nothing but the first batches' speed.
+ */
+function warmUp(): void {
+  let dir: string | null = null;
+  try {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-warm-up-'));
+    const w = new StoreWriter(openDb(path.join(dir, 'warm-up.db')));
+    try {
+      const t0 = cfg.started;
+      const session = w.transaction(() => w.createSession(cfg.kind, 'warm-up', t0, {}));
+      const connection = w.transaction(() => w.createConnection(session, '127.0.0.1:1', '127.0.0.1:2', 'tcp', t0));
+      const rec = new ConnectionRecorder(w, session, connection, {
+        limits: cfg.limits, onLine: onLine ? (l) => void formatLiveLine(l, t0) : undefined,
+        analysis: { delivery: new DeliveryCorrelator(), profile: analysis.profile, onLine: onLine ? (l) => void formatLiveLine(l, t0) : undefined },
+      });
+      const ascii = (text: string) => new TextEncoder().encode(text);
+      let time = t0;
+      w.transaction(() => {
+        rec.push('client', ascii('CONNECT\naccept-version:1.0,1.1,1.2\nhost:/\nheart-beat:10000,10000\n\n\0'), time++);
+        rec.push('broker', ascii('CONNECTED\nversion:1.2\nheart-beat:10000,10000\n\n\0'), time++);
+        rec.push('client', ascii('SUBSCRIBE\nid:0\ndestination:/queue/w\nack:client-individual\n\n\0'), time++);
+        rec.flush();
+      });
+      const body = 'x'.repeat(40);
+      // One frame per read, as round trips go (the cold case this is for), then many frames per read.
+      for (let batch = 0; batch < 12; batch++) {
+        w.transaction(() => {
+          for (let i = 0; i < 150; i++) {
+            const n = batch * 150 + i;
+            rec.push('client', ascii(`SEND\ndestination:/queue/w\nreceipt:r${n}\ncontent-length:${body.length}\n\n${body}\0`), time++);
+            rec.push('broker', ascii(`RECEIPT\nreceipt-id:r${n}\n\n\0`), time++);
+            rec.push('broker', ascii(`MESSAGE\nsubscription:0\nmessage-id:m${n}\nack:a${n}\ndestination:/queue/w\n\n${body}\0`), time++);
+            rec.push('client', ascii(`ACK\nid:a${n}\n\n\0\n`), time++);
+          }
+          rec.flush();
+        });
+      }
+      const many = ascii(Array.from({ length: 400 }, (_, n) => `SEND\ndestination:/queue/w\n\n${body}${n}\0`).join(''));
+      for (let batch = 0; batch < 4; batch++) {
+        w.transaction(() => {
+          rec.push('client', many, time++);
+          rec.flush();
+        });
+      }
+      w.transaction(() => {
+        rec.close(time, 'warm-up');
+        w.endSession(session, time, 'complete');
+      });
+    } finally {
+      w.close();
+    }
+  } catch { /* best effort: see above */ }
+  try {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  } catch { /* a scratch directory left in the temporary directory */ }
+  // The warm-up's garbage goes now, with the startup's.
+  if (!process.env.NOWGC) collect?.();
+}
+if (!process.env.NOWARM) warmUp();
 
 send({ t: 'ready', session: sessionId });
