@@ -340,8 +340,9 @@ function warmUp(): void {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   } catch { /* a scratch directory left in the temporary directory */ }
   // The warm-up's garbage goes now, with the startup's.
-  if (!process.env.NOWGC) collect?.();
+  collect?.();
 }
-if (!process.env.NOWARM) warmUp();
+// Proxies only: their first round trips are what this is for (a replay's or an import's first batches are not).
+if (cfg.kind === 'proxy') warmUp();
 
 send({ t: 'ready', session: sessionId });
