@@ -226,36 +226,6 @@ describe('raw bytes beside the database', () => {
   });
 });
 
-describe('the recording worker', () => {
-  it('warms up on a scratch database of its own: the session holds only what was recorded, and no scratch file is left', async () => {
-    const db = tmpDb();
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-rec-tmp-'));
-    const before = process.env.TMPDIR;
-    // The worker takes its environment (and its temporary directory) from this thread's when it starts.
-    process.env.TMPDIR = scratch;
-    let rec: Recorder;
-    try {
-      rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'warm' });
-    } finally {
-      if (before === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = before;
-    }
-    // (The TypeScript loader of the tests keeps a cache there too: only StompScope's own entries count.)
-    expect(fs.readdirSync(scratch).filter((n) => n.startsWith('stompscope-'))).toEqual([]);
-    const key = rec.openConnection('127.0.0.1:1', '127.0.0.1:2');
-    rec.data(key, 'client', b('CONNECT\naccept-version:1.2\nhost:/\n\n\0'));
-    rec.closeConnection(key, null);
-    const summary = await rec.end();
-    expect(summary).toMatchObject({ connections: 1, frames: 1 });
-    const { sessions, connections, frames } = read(db);
-    expect(sessions.map((x) => x.name)).toEqual(['warm']);
-    expect(connections).toHaveLength(1);
-    expect(frames.map((f) => f.command)).toEqual(['CONNECT']);
-    expect(fs.readdirSync(`${db}-raw`)).toEqual([`session-${summary.session}.raw`]);
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-});
-
 describe('batching', () => {
   it('keeps every byte when one batch holds more reads than its descriptor table', async () => {
     const db = tmpDb();

@@ -4,7 +4,8 @@
 // decoding or SQLite; when the database is locked or failing it pauses or drops batches and says so.
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../store/db.js';
 import { DIR_NAME, StoreWriter } from '../store/writer.js';
@@ -13,7 +14,6 @@ import { formatLiveLine } from './live-line.js';
 import type { FrameMark } from '../../../shared/conversation/types.js';
 import { DeliveryCorrelator } from '../../../shared/analysis/delivery.js';
 import { isProfileName } from '../../../shared/analysis/profiles.js';
-import { fullCollection } from './collect.js';
 import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_INJECTED, SEG_MARK, SEG_ORIGINAL, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 
 const port = parentPort!;
@@ -136,7 +136,11 @@ function heldBytes(): number {
 // for this small heap, at most once per COLLECT_AFTER of bodies recorded). Where --expose-gc cannot be set,
 // V8's own schedule remains.
 const COLLECT_AFTER = 32 * 1024 * 1024;
-const collect = fullCollection();
+let collect: (() => void) | null = null;
+try {
+  v8.setFlagsFromString('--expose-gc');
+  collect = vm.runInNewContext('gc') as () => void;
+} catch { /* not available: V8 collects on its own schedule */ }
 let lastHeld = 0;
 let churn = 0;
 function collectChurn(): void {
@@ -277,72 +281,5 @@ port.on('message', (m: ToWorker) => {
   waiting.push(m);
   if (!retry) pump();
 });
-
-/**
- * Runs the recording path (decoders, conversation stage, analysis, store writer, raw file) over a synthetic
- * conversation in a scratch database before the proxy listens: V8 parses and compiles that code, and the first
- * collections of this thread happen, now rather than during the first connection's round trips, when this
- * thread's compiling and collecting (on the process's shared helper threads, at normal priority) would take
- * CPU from forwarding. The scratch database is removed; nothing of it reaches the session. Best effort: a
- * warm-up that fails (no temporary directory) changes nothing but the first batches' speed.
- */
-function warmUp(): void {
-  let dir: string | null = null;
-  try {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompscope-warm-up-'));
-    const w = new StoreWriter(openDb(path.join(dir, 'warm-up.db')));
-    try {
-      const t0 = cfg.started;
-      const session = w.transaction(() => w.createSession(cfg.kind, 'warm-up', t0, {}));
-      const connection = w.transaction(() => w.createConnection(session, '127.0.0.1:1', '127.0.0.1:2', 'tcp', t0));
-      const rec = new ConnectionRecorder(w, session, connection, {
-        limits: cfg.limits, onLine: onLine ? (l) => void formatLiveLine(l, t0) : undefined,
-        analysis: { delivery: new DeliveryCorrelator(), profile: analysis.profile, onLine: onLine ? (l) => void formatLiveLine(l, t0) : undefined },
-      });
-      const ascii = (text: string) => new TextEncoder().encode(text);
-      let time = t0;
-      w.transaction(() => {
-        rec.push('client', ascii('CONNECT\naccept-version:1.0,1.1,1.2\nhost:/\nheart-beat:10000,10000\n\n\0'), time++);
-        rec.push('broker', ascii('CONNECTED\nversion:1.2\nheart-beat:10000,10000\n\n\0'), time++);
-        rec.push('client', ascii('SUBSCRIBE\nid:0\ndestination:/queue/w\nack:client-individual\n\n\0'), time++);
-        rec.flush();
-      });
-      const body = 'x'.repeat(40);
-      // One frame per read, as round trips go (the cold case this is for), then many frames per read.
-      for (let batch = 0; batch < 12; batch++) {
-        w.transaction(() => {
-          for (let i = 0; i < 150; i++) {
-            const n = batch * 150 + i;
-            rec.push('client', ascii(`SEND\ndestination:/queue/w\nreceipt:r${n}\ncontent-length:${body.length}\n\n${body}\0`), time++);
-            rec.push('broker', ascii(`RECEIPT\nreceipt-id:r${n}\n\n\0`), time++);
-            rec.push('broker', ascii(`MESSAGE\nsubscription:0\nmessage-id:m${n}\nack:a${n}\ndestination:/queue/w\n\n${body}\0`), time++);
-            rec.push('client', ascii(`ACK\nid:a${n}\n\n\0\n`), time++);
-          }
-          rec.flush();
-        });
-      }
-      const many = ascii(Array.from({ length: 400 }, (_, n) => `SEND\ndestination:/queue/w\n\n${body}${n}\0`).join(''));
-      for (let batch = 0; batch < 4; batch++) {
-        w.transaction(() => {
-          rec.push('client', many, time++);
-          rec.flush();
-        });
-      }
-      w.transaction(() => {
-        rec.close(time, 'warm-up');
-        w.endSession(session, time, 'complete');
-      });
-    } finally {
-      w.close();
-    }
-  } catch { /* best effort: see above */ }
-  try {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  } catch { /* a scratch directory left in the temporary directory */ }
-  // The warm-up's garbage goes now, with the startup's.
-  collect?.();
-}
-// Proxies only: their first round trips are what this is for (a replay's or an import's first batches are not).
-if (cfg.kind === 'proxy') warmUp();
 
 send({ t: 'ready', session: sessionId });
