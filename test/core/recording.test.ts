@@ -246,6 +246,50 @@ describe('batching', () => {
     expect(frames.at(-1)!.issues).toEqual([expect.objectContaining({ code: 'truncated-frame' })]);
   });
 
+  it('records reads handed over whole (owned) byte for byte, interleaved with copied ones, and copies a read that shares its memory', async () => {
+    const db = tmpDb();
+    const rec = await Recorder.start({ dbPath: db, kind: 'proxy', name: 'owned reads' });
+    const key = rec.openConnection('127.0.0.1:1', '127.0.0.1:2');
+    // Frames with 20–90 KiB bodies (reads past the transfer threshold), binary, cut into reads of varied sizes.
+    const frames = Array.from({ length: 24 }, (_, n) => {
+      const body = Buffer.alloc(20_000 + n * 3_000, 0x41 + (n % 26));
+      return Buffer.concat([b(`SEND\ndestination:/q/${n}\ncontent-length:${body.length}\n\n`), body, b('\0')]);
+    });
+    const stream = Buffer.concat(frames);
+    const sizes = [70_000, 17, 40_000, 16_384, 3, 65_536, 900];
+    const owned: Buffer[] = [];
+    let shared: { view: Buffer; whole: Buffer; copy: Buffer } | null = null;
+    for (let at = 0, k = 0; at < stream.length; k++) {
+      const len = Math.min(sizes[k % sizes.length], stream.length - at);
+      if (k === 3) {
+        // A large read that is a view of a larger buffer: must be copied, the rest of that buffer left intact.
+        const whole = Buffer.alloc(len + 10, 0x7a);
+        stream.copy(whole, 5, at, at + len);
+        const view = whole.subarray(5, 5 + len);
+        shared = { view, whole, copy: Buffer.from(whole) };
+        rec.data(key, 'client', view, false, null, true);
+      } else {
+        // Its own memory, as a socket read is.
+        const read = Buffer.from(stream.subarray(at, at + len));
+        owned.push(read);
+        rec.data(key, 'client', read, false, null, true);
+      }
+      at += len;
+    }
+    rec.closeConnection(key, null);
+    await rec.end();
+    // The large owned reads were handed over (left detached, empty); the shared one was not.
+    expect(owned.filter((r) => r.length === 0).length).toBeGreaterThan(0);
+    expect(shared!.whole.equals(shared!.copy)).toBe(true);
+    expect(shared!.view.length).toBeGreaterThan(0);
+    const { reader, connections, frames: rows } = read(db);
+    // (equals: an element-wise comparison of 1.3 MB takes seconds.)
+    expect(reader.readBytes(connections[0].connection, 'client', 0, stream.length)?.equals(stream)).toBe(true);
+    expect(rows.map((f) => (f.headers as Array<[string, string]>).find(([k]) => k === 'destination')?.[1])).toEqual(frames.map((_, n) => `/q/${n}`));
+    expect(rows.map((f) => f.bodyLength)).toEqual(frames.map((_, n) => 20_000 + n * 3_000));
+    expect(rows.every((f) => (f.issues as unknown[]).length === 0)).toBe(true);
+  });
+
   it('writes every frame row of a transaction, at and around the rows-per-statement boundaries, and counts issues on written and pending rows', () => {
     const db = tmpDb();
     const writer = new StoreWriter(openDb(db));

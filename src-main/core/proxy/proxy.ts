@@ -328,11 +328,14 @@ export class StompProxy {
    */
   private pipe(src: net.Socket, dst: net.Socket, dir: Direction, key: number, early: Buffer[], silentEnd: (() => void) | null): void {
     const recorder = this.opts.recorder;
+    const plain = !(dst instanceof tls.TLSSocket);
     let read = 0;
     const forward = (chunk: Buffer) => {
       read += chunk.length;
       if (!dst.write(chunk)) src.pause();
-      if (recorder) recorder.data(key, dir, chunk);
+      // Written through to the kernel already (nothing queued on a plain TCP dst, so neither the stream nor a
+      // pending native write refers to the chunk): the recorder may take the read's memory instead of copying it.
+      if (recorder) recorder.data(key, dir, chunk, false, null, plain && dst.writableLength === 0);
     };
     for (const chunk of early) forward(chunk);
     src.on('data', forward);

@@ -25,8 +25,14 @@ export const BATCH_BUFFER_BYTES = (1 << 20) + 64 * 1024;
  * Fields of one segment in a data batch's descriptor (a Float64Array of SEG_FIELDS numbers per segment). A shed
  * segment has no bytes in the batch: its `start` is where the first NUL was in the read, or -1 (StompDecoder.shed).
  */
-export const SEG_FIELDS = 6;
-export const SEG = { key: 0, dir: 1, start: 2, length: 3, time: 4, gap: 5 } as const;
+export const SEG_FIELDS = 7;
+/** `chunk`: -1 when the bytes are in the batch buffer at `start`; else the index of the batch's own `chunks` that holds them whole. */
+export const SEG = { key: 0, dir: 1, start: 2, length: 3, time: 4, gap: 5, chunk: 6 } as const;
+/**
+ * A read at least this long is not copied into the batch: its own memory is handed to the worker (transferred), when
+ * the forwarding thread is done with it (recorder.data's `owned`). Below it, copying is cheaper than a transfer.
+ */
+export const TRANSFER_MIN_BYTES = 16 * 1024;
 /**
  * Values of a segment's `gap` field: bytes recorded, bytes forwarded but shed (a gap), or bytes StompScope injected
  * into the stream itself (edit and resend into a live connection: a whole frame, recorded where the peer got it and flagged frames.injected).
@@ -44,7 +50,8 @@ export const SEG_ORIGINAL = 4;
 
 export type ToWorker =
   | { t: 'open'; key: number; client: string; broker: string; transport: string; time: number }
-  | { t: 'data'; buf: ArrayBuffer; segs: Float64Array; bytes: number }
+  /** `bytes`: the bytes recorded in `buf`; `chunks`: reads handed over whole (SEG.chunk), `chunkBytes` their total. */
+  | { t: 'data'; buf: ArrayBuffer; segs: Float64Array; bytes: number; chunks: ArrayBuffer[]; chunkBytes: number }
   | { t: 'event'; key: number; time: number; event: ConnectionEvent }
   | { t: 'close'; key: number; time: number; reason: string | null }
   | { t: 'end'; time: number; state: SessionState }
@@ -63,7 +70,7 @@ export interface SessionSummary {
 export type FromWorker =
   | { t: 'ready'; session: number }
   /**
-   * `bytes`: the memory of the batch handled (its buffer's size), `held`: what the worker's connections hold for
+   * `bytes`: the memory of the batch handled (its buffer's size and its chunks'), `held`: what the worker's connections hold for
    * frames in progress (decoders' bodies), both counted against the recorder's memory budget.
    */
   | { t: 'ack'; bytes: number; held: number; lines: string | null; buf?: ArrayBuffer }

@@ -4,7 +4,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorkerBeside } from '../worker-thread.js';
 import type { ConnectionEvent } from './connection-recorder.js';
-import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_MARK, SEG_ORIGINAL, SEG_SHED, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
+import { BATCH_BUFFER_BYTES, SEG, SEG_FIELDS, SEG_DATA, SEG_INJECTED, SEG_MARK, SEG_ORIGINAL, SEG_SHED, TRANSFER_MIN_BYTES, type FromWorker, type SessionSummary, type ToWorker, type WorkerConfig } from './protocol.js';
 import type { DecoderLimits, Direction } from '../../../shared/stomp/types.js';
 import type { FrameMark } from '../../../shared/conversation/types.js';
 
@@ -75,6 +75,14 @@ export class Recorder {
   private segs = new Float64Array(SEG_FIELDS * MAX_SEGS);
   private nsegs = 0;
   private readonly pool: ArrayBuffer[] = [];
+  /**
+   * Reads of the pending batch handed over whole instead of copied (data()'s `owned`), and their bytes. Large reads
+   * are most of the bytes of a busy connection: copying them into the batch cost the forwarding thread a memcpy
+   * and page faults on fresh batch buffers per MiB, and left each read as garbage for its collector; transferred,
+   * they cost a pointer hand-over and become the (lower-priority) worker's garbage.
+   */
+  private chunks: ArrayBuffer[] = [];
+  private chunkBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly ticker: NodeJS.Timeout | null = null;
   private openConnections = 0;
@@ -93,7 +101,7 @@ export class Recorder {
 
   /** Memory the recorder holds (batched, with the worker, frames in progress): past maxInFlightBytes, bytes are shed. */
   get backlogBytes(): number {
-    return this.inFlight + this.used + this.workerHeld;
+    return this.inFlight + this.used + this.chunkBytes + this.workerHeld;
   }
 
   private constructor(private readonly worker: Worker, readonly sessionId: number, readonly started: number, private readonly opts: RecorderOptions) {
@@ -155,12 +163,14 @@ export class Recorder {
    * Records bytes that were just forwarded. Copies them: the caller may reuse its buffer at once. `injected`: a
    * whole frame StompScope wrote into the stream itself (proxy injection), flagged on the frame it becomes. `mark`:
    * what a proxy rule did to the whole frame `chunk` holds (it goes with the bytes, in the same batch order).
+   * `owned`: the caller is done with `chunk` and nothing else refers to its memory (a socket read already written
+   * out): a large one is then handed to the worker as it is, not copied, and `chunk` is left empty (detached).
    */
-  data(key: number, dir: Direction, chunk: Uint8Array, injected = false, mark: FrameMark | null = null): void {
+  data(key: number, dir: Direction, chunk: Uint8Array, injected = false, mark: FrameMark | null = null, owned = false): void {
     if (this.ended) return;
     const time = nowMicros();
     const len = chunk.length;
-    const backlog = this.inFlight + this.used + this.workerHeld;
+    const backlog = this.inFlight + this.used + this.chunkBytes + this.workerHeld;
     // Once over budget, bytes are shed until the backlog is down to half of it: a recorder that keeps failing to
     // catch up makes a few long shed spans (one issue each), not a flicker of short ones.
     this.shedding = this.shedding ? backlog > this.maxInFlight / 2 : backlog + len > this.maxInFlight;
@@ -169,6 +179,13 @@ export class Recorder {
       // Only where the first NUL is (a native scan, no decoding): enough for the worker to keep the frame these
       // bytes belong to, with its real length, instead of losing it.
       this.addSeg(key, DIR_CODE[dir], chunk.indexOf(0), len, time, SEG_SHED);
+    } else if (owned && len >= TRANSFER_MIN_BYTES && !mark && chunk.byteOffset === 0 && chunk.buffer.byteLength === len
+      && chunk.buffer instanceof ArrayBuffer) {
+      // The read's memory is exactly this chunk (a socket read is its own ArrayBuffer; a slice of a larger one, or of
+      // Buffer's shared pool, is copied like any other).
+      this.chunks.push(chunk.buffer);
+      this.chunkBytes += len;
+      this.addSeg(key, DIR_CODE[dir], 0, len, time, injected ? SEG_INJECTED : SEG_DATA, this.chunks.length - 1);
     } else {
       if (mark) this.addMark(key, DIR_CODE[dir], mark, time);
       if (this.used + len > this.buf.length) {
@@ -180,7 +197,7 @@ export class Recorder {
       this.used += len; // before addSeg, which may flush the batch this read now belongs to
       this.addSeg(key, DIR_CODE[dir], at, len, time, injected ? SEG_INJECTED : SEG_DATA);
     }
-    if (this.used >= BATCH_FLUSH_BYTES) this.flush();
+    if (this.used + this.chunkBytes >= BATCH_FLUSH_BYTES) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.batchMs);
   }
 
@@ -222,7 +239,7 @@ export class Recorder {
     return this.ended;
   }
 
-  private addSeg(key: number, dir: number, start: number, length: number, time: number, gap: number): void {
+  private addSeg(key: number, dir: number, start: number, length: number, time: number, gap: number, chunk = -1): void {
     const i = this.nsegs * SEG_FIELDS;
     const s = this.segs;
     s[i + SEG.key] = key;
@@ -231,6 +248,7 @@ export class Recorder {
     s[i + SEG.length] = length;
     s[i + SEG.time] = time;
     s[i + SEG.gap] = gap;
+    s[i + SEG.chunk] = chunk;
     if (++this.nsegs === MAX_SEGS) this.flush();
   }
 
@@ -259,10 +277,15 @@ export class Recorder {
       buf = new ArrayBuffer(bytes);
       new Uint8Array(buf).set(this.buf.subarray(0, bytes));
     }
-    this.inFlight += buf.byteLength;
-    this.worker.postMessage({ t: 'data', buf, segs, bytes } satisfies ToWorker, [buf, segs.buffer]);
+    const { chunks, chunkBytes } = this;
+    this.inFlight += buf.byteLength + chunkBytes;
+    this.worker.postMessage({ t: 'data', buf, segs, bytes, chunks, chunkBytes } satisfies ToWorker, [buf, segs.buffer, ...chunks]);
     this.used = 0;
     this.nsegs = 0;
+    if (chunks.length) {
+      this.chunks = [];
+      this.chunkBytes = 0;
+    }
   }
 }
 

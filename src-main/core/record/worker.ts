@@ -89,7 +89,9 @@ function handle(m: ToWorker): void {
             marks.delete(key);
             if (kind === SEG_INJECTED) mark.injected = true;
           }
-          rec.push(dir, new Uint8Array(m.buf, s[i + SEG.start], len), s[i + SEG.time], mark ?? kind === SEG_INJECTED);
+          const chunk = s[i + SEG.chunk];
+          const bytes = chunk < 0 ? new Uint8Array(m.buf, s[i + SEG.start], len) : new Uint8Array(m.chunks[chunk], 0, len);
+          rec.push(dir, bytes, s[i + SEG.time], mark ?? kind === SEG_INJECTED);
         }
         touched.add(rec);
       }
@@ -226,7 +228,7 @@ function apply(m: ToWorker, giveUp: boolean): boolean {
     // batches are tried again.
     const error = (e as Error).message;
     if (!failed) send({ t: 'warning', message: `recording failed for a batch: ${error}; forwarding goes on, the next batches are tried` });
-    failed = { since: failed?.since ?? Date.now(), batches: (failed?.batches ?? 0) + 1, bytes: (failed?.bytes ?? 0) + (m.t === 'data' ? m.bytes : 0), error };
+    failed = { since: failed?.since ?? Date.now(), batches: (failed?.batches ?? 0) + 1, bytes: (failed?.bytes ?? 0) + (m.t === 'data' ? m.bytes + m.chunkBytes : 0), error };
   }
   if (started && pausedAt) {
     send({ t: 'warning', message: `recording resumed after ${((Date.now() - pausedAt) / 1000).toFixed(1)} s` });
@@ -236,7 +238,7 @@ function apply(m: ToWorker, giveUp: boolean): boolean {
     const out = lines && lines.length ? lines.join('\n') + '\n' : null;
     if (lines) lines = [];
     collectChurn();
-    const ack: FromWorker = { t: 'ack', bytes: m.buf.byteLength, held: lastHeld, lines: out };
+    const ack: FromWorker = { t: 'ack', bytes: m.buf.byteLength + m.chunkBytes, held: lastHeld, lines: out };
     // A batch buffer goes back to be filled again: recording a steady stream then allocates nothing, and no
     // garbage batches wait here for a collection (they would be memory outside the budget).
     if (recorded && m.buf.byteLength === BATCH_BUFFER_BYTES) port.postMessage({ ...ack, buf: m.buf }, [m.buf]);
