@@ -1,12 +1,13 @@
 // Proxy benchmark: throughput and added round-trip latency of the recording proxy, side by side in the same
 // run with a plain Node TCP pipe and with no proxy at all. The proxy and the pipe each run in a process of
 // their own (as users run them); the load generator and the fake broker run here.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCli } from './compiled.js';
 import type { BenchResult } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -166,11 +167,6 @@ async function roundTrips(port: number, count: number): Promise<number[]> {
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** Compiles the CLI so that the benchmark measures the code users run. */
-function buildCli(): void {
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node-build.json'], { cwd: root, stdio: 'inherit' });
 }
 
 export async function benchProxy(opts: {
