@@ -15,7 +15,7 @@ import type { BenchResult } from './types.js';
 const CHUNK = 64 * 1024;
 
 /** Small deterministic PRNG (mulberry32) so every run measures the same corpus. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -3,22 +3,12 @@
 // fast path reads the pushed chunk four bytes at a time from a word boundary, so chunks are also placed at every
 // offset modulo 4 in their buffer. Corpora and split points come from fixed seeds: every run checks the same cases.
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../bench/decoder.js';
 import { StompDecoder } from '../../shared/stomp/decoder.js';
 import type { DecodeEvent, DecoderLimits } from '../../shared/stomp/types.js';
 import { ReferenceDecoder } from './decoder-reference.js';
 import { bytes } from './stomp-helpers.js';
 
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Decoder {
   push(chunk: Uint8Array, time: number, sink: (e: DecodeEvent) => void): void;
