@@ -62,6 +62,15 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
+/** The engine is capturing once a probe connection of ours (to `port`) shows up in the session. */
+async function untilRecordingProbes(db: string, session: number, port: number): Promise<void> {
+  await until('the capture to record a probe connection', async () => {
+    await stompProbe(port);
+    const conns = await readJsonl<ConnectionRow>(['connections', '--db', db, '--session', String(session)]);
+    return conns.length > 0 ? true : undefined;
+  });
+}
+
 const engines = (['dumpcap', 'tcpdump'] as const).filter((e) => toolAvailable(e));
 
 describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || engines.length === 0)('stompscope capture: live off the loopback', () => {
@@ -82,12 +91,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || engines.length === 0
       const cap = await startCapture(['--interface', 'lo', '--port', String(rabbit!.stompPort), '--db', db, '--engine', engine]);
       let stopped = false;
       try {
-        // The engine is capturing once a probe connection of ours shows up in the session.
-        await until('the capture to record a probe connection', async () => {
-          await stompProbe(rabbit!.stompPort);
-          const conns = await readJsonl<ConnectionRow>(['connections', '--db', db, '--session', String(cap.session)]);
-          return conns.length > 0 ? true : undefined;
-        });
+        await untilRecordingProbes(db, cap.session, rabbit!.stompPort);
         const run = await runStomppy({ port: rabbit!.stompPort, version: '1.2', lingerS: 0.5 });
         expect(run.ok, JSON.stringify(run.summary.errors)).toBe(true);
         const sent = loggedFrames(run.records, 'sent');
@@ -134,11 +138,7 @@ describe.skipIf(process.env.STOMPSCOPE_NO_BROKER === '1' || engines.length === 0
     const cap = await startCapture(['--interface', 'lo', '--port', String(terminator.port), '--port', String(rabbit!.stompPort), '--db', db, '--tls-keylog', keylog, '--quiet']);
     let stopped = false;
     try {
-      await until('the capture to record a probe connection', async () => {
-        await stompProbe(rabbit!.stompPort);
-        const conns = await readJsonl<ConnectionRow>(['connections', '--db', db, '--session', String(cap.session)]);
-        return conns.length > 0 ? true : undefined;
-      });
+      await untilRecordingProbes(db, cap.session, rabbit!.stompPort);
       const run = await runNodeTlsClient(terminator.port, keylog, 'live', profile.name);
       const { conn, frames } = await until('the TLS connection\'s frames', async () => {
         const conns = await readJsonl<ConnectionRow & { client: string; transport: string; tls: unknown }>(['connections', '--db', db, '--session', String(cap.session)]);

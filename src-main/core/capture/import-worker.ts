@@ -28,6 +28,8 @@ class Batch {
   n = 0;
   /** The buffer of the current read of the file: data that is a view of it is sent with it, not copied. */
   read: ArrayBufferLike | null = null;
+  /** Some data of this batch is a view of `read` (so the buffer goes with the batch). */
+  readUsed = false;
   /** Data from elsewhere (reassembled out of order, decrypted, carried over): copied here. */
   bytes: Uint8Array = EMPTY;
   used = 0;
@@ -47,6 +49,7 @@ class Batch {
   data(flow: number, dir: Direction, bytes: Uint8Array, time: number): void {
     const d = dir === 'client' ? 0 : 1;
     if (bytes.buffer === this.read) {
+      this.readUsed = true;
       this.op(OP.read, flow, d, time, bytes.byteOffset, bytes.length);
       return;
     }
@@ -105,9 +108,7 @@ function post(pos: number, first: number): void {
   const b = batch;
   batch = new Batch();
   const ops = b.ops.subarray(0, b.n * OP_FIELDS);
-  let sendRead = false;
-  for (let k = 0; k < ops.length && !sendRead; k += OP_FIELDS) sendRead = ops[k] === OP.read;
-  const read = sendRead ? new Uint8Array(b.read!) : null;
+  const read = b.readUsed ? new Uint8Array(b.read!) : null;
   const msg: ToImporter = { type: 'batch', pos, first, ops, read, bytes: b.bytes.subarray(0, b.used), rare: b.rare };
   const transfer = [b.ops.buffer as ArrayBuffer];
   if (read) transfer.push(read.buffer as ArrayBuffer);
