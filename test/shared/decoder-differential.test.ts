@@ -1,8 +1,9 @@
 // The decoder against a frozen copy of itself from before its header fast path (decoder-reference.ts): for the
 // same bytes, chunked the same way, every event must be the same, field by field (timestamps included). The
-// fast path reads the pushed chunk four bytes at a time from a word boundary, so chunks are also placed at every
-// offset modulo 4 in their buffer. Corpora and split points come from fixed seeds: every run checks the same cases.
-import { describe, expect, it } from 'vitest';
+// fast path reads the pushed chunk four bytes at a time, so chunks are also placed at every offset modulo 4 in
+// their buffer. Corpora and split points come from fixed seeds: every run checks the same cases. Header strings
+// are made by Node's Latin-1 slice where there is a Buffer, else by TextDecoder (the renderer): both are checked.
+import { describe, expect, it, vi } from 'vitest';
 import { rng } from '../../bench/decoder.js';
 import { StompDecoder } from '../../shared/stomp/decoder.js';
 import type { DecodeEvent, DecoderLimits } from '../../shared/stomp/types.js';
@@ -40,8 +41,8 @@ function chunked(data: Uint8Array, points: number[], bias: number): Uint8Array[]
 }
 
 /** Both decoders on the same chunks; the events must be equal. Answers them (for checks on top). */
-function same(data: Uint8Array, points: number[], bias: number, limits?: Partial<DecoderLimits>): unknown[] {
-  const ours = events(new StompDecoder(limits), chunked(data, points, bias));
+function same(data: Uint8Array, points: number[], bias: number, limits?: Partial<DecoderLimits>, Ours = StompDecoder): unknown[] {
+  const ours = events(new Ours(limits), chunked(data, points, bias));
   const reference = events(new ReferenceDecoder(limits), chunked(data, points, bias));
   expect(ours).toEqual(reference);
   return ours;
@@ -147,6 +148,28 @@ describe('decoder against its reference', () => {
         same(data, [], bias, SMALL_LIMITS);
         same(data, randomPoints(r, data.length, 20), bias, SMALL_LIMITS);
       }
+    }
+  });
+
+  it('random streams, without Node\'s Buffer (as the renderer decodes)', async () => {
+    // A fresh instance of the decoder's module, evaluated while there is no Buffer: it then makes its header
+    // strings with TextDecoder.
+    vi.resetModules();
+    const buffer = globalThis.Buffer;
+    let Browser: typeof StompDecoder;
+    try {
+      (globalThis as { Buffer?: unknown }).Buffer = undefined;
+      ({ StompDecoder: Browser } = await import('../../shared/stomp/decoder.js'));
+    } finally {
+      globalThis.Buffer = buffer;
+    }
+    expect(Browser).not.toBe(StompDecoder);
+    for (let seed = 81; seed <= 100; seed++) {
+      const data = corpus(seed, 60);
+      const r = rng(3000 + seed);
+      same(data, [], seed % 4, undefined, Browser);
+      same(data, randomPoints(r, data.length, 20), seed % 4, undefined, Browser);
+      same(data, randomPoints(r, data.length, 20), seed % 4, SMALL_LIMITS, Browser);
     }
   });
 
