@@ -13,8 +13,8 @@
 // content-length bodies are not scanned at all, and when a frame lies inside one chunk its body is a view of
 // that chunk (no copy). Only frames that straddle chunks are copied, into a reused buffer. Header lines are
 // read four bytes at a time where no byte in them matters (head), and a frame's ASCII header lines become
-// strings with one decoder call (flushPending): on small frames those calls and the header scan are most of
-// the time.
+// strings with one native call (flushPending: Node's Latin-1 slice, or TextDecoder without Node): on small frames
+// the header strings and the header scan are most of the time.
 //
 // The same state machine also runs framing-only (the `framing` constructor argument, used by FrameBoundary in
 // boundary.ts): it then decides where frames end exactly as it does when decoding, since it is the same code,
