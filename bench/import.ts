@@ -129,6 +129,16 @@ function warm(file: string): void {
   }
 }
 
+/**
+ * Writes every dirty page out (`sync`) before a command is timed. Writing the generated capture leaves up to 2 GB of
+ * it in the page cache to be written back, and our import writes as much again: a command timed while the kernel
+ * writes back what came before it shares two cores with that writeback and may be throttled by it (the 2 GB import
+ * took 10 s or 16 s depending on it). Each command then pays only for its own writes.
+ */
+function settle(): void {
+  spawnSync('sync', { stdio: 'ignore' });
+}
+
 const memory = (b: number) => (Number.isFinite(b) ? MB(b) : 'not measured (no /usr/bin/time)');
 
 async function benchImportOf({ name, bytes, connections, built }: { name: string; bytes: number; connections: number; built: boolean }): Promise<BenchResult[]> {
@@ -139,10 +149,12 @@ async function benchImportOf({ name, bytes, connections, built }: { name: string
     const { frames: expectedFrames, packets } = writeCapture(file, bytes, connections);
     const size = fs.statSync(file).size;
     warm(file); // the page cache, for both contenders
+    settle();
     const r = importWithCli(file, path.join(dir, 'bench.db'));
     if (!r.complete || r.frames !== expectedFrames) {
       throw new Error(`benchmark import is wrong: ${r.frames} frames (expected ${expectedFrames}), complete ${r.complete}, warnings ${r.warnings.join('; ')}`);
     }
+    settle();
     const t = tshark(file);
     const mb = size / 1e6;
     return [{
