@@ -3,10 +3,12 @@
 // records parsed by the format's reader, and what the file itself says (link types, corrupt regions, the first and
 // last packet times, a record cut short at the end). Store-agnostic: the caller says what a packet becomes and
 // what wraps each read (a store transaction, or a batch posted to the recording thread). The same code runs in the
-// importer's thread (small files) and in the import's reading thread (import-worker.ts).
+// importer's thread (small files) and in the import's reading thread (import-worker.ts), and both open the file
+// with openRegularFile.
 
 import { createHash } from 'node:crypto';
-import type fs from 'node:fs';
+import fs from 'node:fs';
+import { fileKind } from '../file-kind.js';
 import type { CaptureFormat, CaptureReader, PacketSink } from './format.js';
 import { PcapReader } from './pcap-reader.js';
 import { PcapngReader } from './pcapng-reader.js';
@@ -38,6 +40,35 @@ export interface ScanSummary {
   /** Times (µs) of the first packet and of the latest one; -1: no packet. */
   firstTime: number;
   lastTime: number;
+}
+
+/** Thrown for files that cannot be imported at all. */
+export class CaptureError extends Error {}
+
+
+/**
+ * Opens a capture for reading, refusing anything but a regular file before it can block: opening a named pipe
+ * waits for a writer (forever, and in a thread no signal reaches), and a device never ends. The path is
+ * checked before the open, and the handle again after it (the path may have been swapped in between); the
+ * open itself does not block on a pipe (O_NONBLOCK has no effect on regular files).
+ */
+export async function openRegularFile(file: string, label = file): Promise<{ fh: fs.promises.FileHandle; st: fs.Stats }> {
+  const refuse = (st: fs.Stats) => new CaptureError(`${label}: ${fileKind(st)}, not a regular file: only capture files can be imported`);
+  let fh: fs.promises.FileHandle;
+  try {
+    const before = await fs.promises.stat(file);
+    if (!before.isFile()) throw refuse(before);
+    fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    if (e instanceof CaptureError) throw e;
+    throw new CaptureError(`${label}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    throw refuse(st);
+  }
+  return { fh, st };
 }
 
 /**

@@ -14,14 +14,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileKind } from '../file-kind.js';
 import { ISSUES, type IssueCode } from '../../../shared/issues.js';
 import type { DecoderLimits } from '../../../shared/stomp/types.js';
 import type { ProfileName } from '../../../shared/analysis/profiles.js';
 import type { StoreWriter } from '../store/writer.js';
 import { startWorkerBeside } from '../worker-thread.js';
 import { DEFAULT_STOMP_PORTS } from './classify.js';
-import { CaptureFileScan, hashFrom, type ScanSummary } from './file-scan.js';
+import { CaptureError, CaptureFileScan, hashFrom, openRegularFile, type ScanSummary } from './file-scan.js';
 import type { ConnectionHandle } from './flows.js';
 import { detectFormat, linkTypeName, type CaptureFormat } from './format.js';
 import { OP, OP_FIELDS, type ImportWorkerConfig, type RareOp, type ToImporter, type ToReader } from './import-protocol.js';
@@ -29,6 +28,8 @@ import { PacketFlows, type FlowsEnded, type FlowsRead } from './packet-flows.js'
 import type { ReassemblyLimits } from './reassembly.js';
 import { FlowRecorders } from './recording.js';
 import type { KeyLog, KeySource } from './tls/keylog.js';
+
+export { CaptureError, openRegularFile };
 
 export interface ImportOptions {
   /** Session name (default: the file's base name). */
@@ -78,36 +79,8 @@ export interface ImportResult {
   format: CaptureFormat | null;
 }
 
-/** Thrown for files that cannot be imported at all. */
-export class CaptureError extends Error {}
-
 function issueOf(code: IssueCode): { code: IssueCode; severity: 'error' | 'warning' | 'note' } {
   return { code, severity: ISSUES[code].severity };
-}
-
-/**
- * Opens a capture for reading, refusing anything but a regular file before it can block: opening a named pipe
- * waits for a writer (forever, and in a thread no signal reaches), and a device never ends. The path is
- * checked before the open, and the handle again after it (the path may have been swapped in between); the
- * open itself does not block on a pipe (O_NONBLOCK has no effect on regular files).
- */
-export async function openRegularFile(file: string, label = file): Promise<{ fh: fs.promises.FileHandle; st: fs.Stats }> {
-  const refuse = (st: fs.Stats) => new CaptureError(`${label}: ${fileKind(st)}, not a regular file: only capture files can be imported`);
-  let fh: fs.promises.FileHandle;
-  try {
-    const before = await fs.promises.stat(file);
-    if (!before.isFile()) throw refuse(before);
-    fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  } catch (e) {
-    if (e instanceof CaptureError) throw e;
-    throw new CaptureError(`${label}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const st = await fh.stat();
-  if (!st.isFile()) {
-    await fh.close();
-    throw refuse(st);
-  }
-  return { fh, st };
 }
 
 /** The import session of a file with this SHA-256, if any. */
