@@ -142,23 +142,9 @@ type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
 const nativeLatin1: Latin1Slice | undefined = (globalThis as { Buffer?: { prototype: { latin1Slice?: Latin1Slice } } })
   .Buffer?.prototype.latin1Slice;
 
-/** ASCII bytes `d[a..b)` as a string (the caller knows they are ASCII). */
+/** ASCII bytes `d[a..b)` as a string (the caller knows they are ASCII): header blocks, names, values, commands. */
 function asciiBlock(d: Uint8Array, a: number, b: number): string {
   return nativeLatin1 !== undefined ? nativeLatin1.call(d, a, b) : utf8Lossy.decode(d.subarray(a, b));
-}
-
-/** ASCII bytes to a string. String.fromCharCode on a small slice beats TextDecoder's call overhead. */
-function asciiString(buf: Uint8Array, a: number, b: number): string {
-  const n = b - a;
-  if (n === 0) return '';
-  if (n === 1) return String.fromCharCode(buf[a]);
-  if (n <= 4096) return String.fromCharCode.apply(null, buf.subarray(a, b) as unknown as number[]);
-  // Long lines in pieces, to stay far below the engine's argument-count limit.
-  let s = '';
-  for (let i = a; i < b; i += 4096) {
-    s += String.fromCharCode.apply(null, buf.subarray(i, Math.min(b, i + 4096)) as unknown as number[]);
-  }
-  return s;
 }
 
 /**
@@ -618,7 +604,7 @@ export class StompDecoder {
       this.startGarbage(this.fStart, true);
       return;
     } else if (this.full) {
-      this.command = asciiString(this.cmdBuf, 0, this.cmdLen);
+      this.command = asciiBlock(this.cmdBuf, 0, this.cmdLen);
       this.addIssue(makeIssue('unknown-command', `unknown command ${quoteLine(this.command)}`, this.fStart));
     }
     this.beginHead();
@@ -813,7 +799,7 @@ export class StompDecoder {
   private headerLine(buf: Uint8Array, a: number, b: number, colon: number, high: number): void {
     if (colon < 0) {
       // STOMP 1.2 §Augmented BNF: header = header-name ":" header-value. Not a header: reported, not kept.
-      const text = high ? this.text(buf, a, b) : asciiString(buf, a, b);
+      const text = high ? this.text(buf, a, b) : asciiBlock(buf, a, b);
       this.addIssue(makeIssue('malformed-header', `header line without ':' ${quoteLine(text)}`, this.lineAbs));
       return;
     }
@@ -821,8 +807,8 @@ export class StompDecoder {
     let name: string;
     let value: string;
     if (high === 0) {
-      name = asciiString(buf, a, colon);
-      value = asciiString(buf, colon + 1, b);
+      name = asciiBlock(buf, a, colon);
+      value = asciiBlock(buf, colon + 1, b);
     } else {
       name = this.text(buf, a, colon);
       value = this.text(buf, colon + 1, b);
